@@ -1,0 +1,30 @@
+import type { EventRow } from '../db/schema.js';
+
+/** One line per event: `[status] module.event_type - event_id at created_at`, plus the error of a failed one. */
+export function formatEventLine(event: EventRow): string {
+  const line = `[${event.status}] ${event.module}.${event.event_type} - ${event.event_id} at ${event.created_at}`;
+  if (event.status === 'failed' && event.error_message) return `${line}\n    error: ${event.error_message}`;
+  if (event.status === 'duplicate' && event.duplicate_of)
+    return `${line} (duplicate of ${event.duplicate_of})`;
+  return line;
+}
+
+/** An event for humans (or JSON), with its stored JSON columns parsed. */
+export function eventDetail(event: EventRow): Record<string, unknown> {
+  return {
+    ...event,
+    payload: parseJson(event.payload),
+    headers: parseJson(event.headers),
+    warnings: parseJson(event.warnings) ?? [],
+    result: parseJson(event.result),
+  };
+}
+
+function parseJson(text: string | null): unknown {
+  if (text === null) return null;
+  try {
+    return JSON.parse(text);
+  } catch {
+    return text;
+  }
+}

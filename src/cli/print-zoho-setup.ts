@@ -1,0 +1,66 @@
+import { TOKEN_HEADER } from '../webhooks/verify-signature.js';
+import {
+  buildStudentWebhookSetup,
+  ZOHO_MAX_CUSTOM_PARAMS,
+  ZOHO_MAX_MODULE_PARAMS,
+} from '../webhooks/zoho-webhook-setup.js';
+
+export interface PrintSetupOptions {
+  baseUrl: string;
+  path: string;
+  token: string | undefined;
+  hmacOnly: boolean;
+  authDisabled: boolean;
+}
+
+/** The text of `mzi zoho-setup student`: step by step, ready to paste into Zoho CRM's webhook form. */
+export function printZohoSetup(options: PrintSetupOptions): string {
+  const headerName = 'X-Webhook-Token';
+  const authHeader = options.token ? { name: headerName, value: options.token } : undefined;
+  const setups = buildStudentWebhookSetup({ baseUrl: options.baseUrl, path: options.path, authHeader });
+  const lines: string[] = [
+    'Zoho CRM: Setup > Automation > Actions > Webhooks > Configure Webhook. Create these three webhooks,',
+    'then one workflow rule per webhook on the BTEC_Students module (Setup > Automation > Workflow Rules).',
+    'Zoho has no merge field for the operation, so each webhook carries a fixed ?operation= in its URL.',
+    '',
+  ];
+  if (options.authDisabled) {
+    lines.push('WARNING: authentication is off (ZOHO_WEBHOOK_TOKEN and ZOHO_WEBHOOK_SECRET are empty). Set');
+    lines.push('ZOHO_WEBHOOK_TOKEN to a long random value, restart mzi, and run this command again.', '');
+  } else if (options.hmacOnly) {
+    lines.push(
+      'NOTE: only ZOHO_WEBHOOK_SECRET (HMAC) is set. Zoho workflow webhooks cannot sign requests; set',
+    );
+    lines.push(
+      'ZOHO_WEBHOOK_TOKEN too for Zoho, or send from a Deluge function that signs with zoho.encryption.hmacsha256.',
+      '',
+    );
+  }
+  setups.forEach((setup, index) => {
+    lines.push(
+      `Webhook ${index + 1} of ${setups.length}: "${setup.name}" (workflow rule: when ${setup.trigger})`,
+    );
+    lines.push(`  Method:          ${setup.method}`);
+    lines.push(`  URL to notify:   ${setup.url}`);
+    lines.push('  Authorization:   General');
+    for (const header of setup.headers) {
+      lines.push(`  Header:          ${header.name}: ${header.value}   (custom header, keep it secret)`);
+    }
+    lines.push(`  Body:            ${setup.bodyType}`);
+    lines.push(
+      `  Module parameters (${setup.parameters.length} of ${ZOHO_MAX_MODULE_PARAMS} allowed; custom parameters used: 0 of ${ZOHO_MAX_CUSTOM_PARAMS}):`,
+    );
+    const width = Math.max(...setup.parameters.map((p) => p.name.length));
+    for (const p of setup.parameters) lines.push(`    ${p.name.padEnd(width)}  =  ${p.value}   (${p.label})`);
+    lines.push('');
+  });
+  if (options.token) {
+    lines.push(
+      `If your Zoho edition has no custom headers, append &token=<ZOHO_WEBHOOK_TOKEN> to each URL instead of the ${TOKEN_HEADER} header.`,
+    );
+  }
+  lines.push(
+    'Test it: save a student in Zoho, then run `mzi events list` (or `mzi send student --field Academic_Email=… ` without Zoho).',
+  );
+  return lines.join('\n');
+}

@@ -1,0 +1,190 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { parse as parseDotenv } from 'dotenv';
+import { z } from 'zod';
+
+/** Every setting mzi reads, with its default. The README's configuration table mirrors this list. */
+export interface Config {
+  readonly port: number;
+  readonly host: string;
+  readonly databaseUrl: string;
+  readonly logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+  readonly publicUrl: string | undefined;
+  readonly webhook: {
+    /** Accepted HMAC secrets; several allow rotation. Empty with no tokens = authentication off. */
+    readonly secrets: readonly string[];
+    /** Accepted static tokens (header X-Webhook-Token or query ?token=). */
+    readonly tokens: readonly string[];
+    /** Allowed clock skew for timestamped signatures, in seconds. */
+    readonly timestampToleranceSeconds: number;
+    readonly bodyLimitBytes: number;
+    /** Window in which identical content for the same record counts as a re-delivery, in seconds. */
+    readonly dedupWindowSeconds: number;
+  };
+  readonly worker: {
+    readonly enabled: boolean;
+    readonly concurrency: number;
+    readonly pollIntervalMs: number;
+    readonly leaseSeconds: number;
+    readonly maxAttempts: number;
+  };
+  readonly adminToken: string | undefined;
+  readonly moodle: {
+    readonly url: string | undefined;
+    readonly token: string | undefined;
+  };
+}
+
+const csv = z
+  .string()
+  .optional()
+  .transform((value) =>
+    (value ?? '')
+      .split(',')
+      .map((item) => item.trim())
+      .filter((item) => item.length > 0),
+  );
+
+const optionalString = z
+  .string()
+  .optional()
+  .transform((value) => (value === undefined || value.trim() === '' ? undefined : value.trim()));
+
+const integer = (fallback: number, min: number, max: number) =>
+  z
+    .string()
+    .optional()
+    .transform((value, ctx) => {
+      if (value === undefined || value.trim() === '') return fallback;
+      const parsed = Number(value);
+      if (!Number.isInteger(parsed) || parsed < min || parsed > max) {
+        ctx.addIssue({
+          code: 'custom',
+          message: `must be a whole number from ${min} to ${max}, got "${value}"`,
+        });
+        return z.NEVER;
+      }
+      return parsed;
+    });
+
+const DURATION_UNITS: Record<string, number> = { s: 1, m: 60, h: 3600, d: 86400 };
+
+/** Seconds, or a number with a unit: 90s, 30m, 24h, 7d. */
+const duration = (fallbackSeconds: number) =>
+  z
+    .string()
+    .optional()
+    .transform((value, ctx) => {
+      if (value === undefined || value.trim() === '') return fallbackSeconds;
+      const match = /^(\d+)\s*([smhd]?)$/.exec(value.trim());
+      if (!match) {
+        ctx.addIssue({
+          code: 'custom',
+          message: `must be a duration such as 3600, 90s, 30m, 24h or 7d, got "${value}"`,
+        });
+        return z.NEVER;
+      }
+      return Number(match[1]) * (DURATION_UNITS[match[2] || 's'] ?? 1);
+    });
+
+const bool = (fallback: boolean) =>
+  z
+    .string()
+    .optional()
+    .transform((value, ctx) => {
+      if (value === undefined || value.trim() === '') return fallback;
+      const v = value.trim().toLowerCase();
+      if (['1', 'true', 'yes', 'on'].includes(v)) return true;
+      if (['0', 'false', 'no', 'off'].includes(v)) return false;
+      ctx.addIssue({ code: 'custom', message: `must be true or false, got "${value}"` });
+      return z.NEVER;
+    });
+
+const envSchema = z.object({
+  PORT: integer(8001, 0, 65535),
+  HOST: z.string().optional().default('0.0.0.0'),
+  DATABASE_URL: z
+    .string()
+    .optional()
+    .default('sqlite:./data/mzi.sqlite')
+    .refine((v) => v === '' || /^(sqlite:|postgres(ql)?:\/\/)/.test(v), {
+      message:
+        'must start with sqlite: (e.g. sqlite:./data/mzi.sqlite) or postgres:// (e.g. postgres://user@host:5432/db)',
+    }),
+  LOG_LEVEL: z
+    .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
+    .optional()
+    .default('info'),
+  PUBLIC_URL: optionalString,
+  ZOHO_WEBHOOK_SECRET: csv,
+  ZOHO_WEBHOOK_TOKEN: csv,
+  ZOHO_SIGNATURE_TOLERANCE: duration(300),
+  BODY_LIMIT: integer(1024 * 1024, 1024, 64 * 1024 * 1024),
+  DEDUP_WINDOW: duration(24 * 3600),
+  WORKER_ENABLED: bool(true),
+  WORKER_CONCURRENCY: integer(4, 1, 64),
+  WORKER_POLL_INTERVAL_MS: integer(1000, 10, 60_000),
+  WORKER_LEASE: duration(300),
+  MAX_ATTEMPTS: integer(10, 1, 100),
+  ADMIN_TOKEN: optionalString,
+  MOODLE_URL: optionalString.refine((v) => v === undefined || /^https?:\/\//.test(v), {
+    message: 'must be the base URL of the Moodle site, such as https://moodle.example.edu',
+  }),
+  MOODLE_TOKEN: optionalString,
+});
+
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+}
+
+/**
+ * Reads the configuration once: the process environment wins over an optional `.env` file.
+ * Throws ConfigError naming every bad setting.
+ */
+export function loadConfig(options: { env?: NodeJS.ProcessEnv; dotenvPath?: string | null } = {}): Config {
+  const env = options.env ?? process.env;
+  const dotenvPath = options.dotenvPath === undefined ? '.env' : options.dotenvPath;
+  const fromFile = dotenvPath !== null && existsSync(dotenvPath) ? parseDotenv(readFileSync(dotenvPath)) : {};
+  const merged: Record<string, string | undefined> = { ...fromFile, ...env };
+  const parsed = envSchema.safeParse(merged);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((issue) => `  ${issue.path.join('.')}: ${issue.message}`);
+    throw new ConfigError(`Invalid configuration:\n${lines.join('\n')}`);
+  }
+  const e = parsed.data;
+  return deepFreeze({
+    port: e.PORT,
+    host: e.HOST,
+    databaseUrl: e.DATABASE_URL === '' ? 'sqlite:./data/mzi.sqlite' : e.DATABASE_URL,
+    logLevel: e.LOG_LEVEL,
+    publicUrl: e.PUBLIC_URL,
+    webhook: {
+      secrets: e.ZOHO_WEBHOOK_SECRET,
+      tokens: e.ZOHO_WEBHOOK_TOKEN,
+      timestampToleranceSeconds: e.ZOHO_SIGNATURE_TOLERANCE,
+      bodyLimitBytes: e.BODY_LIMIT,
+      dedupWindowSeconds: e.DEDUP_WINDOW,
+    },
+    worker: {
+      enabled: e.WORKER_ENABLED,
+      concurrency: e.WORKER_CONCURRENCY,
+      pollIntervalMs: e.WORKER_POLL_INTERVAL_MS,
+      leaseSeconds: e.WORKER_LEASE,
+      maxAttempts: e.MAX_ATTEMPTS,
+    },
+    adminToken: e.ADMIN_TOKEN,
+    moodle: { url: e.MOODLE_URL?.replace(/\/+$/, ''), token: e.MOODLE_TOKEN },
+  });
+}
+
+/** True when neither an HMAC secret nor a static token is configured. */
+export function isWebhookAuthDisabled(config: Config): boolean {
+  return config.webhook.secrets.length === 0 && config.webhook.tokens.length === 0;
+}
+
+function deepFreeze<T>(value: T): T {
+  if (value && typeof value === 'object') {
+    for (const inner of Object.values(value)) deepFreeze(inner);
+    Object.freeze(value);
+  }
+  return value;
+}

@@ -1,0 +1,19 @@
+import { type Kysely, type MigrationResult, Migrator } from 'kysely';
+import { MIGRATIONS } from './migrations/index.js';
+
+export interface MigrateOutcome {
+  results: MigrationResult[];
+  error: unknown;
+}
+
+/** Applies every pending migration; re-running is a no-op. Never throws: the caller decides how to report. */
+export async function migrateToLatest(db: Kysely<any>): Promise<MigrateOutcome> {
+  const migrator = new Migrator({
+    db,
+    provider: { getMigrations: async () => MIGRATIONS },
+    migrationTableName: 'mzi_migrations',
+    migrationLockTableName: 'mzi_migrations_lock',
+  });
+  const { results, error } = await migrator.migrateToLatest();
+  return { results: results ?? [], error };
+}

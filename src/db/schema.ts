@@ -1,0 +1,102 @@
+import type { ColumnType, Generated, Insertable, Selectable, Updateable } from 'kysely';
+
+/** Timestamps are ISO-8601 UTC strings (`2026-11-28T10:00:00.000Z`) on every dialect: they sort and compare as text. */
+export type Timestamp = string;
+
+export type EventStatus = 'pending' | 'processing' | 'completed' | 'failed' | 'duplicate';
+export const EVENT_STATUSES: readonly EventStatus[] = [
+  'pending',
+  'processing',
+  'completed',
+  'failed',
+  'duplicate',
+];
+
+/** `integration_events_log`: every delivery, as received and as processed (DESIGN.md §1, §3). */
+export interface EventsTable {
+  id: Generated<number>;
+  event_id: string;
+  source: string;
+  module: string;
+  /** Normalized operation: insert | update | delete; `invalid` when the sender named an operation we do not know. */
+  event_type: string;
+  record_id: string;
+  status: EventStatus;
+  error_message: string | null;
+  /** Stable machine-readable reason of the last failure (e.g. `validation.academic_email_missing`). */
+  error_code: string | null;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+  processed_at: Timestamp | null;
+  /** Normalized payload (JSON text): operation, data, source meta. */
+  payload: string;
+  raw_body: string | null;
+  content_type: string | null;
+  /** Request headers with credentials redacted (JSON text). */
+  headers: string | null;
+  /** A resolved delivery id (notification_id or webhook-id header), when the sender gave one. */
+  dedup_key: string | null;
+  /** Hash of record + operation + content, for re-delivery detection without a delivery id. */
+  content_hash: string;
+  duplicate_of: string | null;
+  /** JSON array of strings: unresolved placeholders, inferred operation, ignored fields. */
+  warnings: string | null;
+  /** JSON object: what processing did (local mirror, Moodle action). */
+  result: string | null;
+  attempts: ColumnType<number, number | undefined, number>;
+  max_attempts: number;
+  next_attempt_at: Timestamp;
+  locked_by: string | null;
+  locked_until: Timestamp | null;
+}
+
+/** `event_attempts`: one row per processing attempt, for the operator's timeline. */
+export interface EventAttemptsTable {
+  id: Generated<number>;
+  event_id: string;
+  attempt: number;
+  started_at: Timestamp;
+  finished_at: Timestamp;
+  /** completed | failed | retry */
+  outcome: string;
+  error_code: string | null;
+  error_message: string | null;
+  worker_id: string;
+}
+
+/** `students`: local mirror of Zoho's BTEC_Students, keyed by the Zoho record id (DESIGN.md §4). */
+export interface StudentsTable {
+  zoho_record_id: string;
+  student_id_number: string | null;
+  academic_email: string | null;
+  name: string | null;
+  phone: string | null;
+  moodle_user_id: string | null;
+  date_of_birth: string | null;
+  gender: string | null;
+  address: string | null;
+  city: string | null;
+  country: string | null;
+  postal_code: string | null;
+  emergency_contact_name: string | null;
+  emergency_contact_phone: string | null;
+  student_status: string | null;
+  zoho_modified_time: string | null;
+  deleted_at: Timestamp | null;
+  last_event_id: string | null;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+}
+
+export interface Database {
+  integration_events_log: EventsTable;
+  event_attempts: EventAttemptsTable;
+  students: StudentsTable;
+}
+
+export type EventRow = Selectable<EventsTable>;
+export type NewEventRow = Insertable<EventsTable>;
+export type EventUpdate = Updateable<EventsTable>;
+export type StudentRow = Selectable<StudentsTable>;
+export type NewStudentRow = Insertable<StudentsTable>;
+export type EventAttemptRow = Selectable<EventAttemptsTable>;

@@ -1,0 +1,207 @@
+import type { ExpressionBuilder, Kysely } from 'kysely';
+import {
+  type Database,
+  EVENT_STATUSES,
+  type EventAttemptRow,
+  type EventRow,
+  type EventStatus,
+} from '../db/schema.js';
+import { AppError } from '../errors.js';
+
+/** Finds an event by its public `event_id` or its numeric row id. */
+export async function findEvent(db: Kysely<Database>, ref: string): Promise<EventRow | undefined> {
+  const query = db.selectFrom('integration_events_log').selectAll();
+  if (/^\d{1,15}$/.test(ref)) return query.where('id', '=', Number(ref)).executeTakeFirst();
+  return query.where('event_id', '=', ref).executeTakeFirst();
+}
+
+export async function getEventOrThrow(db: Kysely<Database>, ref: string): Promise<EventRow> {
+  const event = await findEvent(db, ref);
+  if (!event) {
+    throw new AppError(
+      'event_not_found',
+      `No event with id "${ref.slice(0, 80)}"; list events with \`mzi events list\`.`,
+      {
+        status: 404,
+      },
+    );
+  }
+  return event;
+}
+
+export interface EventFilter {
+  status?: EventStatus | undefined;
+  module?: string | undefined;
+  recordId?: string | undefined;
+}
+
+/** Newest first. */
+export async function listEvents(
+  db: Kysely<Database>,
+  options: EventFilter & { limit: number; beforeId?: number },
+): Promise<EventRow[]> {
+  let query = db.selectFrom('integration_events_log').selectAll().orderBy('id', 'desc').limit(options.limit);
+  if (options.status) query = query.where('status', '=', options.status);
+  if (options.module) query = query.where('module', '=', options.module);
+  if (options.recordId) query = query.where('record_id', '=', options.recordId);
+  if (options.beforeId !== undefined) query = query.where('id', '<', options.beforeId);
+  return query.execute();
+}
+
+export async function listAttempts(db: Kysely<Database>, eventId: string): Promise<EventAttemptRow[]> {
+  return db.selectFrom('event_attempts').selectAll().where('event_id', '=', eventId).orderBy('id').execute();
+}
+
+export interface RecentEvent {
+  event_id: string;
+  source: string;
+  module: string;
+  event_type: string;
+  record_id: string;
+  status: string;
+  error_code: string | null;
+  created_at: string;
+  processed_at: string | null;
+}
+
+export interface EventStats {
+  total_events: number;
+  by_status: Record<string, number>;
+  by_source: Record<string, number>;
+  by_module: Record<string, number>;
+  recent_events: RecentEvent[];
+}
+
+/** The stats contract of the original system (DESIGN.md §1), plus by_module and recent events without personal data. */
+export async function getEventStats(
+  db: Kysely<Database>,
+  options: { recent?: number } = {},
+): Promise<EventStats> {
+  const grouped = await db
+    .selectFrom('integration_events_log')
+    .select(['status', 'source', 'module', (eb) => eb.fn.countAll<number | string>().as('n')])
+    .groupBy(['status', 'source', 'module'])
+    .execute();
+  const byStatus: Record<string, number> = Object.fromEntries(EVENT_STATUSES.map((s) => [s, 0]));
+  const bySource: Record<string, number> = {};
+  const byModule: Record<string, number> = {};
+  let total = 0;
+  for (const row of grouped) {
+    const n = Number(row.n);
+    total += n;
+    byStatus[row.status] = (byStatus[row.status] ?? 0) + n;
+    bySource[row.source] = (bySource[row.source] ?? 0) + n;
+    byModule[row.module] = (byModule[row.module] ?? 0) + n;
+  }
+  // Error messages can quote field values, so recent events carry the error code only.
+  const recent = await db
+    .selectFrom('integration_events_log')
+    .select([
+      'event_id',
+      'source',
+      'module',
+      'event_type',
+      'record_id',
+      'status',
+      'error_code',
+      'created_at',
+      'processed_at',
+    ])
+    .orderBy('id', 'desc')
+    .limit(options.recent ?? 10)
+    .execute();
+  return {
+    total_events: total,
+    by_status: byStatus,
+    by_source: bySource,
+    by_module: byModule,
+    recent_events: recent,
+  };
+}
+
+/** Counts of unfinished work, for health and the CLI. */
+export async function getQueueState(
+  db: Kysely<Database>,
+): Promise<{ pending: number; processing: number; oldest_pending_at: string | null }> {
+  const rows = await db
+    .selectFrom('integration_events_log')
+    .select([
+      'status',
+      (eb) => eb.fn.countAll<number | string>().as('n'),
+      (eb) => eb.fn.min('created_at').as('oldest'),
+    ])
+    .where('status', 'in', ['pending', 'processing'])
+    .groupBy('status')
+    .execute();
+  const pending = rows.find((r) => r.status === 'pending');
+  const processing = rows.find((r) => r.status === 'processing');
+  return {
+    pending: Number(pending?.n ?? 0),
+    processing: Number(processing?.n ?? 0),
+    oldest_pending_at: (pending?.oldest as string | null | undefined) ?? null,
+  };
+}
+
+const RETRYABLE_BY_OPERATOR: readonly EventStatus[] = ['failed', 'completed'];
+
+/**
+ * Queues an event again for one more attempt (DESIGN.md §3: a manual retry runs once).
+ * Failed and completed events can be retried; pending, processing and duplicate ones cannot.
+ */
+export async function retryEvent(
+  db: Kysely<Database>,
+  ref: string,
+  now: Date = new Date(),
+): Promise<EventRow> {
+  const event = await getEventOrThrow(db, ref);
+  if (!RETRYABLE_BY_OPERATOR.includes(event.status) || event.event_type === 'invalid') {
+    const why =
+      event.status === 'duplicate'
+        ? `it is a duplicate of ${event.duplicate_of}; retry that one instead`
+        : event.event_type === 'invalid'
+          ? 'its operation is not one mzi knows; send the delivery again with a valid operation'
+          : `it is ${event.status}`;
+    throw new AppError('event_not_retryable', `Event ${event.event_id} cannot be retried: ${why}.`, {
+      status: 409,
+    });
+  }
+  await db
+    .updateTable('integration_events_log')
+    .set(requeue(now))
+    .where('id', '=', event.id)
+    .where('status', 'in', RETRYABLE_BY_OPERATOR)
+    .execute();
+  return getEventOrThrow(db, event.event_id);
+}
+
+/** Queues every failed event (optionally of one module) for one more attempt; returns how many. */
+export async function retryFailedEvents(
+  db: Kysely<Database>,
+  filter: { module?: string | undefined } = {},
+  now: Date = new Date(),
+): Promise<number> {
+  let query = db
+    .updateTable('integration_events_log')
+    .set(requeue(now))
+    .where('status', '=', 'failed')
+    .where('event_type', '!=', 'invalid');
+  if (filter.module) query = query.where('module', '=', filter.module);
+  const result = await query.executeTakeFirst();
+  return Number(result.numUpdatedRows);
+}
+
+/** One more attempt, due now: the last error stays in the attempt history, not on the event. */
+function requeue(now: Date) {
+  const timestamp = now.toISOString();
+  return (eb: ExpressionBuilder<Database, 'integration_events_log'>) => ({
+    status: 'pending' as const,
+    next_attempt_at: timestamp,
+    updated_at: timestamp,
+    processed_at: null,
+    error_message: null,
+    error_code: null,
+    max_attempts: eb('attempts', '+', 1),
+    locked_by: null,
+    locked_until: null,
+  });
+}

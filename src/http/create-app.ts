@@ -1,0 +1,46 @@
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import type { Logger } from 'pino';
+import type { Config } from '../config.js';
+import type { DatabaseHandle } from '../db/create-database.js';
+import type { EventAppender } from '../webhooks/create-event-appender.js';
+import { errorHandler } from './error-handler.js';
+import { eventRoutes } from './routes/event-routes.js';
+import { webhookRoutes } from './routes/webhook-routes.js';
+import { WEBHOOK_ROUTES } from './webhook-urls.js';
+
+export interface AppOptions {
+  config: Config;
+  database: DatabaseHandle;
+  appender: EventAppender;
+  logger: Logger;
+  /** Live state for health: worker, Moodle, authentication mode. */
+  describe: () => Record<string, unknown>;
+  onAuthRejected: () => void;
+}
+
+/** Builds the HTTP app; the only place that knows Fastify. */
+export function createApp(options: AppOptions): FastifyInstance {
+  const { config } = options;
+  const app = Fastify({
+    // pino's Logger is Fastify's logger; the cast only bridges the two type declarations.
+    loggerInstance: options.logger as FastifyBaseLogger,
+    bodyLimit: config.webhook.bodyLimitBytes,
+    requestIdHeader: 'x-request-id',
+    // Behind a proxy the client address comes from X-Forwarded-For; off by default.
+    trustProxy: false,
+    return503OnClosing: true,
+  });
+  app.setErrorHandler(errorHandler);
+  app.setNotFoundHandler((request, reply) => {
+    const base = `${request.protocol}://${request.host}`;
+    void reply.status(404).send({
+      error: 'not_found',
+      message: `No route ${request.method} ${request.url.split('?')[0]?.slice(0, 200)}. Zoho webhooks must be sent with POST to one of the webhook URLs below.`,
+      webhook_urls: WEBHOOK_ROUTES.map((route) => `${base}${route.path}`),
+      other_urls: [`${base}/api/v1/events/health`, `${base}/api/v1/events/stats`],
+    });
+  });
+  app.register(webhookRoutes, { config, appender: options.appender, onAuthRejected: options.onAuthRejected });
+  app.register(eventRoutes, { db: options.database.db, describe: options.describe });
+  return app;
+}

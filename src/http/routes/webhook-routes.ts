@@ -1,0 +1,142 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { Config } from '../../config.js';
+import { AppError } from '../../errors.js';
+import type { EventAppender } from '../../webhooks/create-event-appender.js';
+import { normalizeDelivery } from '../../webhooks/normalize-delivery.js';
+import { parseZohoBody } from '../../webhooks/parse-zoho-body.js';
+import { verifySignature, WebhookVerificationError } from '../../webhooks/verify-signature.js';
+import { WEBHOOK_ROUTES } from '../webhook-urls.js';
+
+export interface WebhookRoutesOptions {
+  config: Config;
+  appender: EventAppender;
+  /** Counts rejected authentication attempts (health shows it). */
+  onAuthRejected: () => void;
+}
+
+const REDACTED_HEADERS = new Set([
+  'authorization',
+  'proxy-authorization',
+  'cookie',
+  'x-zoho-signature',
+  'x-webhook-token',
+  'x-api-key',
+  'x-admin-token',
+]);
+
+/**
+ * Zoho webhook intake: verify the raw bytes, parse, normalize, append durably, answer (DESIGN.md §2–§3).
+ * Registered as its own plugin so that only these routes get the raw-body parser.
+ */
+export async function webhookRoutes(app: FastifyInstance, options: WebhookRoutesOptions): Promise<void> {
+  const { config, appender } = options;
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser(
+    '*',
+    { parseAs: 'buffer', bodyLimit: config.webhook.bodyLimitBytes },
+    (_req, body, done) => {
+      done(null, body);
+    },
+  );
+
+  for (const route of WEBHOOK_ROUTES) {
+    app.post(route.path, { bodyLimit: config.webhook.bodyLimitBytes }, async (request, reply) => {
+      const rawBody = Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0);
+      const query = (request.query ?? {}) as Record<string, unknown>;
+      try {
+        verifySignature({
+          rawBody,
+          headers: request.headers,
+          queryToken: firstString(query.token),
+          secrets: config.webhook.secrets,
+          tokens: config.webhook.tokens,
+          now: Math.floor(Date.now() / 1000),
+          toleranceSeconds: config.webhook.timestampToleranceSeconds,
+        });
+      } catch (error) {
+        if (error instanceof WebhookVerificationError) return rejectAuth(request, reply, error, options);
+        throw error;
+      }
+
+      const contentType = request.headers['content-type'];
+      const body = parseZohoBody(rawBody, contentType);
+      const normalized = normalizeDelivery({
+        body,
+        module: route.module,
+        queryOperation: firstString(query.operation),
+        deliveryIdHeader:
+          firstString(request.headers['webhook-id']) ?? firstString(request.headers['x-zoho-delivery-id']),
+      });
+
+      let result: Awaited<ReturnType<EventAppender['append']>>;
+      try {
+        result = await appender.append({
+          normalized,
+          source: 'zoho',
+          rawBody: rawBody.toString('utf8'),
+          contentType,
+          headers: redactHeaders(request.headers),
+        });
+      } catch (error) {
+        request.log.error({ err: error }, 'could not store the delivery');
+        throw new AppError(
+          'storage_unavailable',
+          'The event could not be stored, so it was not accepted; send it again shortly.',
+          { status: 503, cause: error },
+        );
+      }
+
+      request.log.info(
+        {
+          eventId: result.eventId,
+          recordId: normalized.recordId,
+          module: route.module,
+          status: result.status,
+        },
+        'delivery stored',
+      );
+      if (result.status === 'rejected') {
+        return reply.status(422).send({
+          error: 'invalid_operation',
+          message: result.errorMessage,
+          success: false,
+          event_id: result.eventId,
+          status: 'failed',
+        });
+      }
+      return reply.send({
+        success: true,
+        event_id: result.eventId,
+        status: result.status,
+        event_type: result.eventType,
+        ...(result.duplicateOf ? { duplicate_of: result.duplicateOf } : {}),
+        ...(result.warnings.length > 0 ? { warnings: result.warnings } : {}),
+      });
+    });
+  }
+}
+
+function rejectAuth(
+  request: FastifyRequest,
+  reply: FastifyReply,
+  error: WebhookVerificationError,
+  options: WebhookRoutesOptions,
+) {
+  options.onAuthRejected();
+  request.log.warn({ reason: error.reason }, 'webhook delivery rejected: authentication failed');
+  return reply.status(401).send({ error: 'unauthorized', reason: error.reason, message: error.message });
+}
+
+function redactHeaders(headers: FastifyRequest['headers']): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [name, value] of Object.entries(headers)) {
+    if (value === undefined) continue;
+    out[name] = REDACTED_HEADERS.has(name) ? '[redacted]' : Array.isArray(value) ? value.join(', ') : value;
+  }
+  return out;
+}
+
+function firstString(value: unknown): string | undefined {
+  if (Array.isArray(value)) return firstString(value[0]);
+  return typeof value === 'string' ? value : undefined;
+}

@@ -1,0 +1,127 @@
+import type { FastifyInstance } from 'fastify';
+import type { Logger } from 'pino';
+import { type Config, isWebhookAuthDisabled } from './config.js';
+import { createDatabase, type DatabaseHandle } from './db/create-database.js';
+import { migrateToLatest } from './db/migrate.js';
+import { AppError } from './errors.js';
+import { createApp } from './http/create-app.js';
+import { WEBHOOK_ROUTES } from './http/webhook-urls.js';
+import { createLogger } from './logger.js';
+import { createStudentHandler } from './students/handle-student-event.js';
+import { STUDENT_MODULE } from './students/student-fields.js';
+import { createEventAppender, type EventAppender } from './webhooks/create-event-appender.js';
+import { createWorker, type Worker } from './worker/create-worker.js';
+
+export const VERSION = '0.1.0';
+
+export type Role = 'all' | 'api' | 'worker';
+
+export interface Service {
+  readonly config: Config;
+  readonly logger: Logger;
+  readonly database: DatabaseHandle;
+  readonly app: FastifyInstance;
+  readonly appender: EventAppender;
+  readonly worker: Worker;
+  /** Starts the worker (unless disabled) and, with `listen`, the HTTP server. Returns the listening address. */
+  start(options?: { listen?: boolean }): Promise<string | undefined>;
+  /** Graceful stop: no new requests, in-flight requests and events finish, the database is closed. */
+  close(): Promise<void>;
+}
+
+/** The composition root: builds every part from one Config (STYLE.md). Migrates the database first. */
+export async function createService(
+  config: Config,
+  options: { logger?: Logger; role?: Role } = {},
+): Promise<Service> {
+  const role = options.role ?? 'all';
+  const logger = options.logger ?? createLogger({ level: config.logLevel });
+  const database = createDatabase(config.databaseUrl);
+  const migration = await migrateToLatest(database.db);
+  if (migration.error) {
+    await database.close();
+    throw new AppError('database.migration_failed', `Database migration failed: ${String(migration.error)}`, {
+      cause: migration.error,
+    });
+  }
+
+  const worker = createWorker({
+    db: database.db,
+    logger: logger.child({ component: 'worker' }),
+    handlers: { [STUDENT_MODULE]: createStudentHandler() },
+    concurrency: config.worker.concurrency,
+    pollIntervalMs: config.worker.pollIntervalMs,
+    leaseSeconds: config.worker.leaseSeconds,
+    releaseAllOnStart: database.dialect === 'sqlite',
+  });
+  const runsWorker = role !== 'api' && config.worker.enabled;
+  const appender = createEventAppender({
+    db: database.db,
+    dedupWindowSeconds: config.webhook.dedupWindowSeconds,
+    maxAttempts: config.worker.maxAttempts,
+    onAppended: () => worker.wake(),
+  });
+
+  let authRejected = 0;
+  const startedAt = Date.now();
+  const authMode = [
+    config.webhook.secrets.length > 0 ? 'hmac' : undefined,
+    config.webhook.tokens.length > 0 ? 'token' : undefined,
+  ]
+    .filter(Boolean)
+    .join('+');
+  const app = createApp({
+    config,
+    database,
+    appender,
+    logger,
+    onAuthRejected: () => {
+      authRejected += 1;
+    },
+    describe: () => ({
+      version: VERSION,
+      uptime_seconds: Math.round((Date.now() - startedAt) / 1000),
+      database: { dialect: database.dialect },
+      worker: runsWorker ? worker.state() : { status: 'disabled' },
+      moodle: config.moodle.url ? 'configured' : 'disabled',
+      webhook_auth: { mode: authMode || 'disabled', rejected: authRejected },
+    }),
+  });
+
+  return {
+    config,
+    logger,
+    database,
+    app,
+    appender,
+    worker,
+    async start(startOptions = {}) {
+      if (isWebhookAuthDisabled(config)) {
+        logger.warn(
+          'WEBHOOK AUTHENTICATION IS OFF: ZOHO_WEBHOOK_SECRET and ZOHO_WEBHOOK_TOKEN are empty, so anyone who can reach this port can post events. Use this for local testing only.',
+        );
+      }
+      if (runsWorker) await worker.start();
+      if (startOptions.listen === false || role === 'worker') {
+        logger.info(
+          { database: database.description, role },
+          `mzi ${VERSION} worker started; database: ${database.description}`,
+        );
+        return undefined;
+      }
+      const address = await app.listen({ port: config.port, host: config.host });
+      const local = address.replace('://0.0.0.0', '://localhost').replace('://[::]', '://localhost');
+      logger.info(
+        { address, database: database.description, role },
+        `mzi ${VERSION} listening on ${address}; database: ${database.description}; webhook: POST ${local}${WEBHOOK_ROUTES[0].path}`,
+      );
+      return address;
+    },
+    async close() {
+      await app.close();
+      await worker.stop();
+      await appender.flush();
+      await database.close();
+    },
+  };
+}

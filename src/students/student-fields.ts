@@ -1,0 +1,56 @@
+import type { StudentsTable } from '../db/schema.js';
+
+/** The Zoho CRM custom module mirrored by mzi. */
+export const STUDENT_MODULE = 'BTEC_Students';
+
+type StudentColumn = Exclude<
+  keyof StudentsTable,
+  'zoho_record_id' | 'deleted_at' | 'last_event_id' | 'created_at' | 'updated_at'
+>;
+
+/** A BTEC_Students field: Zoho API name, local column, its label in Zoho's UI, and whether it is personal data. */
+export interface StudentField {
+  readonly apiName: string;
+  readonly column: StudentColumn;
+  readonly label: string;
+  readonly personal: boolean;
+}
+
+/** Every BTEC_Students field mzi knows (DESIGN.md §1). */
+export const STUDENT_FIELDS: readonly StudentField[] = [
+  { apiName: 'Student_ID_Number', column: 'student_id_number', label: 'Student ID Number', personal: false },
+  { apiName: 'Academic_Email', column: 'academic_email', label: 'Academic Email', personal: true },
+  { apiName: 'Name', column: 'name', label: 'Name', personal: true },
+  { apiName: 'Phone', column: 'phone', label: 'Phone', personal: true },
+  { apiName: 'Moodle_User_ID', column: 'moodle_user_id', label: 'Moodle User ID', personal: false },
+  { apiName: 'Date_of_Birth', column: 'date_of_birth', label: 'Date of Birth', personal: true },
+  { apiName: 'Gender', column: 'gender', label: 'Gender', personal: true },
+  { apiName: 'Address', column: 'address', label: 'Address', personal: true },
+  { apiName: 'City', column: 'city', label: 'City', personal: true },
+  { apiName: 'Country', column: 'country', label: 'Country', personal: false },
+  { apiName: 'Postal_Code', column: 'postal_code', label: 'Postal Code', personal: true },
+  {
+    apiName: 'Emergency_Contact_Name',
+    column: 'emergency_contact_name',
+    label: 'Emergency Contact Name',
+    personal: true,
+  },
+  {
+    apiName: 'Emergency_Contact_Phone',
+    column: 'emergency_contact_phone',
+    label: 'Emergency Contact Phone',
+    personal: true,
+  },
+  { apiName: 'Student_Status', column: 'student_status', label: 'Student Status', personal: false },
+  { apiName: 'Modified_Time', column: 'zoho_modified_time', label: 'Modified Time', personal: false },
+];
+
+const BY_LOWER_NAME = new Map(STUDENT_FIELDS.map((field) => [field.apiName.toLowerCase(), field]));
+
+/** Finds a field by its API name, ignoring case (`academic_email` works too). */
+export function findStudentField(name: string): StudentField | undefined {
+  return BY_LOWER_NAME.get(name.toLowerCase());
+}
+
+/** Student data as delivered: a field present with `null` means "empty in Zoho"; an absent field means "unknown". */
+export type StudentData = Partial<Record<string, string | null>>;

@@ -1,0 +1,93 @@
+import type { Kysely } from 'kysely';
+import type { Database, NewStudentRow, StudentRow } from '../db/schema.js';
+import { ProcessingError } from '../event-log/processing-error.js';
+import { STUDENT_FIELDS, type StudentData } from './student-fields.js';
+
+export async function findStudent(
+  db: Kysely<Database>,
+  zohoRecordId: string,
+): Promise<StudentRow | undefined> {
+  return db.selectFrom('students').selectAll().where('zoho_record_id', '=', zohoRecordId).executeTakeFirst();
+}
+
+/** Finds students by Zoho record id, Student_ID_Number or Academic_Email (case-insensitive). */
+export async function findStudentsByRef(db: Kysely<Database>, ref: string): Promise<StudentRow[]> {
+  const value = ref.trim();
+  return db
+    .selectFrom('students')
+    .selectAll()
+    .where((eb) =>
+      eb.or([
+        eb('zoho_record_id', '=', value),
+        eb('student_id_number', '=', value),
+        eb(eb.fn('lower', ['academic_email']), '=', value.toLowerCase()),
+      ]),
+    )
+    .orderBy('updated_at', 'desc')
+    .limit(20)
+    .execute();
+}
+
+/** The columns a delivery sets: fields it carries, whether filled (a value) or emptied (null); absent ones stay. */
+export function studentColumns(data: StudentData): Partial<NewStudentRow> {
+  const columns: Partial<Record<string, string | null>> = {};
+  for (const field of STUDENT_FIELDS) {
+    const value = data[field.apiName];
+    if (value !== undefined) columns[field.column] = value;
+  }
+  return columns as Partial<NewStudentRow>;
+}
+
+export interface UpsertStudentInput {
+  recordId: string;
+  data: StudentData;
+  eventId: string;
+  now: string;
+  /** Set on delete, cleared on insert/update (a record restored from Zoho's recycle bin is live again). */
+  deletedAt: string | null;
+  moodleUserId?: string | null;
+}
+
+/**
+ * Writes a student into the local mirror. A Student_ID_Number already held by another live student fails the
+ * event, naming both records; checked here, inside the writing transaction, so two events cannot both pass.
+ */
+export async function upsertStudent(trx: Kysely<Database>, input: UpsertStudentInput): Promise<void> {
+  const columns = studentColumns(input.data);
+  if (input.moodleUserId !== undefined) columns.moodle_user_id = input.moodleUserId;
+  const studentId = columns.student_id_number;
+  if (input.deletedAt === null && typeof studentId === 'string' && studentId !== '') {
+    const holder = await trx
+      .selectFrom('students')
+      .select('zoho_record_id')
+      .where('student_id_number', '=', studentId)
+      .where('zoho_record_id', '!=', input.recordId)
+      .where('deleted_at', 'is', null)
+      .executeTakeFirst();
+    if (holder) {
+      throw new ProcessingError(
+        'validation.student_id_number_taken',
+        `Student_ID_Number "${studentId}" of Zoho record ${input.recordId} is already used by another live student, Zoho record ${holder.zoho_record_id}: each student needs a unique Student_ID_Number. Correct one of the two records in Zoho, then retry this event.`,
+      );
+    }
+  }
+  await trx
+    .insertInto('students')
+    .values({
+      ...columns,
+      zoho_record_id: input.recordId,
+      deleted_at: input.deletedAt,
+      last_event_id: input.eventId,
+      created_at: input.now,
+      updated_at: input.now,
+    })
+    .onConflict((oc) =>
+      oc.column('zoho_record_id').doUpdateSet({
+        ...columns,
+        deleted_at: input.deletedAt,
+        last_event_id: input.eventId,
+        updated_at: input.now,
+      }),
+    )
+    .execute();
+}

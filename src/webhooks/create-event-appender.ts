@@ -1,0 +1,233 @@
+import { randomUUID } from 'node:crypto';
+import type { Kysely } from 'kysely';
+import type { Database, EventStatus, NewEventRow } from '../db/schema.js';
+import { coerceError } from '../errors.js';
+import { contentHash, type NormalizedDelivery } from './normalize-delivery.js';
+import { ACCEPTED_OPERATION_SPELLINGS, type Operation } from './normalize-operation.js';
+
+export interface IncomingDelivery {
+  normalized: NormalizedDelivery;
+  source: string;
+  rawBody: string;
+  contentType: string | undefined;
+  /** Request headers with credentials already redacted. */
+  headers: Record<string, string>;
+}
+
+export type AppendStatus = 'queued' | 'duplicate' | 'rejected';
+
+export interface AppendResult {
+  eventId: string;
+  status: AppendStatus;
+  eventType: string;
+  duplicateOf: string | undefined;
+  warnings: string[];
+  /** Why the event was stored as failed at once (an operation we do not know). */
+  errorMessage: string | undefined;
+}
+
+export interface EventAppender {
+  /** Resolves once the event row is committed to disk: only then may the sender get its 200. */
+  append(delivery: IncomingDelivery): Promise<AppendResult>;
+  /** Waits for every queued append to be written. */
+  flush(): Promise<void>;
+}
+
+export interface EventAppenderOptions {
+  db: Kysely<Database>;
+  dedupWindowSeconds: number;
+  maxAttempts: number;
+  /** Called after each commit that stored at least one pending event (wakes the worker). */
+  onAppended?: () => void;
+  now?: () => Date;
+  /** Most deliveries written in one transaction. */
+  maxBatch?: number;
+}
+
+interface Pending {
+  delivery: IncomingDelivery;
+  resolve: (result: AppendResult) => void;
+  reject: (error: Error) => void;
+}
+
+/**
+ * Appends deliveries to the event log with group commit: deliveries that arrive while a commit is in flight
+ * are written together in the next transaction, so each fsync acknowledges many deliveries (DESIGN.md §3).
+ * Dedup and operation inference run inside that transaction, in arrival order, so they see every earlier delivery.
+ */
+export function createEventAppender(options: EventAppenderOptions): EventAppender {
+  const { db } = options;
+  const now = options.now ?? (() => new Date());
+  const maxBatch = options.maxBatch ?? 256;
+  let queue: Pending[] = [];
+  let running: Promise<void> | undefined;
+
+  const schedule = () => {
+    if (running) return;
+    running = new Promise<void>((resolve) => setImmediate(resolve)).then(drain);
+  };
+
+  async function drain(): Promise<void> {
+    try {
+      while (queue.length > 0) {
+        const batch = queue.slice(0, maxBatch);
+        queue = queue.slice(batch.length);
+        await writeBatch(batch);
+      }
+    } finally {
+      running = undefined;
+      if (queue.length > 0) schedule();
+    }
+  }
+
+  async function writeBatch(batch: Pending[]): Promise<void> {
+    try {
+      const results = await db.transaction().execute(async (trx) => {
+        const out: AppendResult[] = [];
+        for (const item of batch) out.push(await ingestOne(trx, item.delivery));
+        return out;
+      });
+      for (const [i, item] of batch.entries()) item.resolve(results[i] as AppendResult);
+      if (results.some((r) => r.status === 'queued')) options.onAppended?.();
+    } catch (error) {
+      if (batch.length === 1) {
+        batch[0]?.reject(coerceError(error));
+        return;
+      }
+      // One bad delivery must not fail the others: write them one by one.
+      for (const item of batch) await writeBatch([item]);
+    }
+  }
+
+  async function ingestOne(trx: Kysely<Database>, delivery: IncomingDelivery): Promise<AppendResult> {
+    const n = delivery.normalized;
+    const at = now();
+    const timestamp = at.toISOString();
+    const hash = contentHash(n);
+    const warnings = [...n.warnings];
+
+    const latest = await trx
+      .selectFrom('integration_events_log')
+      .select(['event_id', 'event_type', 'content_hash', 'created_at'])
+      .where('module', '=', n.module)
+      .where('record_id', '=', n.recordId)
+      .where('status', '!=', 'duplicate')
+      .where('event_type', '!=', 'invalid')
+      .orderBy('id', 'desc')
+      .limit(1)
+      .executeTakeFirst();
+
+    // Dedup key rule (DESIGN.md §2): a resolved delivery id when there is one; otherwise the same content as
+    // the latest accepted event of this record within the window (so A -> B -> A edits are not lost).
+    let original: { event_id: string; event_type: string } | undefined;
+    if (n.deliveryId !== undefined) {
+      original = await trx
+        .selectFrom('integration_events_log')
+        .select(['event_id', 'event_type'])
+        .where('module', '=', n.module)
+        .where('dedup_key', '=', n.deliveryId)
+        .where('status', '!=', 'duplicate')
+        .orderBy('id')
+        .limit(1)
+        .executeTakeFirst();
+    } else if (latest && latest.content_hash === hash) {
+      const cutoff = new Date(at.getTime() - options.dedupWindowSeconds * 1000).toISOString();
+      if (latest.created_at >= cutoff) original = latest;
+    }
+
+    let status: EventStatus = 'pending';
+    let eventType: string;
+    let errorMessage: string | undefined;
+    let operationSource: string | undefined = n.operationSource;
+    if (original) {
+      status = 'duplicate';
+      eventType = original.event_type;
+    } else if (n.invalidOperation !== undefined) {
+      status = 'failed';
+      eventType = 'invalid';
+      errorMessage =
+        `Operation "${n.invalidOperation}" is not allowed: use insert, update or delete ` +
+        `(accepted spellings: ${ACCEPTED_OPERATION_SPELLINGS.join(', ')}) in ?operation= or the body's "operation".`;
+    } else if (n.operation !== undefined) {
+      eventType = n.operation;
+    } else {
+      eventType = await inferOperation(trx, n, latest?.event_type);
+      operationSource = 'inferred';
+      warnings.push(
+        `No operation was sent; inferred "${eventType}" from what mzi knows of record ${n.recordId}. ` +
+          'Give each Zoho webhook a fixed ?operation=insert|update|delete.',
+      );
+    }
+
+    const eventId = randomUUID();
+    const row: NewEventRow = {
+      event_id: eventId,
+      source: delivery.source,
+      module: n.module,
+      event_type: eventType,
+      record_id: n.recordId,
+      status,
+      error_message: errorMessage ?? null,
+      error_code: errorMessage ? 'intake.invalid_operation' : null,
+      created_at: timestamp,
+      updated_at: timestamp,
+      processed_at: status === 'pending' ? null : timestamp,
+      payload: JSON.stringify({
+        operation: eventType,
+        operation_source: operationSource ?? null,
+        delivery_id: n.deliveryId ?? null,
+        format: n.format,
+        data: n.data,
+      }),
+      raw_body: delivery.rawBody,
+      content_type: delivery.contentType ?? null,
+      headers: JSON.stringify(delivery.headers),
+      dedup_key: n.deliveryId ?? null,
+      content_hash: hash,
+      duplicate_of: original?.event_id ?? null,
+      warnings: warnings.length > 0 ? JSON.stringify(warnings) : null,
+      result: null,
+      attempts: 0,
+      max_attempts: options.maxAttempts,
+      next_attempt_at: timestamp,
+      locked_by: null,
+      locked_until: null,
+    };
+    await trx.insertInto('integration_events_log').values(row).execute();
+    return {
+      eventId,
+      status: status === 'pending' ? 'queued' : status === 'duplicate' ? 'duplicate' : 'rejected',
+      eventType,
+      duplicateOf: original?.event_id,
+      warnings,
+      errorMessage,
+    };
+  }
+
+  return {
+    append(delivery) {
+      return new Promise<AppendResult>((resolve, reject) => {
+        queue.push({ delivery, resolve, reject });
+        schedule();
+      });
+    },
+    async flush() {
+      while (running) await running;
+    },
+  };
+}
+
+/** Without an explicit operation: a record we know and have not seen deleted is an update; otherwise an insert. */
+async function inferOperation(
+  trx: Kysely<Database>,
+  n: NormalizedDelivery,
+  latestEventType: string | undefined,
+): Promise<Operation> {
+  if (latestEventType !== undefined) return latestEventType === 'delete' ? 'insert' : 'update';
+  const student = await trx
+    .selectFrom('students')
+    .select('deleted_at')
+    .where('zoho_record_id', '=', n.recordId)
+    .executeTakeFirst();
+  return student && student.deleted_at === null ? 'update' : 'insert';
+}

@@ -1,0 +1,87 @@
+import { type Kysely, sql } from 'kysely';
+import type { Database, EventRow } from '../db/schema.js';
+
+/**
+ * Claims up to `limit` due events with a lease. Only the oldest unfinished event of each record is eligible,
+ * so events of one record are processed in arrival order (DESIGN.md §3); a retrying event holds back the
+ * later events of its record until it completes or fails.
+ */
+export async function claimEvents(
+  db: Kysely<Database>,
+  options: { workerId: string; limit: number; leaseSeconds: number; now: Date },
+): Promise<EventRow[]> {
+  const now = options.now.toISOString();
+  const lockedUntil = new Date(options.now.getTime() + options.leaseSeconds * 1000).toISOString();
+  const rows = await db
+    .updateTable('integration_events_log')
+    .set((eb) => ({
+      status: 'processing',
+      locked_by: options.workerId,
+      locked_until: lockedUntil,
+      attempts: eb('attempts', '+', 1),
+      updated_at: now,
+    }))
+    .where('id', 'in', (eb) =>
+      eb
+        .selectFrom('integration_events_log as e')
+        .select('e.id')
+        .where('e.status', '=', 'pending')
+        .where('e.next_attempt_at', '<=', now)
+        .where((inner) =>
+          inner.not(
+            inner.exists(
+              inner
+                .selectFrom('integration_events_log as p')
+                .select(sql<number>`1`.as('one'))
+                .whereRef('p.module', '=', 'e.module')
+                .whereRef('p.record_id', '=', 'e.record_id')
+                .whereRef('p.id', '<', 'e.id')
+                .where('p.status', 'in', ['pending', 'processing']),
+            ),
+          ),
+        )
+        .orderBy('e.id')
+        .limit(options.limit),
+    )
+    .where('status', '=', 'pending')
+    .returningAll()
+    .execute();
+  return rows.sort((a, b) => a.id - b.id);
+}
+
+/**
+ * Gives back events whose lease ran out (their worker died or hung). With `all`, every claimed event is given
+ * back: right for SQLite, where the starting process is the only worker. An event that has used up its
+ * attempts this way fails instead of looping.
+ */
+export async function releaseExpiredLeases(
+  db: Kysely<Database>,
+  options: { now: Date; all: boolean },
+): Promise<number> {
+  const now = options.now.toISOString();
+  let exhaust = db
+    .updateTable('integration_events_log')
+    .set({
+      status: 'failed',
+      error_code: 'worker.interrupted',
+      error_message:
+        'Processing was interrupted on every attempt (the worker stopped or crashed mid-event); retry it once the cause is fixed.',
+      processed_at: now,
+      updated_at: now,
+      locked_by: null,
+      locked_until: null,
+    })
+    .where('status', '=', 'processing')
+    .whereRef('attempts', '>=', 'max_attempts');
+  let release = db
+    .updateTable('integration_events_log')
+    .set({ status: 'pending', next_attempt_at: now, updated_at: now, locked_by: null, locked_until: null })
+    .where('status', '=', 'processing');
+  if (!options.all) {
+    exhaust = exhaust.where('locked_until', '<', now);
+    release = release.where('locked_until', '<', now);
+  }
+  const exhausted = await exhaust.executeTakeFirst();
+  const released = await release.executeTakeFirst();
+  return Number(exhausted.numUpdatedRows) + Number(released.numUpdatedRows);
+}
