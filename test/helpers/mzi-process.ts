@@ -1,0 +1,92 @@
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { createServer } from 'node:net';
+import { fileURLToPath } from 'node:url';
+
+export const MZI_BIN = fileURLToPath(new URL('../../bin/mzi.js', import.meta.url));
+
+/** A free loopback port (the OS picks it). */
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      const port = typeof address === 'object' && address ? address.port : 0;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+/** Runs `mzi <args>` (the built CLI, as a user would) and returns its exit code and output. */
+export function runMzi(args: string[], env: Record<string, string>) {
+  const result = spawnSync(process.execPath, [MZI_BIN, ...args], {
+    env: { ...process.env, LOG_LEVEL: 'warn', ...env },
+    encoding: 'utf8',
+    timeout: 30_000,
+  });
+  return { code: result.status, stdout: result.stdout, stderr: result.stderr };
+}
+
+export interface MziServer {
+  process: ChildProcess;
+  baseUrl: string;
+  output: () => string;
+  /** SIGTERM and wait for exit; resolves with the exit code. */
+  stop: () => Promise<number | null>;
+}
+
+/** Starts `mzi serve` as a real process and waits until health answers. */
+export async function startMziServer(env: Record<string, string>): Promise<MziServer> {
+  const port = await freePort();
+  const child = spawn(process.execPath, [MZI_BIN, 'serve'], {
+    env: { ...process.env, PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'info', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  child.stdout?.on('data', (chunk) => {
+    output += String(chunk);
+  });
+  child.stderr?.on('data', (chunk) => {
+    output += String(chunk);
+  });
+  const baseUrl = `http://127.0.0.1:${port}`;
+  const deadline = Date.now() + 20_000;
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`mzi exited with ${child.exitCode}:\n${output}`);
+    try {
+      const response = await fetch(`${baseUrl}/api/v1/events/health`);
+      if (response.ok) break;
+    } catch {
+      /* not listening yet */
+    }
+    if (Date.now() > deadline) {
+      child.kill('SIGKILL');
+      throw new Error(`mzi did not become healthy:\n${output}`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  return {
+    process: child,
+    baseUrl,
+    output: () => output,
+    stop: () =>
+      new Promise((resolve) => {
+        if (child.exitCode !== null) return resolve(child.exitCode);
+        child.once('exit', (code) => resolve(code));
+        child.kill('SIGTERM');
+      }),
+  };
+}
+
+/** Waits until the server reports nothing pending or processing. */
+export async function waitForIdle(baseUrl: string, timeoutMs = 30_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const health = (await (await fetch(`${baseUrl}/api/v1/events/health`)).json()) as {
+      queue: { pending: number; processing: number };
+    };
+    if (health.queue.pending === 0 && health.queue.processing === 0) return;
+    if (Date.now() > deadline) throw new Error(`still busy: ${JSON.stringify(health.queue)}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}

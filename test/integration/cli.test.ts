@@ -1,0 +1,165 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type MziServer, runMzi, startMziServer, waitForIdle } from '../helpers/mzi-process.js';
+
+let dir: string;
+let env: Record<string, string>;
+let server: MziServer;
+
+beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'mzi-cli-'));
+  env = { DATABASE_URL: `sqlite:${join(dir, 'mzi.sqlite')}`, ZOHO_WEBHOOK_SECRET: 'cli-secret' };
+  server = await startMziServer(env);
+});
+afterAll(async () => {
+  await server.stop();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+const send = (...args: string[]) => runMzi(['send', 'student', '--url', server.baseUrl, ...args], env);
+
+describe('mzi CLI', () => {
+  it('sends a signed Zoho-shaped delivery to a running server and prints the reply', async () => {
+    const result = send(
+      '--operation',
+      'insert',
+      '--record-id',
+      '9100001',
+      '--field',
+      'Academic_Email=cli.student@student.example.edu',
+      '--field',
+      'Student_ID_Number=CLI-1',
+      '--field',
+      'Name=Cli Student',
+    );
+    expect(result.code).toBe(0);
+    expect(result.stdout).toContain('HTTP 200');
+    expect(result.stdout).toContain('"status":"queued"');
+    await waitForIdle(server.baseUrl);
+  });
+
+  it('sends the custom JSON body with --format json', async () => {
+    const result = send(
+      '--format',
+      'json',
+      '--operation',
+      'create',
+      '--field',
+      'Academic_Email=json.cli@student.example.edu',
+    );
+    expect(result.code).toBe(0);
+    expect(result.stdout).toContain('"event_type":"insert"');
+    await waitForIdle(server.baseUrl);
+  });
+
+  it('exits non-zero and prints the server error when the delivery is refused', () => {
+    const result = runMzi(['send', 'student', '--url', server.baseUrl, '--field', 'Academic_Email=a@b.edu'], {
+      ...env,
+      ZOHO_WEBHOOK_SECRET: 'wrong-secret',
+    });
+    expect(result.code).toBe(1);
+    expect(result.stdout).toContain('HTTP 401');
+  });
+
+  it('refuses an unknown field name before sending', () => {
+    const result = send('--field', 'Shoe_Size=44');
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain('"Shoe_Size" is not a BTEC_Students field');
+  });
+
+  it('lists events one per line, newest first, with the error of failed ones', async () => {
+    send('--record-id', '9100002', '--field', 'Academic_Email=not-an-email');
+    await waitForIdle(server.baseUrl);
+    const all = runMzi(['events', 'list'], env);
+    expect(all.code).toBe(0);
+    const lines = all.stdout.trim().split('\n');
+    expect(lines[0]).toMatch(/^\[failed\] BTEC_Students\.insert - [0-9a-f-]{36} at \d{4}-\d\d-\d\dT/);
+    expect(lines[1]).toContain(
+      'error: Academic_Email "not-an-email" of Zoho record 9100002 is not a valid email address',
+    );
+    expect(all.stdout).toMatch(/\[completed\] BTEC_Students\.insert - /);
+
+    const failed = runMzi(['events', 'list', '--status', 'failed', '--limit', '5'], env);
+    expect(failed.stdout).not.toContain('[completed]');
+    expect(runMzi(['events', 'list', '--status', 'bogus'], env).code).not.toBe(0);
+  });
+
+  it('shows one event in full and retries it', async () => {
+    const failed = runMzi(['events', 'list', '--status', 'failed', '--json'], env);
+    const event = JSON.parse(failed.stdout.trim().split('\n')[0] as string) as { event_id: string };
+    const shown = runMzi(['events', 'show', event.event_id], env);
+    expect(shown.code).toBe(0);
+    const detail = JSON.parse(shown.stdout);
+    expect(detail).toMatchObject({ event_id: event.event_id, status: 'failed', record_id: '9100002' });
+    expect(detail.attempts_history).toHaveLength(1);
+    expect(detail.headers['x-zoho-signature']).toBe('[redacted]');
+
+    const retried = runMzi(['events', 'retry', event.event_id], env);
+    expect(retried.code).toBe(0);
+    expect(retried.stdout).toContain(`queued ${event.event_id}`);
+    // The running server picks the retry up by its poll.
+    await waitForIdle(server.baseUrl);
+    const after = JSON.parse(runMzi(['events', 'show', event.event_id], env).stdout);
+    expect(after.status).toBe('failed');
+    expect(after.attempts_history).toHaveLength(2);
+
+    expect(runMzi(['events', 'retry', '--failed'], env).stdout).toMatch(/queued 1 failed event/);
+    await waitForIdle(server.baseUrl);
+    expect(runMzi(['events', 'show', 'no-such-id'], env).code).toBe(1);
+  });
+
+  it('shows a student by Zoho id, Student_ID_Number or email (case-insensitive)', () => {
+    for (const ref of ['9100001', 'CLI-1', 'CLI.Student@student.example.edu']) {
+      const result = runMzi(['students', 'show', ref], env);
+      expect(result.code).toBe(0);
+      expect(JSON.parse(result.stdout)).toMatchObject({
+        zoho_record_id: '9100001',
+        student_id_number: 'CLI-1',
+      });
+    }
+    const missing = runMzi(['students', 'show', 'nobody@example.edu'], env);
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toContain('No student matches');
+  });
+
+  it('prints stats', () => {
+    const result = runMzi(['stats', '--json'], env);
+    const stats = JSON.parse(result.stdout);
+    expect(stats.total_events).toBeGreaterThanOrEqual(3);
+    expect(stats.by_source.zoho).toBe(stats.total_events);
+    expect(runMzi(['stats'], env).stdout).toContain('total events:');
+  });
+
+  it('prints the Zoho webhook setup within Zoho limits, one webhook per operation', () => {
+    const result = runMzi(['zoho-setup', 'student', '--url', 'https://mzi.school.example'], {
+      ...env,
+      ZOHO_WEBHOOK_TOKEN: 'zoho-token-value',
+    });
+    expect(result.code).toBe(0);
+    for (const op of ['insert', 'update', 'delete']) {
+      expect(result.stdout).toContain(
+        `https://mzi.school.example/api/v1/events/zoho/student?operation=${op}`,
+      );
+    }
+    expect(result.stdout).toContain('X-Webhook-Token: zoho-token-value');
+    expect(result.stdout).toContain('${!BTEC_Students.Academic_Email}');
+    expect(result.stdout).toContain('${!BTEC_Students.id}');
+    expect(result.stdout).toMatch(/Module parameters \((\d+) of 25 allowed/);
+    const count = Number(/Module parameters \((\d+) of 25/.exec(result.stdout)?.[1]);
+    expect(count).toBeLessThanOrEqual(25);
+  });
+
+  it('migrates and reports an up-to-date schema', () => {
+    const result = runMzi(['migrate'], env);
+    expect(result.code).toBe(0);
+    expect(result.stdout).toContain('up to date');
+  });
+
+  it('reports a bad configuration clearly and exits 2', () => {
+    const result = runMzi(['stats'], { ...env, PORT: 'not-a-port' });
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain('PORT');
+  });
+});

@@ -1,0 +1,236 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import pino from 'pino';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { createDatabase, type DatabaseHandle } from '../../src/db/create-database.js';
+import { migrateToLatest } from '../../src/db/migrate.js';
+import type { EventRow } from '../../src/db/schema.js';
+import { retryEvent, retryFailedEvents } from '../../src/event-log/event-store.js';
+import { ProcessingError } from '../../src/event-log/processing-error.js';
+import { createEventAppender, type EventAppender } from '../../src/webhooks/create-event-appender.js';
+import type { NormalizedDelivery } from '../../src/webhooks/normalize-delivery.js';
+import { claimEvents } from '../../src/worker/claim-events.js';
+import { createWorker, type WorkerOptions } from '../../src/worker/create-worker.js';
+import type { EventHandler } from '../../src/worker/event-handler.js';
+
+let dir: string;
+let handle: DatabaseHandle;
+let appender: EventAppender;
+let clock: Date;
+
+beforeEach(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'mzi-worker-'));
+  handle = createDatabase(`sqlite:${join(dir, 'db.sqlite')}`);
+  await migrateToLatest(handle.db);
+  clock = new Date('2026-11-28T10:00:00.000Z');
+  appender = createEventAppender({ db: handle.db, dedupWindowSeconds: 60, maxAttempts: 3, now: () => clock });
+});
+afterEach(async () => {
+  await handle.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+function delivery(recordId: string, city: string): Parameters<EventAppender['append']>[0] {
+  const normalized: NormalizedDelivery = {
+    module: 'Test',
+    recordId,
+    operation: 'update',
+    operationSource: 'query',
+    invalidOperation: undefined,
+    data: { City: city },
+    deliveryId: undefined,
+    warnings: [],
+    format: 'form',
+  };
+  return { normalized, source: 'zoho', rawBody: '', contentType: undefined, headers: {} };
+}
+
+function worker(handler: EventHandler, extra: Partial<WorkerOptions> = {}) {
+  return createWorker({
+    db: handle.db,
+    logger: pino({ level: 'silent' }),
+    handlers: { Test: handler },
+    concurrency: 4,
+    pollIntervalMs: 1000,
+    leaseSeconds: 60,
+    releaseAllOnStart: false,
+    now: () => clock,
+    random: () => 0.5,
+    ...extra,
+  });
+}
+
+const city = (event: EventRow) => (JSON.parse(event.payload) as { data: { City: string } }).data.City;
+const row = (eventId: string) =>
+  handle.db
+    .selectFrom('integration_events_log')
+    .selectAll()
+    .where('event_id', '=', eventId)
+    .executeTakeFirstOrThrow();
+
+describe('worker', () => {
+  it('processes the events of one record in arrival order, one at a time', async () => {
+    for (const c of ['a', 'b', 'c', 'd']) await appender.append(delivery('r1', c));
+    await appender.append(delivery('r2', 'x'));
+    const seen: string[] = [];
+    let concurrentForR1 = 0;
+    let maxConcurrentForR1 = 0;
+    const w = worker(async (event) => {
+      if (event.record_id === 'r1') {
+        concurrentForR1 += 1;
+        maxConcurrentForR1 = Math.max(maxConcurrentForR1, concurrentForR1);
+      }
+      await new Promise((resolve) => setTimeout(resolve, 5));
+      seen.push(`${event.record_id}:${city(event)}`);
+      if (event.record_id === 'r1') concurrentForR1 -= 1;
+      return { result: {} };
+    });
+    await w.drain();
+    expect(seen.filter((s) => s.startsWith('r1'))).toEqual(['r1:a', 'r1:b', 'r1:c', 'r1:d']);
+    expect(seen).toContain('r2:x');
+    expect(maxConcurrentForR1).toBe(1);
+  });
+
+  it('claims only the oldest unfinished event of a record', async () => {
+    await appender.append(delivery('r1', 'a'));
+    await appender.append(delivery('r1', 'b'));
+    await appender.append(delivery('r2', 'c'));
+    const claimed = await claimEvents(handle.db, { workerId: 'w', limit: 10, leaseSeconds: 60, now: clock });
+    expect(claimed.map(city)).toEqual(['a', 'c']);
+  });
+
+  it('retries a passing failure with backoff, holds later events of the record back, then completes', async () => {
+    const first = await appender.append(delivery('r1', 'a'));
+    const second = await appender.append(delivery('r1', 'b'));
+    let fail = true;
+    const processed: string[] = [];
+    const w = worker(async (event) => {
+      if (fail && city(event) === 'a')
+        throw new ProcessingError('test.down', 'Moodle is down', { retryable: true });
+      processed.push(city(event));
+      return { result: { ok: true } };
+    });
+    await w.drain();
+    let a = await row(first.eventId);
+    expect(a.status).toBe('pending');
+    expect(a.attempts).toBe(1);
+    expect(a.error_message).toContain('Moodle is down');
+    expect(a.error_message).toContain('will retry');
+    expect(new Date(a.next_attempt_at).getTime() - clock.getTime()).toBe(10_000);
+    expect((await row(second.eventId)).status).toBe('pending');
+    expect(processed).toEqual([]);
+
+    fail = false;
+    clock = new Date(clock.getTime() + 11_000);
+    await w.drain();
+    a = await row(first.eventId);
+    expect(a.status).toBe('completed');
+    expect(a.attempts).toBe(2);
+    expect(processed).toEqual(['a', 'b']);
+    const attempts = await handle.db
+      .selectFrom('event_attempts')
+      .selectAll()
+      .where('event_id', '=', first.eventId)
+      .execute();
+    expect(attempts.map((x) => x.outcome)).toEqual(['retry', 'completed']);
+  });
+
+  it('fails an event after max_attempts passing failures, keeping the last reason', async () => {
+    const appended = await appender.append(delivery('r1', 'a'));
+    const w = worker(async () => {
+      throw new ProcessingError('test.down', 'still down', { retryable: true });
+    });
+    for (let i = 0; i < 3; i += 1) {
+      await w.drain();
+      clock = new Date(clock.getTime() + 3_600_000);
+    }
+    const event = await row(appended.eventId);
+    expect(event.status).toBe('failed');
+    expect(event.attempts).toBe(3);
+    expect(event.error_message).toBe('still down');
+  });
+
+  it('fails at once on a permanent error and lets later events of the record go on', async () => {
+    const first = await appender.append(delivery('r1', 'bad'));
+    const second = await appender.append(delivery('r1', 'good'));
+    const w = worker(async (event) => {
+      if (city(event) === 'bad') throw new ProcessingError('validation.x', 'bad data');
+      return { result: {} };
+    });
+    await w.drain();
+    expect((await row(first.eventId)).status).toBe('failed');
+    expect((await row(first.eventId)).attempts).toBe(1);
+    expect((await row(second.eventId)).status).toBe('completed');
+  });
+
+  it('turns an unexpected exception into a failed event without stopping the worker', async () => {
+    const first = await appender.append(delivery('r1', 'boom'));
+    const second = await appender.append(delivery('r2', 'fine'));
+    const w = worker(async (event) => {
+      if (city(event) === 'boom') throw new TypeError('x is undefined');
+      return { result: {} };
+    });
+    await w.drain();
+    const failed = await row(first.eventId);
+    expect(failed.status).toBe('failed');
+    expect(failed.error_code).toBe('worker.unexpected');
+    expect((await row(second.eventId)).status).toBe('completed');
+  });
+
+  it('retries a failed event once on request, and retries all failed events', async () => {
+    const a = await appender.append(delivery('r1', 'a'));
+    const b = await appender.append(delivery('r2', 'b'));
+    let ok = false;
+    const w = worker(async () => {
+      if (!ok) throw new ProcessingError('validation.x', 'bad');
+      return { result: {} };
+    });
+    await w.drain();
+    expect((await row(a.eventId)).status).toBe('failed');
+
+    await retryEvent(handle.db, a.eventId, clock);
+    const queued = await row(a.eventId);
+    expect(queued).toMatchObject({ status: 'pending', max_attempts: 2, error_message: null });
+    await w.drain();
+    expect((await row(a.eventId)).status).toBe('failed');
+    expect((await row(a.eventId)).attempts).toBe(2);
+
+    ok = true;
+    expect(await retryFailedEvents(handle.db, {}, clock)).toBe(2);
+    await w.drain();
+    expect((await row(a.eventId)).status).toBe('completed');
+    expect((await row(b.eventId)).status).toBe('completed');
+  });
+
+  it('refuses to retry a duplicate or pending event with a clear reason', async () => {
+    const a = await appender.append(delivery('r1', 'a'));
+    await expect(retryEvent(handle.db, a.eventId, clock)).rejects.toThrow(/cannot be retried: it is pending/);
+    await expect(retryEvent(handle.db, 'no-such-event', clock)).rejects.toThrow(/No event with id/);
+  });
+
+  it('takes back events whose lease expired (their worker died) and processes them', async () => {
+    const a = await appender.append(delivery('r1', 'a'));
+    await claimEvents(handle.db, { workerId: 'dead-worker', limit: 10, leaseSeconds: 60, now: clock });
+    expect((await row(a.eventId)).status).toBe('processing');
+    const w = worker(async () => ({ result: {} }));
+    await w.drain();
+    expect((await row(a.eventId)).status).toBe('processing');
+
+    clock = new Date(clock.getTime() + 61_000);
+    await w.start();
+    await w.drain();
+    await w.stop();
+    expect((await row(a.eventId)).status).toBe('completed');
+  });
+
+  it('gives back every claimed event at start when it is the only worker (SQLite)', async () => {
+    const a = await appender.append(delivery('r1', 'a'));
+    await claimEvents(handle.db, { workerId: 'previous-run', limit: 10, leaseSeconds: 300, now: clock });
+    const w = worker(async () => ({ result: {} }), { releaseAllOnStart: true });
+    await w.start();
+    await w.drain();
+    await w.stop();
+    expect((await row(a.eventId)).status).toBe('completed');
+  });
+});

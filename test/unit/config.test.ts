@@ -1,0 +1,52 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError, isWebhookAuthDisabled, loadConfig } from '../../src/config.js';
+
+const load = (env: Record<string, string>) => loadConfig({ env, dotenvPath: null });
+
+describe('loadConfig', () => {
+  it('has the documented defaults', () => {
+    const config = load({});
+    expect(config).toMatchObject({
+      port: 8001,
+      host: '0.0.0.0',
+      databaseUrl: 'sqlite:./data/mzi.sqlite',
+      logLevel: 'info',
+      webhook: {
+        secrets: [],
+        tokens: [],
+        bodyLimitBytes: 1048576,
+        dedupWindowSeconds: 86400,
+        timestampToleranceSeconds: 300,
+      },
+      worker: { enabled: true, concurrency: 4, maxAttempts: 10 },
+    });
+    expect(isWebhookAuthDisabled(config)).toBe(true);
+    expect(Object.isFrozen(config.webhook)).toBe(true);
+  });
+
+  it('reads lists, durations and booleans', () => {
+    const config = load({
+      ZOHO_WEBHOOK_SECRET: ' a, b ,',
+      DEDUP_WINDOW: '30m',
+      WORKER_ENABLED: 'false',
+      MOODLE_URL: 'https://m.example.edu/',
+    });
+    expect(config.webhook.secrets).toEqual(['a', 'b']);
+    expect(config.webhook.dedupWindowSeconds).toBe(1800);
+    expect(config.worker.enabled).toBe(false);
+    expect(config.moodle.url).toBe('https://m.example.edu');
+    expect(isWebhookAuthDisabled(config)).toBe(false);
+  });
+
+  it('names every bad setting in one error', () => {
+    expect(() => load({ PORT: 'eighty', DATABASE_URL: 'mysql://x', DEDUP_WINDOW: 'soon' })).toThrow(
+      ConfigError,
+    );
+    try {
+      load({ PORT: 'eighty', DATABASE_URL: 'mysql://x', DEDUP_WINDOW: 'soon' });
+    } catch (error) {
+      const message = (error as Error).message;
+      for (const name of ['PORT', 'DATABASE_URL', 'DEDUP_WINDOW']) expect(message).toContain(name);
+    }
+  });
+});
