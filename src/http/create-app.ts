@@ -29,6 +29,7 @@ export function createApp(options: AppOptions): FastifyInstance {
     // Behind a proxy the client address comes from X-Forwarded-For; off by default.
     trustProxy: false,
     return503OnClosing: true,
+    routerOptions: { ignoreTrailingSlash: true },
   });
   app.setErrorHandler(errorHandler);
   app.setNotFoundHandler((request, reply) => {
