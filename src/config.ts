@@ -31,6 +31,18 @@ export interface Config {
   readonly moodle: {
     readonly url: string | undefined;
     readonly token: string | undefined;
+    /** Where usernames come from: the Academic_Email or the Student_ID_Number. */
+    readonly usernameFrom: 'email' | 'student_id';
+    /** Auth plugin of the users mzi creates. */
+    readonly auth: string;
+    /** Student_Status values (case-insensitive) that suspend the Moodle user. */
+    readonly suspendStatuses: readonly string[];
+    readonly onDelete: 'suspend' | 'delete' | 'ignore';
+    /** Moodle calls in flight at once. */
+    readonly concurrency: number;
+    readonly timeoutMs: number;
+    /** Last name given to a student whose Name is a single word (Moodle requires one). */
+    readonly lastnameFallback: string;
   };
 }
 
@@ -130,6 +142,19 @@ const envSchema = z.object({
     message: 'must be the base URL of the Moodle site, such as https://moodle.example.edu',
   }),
   MOODLE_TOKEN: optionalString,
+  MOODLE_USERNAME_FROM: z.enum(['email', 'student_id']).optional().default('email'),
+  MOODLE_AUTH: z
+    .string()
+    .optional()
+    .default('manual')
+    .refine((v) => /^[a-z0-9_]+$/.test(v), {
+      message: 'must be a Moodle auth plugin name such as manual, oauth2 or ldap',
+    }),
+  MOODLE_SUSPEND_STATUSES: z.string().optional().default('Suspended,Withdrawn,Inactive'),
+  MOODLE_ON_DELETE: z.enum(['suspend', 'delete', 'ignore']).optional().default('suspend'),
+  MOODLE_CONCURRENCY: integer(4, 1, 32),
+  MOODLE_TIMEOUT: duration(15),
+  MOODLE_LASTNAME_FALLBACK: z.string().optional().default('-'),
 });
 
 export class ConfigError extends Error {
@@ -151,6 +176,11 @@ export function loadConfig(options: { env?: NodeJS.ProcessEnv; dotenvPath?: stri
     throw new ConfigError(`Invalid configuration:\n${lines.join('\n')}`);
   }
   const e = parsed.data;
+  if ((e.MOODLE_URL === undefined) !== (e.MOODLE_TOKEN === undefined)) {
+    throw new ConfigError(
+      'Invalid configuration:\n  MOODLE_URL and MOODLE_TOKEN go together: set both to provision Moodle, or neither to keep a local mirror only.',
+    );
+  }
   return deepFreeze({
     port: e.PORT,
     host: e.HOST,
@@ -172,7 +202,19 @@ export function loadConfig(options: { env?: NodeJS.ProcessEnv; dotenvPath?: stri
       maxAttempts: e.MAX_ATTEMPTS,
     },
     adminToken: e.ADMIN_TOKEN,
-    moodle: { url: e.MOODLE_URL?.replace(/\/+$/, ''), token: e.MOODLE_TOKEN },
+    moodle: {
+      url: e.MOODLE_URL?.replace(/\/+$/, ''),
+      token: e.MOODLE_TOKEN,
+      usernameFrom: e.MOODLE_USERNAME_FROM,
+      auth: e.MOODLE_AUTH,
+      suspendStatuses: e.MOODLE_SUSPEND_STATUSES.split(',')
+        .map((v) => v.trim())
+        .filter((v) => v !== ''),
+      onDelete: e.MOODLE_ON_DELETE,
+      concurrency: e.MOODLE_CONCURRENCY,
+      timeoutMs: e.MOODLE_TIMEOUT * 1000,
+      lastnameFallback: e.MOODLE_LASTNAME_FALLBACK.trim() || '-',
+    },
   });
 }
 

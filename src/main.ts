@@ -7,6 +7,9 @@ import { AppError } from './errors.js';
 import { createApp } from './http/create-app.js';
 import { WEBHOOK_ROUTES } from './http/webhook-urls.js';
 import { createLogger } from './logger.js';
+import { createMoodleClient, type MoodleClient } from './moodle/create-moodle-client.js';
+import { createMoodleHealth, type MoodleHealth } from './moodle/moodle-health.js';
+import { createStudentProvisioner } from './moodle/provision-student.js';
 import { createStudentHandler } from './students/handle-student-event.js';
 import { STUDENT_MODULE } from './students/student-fields.js';
 import { createEventAppender, type EventAppender } from './webhooks/create-event-appender.js';
@@ -23,6 +26,8 @@ export interface Service {
   readonly app: FastifyInstance;
   readonly appender: EventAppender;
   readonly worker: Worker;
+  readonly moodle: MoodleClient | undefined;
+  readonly moodleHealth: MoodleHealth;
   /** Starts the worker (unless disabled) and, with `listen`, the HTTP server. Returns the listening address. */
   start(options?: { listen?: boolean }): Promise<string | undefined>;
   /** Graceful stop: no new requests, in-flight requests and events finish, the database is closed. */
@@ -45,10 +50,14 @@ export async function createService(
     });
   }
 
+  const moodle = createMoodleFromConfig(config);
+  const moodleHealth = createMoodleHealth(moodle, { intervalMs: 60_000 });
+  const provisioner = moodle ? createStudentProvisioner(moodle, config.moodle) : undefined;
+
   const worker = createWorker({
     db: database.db,
     logger: logger.child({ component: 'worker' }),
-    handlers: { [STUDENT_MODULE]: createStudentHandler() },
+    handlers: { [STUDENT_MODULE]: createStudentHandler({ provisioner }) },
     concurrency: config.worker.concurrency,
     pollIntervalMs: config.worker.pollIntervalMs,
     leaseSeconds: config.worker.leaseSeconds,
@@ -83,7 +92,8 @@ export async function createService(
       uptime_seconds: Math.round((Date.now() - startedAt) / 1000),
       database: { dialect: database.dialect },
       worker: runsWorker ? worker.state() : { status: 'disabled' },
-      moodle: config.moodle.url ? 'configured' : 'disabled',
+      moodle: moodleHealth.state().status,
+      moodle_detail: moodleHealth.state(),
       webhook_auth: { mode: authMode || 'disabled', rejected: authRejected },
     }),
   });
@@ -95,12 +105,18 @@ export async function createService(
     app,
     appender,
     worker,
+    moodle,
+    moodleHealth,
     async start(startOptions = {}) {
       if (isWebhookAuthDisabled(config)) {
         logger.warn(
           'WEBHOOK AUTHENTICATION IS OFF: ZOHO_WEBHOOK_SECRET and ZOHO_WEBHOOK_TOKEN are empty, so anyone who can reach this port can post events. Use this for local testing only.',
         );
       }
+      if (!moodle) {
+        logger.info('Moodle is not configured (MOODLE_URL is empty): students are mirrored locally only.');
+      }
+      moodleHealth.start();
       if (runsWorker) await worker.start();
       if (startOptions.listen === false || role === 'worker') {
         logger.info(
@@ -119,9 +135,21 @@ export async function createService(
     },
     async close() {
       await app.close();
+      moodleHealth.stop();
       await worker.stop();
       await appender.flush();
       await database.close();
     },
   };
+}
+
+/** The Moodle client, or undefined when Moodle is not configured (never a stand-in that pretends). */
+export function createMoodleFromConfig(config: Config): MoodleClient | undefined {
+  if (!config.moodle.url || !config.moodle.token) return undefined;
+  return createMoodleClient({
+    url: config.moodle.url,
+    token: config.moodle.token,
+    timeoutMs: config.moodle.timeoutMs,
+    maxConcurrency: config.moodle.concurrency,
+  });
 }

@@ -1,8 +1,11 @@
-import type { EventRow } from '../db/schema.js';
+import type { Kysely } from 'kysely';
+import type { Database, EventRow, StudentRow } from '../db/schema.js';
 import { ProcessingError } from '../event-log/processing-error.js';
+import type { StudentForMoodle } from '../moodle/map-student.js';
+import type { StudentProvisioner } from '../moodle/provision-student.js';
 import type { EventHandler, HandlerOutcome } from '../worker/event-handler.js';
-import type { StudentData } from './student-fields.js';
-import { findStudent, upsertStudent } from './student-store.js';
+import { STUDENT_FIELDS, type StudentData } from './student-fields.js';
+import { assertStudentIdAvailable, findStudent, upsertStudent } from './student-store.js';
 import { validateStudent } from './validate-student.js';
 
 interface StudentPayload {
@@ -15,13 +18,23 @@ const MOODLE_NOT_CONFIGURED = {
   reason: 'Moodle is not configured (MOODLE_URL is empty): only the local mirror was updated.',
 };
 
-/** Processes BTEC_Students events: validate, then mirror locally (and, when configured, provision Moodle). */
-export function createStudentHandler(): EventHandler {
+export interface StudentHandlerOptions {
+  /** Absent when Moodle is not configured: the event then says so in its result. */
+  provisioner?: StudentProvisioner | undefined;
+}
+
+/**
+ * Processes BTEC_Students events: validate, provision Moodle (when configured), then mirror locally in the
+ * transaction that completes the event. Moodle is called outside any database transaction.
+ */
+export function createStudentHandler(options: StudentHandlerOptions = {}): EventHandler {
+  const { provisioner } = options;
   return async (event, context): Promise<HandlerOutcome> => {
     const payload = parsePayload(event);
     const now = context.now.toISOString();
+    const { db } = context;
 
-    const newer = await context.db
+    const newer = await db
       .selectFrom('integration_events_log')
       .select('event_id')
       .where('module', '=', event.module)
@@ -36,7 +49,7 @@ export function createStudentHandler(): EventHandler {
       return { result: { local: 'skipped', reason: `superseded by the later event ${newer.event_id}` } };
     }
 
-    const current = await findStudent(context.db, event.record_id);
+    const current = await findStudent(db, event.record_id);
     const incomingModified = payload.data.Modified_Time;
     if (
       current?.zoho_modified_time &&
@@ -51,9 +64,21 @@ export function createStudentHandler(): EventHandler {
       };
     }
 
+    const merged = mergeStudent(event.record_id, current, payload.data);
+    const moodleInput = {
+      student: merged,
+      givenMoodleUserId: nonEmpty(payload.data.Moodle_User_ID),
+      knownMoodleUserId: current?.moodle_user_id ?? null,
+    };
+
     if (payload.operation === 'delete') {
+      const moodle = provisioner ? await provisioner.remove(moodleInput) : undefined;
+      const moodleUserId = moodle?.outcome.action === 'deleted' ? null : undefined;
       return {
-        result: { local: current ? 'deleted' : 'deleted_unknown_record', moodle: MOODLE_NOT_CONFIGURED },
+        result: {
+          local: current ? 'deleted' : 'deleted_unknown_record',
+          moodle: moodle?.outcome ?? MOODLE_NOT_CONFIGURED,
+        },
         apply: (trx) =>
           upsertStudent(trx, {
             recordId: event.record_id,
@@ -61,26 +86,59 @@ export function createStudentHandler(): EventHandler {
             eventId: event.event_id,
             now,
             deletedAt: now,
+            ...(moodleUserId === null ? { moodleUserId } : {}),
           }),
       };
     }
 
-    const email =
-      payload.data.Academic_Email !== undefined ? payload.data.Academic_Email : current?.academic_email;
-    validateStudent({ recordId: event.record_id, academicEmail: email });
+    validateStudent({ recordId: event.record_id, academicEmail: merged.email });
+    // Checked before Moodle too: a taken Student_ID_Number would otherwise find the other student's account.
+    await assertStudentIdAvailable(db, event.record_id, merged.studentIdNumber);
+    const moodle = provisioner ? await provisioner.upsert(moodleInput) : undefined;
     const action = current === undefined ? 'created' : current.deleted_at !== null ? 'restored' : 'updated';
+    const userId = moodle?.outcome.user_id;
     return {
-      result: { local: action, moodle: MOODLE_NOT_CONFIGURED },
-      apply: (trx) =>
+      result: { local: action, moodle: moodle?.outcome ?? MOODLE_NOT_CONFIGURED },
+      ...(moodle && moodle.warnings.length > 0 ? { warnings: moodle.warnings } : {}),
+      apply: (trx: Kysely<Database>) =>
         upsertStudent(trx, {
           recordId: event.record_id,
           data: payload.data,
           eventId: event.event_id,
           now,
           deletedAt: null,
+          ...(userId !== undefined ? { moodleUserId: String(userId) } : {}),
         }),
     };
   };
+}
+
+/** The student after this delivery: its fields where it carries them, the stored ones elsewhere. */
+function mergeStudent(
+  recordId: string,
+  current: StudentRow | undefined,
+  data: StudentData,
+): StudentForMoodle {
+  const value = (apiName: string): string | null => {
+    const incoming = data[apiName];
+    if (incoming !== undefined) return incoming;
+    const field = STUDENT_FIELDS.find((f) => f.apiName === apiName);
+    return field && current ? (current[field.column] ?? null) : null;
+  };
+  return {
+    recordId,
+    studentIdNumber: value('Student_ID_Number'),
+    email: value('Academic_Email'),
+    name: value('Name'),
+    phone: value('Phone'),
+    city: value('City'),
+    country: value('Country'),
+    status: value('Student_Status'),
+  };
+}
+
+function nonEmpty(value: string | null | undefined): string | null {
+  return value === undefined || value === null || value.trim() === '' ? null : value;
 }
 
 function parsePayload(event: EventRow): StudentPayload {

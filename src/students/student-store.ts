@@ -49,28 +49,13 @@ export interface UpsertStudentInput {
 }
 
 /**
- * Writes a student into the local mirror. A Student_ID_Number already held by another live student fails the
- * event, naming both records; checked here, inside the writing transaction, so two events cannot both pass.
+ * Writes a student into the local mirror (Student_ID_Number uniqueness checked in the same transaction).
  */
 export async function upsertStudent(trx: Kysely<Database>, input: UpsertStudentInput): Promise<void> {
   const columns = studentColumns(input.data);
   if (input.moodleUserId !== undefined) columns.moodle_user_id = input.moodleUserId;
-  const studentId = columns.student_id_number;
-  if (input.deletedAt === null && typeof studentId === 'string' && studentId !== '') {
-    const holder = await trx
-      .selectFrom('students')
-      .select('zoho_record_id')
-      .where('student_id_number', '=', studentId)
-      .where('zoho_record_id', '!=', input.recordId)
-      .where('deleted_at', 'is', null)
-      .executeTakeFirst();
-    if (holder) {
-      throw new ProcessingError(
-        'validation.student_id_number_taken',
-        `Student_ID_Number "${studentId}" of Zoho record ${input.recordId} is already used by another live student, Zoho record ${holder.zoho_record_id}: each student needs a unique Student_ID_Number. Correct one of the two records in Zoho, then retry this event.`,
-      );
-    }
-  }
+  if (input.deletedAt === null)
+    await assertStudentIdAvailable(trx, input.recordId, columns.student_id_number);
   await trx
     .insertInto('students')
     .values({
@@ -90,4 +75,29 @@ export async function upsertStudent(trx: Kysely<Database>, input: UpsertStudentI
       }),
     )
     .execute();
+}
+
+/**
+ * Fails the event when another live student holds this Student_ID_Number, naming both records. Run before
+ * Moodle is called and again inside the writing transaction, so two events cannot both pass.
+ */
+export async function assertStudentIdAvailable(
+  db: Kysely<Database>,
+  recordId: string,
+  studentId: string | null | undefined,
+): Promise<void> {
+  if (typeof studentId !== 'string' || studentId === '') return;
+  const holder = await db
+    .selectFrom('students')
+    .select('zoho_record_id')
+    .where('student_id_number', '=', studentId)
+    .where('zoho_record_id', '!=', recordId)
+    .where('deleted_at', 'is', null)
+    .executeTakeFirst();
+  if (holder) {
+    throw new ProcessingError(
+      'validation.student_id_number_taken',
+      `Student_ID_Number "${studentId}" of Zoho record ${recordId} is already used by another live student, Zoho record ${holder.zoho_record_id}: each student needs a unique Student_ID_Number. Correct one of the two records in Zoho, then retry this event.`,
+    );
+  }
 }

@@ -129,6 +129,7 @@ export function createWorker(options: WorkerOptions): Worker {
             processed_at: finishedAt,
             updated_at: finishedAt,
             result: JSON.stringify(outcome.result),
+            warnings: mergeWarnings(event.warnings, outcome.warnings),
             error_message: null,
             error_code: null,
             locked_by: null,
@@ -258,4 +259,16 @@ export function createWorker(options: WorkerOptions): Worker {
       };
     },
   };
+}
+
+/** Adds a handler's warnings to those recorded at intake, once each (a retried event may repeat them). */
+function mergeWarnings(stored: string | null, added: string[] | undefined): string | null {
+  if (!added || added.length === 0) return stored;
+  let existing: string[] = [];
+  try {
+    existing = stored ? (JSON.parse(stored) as string[]) : [];
+  } catch {
+    existing = [];
+  }
+  return JSON.stringify([...new Set([...existing, ...added])]);
 }

@@ -11,6 +11,8 @@ export interface HandlerContext {
 export interface HandlerOutcome {
   /** What was done, stored on the event as `result` (no secrets). */
   result: Record<string, unknown>;
+  /** Things the operator should know although the event succeeded (e.g. a country Moodle would blank). */
+  warnings?: string[];
   /** Local writes, run in the same transaction that marks the event completed; may throw a ProcessingError. */
   apply?: (trx: Kysely<Database>) => Promise<void>;
 }

@@ -30,6 +30,7 @@ describe('loadConfig', () => {
       DEDUP_WINDOW: '30m',
       WORKER_ENABLED: 'false',
       MOODLE_URL: 'https://m.example.edu/',
+      MOODLE_TOKEN: 't',
     });
     expect(config.webhook.secrets).toEqual(['a', 'b']);
     expect(config.webhook.dedupWindowSeconds).toBe(1800);
@@ -48,5 +49,29 @@ describe('loadConfig', () => {
       const message = (error as Error).message;
       for (const name of ['PORT', 'DATABASE_URL', 'DEDUP_WINDOW']) expect(message).toContain(name);
     }
+  });
+
+  it('refuses MOODLE_URL without MOODLE_TOKEN (and the reverse), saying they go together', () => {
+    expect(() => load({ MOODLE_URL: 'https://m.example.edu' })).toThrow(
+      /MOODLE_URL and MOODLE_TOKEN go together/,
+    );
+    expect(() => load({ MOODLE_TOKEN: 'x' })).toThrow(/go together/);
+  });
+
+  it('reads the Moodle provisioning settings with their defaults', () => {
+    const config = load({
+      MOODLE_URL: 'https://m.example.edu',
+      MOODLE_TOKEN: 't',
+      MOODLE_SUSPEND_STATUSES: 'Left, Expelled',
+    });
+    expect(config.moodle).toMatchObject({
+      usernameFrom: 'email',
+      auth: 'manual',
+      suspendStatuses: ['Left', 'Expelled'],
+      onDelete: 'suspend',
+      concurrency: 4,
+      timeoutMs: 15000,
+    });
+    expect(() => load({ MOODLE_ON_DELETE: 'purge' })).toThrow(/MOODLE_ON_DELETE/);
   });
 });

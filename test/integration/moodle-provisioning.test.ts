@@ -1,0 +1,412 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { customStudentBody, eventRow, postStudent, studentRow } from '../helpers/deliveries.js';
+import { type FakeMoodle, startFakeMoodle } from '../helpers/fake-moodle.js';
+import { startTestService, type TestService } from '../helpers/test-service.js';
+
+let moodle: FakeMoodle | undefined;
+let service: TestService | undefined;
+afterEach(async () => {
+  await service?.cleanup();
+  await moodle?.close();
+  service = undefined;
+  moodle = undefined;
+});
+
+async function setup(env: Record<string, string> = {}, fake: Parameters<typeof startFakeMoodle>[0] = {}) {
+  moodle = await startFakeMoodle(fake);
+  service = await startTestService({
+    MOODLE_URL: moodle.url,
+    MOODLE_TOKEN: moodle.token,
+    MOODLE_TIMEOUT: '1',
+    ...env,
+  });
+  // Let the start-up health check finish, so injected failures hit the calls under test.
+  await service.moodleHealth.refresh();
+  return { moodle, service };
+}
+
+/** Posts a delivery and processes everything due. */
+async function deliver(s: TestService, body: Record<string, unknown>, query?: string) {
+  const reply = await postStudent(s, body, query ? { query } : {});
+  expect(reply.status).toBe(200);
+  await s.worker.drain();
+  return eventRow(s.database.db, reply.body.event_id as string);
+}
+
+/** Makes every pending retry due now (instead of waiting for the backoff). */
+async function fastForward(s: TestService) {
+  await s.database.db
+    .updateTable('integration_events_log')
+    .set({ next_attempt_at: new Date(Date.now() - 1000).toISOString() })
+    .where('status', '=', 'pending')
+    .execute();
+  await s.worker.drain();
+}
+
+const liveUsers = (m: FakeMoodle) => [...m.users.values()].filter((u) => !u.deleted && u.id > 2);
+const calls = (m: FakeMoodle, fn: string) => m.requests.filter((r) => r.wsfunction === fn);
+
+describe('Moodle provisioning', () => {
+  it('creates the Moodle user with mapped fields, stores its id and says what it did', async () => {
+    const { moodle, service } = await setup();
+    const body = customStudentBody({
+      recordId: '6100001',
+      data: { Academic_Email: 'Lina.Haddad+x@Student.Example.edu' },
+    });
+    const event = await deliver(service, body);
+    expect(event.status).toBe('completed');
+    const result = JSON.parse(event.result ?? '{}');
+    expect(result.moodle).toMatchObject({ action: 'created', user_id: expect.any(Number) });
+    const user = moodle.users.get(result.moodle.user_id);
+    expect(user).toMatchObject({
+      username: 'lina.haddadx@student.example.edu',
+      firstname: 'Lina',
+      lastname: 'Haddad',
+      email: 'Lina.Haddad+x@Student.Example.edu',
+      idnumber: 'A01B3900C',
+      phone1: '+961 71 234 567',
+      city: 'Beirut',
+      country: 'LB',
+      auth: 'manual',
+      suspended: false,
+    });
+    const create = calls(moodle, 'core_user_create_users')[0];
+    expect(JSON.stringify(create?.params)).toContain('"createpassword":"1"');
+    expect((await studentRow(service.database.db, '6100001'))?.moodle_user_id).toBe(
+      String(result.moodle.user_id),
+    );
+  });
+
+  it('maps country names to ISO codes, and leaves an unknown country empty with a warning on the event', async () => {
+    const { moodle, service } = await setup();
+    const uk = await deliver(
+      service,
+      customStudentBody({ data: { Country: 'United Kingdom', Student_ID_Number: 'C-1' } }),
+    );
+    expect(moodle.users.get(JSON.parse(uk.result ?? '{}').moodle.user_id)?.country).toBe('GB');
+    const ksa = await deliver(
+      service,
+      customStudentBody({
+        data: { Country: 'Saudi Arabia', Student_ID_Number: 'C-2', Academic_Email: 'c2@student.example.edu' },
+      }),
+    );
+    expect(moodle.users.get(JSON.parse(ksa.result ?? '{}').moodle.user_id)?.country).toBe('SA');
+    const unknown = await deliver(
+      service,
+      customStudentBody({
+        data: { Country: 'Atlantis', Student_ID_Number: 'C-3', Academic_Email: 'c3@student.example.edu' },
+      }),
+    );
+    expect(unknown.status).toBe('completed');
+    expect(moodle.users.get(JSON.parse(unknown.result ?? '{}').moodle.user_id)?.country).toBe('');
+    expect(unknown.warnings).toContain('Country \\"Atlantis\\" is not a country mzi recognises');
+  });
+
+  it('updates the same Moodle user on edit (rename, new country) and sends nothing when nothing changed', async () => {
+    const { moodle, service } = await setup();
+    const recordId = '6100002';
+    const created = await deliver(service, customStudentBody({ recordId }));
+    const userId = JSON.parse(created.result ?? '{}').moodle.user_id;
+    const renamed = await deliver(
+      service,
+      customStudentBody({
+        recordId,
+        operation: 'update',
+        data: { Name: 'Lina Haddad Khoury', Country: 'Oman' },
+      }),
+    );
+    expect(JSON.parse(renamed.result ?? '{}').moodle).toMatchObject({
+      action: 'updated',
+      user_id: userId,
+      changed: ['lastname', 'country'],
+    });
+    expect(moodle.users.get(userId)).toMatchObject({
+      firstname: 'Lina',
+      lastname: 'Haddad Khoury',
+      country: 'OM',
+    });
+    const updatesBefore = calls(moodle, 'core_user_update_users').length;
+    const same = await deliver(
+      service,
+      customStudentBody({
+        recordId,
+        operation: 'update',
+        data: { Name: 'Lina Haddad Khoury', Country: 'Oman', Gender: 'F' },
+      }),
+    );
+    expect(JSON.parse(same.result ?? '{}').moodle.action).toBe('unchanged');
+    expect(calls(moodle, 'core_user_update_users')).toHaveLength(updatesBefore);
+    expect(liveUsers(moodle)).toHaveLength(1);
+  });
+
+  it('suspends by Student_Status (create, then suspend, since Moodle refuses suspended on create) and unsuspends', async () => {
+    const { moodle, service } = await setup({ MOODLE_SUSPEND_STATUSES: 'Withdrawn,Suspended' });
+    const recordId = '6100003';
+    const created = await deliver(
+      service,
+      customStudentBody({ recordId, data: { Student_Status: 'withdrawn' } }),
+    );
+    const userId = JSON.parse(created.result ?? '{}').moodle.user_id;
+    expect(created.status).toBe('completed');
+    expect(moodle.users.get(userId)?.suspended).toBe(true);
+    const createParams = JSON.stringify(calls(moodle, 'core_user_create_users')[0]?.params);
+    expect(createParams).not.toContain('suspended');
+    await deliver(
+      service,
+      customStudentBody({ recordId, operation: 'update', data: { Student_Status: 'Active' } }),
+    );
+    expect(moodle.users.get(userId)?.suspended).toBe(false);
+  });
+
+  it.each([
+    ['suspend', { suspended: true, deleted: false }, 'suspended'],
+    ['delete', { deleted: true }, 'deleted'],
+    ['ignore', { suspended: false, deleted: false }, 'ignored'],
+  ])('applies MOODLE_ON_DELETE=%s on delete', async (onDelete, expected, action) => {
+    const { moodle, service } = await setup({ MOODLE_ON_DELETE: onDelete });
+    const recordId = '6100004';
+    const created = await deliver(service, customStudentBody({ recordId }));
+    const userId = JSON.parse(created.result ?? '{}').moodle.user_id;
+    const deleted = await deliver(service, customStudentBody({ recordId, operation: 'delete' }));
+    expect(deleted.status).toBe('completed');
+    expect(JSON.parse(deleted.result ?? '{}').moodle.action).toBe(action);
+    expect(moodle.users.get(userId)).toMatchObject(expected);
+    expect((await studentRow(service.database.db, recordId))?.deleted_at).not.toBeNull();
+  });
+
+  it('fails an event whose Moodle_User_ID does not exist in Moodle, with the documented message', async () => {
+    const { service } = await setup();
+    const event = await deliver(
+      service,
+      customStudentBody({ recordId: '6100005', data: { Moodle_User_ID: '123' } }),
+    );
+    expect(event.status).toBe('failed');
+    expect(event.error_message).toContain(
+      'Moodle user 123 (Moodle_User_ID of Zoho record 6100005) does not exist in Moodle',
+    );
+  });
+
+  it('does not mistake a deleted Moodle user (still returned by id) for a live one', async () => {
+    const { moodle, service } = await setup();
+    const ghost = moodle.addUser({
+      username: 'ghost',
+      email: 'ghost@student.example.edu',
+      firstname: 'G',
+      lastname: 'H',
+    });
+    await service.app.inject({ method: 'GET', url: '/' });
+    // Delete it the way Moodle does (anonymised, still returned by get_users_by_field id).
+    const deletion = await fetch(`${moodle.url}/webservice/rest/server.php?moodlewsrestformat=json`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: `wstoken=${moodle.token}&wsfunction=core_user_delete_users&userids[0]=${ghost.id}`,
+    });
+    expect(await deletion.text()).toBe('null');
+    const event = await deliver(
+      service,
+      customStudentBody({ recordId: '6100006', data: { Moodle_User_ID: String(ghost.id) } }),
+    );
+    expect(event.status).toBe('failed');
+    expect(event.error_message).toContain(
+      `Moodle user ${ghost.id} (Moodle_User_ID of Zoho record 6100006) does not exist`,
+    );
+  });
+
+  it('updates the user named by an existing Moodle_User_ID instead of creating one', async () => {
+    const { moodle, service } = await setup();
+    const existing = moodle.addUser({
+      username: 'old.name',
+      email: 'old@student.example.edu',
+      firstname: 'Old',
+      lastname: 'Name',
+    });
+    const event = await deliver(
+      service,
+      customStudentBody({ data: { Moodle_User_ID: String(existing.id) } }),
+    );
+    expect(JSON.parse(event.result ?? '{}').moodle).toMatchObject({
+      action: 'updated',
+      user_id: existing.id,
+      matched_by: 'moodle_user_id',
+    });
+    expect(moodle.users.get(existing.id)).toMatchObject({
+      email: 'a01b3900c@student.example.edu',
+      firstname: 'Lina',
+    });
+    expect(calls(moodle, 'core_user_create_users')).toHaveLength(0);
+  });
+
+  it('finds an existing account by idnumber, then by email, so nothing is duplicated', async () => {
+    const { moodle, service } = await setup();
+    const byId = moodle.addUser({
+      username: 'legacy1',
+      email: 'legacy1@school.example',
+      idnumber: 'A01B3900C',
+      firstname: 'L',
+      lastname: 'H',
+    });
+    const first = await deliver(service, customStudentBody());
+    expect(JSON.parse(first.result ?? '{}').moodle).toMatchObject({
+      user_id: byId.id,
+      matched_by: 'idnumber',
+    });
+
+    const byEmail = moodle.addUser({
+      username: 'legacy2',
+      email: 'Second@Student.Example.edu',
+      firstname: 'S',
+      lastname: 'E',
+    });
+    const second = await deliver(
+      service,
+      customStudentBody({
+        data: { Student_ID_Number: 'NEW-2', Academic_Email: 'second@student.example.edu' },
+      }),
+    );
+    expect(second.error_message).toBeNull();
+    expect(JSON.parse(second.result ?? '{}').moodle).toMatchObject({
+      user_id: byEmail.id,
+      matched_by: 'email',
+    });
+    expect(calls(moodle, 'core_user_create_users')).toHaveLength(0);
+  });
+
+  it("fails with Moodle's warning when the new email belongs to another Moodle account", async () => {
+    const { moodle, service } = await setup();
+    moodle.addUser({ username: 'taken', email: 'taken@student.example.edu', firstname: 'T', lastname: 'K' });
+    const recordId = '6100007';
+    await deliver(service, customStudentBody({ recordId }));
+    const event = await deliver(
+      service,
+      customStudentBody({
+        recordId,
+        operation: 'update',
+        data: { Academic_Email: 'taken@student.example.edu' },
+      }),
+    );
+    expect(event.status).toBe('failed');
+    expect(event.error_message).toContain('useremailduplicate');
+  });
+
+  it("fails at once with Moodle's errorcode when Moodle rejects the data", async () => {
+    const { service } = await setup({ MOODLE_AUTH: 'notaplugin' });
+    const event = await deliver(service, customStudentBody());
+    expect(event.status).toBe('failed');
+    expect(event.attempts).toBe(1);
+    expect(event.error_message).toContain('invalidparameter');
+    expect(event.error_message).toContain('core_user_create_users');
+  });
+
+  it('fails with invalidtoken when the token is wrong, without writing the token anywhere', async () => {
+    moodle = await startFakeMoodle();
+    service = await startTestService({ MOODLE_URL: moodle.url, MOODLE_TOKEN: 'wrong-token-value' });
+    const event = await deliver(service, customStudentBody());
+    expect(event.status).toBe('failed');
+    expect(event.error_message).toContain('invalidtoken');
+    expect(JSON.stringify(event)).not.toContain('wrong-token-value');
+    expect(service.logs()).not.toContain('wrong-token-value');
+  });
+
+  it.each(['network', 'html503', 'http500', 'timeout'] as const)(
+    'retries with backoff when Moodle fails (%s), keeps later events of the student waiting, then completes',
+    async (mode) => {
+      const { moodle, service } = await setup();
+      const recordId = '6100008';
+      moodle.failNext(1, mode);
+      const first = await postStudent(service, customStudentBody({ recordId }));
+      const second = await postStudent(
+        service,
+        customStudentBody({ recordId, operation: 'update', data: { City: 'Tyre' } }),
+      );
+      await service.worker.drain();
+      const pending = await eventRow(service.database.db, first.body.event_id as string);
+      expect(pending.status).toBe('pending');
+      expect(pending.attempts).toBe(1);
+      expect(pending.error_message).toContain('will retry');
+      expect(new Date(pending.next_attempt_at).getTime()).toBeGreaterThan(Date.now() + 5000);
+      expect((await eventRow(service.database.db, second.body.event_id as string)).status).toBe('pending');
+
+      await fastForward(service);
+      expect((await eventRow(service.database.db, first.body.event_id as string)).status).toBe('completed');
+      expect((await eventRow(service.database.db, second.body.event_id as string)).status).toBe('completed');
+      const users = liveUsers(moodle);
+      expect(users).toHaveLength(1);
+      expect(users[0]?.city).toBe('Tyre');
+    },
+  );
+
+  it('fails after max_attempts with the last reason when Moodle stays down', async () => {
+    const { moodle, service } = await setup({ MAX_ATTEMPTS: '3' });
+    moodle.failNext(100, 'html503');
+    const reply = await postStudent(service, customStudentBody());
+    await service.worker.drain();
+    await fastForward(service);
+    await fastForward(service);
+    const event = await eventRow(service.database.db, reply.body.event_id as string);
+    expect(event.status).toBe('failed');
+    expect(event.attempts).toBe(3);
+    expect(event.error_message).toContain('Moodle unavailable');
+    expect(event.error_message).not.toContain('will retry');
+  });
+
+  it('keeps at most MOODLE_CONCURRENCY calls in flight during a burst', async () => {
+    const { moodle, service } = await setup({ MOODLE_CONCURRENCY: '2', WORKER_CONCURRENCY: '8' });
+    moodle.setDelay(20);
+    for (let i = 0; i < 12; i += 1) {
+      await postStudent(
+        service,
+        customStudentBody({
+          data: { Student_ID_Number: `B-${i}`, Academic_Email: `burst${i}@student.example.edu` },
+        }),
+      );
+    }
+    await service.worker.drain();
+    expect(liveUsers(moodle)).toHaveLength(12);
+    expect(moodle.maxInFlight).toBeLessThanOrEqual(2);
+  });
+
+  it('takes the username from Student_ID_Number with MOODLE_USERNAME_FROM=student_id, and a single-word name gets a fallback last name', async () => {
+    const { moodle, service } = await setup({ MOODLE_USERNAME_FROM: 'student_id' });
+    const event = await deliver(
+      service,
+      customStudentBody({ data: { Student_ID_Number: 'AB 12/C', Name: 'Madonna' } }),
+    );
+    const user = moodle.users.get(JSON.parse(event.result ?? '{}').moodle.user_id);
+    expect(user).toMatchObject({ username: 'ab12c', firstname: 'Madonna', lastname: '-' });
+  });
+
+  it('does not touch the Moodle account of another student when a Student_ID_Number is already taken', async () => {
+    const { moodle, service } = await setup();
+    await deliver(service, customStudentBody({ recordId: '6100010', data: { Student_ID_Number: 'SAME' } }));
+    const before = JSON.stringify([...moodle.users.values()]);
+    const event = await deliver(
+      service,
+      customStudentBody({
+        recordId: '6100011',
+        data: { Student_ID_Number: 'SAME', Academic_Email: 'x@student.example.edu' },
+      }),
+    );
+    expect(event.status).toBe('failed');
+    expect(event.error_code).toBe('validation.student_id_number_taken');
+    expect(JSON.stringify([...moodle.users.values()])).toBe(before);
+  });
+});
+
+describe('Moodle in health', () => {
+  it('reports ok when Moodle answers, unreachable when it does not, disabled without MOODLE_URL', async () => {
+    const fake = await setup();
+    let health = (await fake.service.app.inject({ method: 'GET', url: '/api/v1/events/health' })).json();
+    expect(health.moodle).toBe('ok');
+    fake.moodle.failNext(1, 'network');
+    await fake.service.moodleHealth.refresh();
+    health = (await fake.service.app.inject({ method: 'GET', url: '/api/v1/events/health' })).json();
+    expect(health.moodle).toBe('unreachable');
+    await fake.service.cleanup();
+    service = await startTestService();
+    health = (await service.app.inject({ method: 'GET', url: '/api/v1/events/health' })).json();
+    expect(health.moodle).toBe('disabled');
+    const event = await deliver(service, customStudentBody());
+    expect(JSON.parse(event.result ?? '{}').moodle).toMatchObject({ action: 'skipped' });
+    expect(JSON.parse(event.result ?? '{}').moodle.reason).toContain('not configured');
+  });
+});
