@@ -4,10 +4,12 @@ import { type Config, isWebhookAuthDisabled } from './config.js';
 import { createDatabase, type DatabaseHandle } from './db/create-database.js';
 import { migrateToLatest } from './db/migrate.js';
 import { AppError } from './errors.js';
+import { expediteRetries } from './event-log/event-store.js';
 import { createApp } from './http/create-app.js';
 import { WEBHOOK_ROUTES } from './http/webhook-urls.js';
 import { createLogger } from './logger.js';
 import { createMoodleClient, type MoodleClient } from './moodle/create-moodle-client.js';
+import { MOODLE_TRANSPORT_CODES } from './moodle/moodle-errors.js';
 import { createMoodleHealth, type MoodleHealth } from './moodle/moodle-health.js';
 import { createStudentProvisioner } from './moodle/provision-student.js';
 import { createStudentHandler } from './students/handle-student-event.js';
@@ -51,7 +53,12 @@ export async function createService(
   }
 
   const moodle = createMoodleFromConfig(config);
-  const moodleHealth = createMoodleHealth(moodle, { intervalMs: 60_000 });
+  let onMoodleRecovered = () => {};
+  const moodleHealth = createMoodleHealth(moodle, {
+    intervalMs: 60_000,
+    downIntervalMs: 10_000,
+    onRecovered: () => onMoodleRecovered(),
+  });
   const provisioner = moodle ? createStudentProvisioner(moodle, config.moodle) : undefined;
 
   const worker = createWorker({
@@ -64,6 +71,17 @@ export async function createService(
     releaseAllOnStart: database.dialect === 'sqlite',
   });
   const runsWorker = role !== 'api' && config.worker.enabled;
+  onMoodleRecovered = () => {
+    // Events that were waiting out a backoff because Moodle was down go now, instead of up to an hour later.
+    void expediteRetries(database.db, MOODLE_TRANSPORT_CODES)
+      .then((count) => {
+        logger.info({ count }, 'Moodle answers again: retrying the events that were waiting for it');
+        worker.wake();
+      })
+      .catch((error: unknown) =>
+        logger.error({ err: error }, 'could not expedite retries after Moodle recovered'),
+      );
+  };
   const appender = createEventAppender({
     db: database.db,
     dedupWindowSeconds: config.webhook.dedupWindowSeconds,

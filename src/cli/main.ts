@@ -19,6 +19,7 @@ import { createService, type Role, VERSION } from '../main.js';
 import { findStudentsByRef } from '../students/student-store.js';
 import { eventDetail, formatEventLine } from './format-event.js';
 import { printZohoSetup } from './print-zoho-setup.js';
+import { formatDoctor, runDoctor } from './run-doctor.js';
 import { sendStudent } from './send-student.js';
 
 /** Output goes through these so commands stay testable and nothing logs PII by accident. */
@@ -249,6 +250,18 @@ export function buildCli(getConfig: () => Config = () => loadConfig()): Command 
           authDisabled: isWebhookAuthDisabled(config),
         }),
       );
+    });
+
+  program
+    .command('doctor')
+    .description(
+      'check configuration, database and Moodle (token, allowed functions) and say how to fix problems',
+    )
+    .option('--json', 'print JSON')
+    .action(async (opts: { json?: boolean }) => {
+      const checks = await runDoctor(getConfig());
+      out(opts.json ? JSON.stringify(checks, null, 2) : formatDoctor(checks));
+      if (checks.some((c) => c.status === 'fail')) process.exitCode = 1;
     });
 
   return program;

@@ -31,6 +31,9 @@ const TRANSPORT_CODES: Record<MoodleTransportReason, string> = {
   bad_response: 'moodle.bad_response',
 };
 
+/** Error codes of events that failed only because Moodle could not be reached. */
+export const MOODLE_TRANSPORT_CODES: readonly string[] = Object.values(TRANSPORT_CODES);
+
 /**
  * Moodle could not be reached or did not answer like a web service: network error, timeout, HTTP non-2xx,
  * or a body that is not JSON (a maintenance or proxy error page). Always retryable: none of these says the

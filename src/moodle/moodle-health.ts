@@ -24,13 +24,20 @@ export interface MoodleHealth {
  */
 export function createMoodleHealth(
   client: MoodleClient | undefined,
-  options: { intervalMs: number },
+  options: {
+    intervalMs: number;
+    /** Checks more often while Moodle is unreachable, to notice its return quickly. */
+    downIntervalMs?: number;
+    /** Moodle answers again after being unreachable (e.g. retry the events that were waiting for it). */
+    onRecovered?: () => void;
+  },
 ): MoodleHealth {
   let current: MoodleHealthState = client
     ? { status: 'unreachable', checked_at: null, detail: 'not checked yet' }
     : { status: 'disabled', checked_at: null, detail: 'MOODLE_URL is not set' };
   let timer: NodeJS.Timeout | undefined;
   let inFlight: Promise<MoodleHealthState> | undefined;
+  let running = false;
 
   /** One check at a time: callers during a check share its answer. */
   function refresh(): Promise<MoodleHealthState> {
@@ -45,7 +52,9 @@ export function createMoodleHealth(
     const checkedAt = new Date().toISOString();
     try {
       await client.getSiteInfo();
+      const wasDown = current.status === 'unreachable' && current.checked_at !== null;
       current = { status: 'ok', checked_at: checkedAt, detail: null };
+      if (wasDown) options.onRecovered?.();
     } catch (error) {
       const detail = error instanceof MoodleError ? error.message : 'unexpected error while calling Moodle';
       current = { status: 'unreachable', checked_at: checkedAt, detail };
@@ -57,12 +66,22 @@ export function createMoodleHealth(
     state: () => current,
     refresh,
     start() {
-      if (!client || timer) return;
-      void refresh();
-      timer = setInterval(() => void refresh(), options.intervalMs).unref();
+      if (!client || running) return;
+      running = true;
+      const loop = async () => {
+        await refresh();
+        if (!running) return;
+        const down = current.status === 'unreachable';
+        timer = setTimeout(
+          loop,
+          down ? (options.downIntervalMs ?? options.intervalMs) : options.intervalMs,
+        ).unref();
+      };
+      void loop();
     },
     stop() {
-      if (timer) clearInterval(timer);
+      running = false;
+      if (timer) clearTimeout(timer);
       timer = undefined;
     },
   };

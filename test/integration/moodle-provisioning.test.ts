@@ -335,6 +335,26 @@ describe('Moodle provisioning', () => {
     },
   );
 
+  it('retries the events that waited for Moodle as soon as its health check sees it back', async () => {
+    const { moodle, service } = await setup();
+    moodle.failNext(1000, 'network');
+    const reply = await postStudent(service, customStudentBody());
+    await service.worker.drain();
+    expect((await eventRow(service.database.db, reply.body.event_id as string)).status).toBe('pending');
+    expect((await service.moodleHealth.refresh()).status).toBe('unreachable');
+
+    moodle.failNext(0, 'network');
+    expect((await service.moodleHealth.refresh()).status).toBe('ok');
+    const deadline = Date.now() + 5000;
+    let status = 'pending';
+    while (status !== 'completed' && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      status = (await eventRow(service.database.db, reply.body.event_id as string)).status;
+    }
+    expect(status).toBe('completed');
+    expect(liveUsers(moodle)).toHaveLength(1);
+  });
+
   it('fails after max_attempts with the last reason when Moodle stays down', async () => {
     const { moodle, service } = await setup({ MAX_ATTEMPTS: '3' });
     moodle.failNext(100, 'html503');
