@@ -9,7 +9,7 @@ import { createApp } from './http/create-app.js';
 import { WEBHOOK_ROUTES } from './http/webhook-urls.js';
 import { createLogger } from './logger.js';
 import { createMoodleClient, type MoodleClient } from './moodle/create-moodle-client.js';
-import { MOODLE_TRANSPORT_CODES } from './moodle/moodle-errors.js';
+import { MOODLE_TRANSPORT_CODES, type MoodleTransportError } from './moodle/moodle-errors.js';
 import { createMoodleHealth, type MoodleHealth } from './moodle/moodle-health.js';
 import { createStudentProvisioner } from './moodle/provision-student.js';
 import { createStudentHandler } from './students/handle-student-event.js';
@@ -52,13 +52,15 @@ export async function createService(
     });
   }
 
-  const moodle = createMoodleFromConfig(config);
+  let onMoodleUnreachable = (_detail: string) => {};
+  const moodle = createMoodleFromConfig(config, (error) => onMoodleUnreachable(error.message));
   let onMoodleRecovered = () => {};
   const moodleHealth = createMoodleHealth(moodle, {
     intervalMs: 60_000,
     downIntervalMs: 10_000,
     onRecovered: () => onMoodleRecovered(),
   });
+  onMoodleUnreachable = (detail) => moodleHealth.noteUnreachable(detail);
   const provisioner = moodle ? createStudentProvisioner(moodle, config.moodle) : undefined;
 
   const worker = createWorker({
@@ -162,12 +164,16 @@ export async function createService(
 }
 
 /** The Moodle client, or undefined when Moodle is not configured (never a stand-in that pretends). */
-export function createMoodleFromConfig(config: Config): MoodleClient | undefined {
+export function createMoodleFromConfig(
+  config: Config,
+  onTransportError?: (error: MoodleTransportError) => void,
+): MoodleClient | undefined {
   if (!config.moodle.url || !config.moodle.token) return undefined;
   return createMoodleClient({
     url: config.moodle.url,
     token: config.moodle.token,
     timeoutMs: config.moodle.timeoutMs,
     maxConcurrency: config.moodle.concurrency,
+    ...(onTransportError ? { onTransportError } : {}),
   });
 }

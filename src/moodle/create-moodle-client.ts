@@ -171,6 +171,8 @@ export interface MoodleClientOptions {
   fetchImpl?: typeof fetch;
   /** Calls in flight at once; more wait their turn so a burst of events does not hammer Moodle. Default 4. */
   maxConcurrency?: number;
+  /** Told of every call that could not reach Moodle (the health check then watches for its return). */
+  onTransportError?: (error: MoodleTransportError) => void;
 }
 
 /** Parameters the REST server reads itself; a caller passing them would override ours. */
@@ -192,6 +194,15 @@ export function createMoodleClient(options: MoodleClientOptions): MoodleClient {
   const redact = (text: string): string => text.split(token).join('[redacted]');
 
   async function call<T = unknown>(wsfunction: string, params: Record<string, unknown> = {}): Promise<T> {
+    try {
+      return await callOnce<T>(wsfunction, params);
+    } catch (error) {
+      if (error instanceof MoodleTransportError) options.onTransportError?.(error);
+      throw error;
+    }
+  }
+
+  async function callOnce<T>(wsfunction: string, params: Record<string, unknown>): Promise<T> {
     for (const key of Object.keys(params)) {
       if (RESERVED_PARAMS.has(key)) throw new TypeError(`Moodle parameter ${key} is set by the client`);
     }

@@ -14,6 +14,8 @@ export interface MoodleHealth {
   state(): MoodleHealthState;
   /** Checks now; the health endpoint never waits for this. */
   refresh(): Promise<MoodleHealthState>;
+  /** A call just failed to reach Moodle: report it unreachable now and watch closely for its return. */
+  noteUnreachable(detail: string): void;
   start(): void;
   stop(): void;
 }
@@ -62,22 +64,33 @@ export function createMoodleHealth(
     return current;
   }
 
+  async function loop(): Promise<void> {
+    await refresh();
+    if (!running) return;
+    const down = current.status === 'unreachable';
+    timer = setTimeout(
+      loop,
+      down ? (options.downIntervalMs ?? options.intervalMs) : options.intervalMs,
+    ).unref();
+  }
+
   return {
     state: () => current,
     refresh,
     start() {
       if (!client || running) return;
       running = true;
-      const loop = async () => {
-        await refresh();
-        if (!running) return;
-        const down = current.status === 'unreachable';
-        timer = setTimeout(
-          loop,
-          down ? (options.downIntervalMs ?? options.intervalMs) : options.intervalMs,
-        ).unref();
-      };
       void loop();
+    },
+    noteUnreachable(detail) {
+      if (!client) return;
+      const wasOk = current.status === 'ok';
+      current = { status: 'unreachable', checked_at: new Date().toISOString(), detail };
+      // Watch closely for Moodle's return instead of waiting for the next regular check.
+      if (wasOk && running && !inFlight) {
+        if (timer) clearTimeout(timer);
+        timer = setTimeout(loop, options.downIntervalMs ?? options.intervalMs).unref();
+      }
     },
     stop() {
       running = false;

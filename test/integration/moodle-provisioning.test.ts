@@ -341,7 +341,8 @@ describe('Moodle provisioning', () => {
     const reply = await postStudent(service, customStudentBody());
     await service.worker.drain();
     expect((await eventRow(service.database.db, reply.body.event_id as string)).status).toBe('pending');
-    expect((await service.moodleHealth.refresh()).status).toBe('unreachable');
+    // The failed call itself told health, without waiting for the next regular check.
+    expect(service.moodleHealth.state().status).toBe('unreachable');
 
     moodle.failNext(0, 'network');
     expect((await service.moodleHealth.refresh()).status).toBe('ok');
