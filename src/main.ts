@@ -2,6 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import { type Config, isWebhookAuthDisabled } from './config.js';
 import { createDatabase, type DatabaseHandle } from './db/create-database.js';
+import { EVENTS_CHANNEL } from './db/dialect.js';
 import { migrateToLatest } from './db/migrate.js';
 import { AppError } from './errors.js';
 import { expediteRetries } from './event-log/event-store.js';
@@ -118,6 +119,7 @@ export async function createService(
     }),
   });
 
+  let stopListening = async () => {};
   return {
     config,
     logger,
@@ -137,7 +139,19 @@ export async function createService(
         logger.info('Moodle is not configured (MOODLE_URL is empty): students are mirrored locally only.');
       }
       moodleHealth.start();
-      if (runsWorker) await worker.start();
+      if (runsWorker) {
+        await worker.start();
+        // Other processes (API-only, on PostgreSQL) announce their appends; SQLite has none.
+        stopListening = await database.listen(
+          EVENTS_CHANNEL,
+          () => worker.wake(),
+          (error) =>
+            logger.warn(
+              { err: error },
+              'lost the new-event notifications; reconnecting (the poll covers the gap)',
+            ),
+        );
+      }
       if (startOptions.listen === false || role === 'worker') {
         logger.info(
           { database: database.description, role },
@@ -156,6 +170,7 @@ export async function createService(
     async close() {
       await app.close();
       moodleHealth.stop();
+      await stopListening();
       await worker.stop();
       await appender.flush();
       await database.close();

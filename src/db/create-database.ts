@@ -1,7 +1,8 @@
 import { mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import SQLite from 'better-sqlite3';
-import { Kysely, SqliteDialect } from 'kysely';
+import { Kysely, PostgresDialect, SqliteDialect } from 'kysely';
+import pg from 'pg';
 import { AppError } from '../errors.js';
 import type { DialectName } from './dialect.js';
 import type { Database } from './schema.js';
@@ -11,18 +12,22 @@ export interface DatabaseHandle {
   readonly dialect: DialectName;
   /** Where the data lives, for humans: a file path or a URL without its password. */
   readonly description: string;
+  /**
+   * Calls `onNotify` whenever another process announces new events (PostgreSQL LISTEN, reconnecting after a
+   * lost connection). SQLite has one process: nothing to listen to.
+   */
+  listen(
+    channel: string,
+    onNotify: () => void,
+    onError: (error: Error) => void,
+  ): Promise<() => Promise<void>>;
   close(): Promise<void>;
 }
 
 /** Opens the database named by DATABASE_URL (`sqlite:<path>` or `postgres://…`). */
 export function createDatabase(url: string): DatabaseHandle {
   if (url.startsWith('sqlite:')) return openSqlite(url.slice('sqlite:'.length));
-  if (/^postgres(ql)?:\/\//.test(url)) {
-    throw new AppError(
-      'config.postgres_unsupported',
-      'DATABASE_URL points at PostgreSQL, which this version of mzi does not support yet; use sqlite:<path>.',
-    );
-  }
+  if (/^postgres(ql)?:\/\//.test(url)) return openPostgres(url);
   throw new AppError('config.database_url', `DATABASE_URL must start with sqlite: or postgres://`);
 }
 
@@ -41,6 +46,49 @@ function openSqlite(rawPath: string): DatabaseHandle {
     db,
     dialect: 'sqlite',
     description: `SQLite ${path}`,
+    listen: async () => async () => {},
+    close: () => db.destroy(),
+  };
+}
+
+function openPostgres(url: string): DatabaseHandle {
+  // bigint (count(*)) arrives as text; every count mzi reads fits in a JS number.
+  const pool = new pg.Pool({ connectionString: url, max: 10, idleTimeoutMillis: 30_000 });
+  // An idle client losing its connection must not crash the process; the next query reconnects.
+  pool.on('error', () => {});
+  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+  const safeUrl = new URL(url);
+  if (safeUrl.password) safeUrl.password = '***';
+  safeUrl.search = '';
+  return {
+    db,
+    dialect: 'postgres',
+    description: `PostgreSQL ${safeUrl.toString()}`,
+    async listen(channel, onNotify, onError) {
+      let client: pg.Client | undefined;
+      let stopped = false;
+      let retry: NodeJS.Timeout | undefined;
+      const connect = async (): Promise<void> => {
+        const next = new pg.Client({ connectionString: url });
+        next.on('notification', () => onNotify());
+        next.on('error', (error) => {
+          onError(error);
+          void next.end().catch(() => {});
+          if (!stopped) retry = setTimeout(() => void connect().catch(onError), 1000).unref();
+        });
+        await next.connect();
+        await next.query(`LISTEN ${channel}`);
+        client = next;
+        // Events appended while we were not listening: look once.
+        onNotify();
+      };
+      await connect();
+      return async () => {
+        stopped = true;
+        if (retry) clearTimeout(retry);
+        await client?.end().catch(() => {});
+      };
+    },
     close: () => db.destroy(),
   };
 }

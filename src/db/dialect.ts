@@ -1,6 +1,8 @@
-import { type Kysely, PostgresAdapter } from 'kysely';
+import { createHash } from 'node:crypto';
+import { type Kysely, PostgresAdapter, type SelectQueryBuilder, sql } from 'kysely';
 
 // The one place where SQL differs between SQLite and PostgreSQL (STYLE.md: one adapter, no scattered ifs).
+// SQLite serves one process (a single writer); PostgreSQL serves any number of API and worker processes.
 
 export type DialectName = 'sqlite' | 'postgres';
 
@@ -11,4 +13,39 @@ export function dialectOf(db: Kysely<any>): DialectName {
 /** Column type of an auto-assigned integer primary key: SQLite's rowid alias, PostgreSQL's serial. */
 export function autoIncrementId(db: Kysely<any>): 'integer' | 'serial' {
   return dialectOf(db) === 'postgres' ? 'serial' : 'integer';
+}
+
+/**
+ * Claims skip rows another worker has locked (PostgreSQL `FOR UPDATE SKIP LOCKED`). SQLite has no row locks
+ * and needs none: its one writer runs each claim alone.
+ */
+export function skipLockedRows<DB, TB extends keyof DB, O>(
+  db: Kysely<any>,
+  query: SelectQueryBuilder<DB, TB, O>,
+): SelectQueryBuilder<DB, TB, O> {
+  return dialectOf(db) === 'postgres' ? query.forUpdate().skipLocked() : query;
+}
+
+/**
+ * Serializes appends for the same records across processes until the transaction ends (PostgreSQL advisory
+ * locks, taken in a fixed order so two batches cannot deadlock). SQLite's single writer already serializes.
+ */
+export async function lockKeys(trx: Kysely<any>, keys: readonly string[]): Promise<void> {
+  if (dialectOf(trx) !== 'postgres' || keys.length === 0) return;
+  const ids = [...new Set(keys.map(advisoryKey))].sort((a, b) => (BigInt(a) < BigInt(b) ? -1 : 1));
+  await sql`SELECT pg_advisory_xact_lock(k) FROM unnest(${ids}::bigint[]) AS t(k)`.execute(trx);
+}
+
+/** The channel on which new events are announced to workers in other processes. */
+export const EVENTS_CHANNEL = 'mzi_events';
+
+/** Wakes workers in other processes when the transaction commits (PostgreSQL NOTIFY); SQLite has none. */
+export async function announceNewEvents(trx: Kysely<any>): Promise<void> {
+  if (dialectOf(trx) !== 'postgres') return;
+  await sql`SELECT pg_notify(${EVENTS_CHANNEL}, '')`.execute(trx);
+}
+
+/** A signed 64-bit key, as text, for pg_advisory_xact_lock. */
+function advisoryKey(key: string): string {
+  return createHash('sha256').update(key).digest().readBigInt64BE(0).toString();
 }

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Kysely } from 'kysely';
+import { announceNewEvents, lockKeys } from '../db/dialect.js';
 import type { Database, EventStatus, NewEventRow } from '../db/schema.js';
 import { coerceError } from '../errors.js';
 import { contentHash, type NormalizedDelivery } from './normalize-delivery.js';
@@ -83,8 +84,13 @@ export function createEventAppender(options: EventAppenderOptions): EventAppende
   async function writeBatch(batch: Pending[]): Promise<void> {
     try {
       const results = await db.transaction().execute(async (trx) => {
+        await lockKeys(
+          trx,
+          batch.map((item) => `${item.delivery.normalized.module}:${item.delivery.normalized.recordId}`),
+        );
         const out: AppendResult[] = [];
         for (const item of batch) out.push(await ingestOne(trx, item.delivery));
+        if (out.some((r) => r.status === 'queued')) await announceNewEvents(trx);
         return out;
       });
       for (const [i, item] of batch.entries()) item.resolve(results[i] as AppendResult);

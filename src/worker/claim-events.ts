@@ -1,4 +1,5 @@
 import { type Kysely, sql } from 'kysely';
+import { skipLockedRows } from '../db/dialect.js';
 import type { Database, EventRow } from '../db/schema.js';
 
 /**
@@ -22,26 +23,29 @@ export async function claimEvents(
       updated_at: now,
     }))
     .where('id', 'in', (eb) =>
-      eb
-        .selectFrom('integration_events_log as e')
-        .select('e.id')
-        .where('e.status', '=', 'pending')
-        .where('e.next_attempt_at', '<=', now)
-        .where((inner) =>
-          inner.not(
-            inner.exists(
-              inner
-                .selectFrom('integration_events_log as p')
-                .select(sql<number>`1`.as('one'))
-                .whereRef('p.module', '=', 'e.module')
-                .whereRef('p.record_id', '=', 'e.record_id')
-                .whereRef('p.id', '<', 'e.id')
-                .where('p.status', 'in', ['pending', 'processing']),
+      skipLockedRows(
+        db,
+        eb
+          .selectFrom('integration_events_log as e')
+          .select('e.id')
+          .where('e.status', '=', 'pending')
+          .where('e.next_attempt_at', '<=', now)
+          .where((inner) =>
+            inner.not(
+              inner.exists(
+                inner
+                  .selectFrom('integration_events_log as p')
+                  .select(sql<number>`1`.as('one'))
+                  .whereRef('p.module', '=', 'e.module')
+                  .whereRef('p.record_id', '=', 'e.record_id')
+                  .whereRef('p.id', '<', 'e.id')
+                  .where('p.status', 'in', ['pending', 'processing']),
+              ),
             ),
-          ),
-        )
-        .orderBy('e.id')
-        .limit(options.limit),
+          )
+          .orderBy('e.id')
+          .limit(options.limit),
+      ),
     )
     .where('status', '=', 'pending')
     .returningAll()

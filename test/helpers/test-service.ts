@@ -1,11 +1,9 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import type pino from 'pino';
 import { loadConfig } from '../../src/config.js';
 import { createLogger } from '../../src/logger.js';
 import { createService, type Service } from '../../src/main.js';
+import { createTestDatabase } from './test-database.js';
 
 export interface TestService extends Service {
   dir: string;
@@ -14,12 +12,12 @@ export interface TestService extends Service {
   cleanup: () => Promise<void>;
 }
 
-/** A real service on a real SQLite file in a fresh temporary folder; logs captured in memory. */
+/** A real service on a fresh real database (SQLite file, or PostgreSQL schema with TEST_DATABASE_URL); logs captured. */
 export async function startTestService(env: Record<string, string> = {}): Promise<TestService> {
-  const dir = mkdtempSync(join(tmpdir(), 'mzi-test-'));
+  const database = await createTestDatabase();
   const config = loadConfig({
     env: {
-      DATABASE_URL: `sqlite:${join(dir, 'mzi.sqlite')}`,
+      DATABASE_URL: database.url,
       LOG_LEVEL: 'debug',
       WORKER_POLL_INTERVAL_MS: '50',
       ...env,
@@ -41,11 +39,11 @@ export async function startTestService(env: Record<string, string> = {}): Promis
   const service = await createService(config, { logger });
   await service.start({ listen: false });
   return Object.assign(service, {
-    dir,
+    dir: database.dir,
     logs: () => chunks.join(''),
     cleanup: async () => {
       await service.close();
-      rmSync(dir, { recursive: true, force: true });
+      await database.drop();
     },
   });
 }

@@ -1,21 +1,19 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type MziServer, runMzi, startMziServer, waitForIdle } from '../helpers/mzi-process.js';
+import { createTestDatabase, type TestDatabase } from '../helpers/test-database.js';
 
-let dir: string;
+let testDb: TestDatabase;
 let env: Record<string, string>;
 let server: MziServer;
 
 beforeAll(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'mzi-cli-'));
-  env = { DATABASE_URL: `sqlite:${join(dir, 'mzi.sqlite')}`, ZOHO_WEBHOOK_SECRET: 'cli-secret' };
+  testDb = await createTestDatabase();
+  env = { DATABASE_URL: testDb.url, ZOHO_WEBHOOK_SECRET: 'cli-secret' };
   server = await startMziServer(env);
 });
 afterAll(async () => {
   await server.stop();
-  rmSync(dir, { recursive: true, force: true });
+  await testDb.drop();
 });
 
 const send = (...args: string[]) => runMzi(['send', 'student', '--url', server.baseUrl, ...args], env);

@@ -1,25 +1,23 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { formatDoctor, runDoctor } from '../../src/cli/run-doctor.js';
 import { loadConfig } from '../../src/config.js';
 import { type FakeMoodle, startFakeMoodle } from '../helpers/fake-moodle.js';
 import { runMzi } from '../helpers/mzi-process.js';
+import { createTestDatabase, type TestDatabase } from '../helpers/test-database.js';
 
-let dir: string;
+let testDb: TestDatabase;
 let moodle: FakeMoodle | undefined;
-beforeEach(() => {
-  dir = mkdtempSync(join(tmpdir(), 'mzi-doctor-'));
+beforeEach(async () => {
+  testDb = await createTestDatabase();
 });
 afterEach(async () => {
   await moodle?.close();
   moodle = undefined;
-  rmSync(dir, { recursive: true, force: true });
+  await testDb.drop();
 });
 
 const config = (env: Record<string, string>) =>
-  loadConfig({ env: { DATABASE_URL: `sqlite:${join(dir, 'db.sqlite')}`, ...env }, dotenvPath: null });
+  loadConfig({ env: { DATABASE_URL: testDb.url, ...env }, dotenvPath: null });
 
 describe('mzi doctor', () => {
   it('passes with a reachable Moodle whose service allows every function mzi calls', async () => {
@@ -68,7 +66,7 @@ describe('mzi doctor', () => {
   });
 
   it('exits 1 from the command line when a check fails, 0 otherwise', () => {
-    const env = { DATABASE_URL: `sqlite:${join(dir, 'cli.sqlite')}` };
+    const env = { DATABASE_URL: testDb.url };
     const ok = runMzi(['doctor'], env);
     expect(ok.code).toBe(0);
     expect(ok.stdout).toContain('[WARN] moodle: Moodle is not configured');

@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { customStudentBody, postStudent } from '../helpers/deliveries.js';
+import { TEST_DIALECT } from '../helpers/test-database.js';
 import { startTestService, type TestService } from '../helpers/test-service.js';
 
 let service: TestService;
@@ -16,7 +17,7 @@ describe('GET /api/v1/events/health', () => {
     expect(response.statusCode).toBe(200);
     expect(response.json()).toMatchObject({
       status: 'healthy',
-      database: { dialect: 'sqlite', status: 'ok' },
+      database: { dialect: TEST_DIALECT, status: 'ok' },
       worker: { status: 'running' },
       queue: { pending: 0, processing: 0 },
       moodle: 'disabled',

@@ -1,6 +1,3 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import pino from 'pino';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createDatabase, type DatabaseHandle } from '../../src/db/create-database.js';
@@ -13,22 +10,23 @@ import type { NormalizedDelivery } from '../../src/webhooks/normalize-delivery.j
 import { claimEvents } from '../../src/worker/claim-events.js';
 import { createWorker, type WorkerOptions } from '../../src/worker/create-worker.js';
 import type { EventHandler } from '../../src/worker/event-handler.js';
+import { createTestDatabase, type TestDatabase } from '../helpers/test-database.js';
 
-let dir: string;
+let testDb: TestDatabase;
 let handle: DatabaseHandle;
 let appender: EventAppender;
 let clock: Date;
 
 beforeEach(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'mzi-worker-'));
-  handle = createDatabase(`sqlite:${join(dir, 'db.sqlite')}`);
+  testDb = await createTestDatabase();
+  handle = createDatabase(testDb.url);
   await migrateToLatest(handle.db);
   clock = new Date('2026-11-28T10:00:00.000Z');
   appender = createEventAppender({ db: handle.db, dedupWindowSeconds: 60, maxAttempts: 3, now: () => clock });
 });
 afterEach(async () => {
   await handle.close();
-  rmSync(dir, { recursive: true, force: true });
+  await testDb.drop();
 });
 
 function delivery(recordId: string, city: string): Parameters<EventAppender['append']>[0] {
