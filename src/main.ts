@@ -45,6 +45,14 @@ export async function createService(
   const role = options.role ?? 'all';
   const logger = options.logger ?? createLogger({ level: config.logLevel });
   const database = createDatabase(config.databaseUrl);
+  if (role !== 'all' && database.dialect === 'sqlite') {
+    await database.close();
+    throw new AppError(
+      'config.role_needs_postgres',
+      `--role ${role} runs API and worker in separate processes, which needs PostgreSQL (DATABASE_URL=postgres://…); with SQLite use --role all.`,
+      { status: 400 },
+    );
+  }
   const migration = await migrateToLatest(database.db);
   if (migration.error) {
     await database.close();

@@ -49,3 +49,30 @@ export async function announceNewEvents(trx: Kysely<any>): Promise<void> {
 function advisoryKey(key: string): string {
   return createHash('sha256').update(key).digest().readBigInt64BE(0).toString();
 }
+
+/**
+ * Runs `fn` while holding a lock that other processes starting at the same moment wait for (migrations).
+ * PostgreSQL: a session advisory lock on one connection, which `fn` receives. SQLite: its own write lock does.
+ */
+export async function withStartupLock<T>(db: Kysely<any>, fn: (db: Kysely<any>) => Promise<T>): Promise<T> {
+  if (dialectOf(db) !== 'postgres') return fn(db);
+  return db.connection().execute(async (connection) => {
+    const key = advisoryKey('mzi:migrations');
+    await sql`SELECT pg_advisory_lock(${key}::bigint)`.execute(connection);
+    try {
+      return await fn(connection);
+    } finally {
+      await sql`SELECT pg_advisory_unlock(${key}::bigint)`.execute(connection);
+    }
+  });
+}
+
+/**
+ * The schema mzi's tables live in (PostgreSQL `current_schema()`, from search_path), so that mzi tables in
+ * other schemas of the same database are never mistaken for ours. SQLite has no schemas.
+ */
+export async function currentSchema(db: Kysely<any>): Promise<string | undefined> {
+  if (dialectOf(db) !== 'postgres') return undefined;
+  const result = await sql<{ schema: string }>`SELECT current_schema() AS schema`.execute(db);
+  return result.rows[0]?.schema;
+}

@@ -1,4 +1,5 @@
 import { type Kysely, type MigrationResult, Migrator } from 'kysely';
+import { currentSchema, withStartupLock } from './dialect.js';
 import { MIGRATIONS } from './migrations/index.js';
 
 export interface MigrateOutcome {
@@ -8,12 +9,17 @@ export interface MigrateOutcome {
 
 /** Applies every pending migration; re-running is a no-op. Never throws: the caller decides how to report. */
 export async function migrateToLatest(db: Kysely<any>): Promise<MigrateOutcome> {
-  const migrator = new Migrator({
-    db,
-    provider: { getMigrations: async () => MIGRATIONS },
-    migrationTableName: 'mzi_migrations',
-    migrationLockTableName: 'mzi_migrations_lock',
+  // Several processes starting together (API and workers on PostgreSQL) must not race to create the tables.
+  return withStartupLock(db, async (locked) => {
+    const schema = await currentSchema(locked);
+    const migrator = new Migrator({
+      db: locked,
+      ...(schema ? { migrationTableSchema: schema } : {}),
+      provider: { getMigrations: async () => MIGRATIONS },
+      migrationTableName: 'mzi_migrations',
+      migrationLockTableName: 'mzi_migrations_lock',
+    });
+    const { results, error } = await migrator.migrateToLatest();
+    return { results: results ?? [], error };
   });
-  const { results, error } = await migrator.migrateToLatest();
-  return { results: results ?? [], error };
 }

@@ -51,6 +51,8 @@ export function createWorker(options: WorkerOptions): Worker {
   const inFlight = new Set<Promise<void>>();
   let running = false;
   let pumping = false;
+  /** Claims under way: their events are not in `inFlight` yet, but they are this worker's. */
+  let claiming = 0;
   let wakeRequested = false;
   let timer: NodeJS.Timeout | undefined;
   let processed = 0;
@@ -60,12 +62,18 @@ export function createWorker(options: WorkerOptions): Worker {
   async function claimAndStart(): Promise<number> {
     const free = options.concurrency - inFlight.size;
     if (free <= 0) return 0;
-    const events = await claimEvents(db, {
-      workerId,
-      limit: free,
-      leaseSeconds: options.leaseSeconds,
-      now: now(),
-    });
+    claiming += 1;
+    let events: EventRow[];
+    try {
+      events = await claimEvents(db, {
+        workerId,
+        limit: free,
+        leaseSeconds: options.leaseSeconds,
+        now: now(),
+      });
+    } finally {
+      claiming -= 1;
+    }
     for (const event of events) {
       const task: Promise<void> = processEvent(event).finally(() => {
         inFlight.delete(task);
@@ -234,7 +242,10 @@ export function createWorker(options: WorkerOptions): Worker {
       running = false;
       if (timer) clearTimeout(timer);
       timer = undefined;
-      const settled = Promise.allSettled([...inFlight]);
+      const settled = (async () => {
+        while (claiming > 0) await new Promise((resolve) => setImmediate(resolve));
+        await Promise.allSettled([...inFlight]);
+      })();
       await Promise.race([settled, new Promise((resolve) => setTimeout(resolve, timeoutMs).unref())]);
     },
     wake() {
@@ -243,9 +254,9 @@ export function createWorker(options: WorkerOptions): Worker {
     async drain() {
       for (;;) {
         await Promise.allSettled([...inFlight]);
-        while (pumping) await new Promise((resolve) => setImmediate(resolve));
+        while (claiming > 0) await new Promise((resolve) => setImmediate(resolve));
         const started = await claimAndStart();
-        if (started === 0 && inFlight.size === 0) return;
+        if (started === 0 && inFlight.size === 0 && claiming === 0) return;
       }
     },
     state() {

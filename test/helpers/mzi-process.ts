@@ -36,9 +36,13 @@ export interface MziServer {
 }
 
 /** Starts `mzi serve` as a real process and waits until health answers. */
-export async function startMziServer(env: Record<string, string>): Promise<MziServer> {
+export async function startMziServer(
+  env: Record<string, string>,
+  serveArgs: string[] = [],
+): Promise<MziServer> {
   const port = await freePort();
-  const child = spawn(process.execPath, [MZI_BIN, 'serve'], {
+  const workerOnly = serveArgs.includes('worker');
+  const child = spawn(process.execPath, [MZI_BIN, 'serve', ...serveArgs], {
     env: { ...process.env, PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'info', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -51,7 +55,17 @@ export async function startMziServer(env: Record<string, string>): Promise<MziSe
   });
   const baseUrl = `http://127.0.0.1:${port}`;
   const deadline = Date.now() + 20_000;
-  for (;;) {
+  // A worker-only process serves no HTTP: ready once it says it started.
+  while (workerOnly) {
+    if (child.exitCode !== null) throw new Error(`mzi exited with ${child.exitCode}:\n${output}`);
+    if (output.includes('worker started')) break;
+    if (Date.now() > deadline) {
+      child.kill('SIGKILL');
+      throw new Error(`mzi worker did not start:\n${output}`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  for (; !workerOnly; ) {
     if (child.exitCode !== null) throw new Error(`mzi exited with ${child.exitCode}:\n${output}`);
     try {
       const response = await fetch(`${baseUrl}/api/v1/events/health`);
@@ -71,7 +85,7 @@ export async function startMziServer(env: Record<string, string>): Promise<MziSe
     output: () => output,
     stop: () =>
       new Promise((resolve) => {
-        if (child.exitCode !== null) return resolve(child.exitCode);
+        if (child.exitCode !== null || child.signalCode !== null) return resolve(child.exitCode);
         child.once('exit', (code) => resolve(code));
         child.kill('SIGTERM');
       }),
