@@ -26,6 +26,8 @@ export interface Config {
     readonly pollIntervalMs: number;
     readonly leaseSeconds: number;
     readonly maxAttempts: number;
+    /** Completed and duplicate events older than this many days are purged; 0 keeps them forever. */
+    readonly retentionDays: number;
   };
   readonly adminToken: string | undefined;
   readonly moodle: {
@@ -137,6 +139,7 @@ const envSchema = z.object({
   WORKER_POLL_INTERVAL_MS: integer(1000, 10, 60_000),
   WORKER_LEASE: duration(300),
   MAX_ATTEMPTS: integer(10, 1, 100),
+  RETENTION_DAYS: integer(90, 0, 36500),
   ADMIN_TOKEN: optionalString,
   MOODLE_URL: optionalString.refine((v) => v === undefined || /^https?:\/\//.test(v), {
     message: 'must be the base URL of the Moodle site, such as https://moodle.example.edu',
@@ -200,6 +203,7 @@ export function loadConfig(options: { env?: NodeJS.ProcessEnv; dotenvPath?: stri
       pollIntervalMs: e.WORKER_POLL_INTERVAL_MS,
       leaseSeconds: e.WORKER_LEASE,
       maxAttempts: e.MAX_ATTEMPTS,
+      retentionDays: e.RETENTION_DAYS,
     },
     adminToken: e.ADMIN_TOKEN,
     moodle: {

@@ -79,6 +79,7 @@ export async function createService(
     concurrency: config.worker.concurrency,
     pollIntervalMs: config.worker.pollIntervalMs,
     leaseSeconds: config.worker.leaseSeconds,
+    retentionDays: config.worker.retentionDays,
     releaseAllOnStart: database.dialect === 'sqlite',
   });
   const runsWorker = role !== 'api' && config.worker.enabled;

@@ -11,6 +11,7 @@ import {
   getEventStats,
   listAttempts,
   listEvents,
+  purgeEvents,
   retryEvent,
   retryFailedEvents,
 } from '../event-log/event-store.js';
@@ -176,6 +177,42 @@ export function buildCli(getConfig: () => Config = () => loadConfig()): Command 
           out(`queued ${event.event_id} for another attempt; a running mzi processes it within a second`);
         }
       });
+    });
+
+  events
+    .command('purge')
+    .description(
+      'delete old events (with their raw bodies and attempts); failed ones only with --include-failed',
+    )
+    .option(
+      '--before <date>',
+      'delete events created before this date (ISO 8601; default: now minus RETENTION_DAYS)',
+    )
+    .option('--include-failed', 'also delete failed events')
+    .action(async (opts: { before?: string; includeFailed?: boolean }) => {
+      const config = getConfig();
+      const before = opts.before
+        ? new Date(opts.before)
+        : new Date(Date.now() - config.worker.retentionDays * 86_400_000);
+      if (Number.isNaN(before.getTime())) {
+        throw new AppError(
+          'usage',
+          `--before takes a date such as 2026-01-31 or 2026-01-31T12:00:00Z, got "${opts.before}".`,
+          {
+            status: 400,
+          },
+        );
+      }
+      if (!opts.before && config.worker.retentionDays === 0) {
+        throw new AppError('usage', 'RETENTION_DAYS is 0 (keep forever): give --before DATE to purge.', {
+          status: 400,
+        });
+      }
+      const statuses: EventStatus[] = opts.includeFailed
+        ? ['completed', 'duplicate', 'failed']
+        : ['completed', 'duplicate'];
+      const purged = await withDatabase(config, (db) => purgeEvents(db, { before, statuses }));
+      out(`purged ${purged} event(s) created before ${before.toISOString()} (${statuses.join(', ')})`);
     });
 
   const students = program.command('students').description('the local student mirror');

@@ -76,3 +76,18 @@ export async function currentSchema(db: Kysely<any>): Promise<string | undefined
   const result = await sql<{ schema: string }>`SELECT current_schema() AS schema`.execute(db);
   return result.rows[0]?.schema;
 }
+
+/**
+ * Folds PostgreSQL's pending count deltas into `event_counts` (migration 0002). Safe from several workers at
+ * once: each delta row is deleted exactly once. SQLite's triggers update the counts directly: nothing to fold.
+ */
+export async function foldEventCounts(db: Kysely<any>): Promise<void> {
+  if (dialectOf(db) !== 'postgres') return;
+  await sql`
+    WITH moved AS (DELETE FROM event_count_deltas RETURNING status, source, module, d),
+         summed AS (SELECT status, source, module, sum(d) AS d FROM moved GROUP BY status, source, module)
+    INSERT INTO event_counts (status, source, module, n)
+    SELECT status, source, module, d FROM summed
+    ON CONFLICT (status, source, module) DO UPDATE SET n = event_counts.n + excluded.n
+  `.execute(db);
+}

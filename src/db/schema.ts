@@ -88,8 +88,26 @@ export interface StudentsTable {
   updated_at: Timestamp;
 }
 
+/** `event_counts`: events per (status, source, module), kept by triggers (stats without counting). */
+export interface EventCountsTable {
+  status: string;
+  source: string;
+  module: string;
+  n: number;
+}
+
+/** `event_count_deltas`: PostgreSQL's pending +1/-1 changes to `event_counts`, folded in by workers. */
+export interface EventCountDeltasTable {
+  status: string;
+  source: string;
+  module: string;
+  d: number;
+}
+
 export interface Database {
   integration_events_log: EventsTable;
+  event_counts: EventCountsTable;
+  event_count_deltas: EventCountDeltasTable;
   event_attempts: EventAttemptsTable;
   students: StudentsTable;
 }

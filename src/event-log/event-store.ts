@@ -1,4 +1,5 @@
 import type { ExpressionBuilder, Kysely } from 'kysely';
+import { skipLockedRows } from '../db/dialect.js';
 import {
   type Database,
   EVENT_STATUSES,
@@ -77,9 +78,16 @@ export async function getEventStats(
   db: Kysely<Database>,
   options: { recent?: number } = {},
 ): Promise<EventStats> {
+  // Maintained by triggers (migration 0002): constant time whatever the size of the log.
   const grouped = await db
-    .selectFrom('integration_events_log')
-    .select(['status', 'source', 'module', (eb) => eb.fn.countAll<number | string>().as('n')])
+    .selectFrom(
+      db
+        .selectFrom('event_counts')
+        .select(['status', 'source', 'module', 'n'])
+        .unionAll(db.selectFrom('event_count_deltas').select(['status', 'source', 'module', 'd as n']))
+        .as('c'),
+    )
+    .select(['status', 'source', 'module', (eb) => eb.fn.sum<number | string>('n').as('n')])
     .groupBy(['status', 'source', 'module'])
     .execute();
   const byStatus: Record<string, number> = Object.fromEntries(EVENT_STATUSES.map((s) => [s, 0]));
@@ -88,6 +96,7 @@ export async function getEventStats(
   let total = 0;
   for (const row of grouped) {
     const n = Number(row.n);
+    if (n === 0) continue;
     total += n;
     byStatus[row.status] = (byStatus[row.status] ?? 0) + n;
     bySource[row.source] = (bySource[row.source] ?? 0) + n;
@@ -223,4 +232,63 @@ export async function expediteRetries(
     .where('next_attempt_at', '>', now.toISOString())
     .executeTakeFirst();
   return Number(result.numUpdatedRows);
+}
+
+export interface PurgeOptions {
+  /** Events created before this moment go. */
+  before: Date;
+  /** Only these statuses; retention purges completed and duplicate events, never pending or processing. */
+  statuses: readonly EventStatus[];
+  batchSize?: number;
+  /** Stop after this many batches (retention spreads a large backlog over several runs). */
+  maxBatches?: number;
+}
+
+/**
+ * Deletes old events (raw bodies, headers and attempt history with them) in small batches, so that neither
+ * a database lock nor a transaction grows with the size of the backlog. Returns how many were deleted.
+ */
+export async function purgeEvents(db: Kysely<Database>, options: PurgeOptions): Promise<number> {
+  const statuses = options.statuses.filter((status) => status !== 'pending' && status !== 'processing');
+  if (statuses.length === 0) return 0;
+  const batchSize = options.batchSize ?? 500;
+  const cutoff = options.before.toISOString();
+  let total = 0;
+  for (let batch = 0; batch < (options.maxBatches ?? Number.POSITIVE_INFINITY); batch += 1) {
+    const deleted = await db.transaction().execute(async (trx) => {
+      const rows = await skipLockedRows(
+        trx,
+        trx
+          .selectFrom('integration_events_log')
+          .select(['id', 'event_id'])
+          .where('created_at', '<', cutoff)
+          .where('status', 'in', statuses)
+          .orderBy('created_at')
+          .limit(batchSize),
+      ).execute();
+      if (rows.length === 0) return 0;
+      await trx
+        .deleteFrom('event_attempts')
+        .where(
+          'event_id',
+          'in',
+          rows.map((row) => row.event_id),
+        )
+        .execute();
+      await trx
+        .deleteFrom('integration_events_log')
+        .where(
+          'id',
+          'in',
+          rows.map((row) => row.id),
+        )
+        .execute();
+      return rows.length;
+    });
+    total += deleted;
+    if (deleted < batchSize) break;
+    // Let appends and claims through between batches.
+    await new Promise((resolve) => setImmediate(resolve));
+  }
+  return total;
 }

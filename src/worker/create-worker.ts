@@ -1,8 +1,10 @@
 import { hostname } from 'node:os';
 import type { Kysely } from 'kysely';
 import type { Logger } from 'pino';
+import { foldEventCounts } from '../db/dialect.js';
 import type { Database, EventRow } from '../db/schema.js';
 import { coerceError } from '../errors.js';
+import { purgeEvents } from '../event-log/event-store.js';
 import { ProcessingError } from '../event-log/processing-error.js';
 import { hasAttemptsLeft, retryDelayMs, shouldRetry } from '../event-log/retry-policy.js';
 import { claimEvents, releaseExpiredLeases } from './claim-events.js';
@@ -16,6 +18,8 @@ export interface WorkerOptions {
   concurrency: number;
   pollIntervalMs: number;
   leaseSeconds: number;
+  /** Completed and duplicate events older than this are purged now and then; 0 keeps them. */
+  retentionDays?: number;
   /** Give back every claimed event at start (SQLite: this process is the only worker). */
   releaseAllOnStart: boolean;
   workerId?: string;
@@ -42,6 +46,8 @@ export interface Worker {
   drain(): Promise<void>;
   state(): WorkerState;
 }
+
+const RETENTION_EVERY_MS = 10 * 60_000;
 
 /** The background worker: claim → dispatch to the module's handler → record the outcome (STYLE.md, graphile-worker). */
 export function createWorker(options: WorkerOptions): Worker {
@@ -111,11 +117,28 @@ export function createWorker(options: WorkerOptions): Worker {
     try {
       const released = await releaseExpiredLeases(db, { now: now(), all: false });
       if (released > 0) logger.warn({ released }, 'took back events whose worker lease expired');
+      await foldEventCounts(db);
+      await applyRetention();
     } catch (error) {
-      logger.error({ err: error }, 'worker could not check expired leases');
+      logger.error({ err: error }, 'worker housekeeping failed (expired leases, counts); will try again');
     }
     await pump();
     if (running) timer = setTimeout(() => void tick(), options.pollIntervalMs).unref();
+  }
+
+  let lastRetentionAt = 0;
+  /** At most every 10 minutes, a bounded number of batches: a large backlog is spread over several runs. */
+  async function applyRetention(): Promise<void> {
+    const days = options.retentionDays ?? 0;
+    const at = now().getTime();
+    if (days <= 0 || at - lastRetentionAt < RETENTION_EVERY_MS) return;
+    lastRetentionAt = at;
+    const purged = await purgeEvents(db, {
+      before: new Date(at - days * 86_400_000),
+      statuses: ['completed', 'duplicate'],
+      maxBatches: 20,
+    });
+    if (purged > 0) logger.info({ purged, retentionDays: days }, 'purged old completed and duplicate events');
   }
 
   async function processEvent(event: EventRow): Promise<void> {

@@ -231,4 +231,29 @@ describe('worker', () => {
     await w.stop();
     expect((await row(a.eventId)).status).toBe('completed');
   });
+
+  it('purges completed events older than RETENTION_DAYS in the background, and keeps failed ones', async () => {
+    const done = await appender.append(delivery('r1', 'ok'));
+    const failed = await appender.append(delivery('r2', 'bad'));
+    const w = worker(
+      async (event) => {
+        if (city(event) === 'bad') throw new ProcessingError('validation.x', 'bad');
+        return { result: {} };
+      },
+      { retentionDays: 90 },
+    );
+    await w.drain();
+    clock = new Date(clock.getTime() + 91 * 86_400_000);
+    await w.start();
+    const deadline = Date.now() + 5000;
+    while (Date.now() < deadline) {
+      const left = await handle.db.selectFrom('integration_events_log').select('event_id').execute();
+      if (left.length === 1) break;
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    await w.stop();
+    const left = await handle.db.selectFrom('integration_events_log').select('event_id').execute();
+    expect(left.map((row) => row.event_id)).toEqual([failed.eventId]);
+    expect(done.eventId).not.toBe(failed.eventId);
+  });
 });
