@@ -22,7 +22,10 @@ export interface Config {
   };
   readonly worker: {
     readonly enabled: boolean;
+    /** Batches processed at once. */
     readonly concurrency: number;
+    /** Events claimed, processed and committed together. */
+    readonly batchSize: number;
     readonly pollIntervalMs: number;
     readonly leaseSeconds: number;
     readonly maxAttempts: number;
@@ -136,6 +139,7 @@ const envSchema = z.object({
   DEDUP_WINDOW: duration(24 * 3600),
   WORKER_ENABLED: bool(true),
   WORKER_CONCURRENCY: integer(4, 1, 64),
+  WORKER_BATCH_SIZE: integer(32, 1, 500),
   WORKER_POLL_INTERVAL_MS: integer(1000, 10, 60_000),
   WORKER_LEASE: duration(300),
   MAX_ATTEMPTS: integer(10, 1, 100),
@@ -200,6 +204,7 @@ export function loadConfig(options: { env?: NodeJS.ProcessEnv; dotenvPath?: stri
     worker: {
       enabled: e.WORKER_ENABLED,
       concurrency: e.WORKER_CONCURRENCY,
+      batchSize: e.WORKER_BATCH_SIZE,
       pollIntervalMs: e.WORKER_POLL_INTERVAL_MS,
       leaseSeconds: e.WORKER_LEASE,
       maxAttempts: e.MAX_ATTEMPTS,

@@ -77,6 +77,7 @@ export async function createService(
     logger: logger.child({ component: 'worker' }),
     handlers: { [STUDENT_MODULE]: createStudentHandler({ provisioner }) },
     concurrency: config.worker.concurrency,
+    batchSize: config.worker.batchSize,
     pollIntervalMs: config.worker.pollIntervalMs,
     leaseSeconds: config.worker.leaseSeconds,
     retentionDays: config.worker.retentionDays,

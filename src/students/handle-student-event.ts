@@ -34,16 +34,19 @@ export function createStudentHandler(options: StudentHandlerOptions = {}): Event
     const now = context.now.toISOString();
     const { db } = context;
 
-    const newer = await db
-      .selectFrom('integration_events_log')
-      .select('event_id')
-      .where('module', '=', event.module)
-      .where('record_id', '=', event.record_id)
-      .where('id', '>', event.id)
-      .where('status', '=', 'completed')
-      .orderBy('id', 'desc')
-      .limit(1)
-      .executeTakeFirst();
+    // Only a retried event (more than one attempt) can be older than a completed one of its record.
+    const newer =
+      event.attempts > 1 &&
+      (await db
+        .selectFrom('integration_events_log')
+        .select('event_id')
+        .where('module', '=', event.module)
+        .where('record_id', '=', event.record_id)
+        .where('id', '>', event.id)
+        .where('status', '=', 'completed')
+        .orderBy('id', 'desc')
+        .limit(1)
+        .executeTakeFirst());
     if (newer) {
       // A retried old event must not overwrite what a later event already applied.
       return { result: { local: 'skipped', reason: `superseded by the later event ${newer.event_id}` } };
@@ -93,7 +96,7 @@ export function createStudentHandler(options: StudentHandlerOptions = {}): Event
 
     validateStudent({ recordId: event.record_id, academicEmail: merged.email });
     // Checked before Moodle too: a taken Student_ID_Number would otherwise find the other student's account.
-    await assertStudentIdAvailable(db, event.record_id, merged.studentIdNumber);
+    if (provisioner) await assertStudentIdAvailable(db, event.record_id, merged.studentIdNumber);
     const moodle = provisioner ? await provisioner.upsert(moodleInput) : undefined;
     const action = current === undefined ? 'created' : current.deleted_at !== null ? 'restored' : 'updated';
     const userId = moodle?.outcome.user_id;

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import { announceNewEvents, lockKeys } from '../db/dialect.js';
+import { prepareQuery } from '../db/prepared-query.js';
 import type { Database, EventStatus, NewEventRow } from '../db/schema.js';
 import { coerceError } from '../errors.js';
 import { contentHash, type NormalizedDelivery } from './normalize-delivery.js';
@@ -112,30 +113,13 @@ export function createEventAppender(options: EventAppenderOptions): EventAppende
     const hash = contentHash(n);
     const warnings = [...n.warnings];
 
-    const latest = await trx
-      .selectFrom('integration_events_log')
-      .select(['event_id', 'event_type', 'content_hash', 'created_at'])
-      .where('module', '=', n.module)
-      .where('record_id', '=', n.recordId)
-      .where('status', '!=', 'duplicate')
-      .where('event_type', '!=', 'invalid')
-      .orderBy('id', 'desc')
-      .limit(1)
-      .executeTakeFirst();
+    const latest = (await selectLatestEvent(trx, { module: n.module, recordId: n.recordId })).rows[0];
 
     // Dedup key rule (DESIGN.md §2): a resolved delivery id when there is one; otherwise the same content as
     // the latest accepted event of this record within the window (so A -> B -> A edits are not lost).
     let original: { event_id: string; event_type: string } | undefined;
     if (n.deliveryId !== undefined) {
-      original = await trx
-        .selectFrom('integration_events_log')
-        .select(['event_id', 'event_type'])
-        .where('module', '=', n.module)
-        .where('dedup_key', '=', n.deliveryId)
-        .where('status', '!=', 'duplicate')
-        .orderBy('id')
-        .limit(1)
-        .executeTakeFirst();
+      original = (await selectByDeliveryId(trx, { module: n.module, deliveryId: n.deliveryId })).rows[0];
     } else if (latest && latest.content_hash === hash) {
       const cutoff = new Date(at.getTime() - options.dedupWindowSeconds * 1000).toISOString();
       if (latest.created_at >= cutoff) original = latest;
@@ -199,7 +183,7 @@ export function createEventAppender(options: EventAppenderOptions): EventAppende
       locked_by: null,
       locked_until: null,
     };
-    await trx.insertInto('integration_events_log').values(row).execute();
+    await insertEvent(trx, row);
     return {
       eventId,
       status: status === 'pending' ? 'queued' : status === 'duplicate' ? 'duplicate' : 'rejected',
@@ -237,3 +221,58 @@ async function inferOperation(
     .executeTakeFirst();
   return student && student.deleted_at === null ? 'update' : 'insert';
 }
+
+// The statements of every append, built once (see prepareQuery): the latest accepted event of a record,
+// an event by delivery id, and the insert.
+const selectLatestEvent = prepareQuery((db: Kysely<Database>, p: { module: string; recordId: string }) =>
+  db
+    .selectFrom('integration_events_log')
+    .select(['event_id', 'event_type', 'content_hash', 'created_at'])
+    .where('module', '=', p.module)
+    .where('record_id', '=', p.recordId)
+    .where('status', '!=', 'duplicate')
+    .where('event_type', '!=', 'invalid')
+    .orderBy('id', 'desc')
+    .limit(1),
+);
+
+const selectByDeliveryId = prepareQuery((db: Kysely<Database>, p: { module: string; deliveryId: string }) =>
+  db
+    .selectFrom('integration_events_log')
+    .select(['event_id', 'event_type'])
+    .where('module', '=', p.module)
+    .where('dedup_key', '=', p.deliveryId)
+    .where('status', '!=', 'duplicate')
+    .orderBy('id')
+    .limit(1),
+);
+
+const insertEvent = prepareQuery((db: Kysely<Database>, p: NewEventRow) =>
+  db.insertInto('integration_events_log').values({
+    event_id: p.event_id,
+    source: p.source,
+    module: p.module,
+    event_type: p.event_type,
+    record_id: p.record_id,
+    status: p.status,
+    error_message: p.error_message,
+    error_code: p.error_code,
+    created_at: p.created_at,
+    updated_at: p.updated_at,
+    processed_at: p.processed_at,
+    payload: p.payload,
+    raw_body: p.raw_body,
+    content_type: p.content_type,
+    headers: p.headers,
+    dedup_key: p.dedup_key,
+    content_hash: p.content_hash,
+    duplicate_of: p.duplicate_of,
+    warnings: p.warnings,
+    result: p.result,
+    attempts: p.attempts,
+    max_attempts: p.max_attempts,
+    next_attempt_at: p.next_attempt_at,
+    locked_by: p.locked_by,
+    locked_until: p.locked_until,
+  }),
+);

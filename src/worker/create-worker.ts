@@ -1,21 +1,25 @@
 import { hostname } from 'node:os';
-import type { Kysely } from 'kysely';
+import type { Insertable, Kysely } from 'kysely';
 import type { Logger } from 'pino';
 import { foldEventCounts } from '../db/dialect.js';
-import type { Database, EventRow } from '../db/schema.js';
+import { prepareQuery } from '../db/prepared-query.js';
+import type { Database, EventAttemptsTable, EventRow } from '../db/schema.js';
 import { coerceError } from '../errors.js';
 import { purgeEvents } from '../event-log/event-store.js';
 import { ProcessingError } from '../event-log/processing-error.js';
 import { hasAttemptsLeft, retryDelayMs, shouldRetry } from '../event-log/retry-policy.js';
 import { claimEvents, releaseExpiredLeases } from './claim-events.js';
-import type { EventHandler } from './event-handler.js';
+import type { BatchEventHandler, EventHandler, HandlerOutcome, HandlerResult } from './event-handler.js';
 
 export interface WorkerOptions {
   db: Kysely<Database>;
   logger: Logger;
   /** Handlers by Zoho module name. */
-  handlers: Record<string, EventHandler>;
+  handlers: Record<string, EventHandler | BatchEventHandler>;
+  /** Batches processed at once. */
   concurrency: number;
+  /** Most events claimed and committed together (their outcomes share one transaction). */
+  batchSize?: number;
   pollIntervalMs: number;
   leaseSeconds: number;
   /** Completed and duplicate events older than this are purged now and then; 0 keeps them. */
@@ -54,6 +58,8 @@ export function createWorker(options: WorkerOptions): Worker {
   const { db, logger } = options;
   const now = options.now ?? (() => new Date());
   const workerId = options.workerId ?? `${hostname()}:${process.pid}`;
+  const batchSize = options.batchSize ?? 32;
+  /** Batches being processed. */
   const inFlight = new Set<Promise<void>>();
   let running = false;
   let pumping = false;
@@ -66,27 +72,25 @@ export function createWorker(options: WorkerOptions): Worker {
   let lastError: string | null = null;
 
   async function claimAndStart(): Promise<number> {
-    const free = options.concurrency - inFlight.size;
-    if (free <= 0) return 0;
+    if (inFlight.size + claiming >= options.concurrency) return 0;
     claiming += 1;
     let events: EventRow[];
     try {
       events = await claimEvents(db, {
         workerId,
-        limit: free,
+        limit: batchSize,
         leaseSeconds: options.leaseSeconds,
         now: now(),
       });
     } finally {
       claiming -= 1;
     }
-    for (const event of events) {
-      const task: Promise<void> = processEvent(event).finally(() => {
-        inFlight.delete(task);
-        if (running) void pump();
-      });
-      inFlight.add(task);
-    }
+    if (events.length === 0) return 0;
+    const task: Promise<void> = processBatch(events).finally(() => {
+      inFlight.delete(task);
+      if (running) void pump();
+    });
+    inFlight.add(task);
     return events.length;
   }
 
@@ -141,97 +145,170 @@ export function createWorker(options: WorkerOptions): Worker {
     if (purged > 0) logger.info({ purged, retentionDays: days }, 'purged old completed and duplicate events');
   }
 
-  async function processEvent(event: EventRow): Promise<void> {
+  async function processBatch(events: EventRow[]): Promise<void> {
     const startedAt = now();
-    const log = logger.child({ eventId: event.event_id, recordId: event.record_id, attempt: event.attempts });
-    const handler = options.handlers[event.module];
-    try {
-      if (!handler) {
-        throw new ProcessingError('worker.unknown_module', `mzi has no handler for module ${event.module}.`);
+    const results = new Map<EventRow, HandlerResult>();
+    const byModule = new Map<string, EventRow[]>();
+    for (const event of events) byModule.set(event.module, [...(byModule.get(event.module) ?? []), event]);
+    for (const [module, group] of byModule) {
+      const handler = options.handlers[module];
+      try {
+        if (!handler)
+          throw new ProcessingError('worker.unknown_module', `mzi has no handler for module ${module}.`);
+        const out = await runHandler(handler, group, startedAt);
+        group.forEach((event, i) => {
+          results.set(
+            event,
+            out[i] ?? { ok: false, error: new Error('the handler returned no result for this event') },
+          );
+        });
+      } catch (error) {
+        for (const event of group) results.set(event, { ok: false, error });
       }
-      const outcome = await handler(event, { db, logger: log, now: startedAt });
-      await db.transaction().execute(async (trx) => {
-        if (outcome.apply) await outcome.apply(trx);
-        const finishedAt = now().toISOString();
-        await trx
-          .updateTable('integration_events_log')
-          .set({
-            status: 'completed',
-            processed_at: finishedAt,
-            updated_at: finishedAt,
-            result: JSON.stringify(outcome.result),
-            warnings: mergeWarnings(event.warnings, outcome.warnings),
-            error_message: null,
-            error_code: null,
-            locked_by: null,
-            locked_until: null,
-          })
-          .where('id', '=', event.id)
-          .where('locked_by', '=', workerId)
-          .execute();
-        await trx
-          .insertInto('event_attempts')
-          .values(attemptRow(event, startedAt, finishedAt, 'completed', undefined))
-          .execute();
-      });
-      processed += 1;
-      log.info({ module: event.module, eventType: event.event_type, status: 'completed' }, 'event processed');
-    } catch (raw) {
-      await recordFailure(event, startedAt, raw, log);
     }
+    await recordOutcomes(events, results, startedAt);
   }
 
-  async function recordFailure(event: EventRow, startedAt: Date, raw: unknown, log: Logger): Promise<void> {
-    const error = coerceError(raw);
+  async function runHandler(
+    handler: EventHandler | BatchEventHandler,
+    events: EventRow[],
+    startedAt: Date,
+  ): Promise<HandlerResult[]> {
+    if ('handleBatch' in handler) return handler.handleBatch(events, { db, logger, now: startedAt });
+    return Promise.all(
+      events.map((event) =>
+        handler(event, { db, logger: logFor(event), now: startedAt }).then(
+          (outcome): HandlerResult => ({ ok: true, outcome }),
+          (error: unknown): HandlerResult => ({ ok: false, error }),
+        ),
+      ),
+    );
+  }
+
+  /**
+   * Writes every outcome of a batch in one transaction (one commit, one fsync, for the batch). Should the
+   * database refuse it, each event is written on its own, so one bad write cannot lose the others; an event
+   * whose outcome could not be written at all comes back when its lease ends.
+   */
+  async function recordOutcomes(events: EventRow[], results: Map<EventRow, HandlerResult>, startedAt: Date) {
+    const written: Array<[EventRow, Written]> = [];
+    try {
+      await db.transaction().execute(async (trx) => {
+        for (const event of events)
+          written.push([event, await writeOutcome(trx, event, results.get(event), startedAt)]);
+      });
+    } catch (batchError) {
+      written.length = 0;
+      logger.warn(
+        { err: batchError, events: events.length },
+        'could not write a batch of outcomes; writing them one by one',
+      );
+      for (const event of events) {
+        try {
+          const one = await db
+            .transaction()
+            .execute((trx) => writeOutcome(trx, event, results.get(event), startedAt));
+          written.push([event, one]);
+        } catch (error) {
+          logger.error({ err: error, eventId: event.event_id }, 'could not record the outcome of an event');
+        }
+      }
+    }
+    for (const [event, outcome] of written) logOutcome(event, outcome);
+  }
+
+  interface Written {
+    status: 'completed' | 'pending' | 'failed';
+    code?: string;
+    error?: Error;
+    nextAttemptAt?: string;
+  }
+
+  async function writeOutcome(
+    trx: Kysely<Database>,
+    event: EventRow,
+    result: HandlerResult | undefined,
+    startedAt: Date,
+  ): Promise<Written> {
+    let failure: unknown =
+      result === undefined ? new Error('no result') : result.ok ? undefined : result.error;
+    const outcome: HandlerOutcome | undefined = result?.ok ? result.outcome : undefined;
+    if (outcome?.apply) {
+      try {
+        await outcome.apply(trx);
+      } catch (error) {
+        // A ProcessingError from apply is a verdict on this event (e.g. a Student_ID_Number taken meanwhile);
+        // anything else is the database failing, which aborts the batch.
+        if (!(error instanceof ProcessingError)) throw error;
+        failure = error;
+      }
+    }
+    const finished = now().toISOString();
+    if (failure === undefined && outcome) {
+      await markCompleted(trx, {
+        id: event.id,
+        workerId,
+        finished,
+        result: JSON.stringify(outcome.result),
+        warnings: mergeWarnings(event.warnings, outcome.warnings),
+      });
+      await insertAttempt(trx, attemptRow(event, startedAt, finished, 'completed', undefined));
+      return { status: 'completed' };
+    }
+    const error = coerceError(failure);
     const retry = shouldRetry(error) && hasAttemptsLeft(event.attempts, event.max_attempts);
     const code = error instanceof ProcessingError ? error.code : 'worker.unexpected';
     const message =
       error instanceof ProcessingError
         ? error.message
         : `Unexpected error while processing: ${error.message}`;
-    const finishedAt = now();
-    const finished = finishedAt.toISOString();
     const nextAttemptAt = new Date(
-      finishedAt.getTime() + retryDelayMs(event.attempts, options.random),
+      Date.parse(finished) + retryDelayMs(event.attempts, options.random),
     ).toISOString();
-    try {
-      await db.transaction().execute(async (trx) => {
-        await trx
-          .updateTable('integration_events_log')
-          .set({
-            status: retry ? 'pending' : 'failed',
-            error_message: retry
-              ? `${message} (attempt ${event.attempts} of ${event.max_attempts}; will retry)`
-              : message,
-            error_code: code,
-            processed_at: retry ? null : finished,
-            next_attempt_at: retry ? nextAttemptAt : event.next_attempt_at,
-            updated_at: finished,
-            locked_by: null,
-            locked_until: null,
-          })
-          .where('id', '=', event.id)
-          .where('locked_by', '=', workerId)
-          .execute();
-        await trx
-          .insertInto('event_attempts')
-          .values(attemptRow(event, startedAt, finished, retry ? 'retry' : 'failed', { code, message }))
-          .execute();
-      });
-    } catch (dbError) {
-      // The lease will expire and the event will be taken back: nothing is lost.
-      logger.error({ err: dbError, eventId: event.event_id }, 'could not record the outcome of an event');
-      return;
-    }
-    const fields = { module: event.module, eventType: event.event_type, errorCode: code };
-    if (retry)
+    await trx
+      .updateTable('integration_events_log')
+      .set({
+        status: retry ? 'pending' : 'failed',
+        error_message: retry
+          ? `${message} (attempt ${event.attempts} of ${event.max_attempts}; will retry)`
+          : message,
+        error_code: code,
+        processed_at: retry ? null : finished,
+        next_attempt_at: retry ? nextAttemptAt : event.next_attempt_at,
+        updated_at: finished,
+        locked_by: null,
+        locked_until: null,
+      })
+      .where('id', '=', event.id)
+      .where('locked_by', '=', workerId)
+      .execute();
+    await insertAttempt(
+      trx,
+      attemptRow(event, startedAt, finished, retry ? 'retry' : 'failed', { code, message }),
+    );
+    return { status: retry ? 'pending' : 'failed', code, error, nextAttemptAt };
+  }
+
+  function logFor(event: EventRow): Logger {
+    return logger.child({ eventId: event.event_id, recordId: event.record_id, attempt: event.attempts });
+  }
+
+  function logOutcome(event: EventRow, written: Written): void {
+    const fields = { module: event.module, eventType: event.event_type, status: written.status };
+    const log = logFor(event);
+    if (written.status === 'completed') {
+      processed += 1;
+      log.debug(fields, 'event processed');
+    } else if (written.status === 'pending') {
       log.warn(
-        { ...fields, status: 'pending', nextAttemptAt },
+        { ...fields, errorCode: written.code, nextAttemptAt: written.nextAttemptAt },
         'event failed for a passing reason; will retry',
       );
-    else if (code === 'worker.unexpected')
-      log.error({ ...fields, err: error, status: 'failed' }, 'event failed');
-    else log.warn({ ...fields, status: 'failed' }, 'event failed');
+    } else if (written.code === 'worker.unexpected') {
+      log.error({ ...fields, errorCode: written.code, err: written.error }, 'event failed');
+    } else {
+      log.warn({ ...fields, errorCode: written.code }, 'event failed');
+    }
   }
 
   function attemptRow(
@@ -306,3 +383,39 @@ function mergeWarnings(stored: string | null, added: string[] | undefined): stri
   }
   return JSON.stringify([...new Set([...existing, ...added])]);
 }
+
+// The two writes of every completed event, built once (see prepareQuery).
+const markCompleted = prepareQuery(
+  (
+    db: Kysely<Database>,
+    p: { id: number; workerId: string; finished: string; result: string; warnings: string | null },
+  ) =>
+    db
+      .updateTable('integration_events_log')
+      .set({
+        status: 'completed',
+        processed_at: p.finished,
+        updated_at: p.finished,
+        result: p.result,
+        warnings: p.warnings,
+        error_message: null,
+        error_code: null,
+        locked_by: null,
+        locked_until: null,
+      })
+      .where('id', '=', p.id)
+      .where('locked_by', '=', p.workerId),
+);
+
+const insertAttempt = prepareQuery((db: Kysely<Database>, p: Insertable<EventAttemptsTable>) =>
+  db.insertInto('event_attempts').values({
+    event_id: p.event_id,
+    attempt: p.attempt,
+    started_at: p.started_at,
+    finished_at: p.finished_at,
+    outcome: p.outcome,
+    error_code: p.error_code,
+    error_message: p.error_message,
+    worker_id: p.worker_id,
+  }),
+);

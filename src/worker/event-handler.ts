@@ -13,7 +13,10 @@ export interface HandlerOutcome {
   result: Record<string, unknown>;
   /** Things the operator should know although the event succeeded (e.g. a country Moodle would blank). */
   warnings?: string[];
-  /** Local writes, run in the same transaction that marks the event completed; may throw a ProcessingError. */
+  /**
+   * Local writes, run in the transaction that marks the event completed. It may throw a ProcessingError to
+   * fail the event instead, but only before it has written anything (other events share the transaction).
+   */
   apply?: (trx: Kysely<Database>) => Promise<void>;
 }
 
@@ -22,3 +25,14 @@ export interface HandlerOutcome {
  * database transaction; only `apply` runs inside one. Throw a ProcessingError to fail or retry the event.
  */
 export type EventHandler = (event: EventRow, context: HandlerContext) => Promise<HandlerOutcome>;
+
+/** The outcome of one event of a batch: done, or the error that stopped it. */
+export type HandlerResult = { ok: true; outcome: HandlerOutcome } | { ok: false; error: unknown };
+
+/**
+ * Processes several events of a module at once (each of a different record), so that their remote calls can
+ * be batched. Returns one result per event, in order; throwing fails (or retries) the whole batch.
+ */
+export interface BatchEventHandler {
+  handleBatch(events: EventRow[], context: HandlerContext): Promise<HandlerResult[]>;
+}
