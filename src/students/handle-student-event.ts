@@ -2,10 +2,20 @@ import type { Kysely } from 'kysely';
 import type { Database, EventRow, StudentRow } from '../db/schema.js';
 import { ProcessingError } from '../event-log/processing-error.js';
 import type { StudentForMoodle } from '../moodle/map-student.js';
-import type { StudentProvisioner } from '../moodle/provision-student.js';
-import type { EventHandler, HandlerOutcome } from '../worker/event-handler.js';
+import type {
+  Provisioned,
+  ProvisionInput,
+  ProvisionResult,
+  StudentProvisioner,
+} from '../moodle/provision-student.js';
+import type {
+  BatchEventHandler,
+  HandlerContext,
+  HandlerOutcome,
+  HandlerResult,
+} from '../worker/event-handler.js';
 import { STUDENT_FIELDS, type StudentData } from './student-fields.js';
-import { assertStudentIdAvailable, findStudent, upsertStudent } from './student-store.js';
+import { assertStudentIdAvailable, findStudents, upsertStudent } from './student-store.js';
 import { validateStudent } from './validate-student.js';
 
 interface StudentPayload {
@@ -23,13 +33,27 @@ export interface StudentHandlerOptions {
   provisioner?: StudentProvisioner | undefined;
 }
 
+/** What one event needs from Moodle, and how its outcome is finished once Moodle has answered. */
+type Step =
+  | { done: HandlerOutcome }
+  | {
+      kind: 'upsert' | 'delete';
+      input: ProvisionInput;
+      finish: (moodle: Provisioned | undefined) => HandlerOutcome;
+    };
+
 /**
- * Processes BTEC_Students events: validate, provision Moodle (when configured), then mirror locally in the
- * transaction that completes the event. Moodle is called outside any database transaction.
+ * Processes BTEC_Students events, a batch at a time: validate, provision Moodle (batched, when configured),
+ * then mirror locally in the transaction that completes the events. Moodle is called outside any transaction.
  */
-export function createStudentHandler(options: StudentHandlerOptions = {}): EventHandler {
+export function createStudentHandler(options: StudentHandlerOptions = {}): BatchEventHandler {
   const { provisioner } = options;
-  return async (event, context): Promise<HandlerOutcome> => {
+
+  async function prepare(
+    event: EventRow,
+    current: StudentRow | undefined,
+    context: HandlerContext,
+  ): Promise<Step> {
     const payload = parsePayload(event);
     const now = context.now.toISOString();
     const { db } = context;
@@ -49,10 +73,11 @@ export function createStudentHandler(options: StudentHandlerOptions = {}): Event
         .executeTakeFirst());
     if (newer) {
       // A retried old event must not overwrite what a later event already applied.
-      return { result: { local: 'skipped', reason: `superseded by the later event ${newer.event_id}` } };
+      return {
+        done: { result: { local: 'skipped', reason: `superseded by the later event ${newer.event_id}` } },
+      };
     }
 
-    const current = await findStudent(db, event.record_id);
     const incomingModified = payload.data.Modified_Time;
     if (
       current?.zoho_modified_time &&
@@ -60,59 +85,122 @@ export function createStudentHandler(options: StudentHandlerOptions = {}): Event
       isOlder(incomingModified, current.zoho_modified_time)
     ) {
       return {
-        result: {
-          local: 'skipped',
-          reason: `stale: Modified_Time ${incomingModified} is older than the stored ${current.zoho_modified_time}`,
+        done: {
+          result: {
+            local: 'skipped',
+            reason: `stale: Modified_Time ${incomingModified} is older than the stored ${current.zoho_modified_time}`,
+          },
         },
       };
     }
 
     const merged = mergeStudent(event.record_id, current, payload.data);
-    const moodleInput = {
+    const input: ProvisionInput = {
       student: merged,
       givenMoodleUserId: nonEmpty(payload.data.Moodle_User_ID),
       knownMoodleUserId: current?.moodle_user_id ?? null,
     };
 
     if (payload.operation === 'delete') {
-      const moodle = provisioner ? await provisioner.remove(moodleInput) : undefined;
-      const moodleUserId = moodle?.outcome.action === 'deleted' ? null : undefined;
       return {
-        result: {
-          local: current ? 'deleted' : 'deleted_unknown_record',
-          moodle: moodle?.outcome ?? MOODLE_NOT_CONFIGURED,
-        },
-        apply: (trx) =>
-          upsertStudent(trx, {
-            recordId: event.record_id,
-            data: payload.data,
-            eventId: event.event_id,
-            now,
-            deletedAt: now,
-            ...(moodleUserId === null ? { moodleUserId } : {}),
-          }),
+        kind: 'delete',
+        input,
+        finish: (moodle) => ({
+          result: {
+            local: current ? 'deleted' : 'deleted_unknown_record',
+            moodle: moodle?.outcome ?? MOODLE_NOT_CONFIGURED,
+          },
+          apply: (trx) =>
+            upsertStudent(trx, {
+              recordId: event.record_id,
+              data: payload.data,
+              eventId: event.event_id,
+              now,
+              deletedAt: now,
+              ...(moodle?.outcome.action === 'deleted' ? { moodleUserId: null } : {}),
+            }),
+        }),
       };
     }
 
     validateStudent({ recordId: event.record_id, academicEmail: merged.email });
     // Checked before Moodle too: a taken Student_ID_Number would otherwise find the other student's account.
     if (provisioner) await assertStudentIdAvailable(db, event.record_id, merged.studentIdNumber);
-    const moodle = provisioner ? await provisioner.upsert(moodleInput) : undefined;
     const action = current === undefined ? 'created' : current.deleted_at !== null ? 'restored' : 'updated';
-    const userId = moodle?.outcome.user_id;
     return {
-      result: { local: action, moodle: moodle?.outcome ?? MOODLE_NOT_CONFIGURED },
-      ...(moodle && moodle.warnings.length > 0 ? { warnings: moodle.warnings } : {}),
-      apply: (trx: Kysely<Database>) =>
-        upsertStudent(trx, {
-          recordId: event.record_id,
-          data: payload.data,
-          eventId: event.event_id,
-          now,
-          deletedAt: null,
-          ...(userId !== undefined ? { moodleUserId: String(userId) } : {}),
-        }),
+      kind: 'upsert',
+      input,
+      finish: (moodle) => {
+        const userId = moodle?.outcome.user_id;
+        return {
+          result: { local: action, moodle: moodle?.outcome ?? MOODLE_NOT_CONFIGURED },
+          ...(moodle && moodle.warnings.length > 0 ? { warnings: moodle.warnings } : {}),
+          apply: (trx: Kysely<Database>) =>
+            upsertStudent(trx, {
+              recordId: event.record_id,
+              data: payload.data,
+              eventId: event.event_id,
+              now,
+              deletedAt: null,
+              ...(userId !== undefined ? { moodleUserId: String(userId) } : {}),
+            }),
+        };
+      },
     };
+  }
+
+  return {
+    async handleBatch(events, context) {
+      const results: HandlerResult[] = new Array(events.length);
+      const currents = await findStudents(
+        context.db,
+        events.map((event) => event.record_id),
+      );
+      const pending: Array<{ index: number; step: Extract<Step, { kind: string }> }> = [];
+      for (const [index, event] of events.entries()) {
+        try {
+          const step = await prepare(event, currents.get(event.record_id), context);
+          if ('done' in step) results[index] = { ok: true, outcome: step.done };
+          else pending.push({ index, step });
+        } catch (error) {
+          results[index] = { ok: false, error };
+        }
+      }
+      const finish = (
+        index: number,
+        step: Extract<Step, { kind: string }>,
+        moodle: ProvisionResult | undefined,
+      ) => {
+        if (moodle && !moodle.ok) results[index] = { ok: false, error: moodle.error };
+        else {
+          try {
+            results[index] = { ok: true, outcome: step.finish(moodle) };
+          } catch (error) {
+            results[index] = { ok: false, error };
+          }
+        }
+      };
+      if (!provisioner) {
+        for (const { index, step } of pending) finish(index, step, undefined);
+        return results;
+      }
+      const upserts = pending.filter((p) => p.step.kind === 'upsert');
+      const deletes = pending.filter((p) => p.step.kind === 'delete');
+      const [upserted, removed] = await Promise.all([
+        provisioner.upsertMany(upserts.map((p) => p.step.input)),
+        Promise.all(
+          deletes.map((p) =>
+            provisioner.remove(p.step.input).then(
+              (done): ProvisionResult => ({ ok: true, ...done }),
+              (error: unknown): ProvisionResult => ({ ok: false, error }),
+            ),
+          ),
+        ),
+      ]);
+      upserts.forEach((p, i) => finish(p.index, p.step, upserted[i]));
+      deletes.forEach((p, i) => finish(p.index, p.step, removed[i]));
+      return results;
+    },
   };
 }
 

@@ -10,6 +10,20 @@ export async function findStudent(
   return db.selectFrom('students').selectAll().where('zoho_record_id', '=', zohoRecordId).executeTakeFirst();
 }
 
+/** The students of these Zoho record ids, by record id (one query for a batch of events). */
+export async function findStudents(
+  db: Kysely<Database>,
+  zohoRecordIds: string[],
+): Promise<Map<string, StudentRow>> {
+  if (zohoRecordIds.length === 0) return new Map();
+  const rows = await db
+    .selectFrom('students')
+    .selectAll()
+    .where('zoho_record_id', 'in', zohoRecordIds)
+    .execute();
+  return new Map(rows.map((row) => [row.zoho_record_id, row]));
+}
+
 /** Finds students by Zoho record id, Student_ID_Number or Academic_Email (case-insensitive). */
 export async function findStudentsByRef(db: Kysely<Database>, ref: string): Promise<StudentRow[]> {
   const value = ref.trim();

@@ -413,6 +413,105 @@ describe('Moodle provisioning', () => {
   });
 });
 
+describe('Moodle provisioning in batches', () => {
+  /** Posts all bodies with the worker idle, then processes them together. */
+  async function burst(s: TestService, bodies: Array<Record<string, unknown>>) {
+    const ids: string[] = [];
+    for (const body of bodies) ids.push((await postStudent(s, body)).body.event_id as string);
+    await s.worker.drain();
+    return Promise.all(ids.map((id) => eventRow(s.database.db, id)));
+  }
+  const student = (i: number, data: Record<string, unknown> = {}) =>
+    customStudentBody({
+      recordId: String(6200000 + i),
+      data: { Student_ID_Number: `BT-${i}`, Academic_Email: `bt${i}@student.example.edu`, ...data },
+    });
+
+  it('looks up and creates a batch of new students with one call per step', async () => {
+    const { moodle, service } = await setup({ WORKER_ENABLED: 'false' });
+    const events = await burst(
+      service,
+      Array.from({ length: 10 }, (_, i) => student(i)),
+    );
+    expect(events.map((e) => e.status)).toEqual(Array(10).fill('completed'));
+    expect(liveUsers(moodle)).toHaveLength(10);
+    expect(calls(moodle, 'core_user_create_users')).toHaveLength(1);
+    expect(calls(moodle, 'core_user_get_users_by_field').length).toBeLessThanOrEqual(3);
+    for (const event of events) {
+      const user = moodle.users.get(JSON.parse(event.result ?? '{}').moodle.user_id);
+      expect(user?.idnumber).toBe(JSON.parse(event.payload).data.Student_ID_Number);
+    }
+  });
+
+  it('falls back to one student at a time when Moodle refuses the batch, so one bad student fails alone', async () => {
+    const { moodle, service } = await setup({ WORKER_ENABLED: 'false' });
+    // An account whose email differs only in case: the batched exact lookup misses it, Moodle refuses the
+    // batch create (duplicate email), and the one-by-one path finds it with the case-insensitive lookup.
+    const existing = moodle.addUser({
+      username: 'legacy',
+      email: 'BT3@Student.Example.edu',
+      firstname: 'L',
+      lastname: 'G',
+    });
+    const events = await burst(service, [student(1), student(2), student(3), student(4)]);
+    expect(events.map((e) => e.status)).toEqual(['completed', 'completed', 'completed', 'completed']);
+    expect(JSON.parse(events[2]?.result ?? '{}').moodle).toMatchObject({
+      action: 'updated',
+      user_id: existing.id,
+      matched_by: 'email',
+    });
+    expect(liveUsers(moodle)).toHaveLength(4);
+  });
+
+  it('updates a batch in one call and fails only the student Moodle warns about', async () => {
+    const { moodle, service } = await setup({ WORKER_ENABLED: 'false' });
+    await burst(
+      service,
+      Array.from({ length: 5 }, (_, i) => student(i)),
+    );
+    moodle.addUser({
+      username: 'someone',
+      email: 'taken@student.example.edu',
+      firstname: 'S',
+      lastname: 'O',
+    });
+    const updatesBefore = calls(moodle, 'core_user_update_users').length;
+    const events = await burst(
+      service,
+      Array.from({ length: 5 }, (_, i) =>
+        student(i, {
+          City: `Town ${i}`,
+          ...(i === 2 ? { Academic_Email: 'taken@student.example.edu' } : {}),
+        }),
+      ).map((body) => ({ ...body, operation: 'update' })),
+    );
+    expect(events.map((e) => e.status)).toEqual([
+      'completed',
+      'completed',
+      'failed',
+      'completed',
+      'completed',
+    ]);
+    expect(events[2]?.error_message).toContain('useremailduplicate');
+    expect(calls(moodle, 'core_user_update_users').length - updatesBefore).toBe(1);
+    expect(liveUsers(moodle).filter((u) => u.city.startsWith('Town'))).toHaveLength(4);
+  });
+
+  it('retries the whole batch when Moodle is unreachable, and completes it once Moodle is back', async () => {
+    const { moodle, service } = await setup({ WORKER_ENABLED: 'false' });
+    moodle.failNext(1, 'html503');
+    const events = await burst(
+      service,
+      Array.from({ length: 4 }, (_, i) => student(i)),
+    );
+    expect(events.map((e) => e.status)).toEqual(['pending', 'pending', 'pending', 'pending']);
+    await fastForward(service);
+    const after = await Promise.all(events.map((e) => eventRow(service.database.db, e.event_id)));
+    expect(after.map((e) => e.status)).toEqual(['completed', 'completed', 'completed', 'completed']);
+    expect(liveUsers(moodle)).toHaveLength(4);
+  });
+});
+
 describe('Moodle in health', () => {
   it('reports ok when Moodle answers, unreachable when it does not, disabled without MOODLE_URL', async () => {
     const fake = await setup();
