@@ -197,8 +197,8 @@ export function createStudentHandler(options: StudentHandlerOptions = {}): Batch
           ),
         ),
       ]);
-      upserts.forEach((p, i) => finish(p.index, p.step, upserted[i]));
-      deletes.forEach((p, i) => finish(p.index, p.step, removed[i]));
+      for (const [i, p] of upserts.entries()) finish(p.index, p.step, upserted[i]);
+      for (const [i, p] of deletes.entries()) finish(p.index, p.step, removed[i]);
       return results;
     },
   };
