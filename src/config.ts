@@ -1,6 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { parse as parseDotenv } from 'dotenv';
 import { z } from 'zod';
+import { DEFAULT_INTAKE_LIMITS } from './webhooks/intake-limits.js';
 
 /** Every setting mzi reads, with its default. The README's configuration table mirrors this list. */
 export interface Config {
@@ -17,6 +18,12 @@ export interface Config {
     /** Allowed clock skew for timestamped signatures, in seconds. */
     readonly timestampToleranceSeconds: number;
     readonly bodyLimitBytes: number;
+    /** Longest accepted field value, in characters. */
+    readonly maxFieldLength: number;
+    /** Most keys in one JSON object or parameters in one form. */
+    readonly maxFields: number;
+    /** Deepest accepted JSON nesting. */
+    readonly maxJsonDepth: number;
     /** Window in which identical content for the same record counts as a re-delivery, in seconds. */
     readonly dedupWindowSeconds: number;
   };
@@ -136,6 +143,9 @@ const envSchema = z.object({
   ZOHO_WEBHOOK_TOKEN: csv,
   ZOHO_SIGNATURE_TOLERANCE: duration(300),
   BODY_LIMIT: integer(1024 * 1024, 1024, 64 * 1024 * 1024),
+  MAX_FIELD_LENGTH: integer(DEFAULT_INTAKE_LIMITS.maxFieldLength, 100, 10 * 1024 * 1024),
+  MAX_FIELDS: integer(DEFAULT_INTAKE_LIMITS.maxFields, 20, 100_000),
+  MAX_JSON_DEPTH: integer(DEFAULT_INTAKE_LIMITS.maxJsonDepth, 2, 1_000),
   DEDUP_WINDOW: duration(24 * 3600),
   WORKER_ENABLED: bool(true),
   WORKER_CONCURRENCY: integer(4, 1, 64),
@@ -199,6 +209,9 @@ export function loadConfig(options: { env?: NodeJS.ProcessEnv; dotenvPath?: stri
       tokens: e.ZOHO_WEBHOOK_TOKEN,
       timestampToleranceSeconds: e.ZOHO_SIGNATURE_TOLERANCE,
       bodyLimitBytes: e.BODY_LIMIT,
+      maxFieldLength: e.MAX_FIELD_LENGTH,
+      maxFields: e.MAX_FIELDS,
+      maxJsonDepth: e.MAX_JSON_DEPTH,
       dedupWindowSeconds: e.DEDUP_WINDOW,
     },
     worker: {

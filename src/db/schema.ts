@@ -48,6 +48,19 @@ export interface EventsTable {
   next_attempt_at: Timestamp;
   locked_by: string | null;
   locked_until: Timestamp | null;
+  /** The request as received (query secrets redacted) and how it was authenticated: hmac | token | none. */
+  request_method: string | null;
+  request_url: string | null;
+  auth_method: string | null;
+  received_at: Timestamp | null;
+  /** Milliseconds from receiving the request to writing the event (the commit follows at once). */
+  stored_ms: number | null;
+  /** The answer mzi gave the sender. */
+  response_status: number | null;
+  response_body: string | null;
+  /** The student the delivery names, for search (lower-cased email). */
+  academic_email: string | null;
+  student_id_number: string | null;
 }
 
 /** `event_attempts`: one row per processing attempt, for the operator's timeline. */

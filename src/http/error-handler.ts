@@ -7,12 +7,20 @@ export interface ErrorBody {
   [key: string]: unknown;
 }
 
-/** Fastify's own client errors, in words an operator can act on. */
-const FASTIFY_CLIENT_ERRORS: Record<string, { error: string; message: (err: FastifyError) => string }> = {
+/** Fastify's own client errors, in words an operator can act on; `extra` adds fields such as the limit. */
+const FASTIFY_CLIENT_ERRORS: Record<
+  string,
+  {
+    error: string;
+    message: (request: FastifyRequest) => string;
+    extra?: (request: FastifyRequest) => Record<string, unknown>;
+  }
+> = {
   FST_ERR_CTP_BODY_TOO_LARGE: {
     error: 'payload_too_large',
-    message: () =>
-      'The request body is larger than the configured limit (BODY_LIMIT); a student record is a few hundred bytes.',
+    message: (request) =>
+      `The request body is larger than ${request.routeOptions.bodyLimit} bytes (BODY_LIMIT); a student record is a few hundred bytes.`,
+    extra: (request) => ({ setting: 'BODY_LIMIT', limit: request.routeOptions.bodyLimit }),
   },
   FST_ERR_CTP_INVALID_MEDIA_TYPE: {
     error: 'unsupported_media_type',
@@ -56,7 +64,7 @@ export function errorHandler(
     const code = (error as FastifyError).code;
     const known = code ? FASTIFY_CLIENT_ERRORS[code] : undefined;
     const body: ErrorBody = known
-      ? { error: known.error, message: known.message(error as FastifyError) }
+      ? { error: known.error, message: known.message(request), ...known.extra?.(request) }
       : { error: 'bad_request', message: error.message.slice(0, 300) };
     void reply.status(statusCode).send(body);
     return;

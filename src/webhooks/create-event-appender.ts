@@ -6,6 +6,7 @@ import type { Database, EventStatus, NewEventRow } from '../db/schema.js';
 import { coerceError } from '../errors.js';
 import { contentHash, type NormalizedDelivery } from './normalize-delivery.js';
 import { ACCEPTED_OPERATION_SPELLINGS, type Operation } from './normalize-operation.js';
+import { webhookReply } from './webhook-reply.js';
 
 export interface IncomingDelivery {
   normalized: NormalizedDelivery;
@@ -14,6 +15,8 @@ export interface IncomingDelivery {
   contentType: string | undefined;
   /** Request headers with credentials already redacted. */
   headers: Record<string, string>;
+  /** The request line (query secrets redacted), how it was authenticated, and when it arrived (epoch ms). */
+  request?: { method: string; url: string; authMethod: string; receivedAt: number };
 }
 
 export type AppendStatus = 'queued' | 'duplicate' | 'rejected';
@@ -26,6 +29,8 @@ export interface AppendResult {
   warnings: string[];
   /** Why the event was stored as failed at once (an operation we do not know). */
   errorMessage: string | undefined;
+  /** The answer for the sender, as stored with the event. */
+  reply: { statusCode: number; body: Record<string, unknown> };
 }
 
 export interface EventAppender {
@@ -150,6 +155,21 @@ export function createEventAppender(options: EventAppenderOptions): EventAppende
     }
 
     const eventId = randomUUID();
+    const outcome = {
+      eventId,
+      status: (status === 'pending'
+        ? 'queued'
+        : status === 'duplicate'
+          ? 'duplicate'
+          : 'rejected') as AppendStatus,
+      eventType,
+      duplicateOf: original?.event_id,
+      warnings,
+      errorMessage,
+    };
+    const reply = webhookReply(outcome);
+    const request = delivery.request;
+    const email = n.data.Academic_Email;
     const row: NewEventRow = {
       event_id: eventId,
       source: delivery.source,
@@ -182,16 +202,20 @@ export function createEventAppender(options: EventAppenderOptions): EventAppende
       next_attempt_at: timestamp,
       locked_by: null,
       locked_until: null,
+      request_method: request?.method ?? null,
+      request_url: request?.url ?? null,
+      auth_method: request?.authMethod ?? null,
+      received_at: request ? new Date(request.receivedAt).toISOString() : null,
+      stored_ms: request
+        ? Math.round((performance.timeOrigin + performance.now() - request.receivedAt) * 10) / 10
+        : null,
+      response_status: reply.statusCode,
+      response_body: JSON.stringify(reply.body),
+      academic_email: typeof email === 'string' ? email.toLowerCase().slice(0, 320) : null,
+      student_id_number: n.data.Student_ID_Number?.slice(0, 128) ?? null,
     };
     await insertEvent(trx, row);
-    return {
-      eventId,
-      status: status === 'pending' ? 'queued' : status === 'duplicate' ? 'duplicate' : 'rejected',
-      eventType,
-      duplicateOf: original?.event_id,
-      warnings,
-      errorMessage,
-    };
+    return { ...outcome, reply };
   }
 
   return {
@@ -274,5 +298,14 @@ const insertEvent = prepareQuery((db: Kysely<Database>, p: NewEventRow) =>
     next_attempt_at: p.next_attempt_at,
     locked_by: p.locked_by,
     locked_until: p.locked_until,
+    request_method: p.request_method,
+    request_url: p.request_url,
+    auth_method: p.auth_method,
+    received_at: p.received_at,
+    stored_ms: p.stored_ms,
+    response_status: p.response_status,
+    response_body: p.response_body,
+    academic_email: p.academic_email,
+    student_id_number: p.student_id_number,
   }),
 );

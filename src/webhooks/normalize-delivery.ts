@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { AppError } from '../errors.js';
 import { findStudentField, type StudentData } from '../students/student-fields.js';
+import { DEFAULT_INTAKE_LIMITS, type IntakeLimits } from './intake-limits.js';
 import { normalizeOperation, type Operation } from './normalize-operation.js';
 import type { ParsedBody } from './parse-zoho-body.js';
 
@@ -29,6 +30,8 @@ export interface NormalizeInput {
   queryOperation: string | undefined;
   /** A delivery-id header (`webhook-id`, `x-zoho-delivery-id`) when the sender set one. */
   deliveryIdHeader: string | undefined;
+  /** Default: DEFAULT_INTAKE_LIMITS; the service passes its configured limits. */
+  limits?: Pick<IntakeLimits, 'maxFieldLength'>;
 }
 
 const META_KEYS = new Set([
@@ -41,7 +44,6 @@ const META_KEYS = new Set([
   'token',
   'data',
 ]);
-const MAX_FIELD_LENGTH = 10_000;
 const RECORD_ID_PATTERN = /^[A-Za-z0-9_.:-]{1,128}$/;
 
 /** Zoho leaves a merge field it cannot resolve as literal text such as `${CRMID}` (DESIGN.md §2). */
@@ -55,6 +57,7 @@ export function isUnresolvedPlaceholder(value: string): boolean {
  */
 export function normalizeDelivery(input: NormalizeInput): NormalizedDelivery {
   const warnings: string[] = [];
+  const { maxFieldLength } = input.limits ?? DEFAULT_INTAKE_LIMITS;
   const fields = input.body.fields;
   const text = (key: string, from: Record<string, unknown> = fields): string | undefined =>
     readText(from, key, warnings);
@@ -133,7 +136,7 @@ export function normalizeDelivery(input: NormalizeInput): NormalizedDelivery {
         ignored.push(name.slice(0, 64));
         continue;
       }
-      const value = readField(from, key, field.apiName, warnings);
+      const value = readField(from, key, field.apiName, { warnings, maxFieldLength });
       if (value !== undefined) data[field.apiName] = value;
     }
   };
@@ -191,6 +194,7 @@ function readText(from: Record<string, unknown>, key: string, warnings: string[]
   const value = from[key];
   if (typeof value === 'number' && Number.isFinite(value)) return String(value);
   if (typeof value !== 'string') return undefined;
+  rejectNul(value, `"${key}"`);
   const trimmed = value.trim();
   if (trimmed === '') return undefined;
   if (isUnresolvedPlaceholder(trimmed)) {
@@ -206,8 +210,9 @@ function readField(
   from: Record<string, unknown>,
   key: string,
   apiName: string,
-  warnings: string[],
+  options: { warnings: string[]; maxFieldLength: number },
 ): string | null | undefined {
+  const { warnings, maxFieldLength } = options;
   const value = from[key];
   if (value === null) return null;
   if (typeof value === 'number' && Number.isFinite(value)) return String(value);
@@ -218,6 +223,7 @@ function readField(
     );
     return undefined;
   }
+  rejectNul(value, `Field ${apiName}`);
   const trimmed = value.trim();
   if (isUnresolvedPlaceholder(trimmed)) {
     // Never echo the value: a half-resolved template may hold personal data.
@@ -226,10 +232,20 @@ function readField(
     );
     return undefined;
   }
-  if (trimmed.length > MAX_FIELD_LENGTH) {
-    throw new AppError('field_too_long', `Field ${apiName} is longer than ${MAX_FIELD_LENGTH} characters.`, {
-      status: 400,
-    });
+  if (trimmed.length > maxFieldLength) {
+    throw new AppError(
+      'field_too_long',
+      `Field ${apiName} is ${trimmed.length} characters long; at most ${maxFieldLength} are accepted (MAX_FIELD_LENGTH).`,
+      { status: 400, details: { setting: 'MAX_FIELD_LENGTH', limit: maxFieldLength } },
+    );
   }
   return trimmed === '' ? null : trimmed;
+}
+
+/** U+0000 cannot be stored in PostgreSQL text and no Zoho field holds it (JSON `\u0000`, form `%00`). */
+function rejectNul(value: string, what: string): void {
+  if (!value.includes('\u0000')) return;
+  throw new AppError('invalid_character', `${what} contains a NUL character (U+0000), which no Zoho field holds.`, {
+    status: 400,
+  });
 }

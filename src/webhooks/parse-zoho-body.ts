@@ -1,4 +1,5 @@
 import { AppError } from '../errors.js';
+import { DEFAULT_INTAKE_LIMITS, type IntakeLimits } from './intake-limits.js';
 
 export type BodyFormat = 'json' | 'form';
 
@@ -18,11 +19,24 @@ export const SUPPORTED_CONTENT_TYPES = [
 
 /**
  * Turns a raw webhook body into fields, by content type: JSON (the original system's custom body or a raw
- * Zoho JSON template) or form data (Zoho's `form_data` body type). Throws a 4xx AppError for anything else.
+ * Zoho JSON template) or form data (Zoho's `form_data` body type). Throws a 4xx AppError for anything else,
+ * including a body beyond `limits` (too many fields, nested too deep).
  */
-export function parseZohoBody(rawBody: Buffer, contentType: string | undefined): ParsedBody {
+export function parseZohoBody(
+  rawBody: Buffer,
+  contentType: string | undefined,
+  limits: Pick<IntakeLimits, 'maxFields' | 'maxJsonDepth'> = DEFAULT_INTAKE_LIMITS,
+): ParsedBody {
   const mediaType = (contentType ?? '').split(';')[0]?.trim().toLowerCase() ?? '';
   const text = decodeUtf8(rawBody);
+  if (text.includes('\u0000')) {
+    // PostgreSQL cannot store U+0000 in text, and no Zoho field holds it: refuse it rather than fail to store.
+    throw new AppError(
+      'invalid_character',
+      'The request body contains a NUL character (U+0000), which no Zoho record holds.',
+      { status: 400 },
+    );
+  }
   if (text.trim() === '') {
     throw new AppError(
       'empty_body',
@@ -33,14 +47,14 @@ export function parseZohoBody(rawBody: Buffer, contentType: string | undefined):
     );
   }
   if (mediaType === 'application/json' || mediaType === 'text/json' || mediaType.endsWith('+json')) {
-    return parseJson(text);
+    return parseJson(text, limits);
   }
-  if (mediaType === 'application/x-www-form-urlencoded') return parseForm(text);
+  if (mediaType === 'application/x-www-form-urlencoded') return parseForm(text, limits);
   // Zoho's raw "Text" body and senders that omit the content type: sniff JSON, else form data.
   if (mediaType === 'text/plain' || mediaType === '') {
     return text.trimStart().startsWith('{') || text.trimStart().startsWith('[')
-      ? parseJson(text)
-      : parseForm(text);
+      ? parseJson(text, limits)
+      : parseForm(text, limits);
   }
   throw new AppError(
     'unsupported_media_type',
@@ -57,7 +71,8 @@ function decodeUtf8(rawBody: Buffer): string {
   }
 }
 
-function parseJson(text: string): ParsedBody {
+function parseJson(text: string, limits: Pick<IntakeLimits, 'maxFields' | 'maxJsonDepth'>): ParsedBody {
+  checkJsonDepth(text, limits.maxJsonDepth);
   let value: unknown;
   try {
     value = JSON.parse(text);
@@ -73,11 +88,19 @@ function parseJson(text: string): ParsedBody {
       { status: 400 },
     );
   }
-  return { format: 'json', fields: value as Record<string, unknown>, repeatedKeys: [] };
+  const fields = value as Record<string, unknown>;
+  checkFieldCount(Object.keys(fields).length, 'The JSON body', limits.maxFields);
+  const data = fields.data;
+  if (data !== null && typeof data === 'object' && !Array.isArray(data)) {
+    checkFieldCount(Object.keys(data).length, 'Its "data" object', limits.maxFields);
+  }
+  return { format: 'json', fields, repeatedKeys: [] };
 }
 
-function parseForm(text: string): ParsedBody {
+function parseForm(text: string, limits: Pick<IntakeLimits, 'maxFields'>): ParsedBody {
   const params = new URLSearchParams(text);
+  // Every parameter counts, repeated or not: each one is work.
+  checkFieldCount(params.size, 'The form', limits.maxFields);
   const fields: Record<string, unknown> = Object.create(null);
   const seen = new Set<string>();
   const repeated = new Set<string>();
@@ -90,4 +113,42 @@ function parseForm(text: string): ParsedBody {
     throw new AppError('invalid_form', 'The form body holds no parameters.', { status: 400 });
   }
   return { format: 'form', fields, repeatedKeys: [...repeated] };
+}
+
+function checkFieldCount(count: number, what: string, maxFields: number): void {
+  if (count <= maxFields) return;
+  throw new AppError(
+    'too_many_fields',
+    `${what} has ${count} fields; at most ${maxFields} are accepted (MAX_FIELDS). A Zoho student record has about 20.`,
+    { status: 400, details: { setting: 'MAX_FIELDS', limit: maxFields } },
+  );
+}
+
+/**
+ * Refuses JSON nested deeper than `maxDepth` before parsing it: one pass over the text, outside strings, so a
+ * body of a million `[` costs a scan, not a parse into a million arrays.
+ */
+function checkJsonDepth(text: string, maxDepth: number): void {
+  let depth = 0;
+  let inString = false;
+  for (let i = 0; i < text.length; i += 1) {
+    const c = text.charCodeAt(i);
+    if (inString) {
+      if (c === 0x5c /* \ */) i += 1;
+      else if (c === 0x22 /* " */) inString = false;
+    } else if (c === 0x22) {
+      inString = true;
+    } else if (c === 0x7b /* { */ || c === 0x5b /* [ */) {
+      depth += 1;
+      if (depth > maxDepth) {
+        throw new AppError(
+          'json_too_deep',
+          `The JSON body is nested more than ${maxDepth} levels deep (MAX_JSON_DEPTH); a Zoho record is 2 levels deep.`,
+          { status: 400, details: { setting: 'MAX_JSON_DEPTH', limit: maxDepth } },
+        );
+      }
+    } else if (c === 0x7d /* } */ || c === 0x5d /* ] */) {
+      depth -= 1;
+    }
+  }
 }

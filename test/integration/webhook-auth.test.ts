@@ -113,6 +113,29 @@ describe('webhook authentication with ZOHO_WEBHOOK_TOKEN', () => {
     expect(JSON.parse(row.headers ?? '{}')['x-webhook-token']).toBe('[redacted]');
   });
 
+  it('stores the request line with the query token redacted, the auth method and the answer given', async () => {
+    service = await startTestService({ ZOHO_WEBHOOK_TOKEN: token });
+    const reply = await postStudent(service, customStudentBody({ data: { Academic_Email: 'Mixed.Case@Student.Example.edu' } }), {
+      query: `operation=insert&token=${token}`,
+    });
+    const row = await service.database.db
+      .selectFrom('integration_events_log')
+      .selectAll()
+      .where('event_id', '=', reply.body.event_id as string)
+      .executeTakeFirstOrThrow();
+    expect(row).toMatchObject({
+      request_method: 'POST',
+      request_url: '/api/v1/events/zoho/student?operation=insert&token=[redacted]',
+      auth_method: 'token',
+      response_status: 200,
+      academic_email: 'mixed.case@student.example.edu',
+      student_id_number: 'A01B3900C',
+    });
+    expect(JSON.parse(row.response_body ?? '{}')).toEqual(reply.body);
+    expect(row.stored_ms).toBeGreaterThanOrEqual(0);
+    expect(row.received_at).toMatch(/^\d{4}-/);
+  });
+
   it('never writes the token or the student data to the logs', async () => {
     service = await startTestService({ ZOHO_WEBHOOK_TOKEN: token, LOG_LEVEL: 'trace' });
     await postStudent(service, customStudentBody(), { query: `token=${token}` });

@@ -1,6 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Config } from '../../config.js';
 import { AppError } from '../../errors.js';
+import { redactUrl } from '../../logger.js';
 import type { EventAppender } from '../../webhooks/create-event-appender.js';
 import { normalizeDelivery } from '../../webhooks/normalize-delivery.js';
 import { parseZohoBody } from '../../webhooks/parse-zoho-body.js';
@@ -41,10 +42,12 @@ export async function webhookRoutes(app: FastifyInstance, options: WebhookRoutes
 
   for (const route of WEBHOOK_ROUTES) {
     app.post(route.path, { bodyLimit: config.webhook.bodyLimitBytes }, async (request, reply) => {
+      const receivedAt = performance.timeOrigin + performance.now() - reply.elapsedTime;
       const rawBody = Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0);
       const query = (request.query ?? {}) as Record<string, unknown>;
+      let authMethod: string;
       try {
-        verifySignature({
+        authMethod = verifySignature({
           rawBody,
           headers: request.headers,
           queryToken: firstString(query.token),
@@ -59,9 +62,10 @@ export async function webhookRoutes(app: FastifyInstance, options: WebhookRoutes
       }
 
       const contentType = request.headers['content-type'];
-      const body = parseZohoBody(rawBody, contentType);
+      const body = parseZohoBody(rawBody, contentType, config.webhook);
       const normalized = normalizeDelivery({
         body,
+        limits: config.webhook,
         module: route.module,
         queryOperation: firstString(query.operation),
         deliveryIdHeader:
@@ -76,6 +80,7 @@ export async function webhookRoutes(app: FastifyInstance, options: WebhookRoutes
           rawBody: rawBody.toString('utf8'),
           contentType,
           headers: redactHeaders(request.headers),
+          request: { method: request.method, url: redactUrl(request.url), authMethod, receivedAt },
         });
       } catch (error) {
         request.log.error({ err: error }, 'could not store the delivery');
@@ -95,23 +100,7 @@ export async function webhookRoutes(app: FastifyInstance, options: WebhookRoutes
         },
         'delivery stored',
       );
-      if (result.status === 'rejected') {
-        return reply.status(422).send({
-          error: 'invalid_operation',
-          message: result.errorMessage,
-          success: false,
-          event_id: result.eventId,
-          status: 'failed',
-        });
-      }
-      return reply.send({
-        success: true,
-        event_id: result.eventId,
-        status: result.status,
-        event_type: result.eventType,
-        ...(result.duplicateOf ? { duplicate_of: result.duplicateOf } : {}),
-        ...(result.warnings.length > 0 ? { warnings: result.warnings } : {}),
-      });
+      return reply.status(result.reply.statusCode).send(result.reply.body);
     });
   }
 }
