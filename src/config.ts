@@ -1,4 +1,5 @@
 import { existsSync, readFileSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { parse as parseDotenv } from 'dotenv';
 import { z } from 'zod';
 import { DEFAULT_INTAKE_LIMITS } from './webhooks/intake-limits.js';
@@ -8,6 +9,8 @@ export interface Config {
   readonly port: number;
   readonly host: string;
   readonly databaseUrl: string;
+  /** Where mzi keeps its own files (the generated admin token): DATA_DIR, else the SQLite file's folder, else ./data. */
+  readonly dataDir: string;
   readonly logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   readonly publicUrl: string | undefined;
   readonly webhook: {
@@ -139,6 +142,7 @@ const envSchema = z.object({
     .optional()
     .default('info'),
   PUBLIC_URL: optionalString,
+  DATA_DIR: optionalString,
   ZOHO_WEBHOOK_SECRET: csv,
   ZOHO_WEBHOOK_TOKEN: csv,
   ZOHO_SIGNATURE_TOLERANCE: duration(300),
@@ -198,10 +202,16 @@ export function loadConfig(options: { env?: NodeJS.ProcessEnv; dotenvPath?: stri
       'Invalid configuration:\n  MOODLE_URL and MOODLE_TOKEN go together: set both to provision Moodle, or neither to keep a local mirror only.',
     );
   }
+  const databaseUrl = e.DATABASE_URL === '' ? 'sqlite:./data/mzi.sqlite' : e.DATABASE_URL;
   return deepFreeze({
     port: e.PORT,
     host: e.HOST,
-    databaseUrl: e.DATABASE_URL === '' ? 'sqlite:./data/mzi.sqlite' : e.DATABASE_URL,
+    databaseUrl,
+    dataDir:
+      e.DATA_DIR ??
+      (databaseUrl.startsWith('sqlite:') && databaseUrl !== 'sqlite::memory:'
+        ? dirname(databaseUrl.slice('sqlite:'.length) || './data/mzi.sqlite')
+        : './data'),
     logLevel: e.LOG_LEVEL,
     publicUrl: e.PUBLIC_URL,
     webhook: {

@@ -40,13 +40,63 @@ export const REDACT_PATHS = [
   '*.address',
   'error_message',
   '*.error_message',
+  // Database errors describe the offending row: PostgreSQL's `detail` reads "Key (academic_email)=(…) already
+  // exists", and `where`/`internalQuery` can quote values. The message and code stay.
+  'err.detail',
+  'err.where',
+  'err.internalQuery',
+  '*.err.detail',
+  '*.err.where',
+  '*.err.internalQuery',
 ];
 
-/** Query parameters never written to logs. */
-const SECRET_QUERY_KEYS = /([?&](?:token|wstoken|secret|signature)=)[^&#]*/gi;
+/**
+ * Query parameters whose values may be logged. Everything else is `[redacted]`: tokens, but also whatever an
+ * operator configures Zoho to append to the URL (a webhook can carry any record field as a URL parameter) and
+ * searches typed into the dashboard (an email address, a name).
+ */
+const LOGGABLE_QUERY_KEYS = new Set([
+  'operation',
+  'module',
+  'status',
+  'limit',
+  'offset',
+  'page',
+  'format',
+  'sort',
+  'order',
+  'before',
+  'after',
+  'record',
+  'record_id',
+  'event_id',
+]);
 
+/** The URL with the value of every query parameter not known to be harmless replaced by `[redacted]`. */
 export function redactUrl(url: string): string {
-  return url.replace(SECRET_QUERY_KEYS, '$1[redacted]');
+  const start = url.indexOf('?');
+  if (start < 0) return url;
+  const hash = url.indexOf('#', start);
+  const query = url.slice(start + 1, hash < 0 ? undefined : hash);
+  const redacted = query
+    .split('&')
+    .map((pair) => {
+      if (pair === '') return pair;
+      const eq = pair.indexOf('=');
+      if (eq < 0) return '[redacted]';
+      const name = pair.slice(0, eq);
+      return LOGGABLE_QUERY_KEYS.has(safeDecode(name).toLowerCase()) ? pair : `${name}=[redacted]`;
+    })
+    .join('&');
+  return `${url.slice(0, start)}?${redacted}`;
+}
+
+function safeDecode(text: string): string {
+  try {
+    return decodeURIComponent(text.replace(/\+/g, ' '));
+  } catch {
+    return text;
+  }
 }
 
 export interface LoggerConfig {

@@ -1,5 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
+import { resolveAdminToken } from './admin/admin-token.js';
+import { runDoctor } from './admin/run-doctor.js';
 import { type Config, isWebhookAuthDisabled } from './config.js';
 import { createDatabase, type DatabaseHandle } from './db/create-database.js';
 import { EVENTS_CHANNEL } from './db/dialect.js';
@@ -15,10 +17,11 @@ import { createMoodleHealth, type MoodleHealth } from './moodle/moodle-health.js
 import { createStudentProvisioner } from './moodle/provision-student.js';
 import { createStudentHandler } from './students/handle-student-event.js';
 import { STUDENT_MODULE } from './students/student-fields.js';
+import { VERSION } from './version.js';
 import { createEventAppender, type EventAppender } from './webhooks/create-event-appender.js';
 import { createWorker, type Worker } from './worker/create-worker.js';
 
-export const VERSION = '0.1.0';
+export { VERSION };
 
 export type Role = 'all' | 'api' | 'worker';
 
@@ -110,18 +113,22 @@ export async function createService(
   ]
     .filter(Boolean)
     .join('+');
+  const admin = resolveAdminToken(config);
+  if (!admin) throw new AppError('config.admin_token', 'No admin token could be set up; set ADMIN_TOKEN.');
   const app = createApp({
     config,
     database,
     appender,
     logger,
+    adminToken: admin.token,
+    doctor: () => runDoctor(config, { database, moodle }),
     onAuthRejected: () => {
       authRejected += 1;
     },
     describe: () => ({
       version: VERSION,
       uptime_seconds: Math.round((Date.now() - startedAt) / 1000),
-      database: { dialect: database.dialect },
+      database: { dialect: database.dialect, description: database.description },
       worker: runsWorker ? worker.state() : { status: 'disabled' },
       moodle: moodleHealth.state().status,
       moodle_detail: moodleHealth.state(),
@@ -143,6 +150,12 @@ export async function createService(
       if (isWebhookAuthDisabled(config)) {
         logger.warn(
           'WEBHOOK AUTHENTICATION IS OFF: ZOHO_WEBHOOK_SECRET and ZOHO_WEBHOOK_TOKEN are empty, so anyone who can reach this port can post events. Use this for local testing only.',
+        );
+      }
+      if (admin.generated) {
+        // Printed once, to the terminal, not to the logs: logs never hold secrets.
+        process.stdout.write(
+          `\nAdmin token for the dashboard (/admin) and the admin API, created in ${admin.path}:\n\n    ${admin.token}\n\nShow it again with \`npx mzi admin-token\`; set ADMIN_TOKEN to choose your own.\n\n`,
         );
       }
       if (!moodle) {

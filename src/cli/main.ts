@@ -1,6 +1,8 @@
 #!/usr/bin/env node
 import { Command, InvalidArgumentError, Option } from 'commander';
 import type { Kysely } from 'kysely';
+import { resolveAdminToken } from '../admin/admin-token.js';
+import { formatDoctor, runDoctor } from '../admin/run-doctor.js';
 import { type Config, ConfigError, isWebhookAuthDisabled, loadConfig } from '../config.js';
 import { createDatabase } from '../db/create-database.js';
 import { migrateToLatest } from '../db/migrate.js';
@@ -20,7 +22,6 @@ import { createService, type Role, VERSION } from '../main.js';
 import { findStudentsByRef } from '../students/student-store.js';
 import { eventDetail, formatEventLine } from './format-event.js';
 import { printZohoSetup } from './print-zoho-setup.js';
-import { formatDoctor, runDoctor } from './run-doctor.js';
 import { sendStudent } from './send-student.js';
 
 /** Output goes through these so commands stay testable and nothing logs PII by accident. */
@@ -286,6 +287,23 @@ export function buildCli(getConfig: () => Config = () => loadConfig()): Command 
           hmacOnly: config.webhook.tokens.length === 0 && config.webhook.secrets.length > 0,
           authDisabled: isWebhookAuthDisabled(config),
         }),
+      );
+    });
+
+  program
+    .command('admin-token')
+    .description(
+      'print the admin token of the dashboard and admin API (created on first use unless ADMIN_TOKEN is set)',
+    )
+    .action(() => {
+      const admin = resolveAdminToken(getConfig());
+      if (!admin)
+        throw new AppError('config.admin_token', 'No admin token could be set up; set ADMIN_TOKEN.');
+      out(admin.token);
+      err(
+        admin.source === 'config'
+          ? '(from ADMIN_TOKEN)'
+          : `(from ${admin.path}${admin.generated ? ', created now' : ''})`,
       );
     });
 

@@ -1,7 +1,5 @@
-import { randomInt } from 'node:crypto';
 import { AppError } from '../errors.js';
-import { findStudentField } from '../students/student-fields.js';
-import { sign } from '../webhooks/sign.js';
+import { buildStudentDelivery } from '../webhooks/build-student-delivery.js';
 
 export interface SendStudentOptions {
   baseUrl: string;
@@ -16,56 +14,34 @@ export interface SendStudentOptions {
   fetchImpl?: typeof fetch;
 }
 
-/**
- * Posts a delivery shaped like Zoho's: form data with `id` and the fields (operation in the URL, as Zoho's fixed
- * parameter), or the original system's custom JSON. Signed with the first secret, else sent with the first token.
- */
+/** `mzi send student`: posts a Zoho-shaped delivery to a running mzi and returns its answer. */
 export async function sendStudent(options: SendStudentOptions): Promise<{ status: number; body: string }> {
-  const recordId = options.recordId ?? `57257670${String(randomInt(1e9, 1e10))}`;
-  const data: Record<string, string> = {};
+  const fields: Record<string, string> = {};
   for (const pair of options.fields) {
     const at = pair.indexOf('=');
     if (at <= 0) throw new AppError('usage', `--field takes Name=value, got "${pair}".`, { status: 400 });
-    const name = pair.slice(0, at);
-    const field = findStudentField(name);
-    if (!field)
-      throw new AppError('usage', `"${name}" is not a BTEC_Students field mzi knows.`, { status: 400 });
-    data[field.apiName] = pair.slice(at + 1);
+    fields[pair.slice(0, at)] = pair.slice(at + 1);
   }
-
-  let body: string;
-  let contentType: string;
-  const url = new URL(options.path, options.baseUrl);
-  if (options.format === 'json') {
-    contentType = 'application/json';
-    body = JSON.stringify({
-      notification_id: `${recordId}_${Date.now()}`,
-      timestamp: new Date().toISOString(),
-      module: 'BTEC_Students',
-      operation: options.operation,
-      record_id: recordId,
-      data,
-    });
-  } else {
-    contentType = 'application/x-www-form-urlencoded';
-    url.searchParams.set('operation', options.operation);
-    body = new URLSearchParams({ id: recordId, ...data }).toString();
-  }
-
-  const headers: Record<string, string> = { 'content-type': contentType };
-  if (options.secret) Object.assign(headers, sign(body, options.secret));
-  else if (options.token) headers['x-webhook-token'] = options.token;
-
-  const response = await (options.fetchImpl ?? fetch)(url, { method: 'POST', headers, body }).catch(
-    (error: unknown) => {
-      throw new AppError(
-        'send_failed',
-        `Could not reach mzi at ${url.origin}: ${(error as Error).cause ?? error}. Is \`npm start\` running?`,
-        {
-          cause: error,
-        },
-      );
-    },
-  );
+  const delivery = buildStudentDelivery({
+    path: options.path,
+    operation: options.operation,
+    fields,
+    recordId: options.recordId,
+    format: options.format,
+    secret: options.secret,
+    token: options.token,
+  });
+  const url = new URL(delivery.pathWithQuery, options.baseUrl);
+  const response = await (options.fetchImpl ?? fetch)(url, {
+    method: 'POST',
+    headers: delivery.headers,
+    body: delivery.body,
+  }).catch((error: unknown) => {
+    throw new AppError(
+      'send_failed',
+      `Could not reach mzi at ${url.origin}: ${(error as Error).cause ?? error}. Is \`npm start\` running?`,
+      { cause: error },
+    );
+  });
   return { status: response.status, body: await response.text() };
 }

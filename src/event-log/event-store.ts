@@ -1,4 +1,4 @@
-import type { ExpressionBuilder, Kysely } from 'kysely';
+import type { ExpressionBuilder, Kysely, SelectQueryBuilder } from 'kysely';
 import { skipLockedRows } from '../db/dialect.js';
 import {
   type Database,
@@ -34,6 +34,169 @@ export interface EventFilter {
   status?: EventStatus | undefined;
   module?: string | undefined;
   recordId?: string | undefined;
+  /** insert | update | delete (the event_type). */
+  operation?: string | undefined;
+  /** Created at or after this ISO time. */
+  from?: string | undefined;
+  /** Created before this ISO time. */
+  to?: string | undefined;
+  /** A student's Academic_Email (any case) or Student_ID_Number. */
+  student?: string | undefined;
+}
+
+type EventsQuery<O> = SelectQueryBuilder<Database, 'integration_events_log', O>;
+
+/**
+ * Narrows a query on the event log to a filter. Every branch can use an index, and a date range becomes an
+ * id range (ids grow with time), so newest-first pages stay fast with millions of rows.
+ */
+export function applyEventFilter<O>(query: EventsQuery<O>, filter: EventFilter): EventsQuery<O> {
+  let q = query;
+  if (filter.status) q = q.where('status', '=', filter.status);
+  if (filter.module) q = q.where('module', '=', filter.module);
+  if (filter.recordId) q = q.where('record_id', '=', filter.recordId);
+  if (filter.operation) q = q.where('event_type', '=', filter.operation);
+  if (filter.student) {
+    const value = filter.student.trim();
+    q = value.includes('@')
+      ? q.where('academic_email', '=', value.toLowerCase())
+      : q.where('student_id_number', '=', value);
+  }
+  if (filter.from) {
+    const from = filter.from;
+    q = q.where('id', '>=', (eb) =>
+      eb
+        .selectFrom('integration_events_log as f')
+        .select((f) => f.fn.min<number>('f.id').as('id'))
+        .where('f.created_at', '>=', from),
+    );
+  }
+  if (filter.to) {
+    const to = filter.to;
+    q = q.where('id', '<=', (eb) =>
+      eb
+        .selectFrom('integration_events_log as t')
+        .select((t) => t.fn.max<number>('t.id').as('id'))
+        .where('t.created_at', '<', to),
+    );
+  }
+  return q;
+}
+
+/** The columns of an event in lists (no bodies). */
+export const EVENT_SUMMARY_COLUMNS = [
+  'id',
+  'event_id',
+  'source',
+  'module',
+  'event_type',
+  'record_id',
+  'status',
+  'error_code',
+  'error_message',
+  'attempts',
+  'duplicate_of',
+  'created_at',
+  'processed_at',
+  'next_attempt_at',
+  'academic_email',
+  'student_id_number',
+] as const;
+
+export type EventSummary = Pick<EventRow, (typeof EVENT_SUMMARY_COLUMNS)[number]>;
+
+/**
+ * A page of events, newest first (`before`: ids below this one), or the events that arrived since a page
+ * was shown (`after`: ids above this one, oldest first, for live refresh).
+ */
+export async function listEventPage(
+  db: Kysely<Database>,
+  filter: EventFilter,
+  page: { limit: number; before?: number | undefined; after?: number | undefined },
+): Promise<EventSummary[]> {
+  let query = applyEventFilter(
+    db.selectFrom('integration_events_log').select(EVENT_SUMMARY_COLUMNS),
+    filter,
+  ).limit(page.limit);
+  if (page.after !== undefined) return query.where('id', '>', page.after).orderBy('id', 'asc').execute();
+  if (page.before !== undefined) query = query.where('id', '<', page.before);
+  return query.orderBy('id', 'desc').execute();
+}
+
+/** How many events match a filter (the confirmation of a bulk retry). */
+export async function countEvents(db: Kysely<Database>, filter: EventFilter): Promise<number> {
+  const row = await applyEventFilter(
+    db.selectFrom('integration_events_log').select((eb) => eb.fn.countAll<number | string>().as('n')),
+    filter,
+  ).executeTakeFirst();
+  return Number(row?.n ?? 0);
+}
+
+/** Queues every failed event that matches the filter for one more attempt; returns how many. */
+export async function retryMatchingEvents(
+  db: Kysely<Database>,
+  filter: EventFilter,
+  now: Date = new Date(),
+): Promise<number> {
+  const ids = applyEventFilter(db.selectFrom('integration_events_log').select('id'), {
+    ...filter,
+    status: 'failed',
+  }).where('event_type', '!=', 'invalid');
+  const result = await db
+    .updateTable('integration_events_log')
+    .set(requeue(now))
+    .where('id', 'in', ids)
+    .where('status', '=', 'failed')
+    .executeTakeFirst();
+  return Number(result.numUpdatedRows);
+}
+
+export interface EventDetail {
+  event: EventRow;
+  attempts: EventAttemptRow[];
+  /** The event this one duplicates, and the re-deliveries recorded as duplicates of this one. */
+  original: EventSummary | undefined;
+  duplicates: EventSummary[];
+}
+
+export async function getEventDetail(db: Kysely<Database>, ref: string): Promise<EventDetail> {
+  const event = await getEventOrThrow(db, ref);
+  const [attempts, original, duplicates] = await Promise.all([
+    listAttempts(db, event.event_id),
+    event.duplicate_of
+      ? db
+          .selectFrom('integration_events_log')
+          .select(EVENT_SUMMARY_COLUMNS)
+          .where('event_id', '=', event.duplicate_of)
+          .executeTakeFirst()
+      : Promise.resolve(undefined),
+    db
+      .selectFrom('integration_events_log')
+      .select(EVENT_SUMMARY_COLUMNS)
+      .where('duplicate_of', '=', event.event_id)
+      .orderBy('id')
+      .limit(100)
+      .execute(),
+  ]);
+  return { event, attempts, original, duplicates };
+}
+
+/** Deliveries per minute since `since` (ISO), for the overview chart. */
+export async function deliveriesPerMinute(
+  db: Kysely<Database>,
+  since: string,
+): Promise<Array<{ minute: string; n: number }>> {
+  const rows = await db
+    .selectFrom('integration_events_log')
+    .select((eb) => [
+      eb.fn<string>('substr', ['created_at', eb.val(1), eb.val(16)]).as('minute'),
+      eb.fn.countAll<number | string>().as('n'),
+    ])
+    .where('created_at', '>=', since)
+    .groupBy('minute')
+    .orderBy('minute')
+    .execute();
+  return rows.map((row) => ({ minute: row.minute, n: Number(row.n) }));
 }
 
 /** Newest first. */

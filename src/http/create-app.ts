@@ -1,9 +1,17 @@
+import cookie from '@fastify/cookie';
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify';
 import type { Logger } from 'pino';
+import type { DoctorCheck } from '../admin/run-doctor.js';
 import type { Config } from '../config.js';
 import type { DatabaseHandle } from '../db/create-database.js';
+import { VERSION } from '../version.js';
 import type { EventAppender } from '../webhooks/create-event-appender.js';
+import { createAdminAuth } from './admin-auth.js';
 import { errorHandler } from './error-handler.js';
+import { adminApiRoutes } from './routes/admin-api-routes.js';
+import { dashboardRoutes } from './routes/dashboard-routes.js';
 import { eventRoutes } from './routes/event-routes.js';
 import { webhookRoutes } from './routes/webhook-routes.js';
 import { WEBHOOK_ROUTES } from './webhook-urls.js';
@@ -16,6 +24,10 @@ export interface AppOptions {
   /** Live state for health: worker, Moodle, authentication mode. */
   describe: () => Record<string, unknown>;
   onAuthRejected: () => void;
+  /** The admin token that opens the dashboard and the admin API. */
+  adminToken: string;
+  /** The Setup page's configuration check. */
+  doctor: () => Promise<DoctorCheck[]>;
 }
 
 /** Builds the HTTP app; the only place that knows Fastify. */
@@ -53,7 +65,29 @@ export function createApp(options: AppOptions): FastifyInstance {
       other_urls: [`${base}/api/v1/events/health`, `${base}/api/v1/events/stats`],
     });
   });
+  const auth = createAdminAuth(options.adminToken);
+  app.register(cookie);
+  app.register(swagger, {
+    openapi: {
+      info: {
+        title: 'mzi',
+        version: VERSION,
+        description:
+          'Zoho CRM → Moodle bridge. The webhook and health/stats endpoints are the original contract; the admin API needs the admin token as a Bearer token.',
+      },
+      components: { securitySchemes: { bearerAuth: { type: 'http', scheme: 'bearer' } } },
+    },
+  });
+  app.register(swaggerUi, { routePrefix: '/docs', uiConfig: { validatorUrl: null }, staticCSP: true });
   app.register(webhookRoutes, { config, appender: options.appender, onAuthRejected: options.onAuthRejected });
   app.register(eventRoutes, { db: options.database.db, describe: options.describe });
+  app.register(adminApiRoutes, { db: options.database.db, auth });
+  app.register(dashboardRoutes, {
+    config,
+    db: options.database.db,
+    auth,
+    describe: options.describe,
+    doctor: options.doctor,
+  });
   return app;
 }

@@ -1,4 +1,4 @@
-import type { Kysely } from 'kysely';
+import { type Kysely, sql } from 'kysely';
 import type { Database, NewStudentRow, StudentRow } from '../db/schema.js';
 import { ProcessingError } from '../event-log/processing-error.js';
 import { STUDENT_FIELDS, type StudentData } from './student-fields.js';
@@ -40,6 +40,30 @@ export async function findStudentsByRef(db: Kysely<Database>, ref: string): Prom
     .orderBy('updated_at', 'desc')
     .limit(20)
     .execute();
+}
+
+/**
+ * Students whose name contains `q`, or whose email, Student_ID_Number or Zoho record id is `q`; newest first.
+ * Without `q`, the most recently changed students.
+ */
+export async function searchStudents(
+  db: Kysely<Database>,
+  options: { q?: string | undefined; limit: number },
+): Promise<StudentRow[]> {
+  let query = db.selectFrom('students').selectAll().orderBy('updated_at', 'desc').limit(options.limit);
+  const q = options.q?.trim();
+  if (q) {
+    const like = `%${q.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+    query = query.where((eb) =>
+      eb.or([
+        eb('zoho_record_id', '=', q),
+        eb('student_id_number', '=', q),
+        eb(eb.fn('lower', ['academic_email']), '=', q.toLowerCase()),
+        eb(sql`lower(name)`, 'like', sql`${like} escape '\\'`),
+      ]),
+    );
+  }
+  return query.execute();
 }
 
 /** The columns a delivery sets: fields it carries, whether filled (a value) or emptied (null); absent ones stay. */

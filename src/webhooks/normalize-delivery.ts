@@ -180,6 +180,7 @@ export function contentHash(delivery: NormalizedDelivery): string {
 
 function readQueryOperation(value: string | undefined, warnings: string[]): string | undefined {
   if (value === undefined || value.trim() === '') return undefined;
+  rejectNul(value, 'The operation in the URL');
   if (isUnresolvedPlaceholder(value)) {
     warnings.push(
       'The operation in the URL is an unresolved Zoho placeholder; set a fixed value such as ?operation=update.',
@@ -245,7 +246,11 @@ function readField(
 /** U+0000 cannot be stored in PostgreSQL text and no Zoho field holds it (JSON `\u0000`, form `%00`). */
 function rejectNul(value: string, what: string): void {
   if (!value.includes('\u0000')) return;
-  throw new AppError('invalid_character', `${what} contains a NUL character (U+0000), which no Zoho field holds.`, {
-    status: 400,
-  });
+  throw new AppError(
+    'invalid_character',
+    `${what} contains a NUL character (U+0000), which no Zoho field holds.`,
+    {
+      status: 400,
+    },
+  );
 }

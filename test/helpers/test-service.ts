@@ -5,6 +5,9 @@ import { createLogger } from '../../src/logger.js';
 import { createService, type Service } from '../../src/main.js';
 import { createTestDatabase } from './test-database.js';
 
+/** The admin token of test services (override with ADMIN_TOKEN in env). */
+export const TEST_ADMIN_TOKEN = 'test-admin-token-0123456789';
+
 export interface TestService extends Service {
   dir: string;
   /** Every log line the service wrote, as text. */
@@ -18,6 +21,8 @@ export async function startTestService(env: Record<string, string> = {}): Promis
   const config = loadConfig({
     env: {
       DATABASE_URL: database.url,
+      DATA_DIR: database.dir,
+      ADMIN_TOKEN: TEST_ADMIN_TOKEN,
       LOG_LEVEL: 'debug',
       WORKER_POLL_INTERVAL_MS: '50',
       ...env,

@@ -1,9 +1,9 @@
 import { type Config, isWebhookAuthDisabled } from '../config.js';
-import { createDatabase } from '../db/create-database.js';
+import { createDatabase, type DatabaseHandle } from '../db/create-database.js';
 import { migrateToLatest } from '../db/migrate.js';
 import { getEventStats } from '../event-log/event-store.js';
 import { createMoodleFromConfig } from '../main.js';
-import { MOODLE_FUNCTIONS_USED } from '../moodle/create-moodle-client.js';
+import { MOODLE_FUNCTIONS_USED, type MoodleClient } from '../moodle/create-moodle-client.js';
 import { MoodleException, MoodleTransportError } from '../moodle/moodle-errors.js';
 
 export interface DoctorCheck {
@@ -15,7 +15,11 @@ export interface DoctorCheck {
 }
 
 /** `mzi doctor`: checks configuration, database and Moodle, and says how to fix each problem. */
-export async function runDoctor(config: Config): Promise<DoctorCheck[]> {
+export async function runDoctor(
+  config: Config,
+  /** A running service's database and Moodle client; by default the doctor opens its own. */
+  use: { database?: DatabaseHandle; moodle?: MoodleClient | undefined } = {},
+): Promise<DoctorCheck[]> {
   const checks: DoctorCheck[] = [{ name: 'config', status: 'ok', detail: 'configuration is valid' }];
 
   if (isWebhookAuthDisabled(config)) {
@@ -41,6 +45,7 @@ export async function runDoctor(config: Config): Promise<DoctorCheck[]> {
   }
 
   const database = (() => {
+    if (use.database) return use.database;
     try {
       return createDatabase(config.databaseUrl);
     } catch (error) {
@@ -80,11 +85,11 @@ export async function runDoctor(config: Config): Promise<DoctorCheck[]> {
         fix: 'Check disk space and file permissions of the database folder.',
       });
     } finally {
-      await database.close();
+      if (!use.database) await database.close();
     }
   }
 
-  const moodle = createMoodleFromConfig(config);
+  const moodle = 'moodle' in use ? use.moodle : createMoodleFromConfig(config);
   if (!moodle) {
     checks.push({
       name: 'moodle',

@@ -1,0 +1,72 @@
+import type { DoctorCheck } from '../admin/run-doctor.js';
+import { ZOHO_MAX_MODULE_PARAMS, type ZohoWebhookSetup } from '../webhooks/zoho-webhook-setup.js';
+import { html } from './html.js';
+import { type Flash, layout } from './layout.js';
+
+export function setupPage(options: {
+  setups: ZohoWebhookSetup[];
+  authMode: string;
+  checks: DoctorCheck[];
+  flash?: Flash | undefined;
+}): string {
+  let copyId = 0;
+  const copyable = (text: string) => {
+    copyId += 1;
+    const id = `copy-${copyId}`;
+    return html`<div class="copy"><code id="${id}">${text}</code><button type="button" class="secondary" data-copy="${id}" aria-label="Copy ${text.slice(0, 40)}">Copy</button></div>`;
+  };
+  return layout({
+    title: 'Setup',
+    section: 'setup',
+    flash: options.flash,
+    body: html`
+<h2>1. Configure Zoho CRM</h2>
+<div class="panel">
+<p>In Zoho CRM, open <strong>Setup › Automation › Actions › Webhooks › Configure Webhook</strong> and create the three
+webhooks below, then one workflow rule per webhook on the BTEC_Students module (<strong>Setup › Automation ›
+Workflow Rules</strong>): on create, on edit, on delete. Zoho has no merge field for the operation, so each webhook
+carries a fixed <code>?operation=</code> in its URL. The same text is printed by <code>npx mzi zoho-setup student</code>.</p>
+${
+  options.authMode === 'disabled'
+    ? html`<p class="flash error">Webhook authentication is off: set <code>ZOHO_WEBHOOK_TOKEN</code> to a long random value and restart mzi before connecting Zoho.</p>`
+    : ''
+}
+${options.setups.map(
+  (
+    setup,
+    i,
+  ) => html`<h3>Webhook ${String(i + 1)}: ${setup.name} <span class="muted">(when ${setup.trigger})</span></h3>
+<dl class="kv">
+  <dt>Method</dt><dd>${setup.method}</dd>
+  <dt>URL to notify</dt><dd>${copyable(setup.url)}</dd>
+  <dt>Authorization</dt><dd>General</dd>
+  ${setup.headers.map((h) => html`<dt>Custom header</dt><dd>${copyable(h.name)} ${copyable(h.value)}</dd>`)}
+  <dt>Body</dt><dd>${setup.bodyType}</dd>
+  <dt>Module parameters</dt><dd><p class="muted">${String(setup.parameters.length)} of ${String(ZOHO_MAX_MODULE_PARAMS)} allowed</p>
+    <table><thead><tr><th>Parameter name</th><th>Value (merge field)</th></tr></thead><tbody>${setup.parameters.map(
+      (p) => html`<tr><td>${copyable(p.name)}</td><td>${copyable(p.value)}</td></tr>`,
+    )}</tbody></table></dd>
+</dl>`,
+)}
+</div>
+<h2>2. Send a test delivery</h2>
+<div class="panel">
+<p>Posts a Zoho-shaped student (form data, authenticated like Zoho) to this server, then shows the event it made.</p>
+<form method="post" action="/admin/setup/test-delivery" class="filters">
+  <label>Operation<select name="operation"><option>insert</option><option>update</option><option>delete</option></select></label>
+  <label>Zoho record id (optional)<input name="record_id" inputmode="numeric" size="20"></label>
+  <label>Name<input name="Name" value="Test Student" dir="auto"></label>
+  <label>Academic email<input name="Academic_Email" value="test.student@student.example.edu" type="text" size="30"></label>
+  <label>Student ID<input name="Student_ID_Number" value="TEST-0001"></label>
+  <label>Country<input name="Country" value="Lebanon"></label>
+  <label>Status<input name="Student_Status" value="Active"></label>
+  <button type="submit">Send test delivery</button>
+</form>
+</div>
+<h2>3. Configuration check</h2>
+<div class="panel"><table><thead><tr><th>Check</th><th>Result</th><th>How to fix</th></tr></thead><tbody>${options.checks.map(
+      (c) =>
+        html`<tr><td>${c.name}</td><td><span class="badge ${c.status === 'ok' ? 's-completed' : c.status === 'warn' ? 's-pending' : 's-failed'}">${c.status}</span> ${c.detail}</td><td>${c.status === 'ok' ? '' : (c.fix ?? '')}</td></tr>`,
+    )}</tbody></table></div>`,
+  });
+}

@@ -1,0 +1,318 @@
+import formbody from '@fastify/formbody';
+import helmet from '@fastify/helmet';
+import rateLimit from '@fastify/rate-limit';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { Kysely } from 'kysely';
+import type { DoctorCheck } from '../../admin/run-doctor.js';
+import type { Config } from '../../config.js';
+import { DASHBOARD_CSS, DASHBOARD_JS } from '../../dashboard/assets.js';
+import { eventDetailPage, eventsPage, retryConfirmPage } from '../../dashboard/events-page.js';
+import type { Flash } from '../../dashboard/layout.js';
+import { loginPage } from '../../dashboard/login-page.js';
+import { overviewPage } from '../../dashboard/overview-page.js';
+import { setupPage } from '../../dashboard/setup-page.js';
+import { studentDetailPage, studentsPage } from '../../dashboard/students-page.js';
+import type { Database } from '../../db/schema.js';
+import { AppError } from '../../errors.js';
+import {
+  countEvents,
+  deliveriesPerMinute,
+  getEventDetail,
+  getEventStats,
+  getQueueState,
+  listEventPage,
+  retryEvent,
+  retryMatchingEvents,
+} from '../../event-log/event-store.js';
+import { findStudentsByRef, searchStudents } from '../../students/student-store.js';
+import { buildStudentDelivery } from '../../webhooks/build-student-delivery.js';
+import { buildStudentWebhookSetup } from '../../webhooks/zoho-webhook-setup.js';
+import { type AdminAuth, SESSION_COOKIE } from '../admin-auth.js';
+import { WEBHOOK_ROUTES } from '../webhook-urls.js';
+import { parseEventFilter } from './event-filter.js';
+
+export interface DashboardRoutesOptions {
+  config: Config;
+  db: Kysely<Database>;
+  auth: AdminAuth;
+  /** Worker, Moodle, authentication and database state, as health reports it. */
+  describe: () => Record<string, unknown>;
+  /** The configuration check of the Setup page (`mzi doctor`, using the running service's connections). */
+  doctor: () => Promise<DoctorCheck[]>;
+}
+
+/** Messages shown after an action; only these texts are ever displayed (nothing from the query is echoed). */
+const FLASHES: Record<string, Flash> = {
+  retried: { kind: 'info', text: 'The event was queued for another attempt.' },
+  'bulk-retried': { kind: 'info', text: 'The failed events were queued for another attempt.' },
+  'test-sent': { kind: 'info', text: 'Test delivery sent. This is the event it made.' },
+  'login-failed': { kind: 'error', text: 'That is not the admin token.' },
+  'logged-out': { kind: 'info', text: 'You are signed out.' },
+  'not-retryable': { kind: 'error', text: 'This event cannot be retried.' },
+};
+
+const flashOf = (request: FastifyRequest): Flash | undefined =>
+  FLASHES[String((request.query as Record<string, unknown>).flash ?? '')];
+
+/** The operator dashboard under /admin (issue 5): server-rendered pages, a little script, no external assets. */
+export async function dashboardRoutes(app: FastifyInstance, options: DashboardRoutesOptions): Promise<void> {
+  const { db, auth, config } = options;
+  await app.register(formbody);
+  await app.register(helmet, {
+    contentSecurityPolicy: {
+      directives: {
+        defaultSrc: ["'self'"],
+        scriptSrc: ["'self'"],
+        styleSrc: ["'self'"],
+        imgSrc: ["'self'", 'data:'],
+        connectSrc: ["'self'"],
+        formAction: ["'self'"],
+        frameAncestors: ["'none'"],
+      },
+    },
+  });
+  await app.register(rateLimit, { global: false });
+
+  const html = (reply: FastifyReply, page: string) =>
+    reply.type('text/html; charset=utf-8').header('cache-control', 'no-store').send(page);
+  const secure = (request: FastifyRequest) => request.protocol === 'https';
+
+  // A state-changing form must come from this site (SameSite cookies already stop most cross-site posts).
+  const sameOrigin = async (request: FastifyRequest) => {
+    const origin = request.headers.origin;
+    if (origin && origin !== 'null' && new URL(origin).host !== request.host) {
+      throw new AppError('forbidden_origin', 'This form was posted from another site.', { status: 403 });
+    }
+  };
+
+  app.get('/admin/assets/app.css', async (_request, reply) =>
+    reply.type('text/css; charset=utf-8').header('cache-control', 'public, max-age=300').send(DASHBOARD_CSS),
+  );
+  app.get('/admin/assets/app.js', async (_request, reply) =>
+    reply
+      .type('text/javascript; charset=utf-8')
+      .header('cache-control', 'public, max-age=300')
+      .send(DASHBOARD_JS),
+  );
+
+  app.get('/admin/login', async (request, reply) => {
+    const next = safeNext((request.query as Record<string, unknown>).next);
+    if (auth.isAuthenticated(request)) return reply.redirect(next, 303);
+    return html(reply, loginPage({ next, flash: flashOf(request) }));
+  });
+
+  app.post(
+    '/admin/login',
+    { config: { rateLimit: { max: 10, timeWindow: '1 minute' } }, preHandler: sameOrigin },
+    async (request, reply) => {
+      const body = (request.body ?? {}) as Record<string, unknown>;
+      const next = safeNext(body.next);
+      const token = typeof body.token === 'string' ? body.token : '';
+      if (!auth.checkToken(token)) {
+        request.log.warn('admin sign-in refused: wrong token');
+        return reply.redirect(`/admin/login?flash=login-failed&next=${encodeURIComponent(next)}`, 303);
+      }
+      reply.setCookie(SESSION_COOKIE, auth.newSession(), {
+        path: '/',
+        httpOnly: true,
+        sameSite: 'strict',
+        secure: secure(request),
+        maxAge: 12 * 3600,
+      });
+      return reply.redirect(next, 303);
+    },
+  );
+
+  app.post('/admin/logout', { preHandler: sameOrigin }, async (_request, reply) => {
+    reply.clearCookie(SESSION_COOKIE, { path: '/' });
+    return reply.redirect('/admin/login?flash=logged-out', 303);
+  });
+
+  // Everything below needs a session.
+  await app.register(async (pages) => {
+    pages.addHook('preHandler', auth.requirePage);
+
+    pages.get('/admin', async (request, reply) => {
+      const now = new Date();
+      const hours = 3;
+      const described = options.describe();
+      const [stats, queue, perMinute] = await Promise.all([
+        getEventStats(db, { recent: 0 }),
+        getQueueState(db),
+        deliveriesPerMinute(db, new Date(now.getTime() - hours * 3_600_000).toISOString()),
+      ]);
+      const base = config.publicUrl ?? `${request.protocol}://${request.host}`;
+      return html(
+        reply,
+        overviewPage({
+          stats,
+          queue,
+          perMinute,
+          hours,
+          now,
+          worker: (described.worker ?? {}) as Record<string, unknown>,
+          moodle: (described.moodle_detail ?? {
+            status: 'disabled',
+            detail: null,
+            checked_at: null,
+          }) as never,
+          authMode: String((described.webhook_auth as { mode?: string } | undefined)?.mode ?? 'disabled'),
+          webhookUrls: WEBHOOK_ROUTES.map((route) => `${base}${route.path}?operation=insert|update|delete`),
+          database: String((described.database as { description?: string } | undefined)?.description ?? ''),
+        }),
+      );
+    });
+
+    pages.get('/admin/events', async (request, reply) => {
+      const query = request.query as Record<string, unknown>;
+      const filter = parseEventFilter(query);
+      const before = toId(query.before);
+      const limit = 50;
+      const events = await listEventPage(db, filter, { limit: limit + 1, before });
+      const stats = await getEventStats(db, { recent: 0 });
+      return html(
+        reply,
+        eventsPage({
+          filter,
+          events: events.slice(0, limit),
+          nextCursor: events.length > limit ? events[limit - 1]?.id : undefined,
+          modules: Object.keys(stats.by_module),
+          live: before === undefined,
+          flash: flashOf(request),
+        }),
+      );
+    });
+
+    pages.get('/admin/events/retry', async (request, reply) => {
+      const filter = {
+        ...parseEventFilter(request.query as Record<string, unknown>),
+        status: 'failed' as const,
+      };
+      return html(reply, retryConfirmPage({ filter, count: await countEvents(db, filter) }));
+    });
+
+    pages.post('/admin/events/retry', { preHandler: sameOrigin }, async (request, reply) => {
+      const filter = parseEventFilter(request.query as Record<string, unknown>);
+      const count = await retryMatchingEvents(db, filter);
+      request.log.info({ count }, 'operator retried failed events');
+      return reply.redirect(`/admin/events?status=failed&flash=bulk-retried`, 303);
+    });
+
+    pages.get('/admin/events/:id', async (request, reply) => {
+      const { id } = request.params as { id: string };
+      return html(reply, eventDetailPage(await getEventDetail(db, id), flashOf(request)));
+    });
+
+    pages.post('/admin/events/:id/retry', { preHandler: sameOrigin }, async (request, reply) => {
+      const { id } = request.params as { id: string };
+      try {
+        const event = await retryEvent(db, id);
+        request.log.info({ eventId: event.event_id }, 'operator retried an event');
+        return reply.redirect(`/admin/events/${encodeURIComponent(event.event_id)}?flash=retried`, 303);
+      } catch (error) {
+        if (error instanceof AppError && error.code === 'event_not_retryable') {
+          return reply.redirect(`/admin/events/${encodeURIComponent(id)}?flash=not-retryable`, 303);
+        }
+        throw error;
+      }
+    });
+
+    pages.get('/admin/students', async (request, reply) => {
+      const q = String((request.query as Record<string, unknown>).q ?? '').slice(0, 200);
+      return html(reply, studentsPage({ q, students: await searchStudents(db, { q, limit: 100 }) }));
+    });
+
+    pages.get('/admin/students/:id', async (request, reply) => {
+      const { id } = request.params as { id: string };
+      const [student] = await findStudentsByRef(db, id);
+      if (!student)
+        throw new AppError('student_not_found', `No student matches "${id.slice(0, 80)}".`, { status: 404 });
+      const events = await listEventPage(db, { recordId: student.zoho_record_id }, { limit: 100 });
+      const lastWithMoodle = await db
+        .selectFrom('integration_events_log')
+        .select('result')
+        .where('record_id', '=', student.zoho_record_id)
+        .where('status', '=', 'completed')
+        .orderBy('id', 'desc')
+        .limit(1)
+        .executeTakeFirst();
+      const moodle = lastWithMoodle?.result
+        ? (JSON.parse(lastWithMoodle.result) as { moodle?: Record<string, unknown> }).moodle
+        : undefined;
+      return html(reply, studentDetailPage({ student, events, moodle }));
+    });
+
+    pages.get('/admin/setup', async (request, reply) => {
+      const base = config.publicUrl ?? `${request.protocol}://${request.host}`;
+      const token = config.webhook.tokens[0];
+      const described = options.describe();
+      return html(
+        reply,
+        setupPage({
+          setups: buildStudentWebhookSetup({
+            baseUrl: base,
+            path: WEBHOOK_ROUTES[0].path,
+            authHeader: token ? { name: 'X-Webhook-Token', value: token } : undefined,
+          }),
+          authMode: String((described.webhook_auth as { mode?: string } | undefined)?.mode ?? 'disabled'),
+          checks: await options.doctor(),
+          flash: flashOf(request),
+        }),
+      );
+    });
+
+    pages.post('/admin/setup/test-delivery', { preHandler: sameOrigin }, async (request, reply) => {
+      const body = (request.body ?? {}) as Record<string, unknown>;
+      const fields: Record<string, string> = {};
+      for (const name of ['Name', 'Academic_Email', 'Student_ID_Number', 'Country', 'Student_Status']) {
+        const value = body[name];
+        if (typeof value === 'string' && value.trim() !== '') fields[name] = value.trim().slice(0, 500);
+      }
+      const operation = ['insert', 'update', 'delete'].includes(String(body.operation))
+        ? String(body.operation)
+        : 'insert';
+      const recordId =
+        typeof body.record_id === 'string' && /^\d{1,30}$/.test(body.record_id.trim())
+          ? body.record_id.trim()
+          : undefined;
+      const delivery = buildStudentDelivery({
+        path: WEBHOOK_ROUTES[0].path,
+        operation,
+        fields,
+        recordId,
+        format: 'form',
+        secret: config.webhook.secrets[0],
+        token: config.webhook.tokens[0],
+      });
+      const response = await app.inject({
+        method: 'POST',
+        url: delivery.pathWithQuery,
+        headers: { ...delivery.headers, 'user-agent': 'mzi dashboard test delivery' },
+        payload: delivery.body,
+      });
+      const answer = response.json() as { event_id?: string; message?: string };
+      if (!answer.event_id) {
+        throw new AppError(
+          'test_delivery_refused',
+          `The test delivery was refused (HTTP ${response.statusCode}): ${answer.message ?? ''}`,
+          {
+            status: 400,
+          },
+        );
+      }
+      return reply.redirect(`/admin/events/${encodeURIComponent(answer.event_id)}?flash=test-sent`, 303);
+    });
+  });
+}
+
+/** Only local paths under /admin are followed after sign-in (no open redirect). */
+function safeNext(value: unknown): string {
+  return typeof value === 'string' && /^\/admin(\/[^\s]*)?$/.test(value) && !value.startsWith('//')
+    ? value
+    : '/admin';
+}
+
+function toId(value: unknown): number | undefined {
+  const n = Number(value);
+  return Number.isInteger(n) && n > 0 ? n : undefined;
+}
