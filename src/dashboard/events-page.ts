@@ -156,7 +156,7 @@ ${warnings.length > 0 ? html`<h2>Warnings</h2><div class="panel"><ul>${warnings.
         : html`<table><thead><tr><th>#</th><th>Outcome</th><th>Started (UTC)</th><th>Took</th><th>Error</th></tr></thead><tbody>${detail.attempts.map(
             (
               a,
-            ) => html`<tr><td>${String(a.attempt)}</td><td>${statusBadge(a.outcome === 'retry' ? 'pending' : a.outcome)} ${a.outcome}</td>
+            ) => html`<tr><td>${String(a.attempt)}</td><td>${statusBadge(a.outcome === 'retry' ? 'pending' : a.outcome)}${a.outcome === 'retry' ? ' (retry)' : ''}</td>
 <td class="mono">${shortTime(a.started_at)}</td><td>${String(Date.parse(a.finished_at) - Date.parse(a.started_at))} ms</td>
 <td>${a.error_code ? html`<span class="mono">${a.error_code}</span> ` : ''}${a.error_message ?? ''}</td></tr>`,
           )}</tbody></table>`
