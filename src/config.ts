@@ -43,6 +43,8 @@ export interface Config {
     readonly retentionDays: number;
   };
   readonly adminToken: string | undefined;
+  /** Bearer token of GET /metrics; when unset, the admin token opens it. */
+  readonly metricsToken: string | undefined;
   readonly moodle: {
     readonly url: string | undefined;
     readonly token: string | undefined;
@@ -159,6 +161,7 @@ const envSchema = z.object({
   MAX_ATTEMPTS: integer(10, 1, 100),
   RETENTION_DAYS: integer(90, 0, 36500),
   ADMIN_TOKEN: optionalString,
+  METRICS_TOKEN: optionalString,
   MOODLE_URL: optionalString.refine((v) => v === undefined || /^https?:\/\//.test(v), {
     message: 'must be the base URL of the Moodle site, such as https://moodle.example.edu',
   }),
@@ -234,6 +237,7 @@ export function loadConfig(options: { env?: NodeJS.ProcessEnv; dotenvPath?: stri
       retentionDays: e.RETENTION_DAYS,
     },
     adminToken: e.ADMIN_TOKEN,
+    metricsToken: e.METRICS_TOKEN,
     moodle: {
       url: e.MOODLE_URL?.replace(/\/+$/, ''),
       token: e.MOODLE_TOKEN,

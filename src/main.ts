@@ -7,12 +7,17 @@ import { createDatabase, type DatabaseHandle } from './db/create-database.js';
 import { EVENTS_CHANNEL } from './db/dialect.js';
 import { migrateToLatest } from './db/migrate.js';
 import { AppError } from './errors.js';
-import { expediteRetries } from './event-log/event-store.js';
+import { expediteRetries, getQueueState } from './event-log/event-store.js';
 import { createApp } from './http/create-app.js';
 import { WEBHOOK_ROUTES } from './http/webhook-urls.js';
 import { createLogger } from './logger.js';
-import { createMoodleClient, type MoodleClient } from './moodle/create-moodle-client.js';
-import { MOODLE_TRANSPORT_CODES, type MoodleTransportError } from './moodle/moodle-errors.js';
+import { createMetrics } from './metrics/create-metrics.js';
+import {
+  createMoodleClient,
+  type MoodleClient,
+  type MoodleClientOptions,
+} from './moodle/create-moodle-client.js';
+import { MOODLE_TRANSPORT_CODES } from './moodle/moodle-errors.js';
 import { createMoodleHealth, type MoodleHealth } from './moodle/moodle-health.js';
 import { createStudentProvisioner } from './moodle/provision-student.js';
 import { createStudentHandler } from './students/handle-student-event.js';
@@ -64,8 +69,16 @@ export async function createService(
     });
   }
 
+  const metrics = createMetrics();
+  metrics.setQueueReader(async () => {
+    const queue = await getQueueState(database.db);
+    return { pending: queue.pending, processing: queue.processing, oldestPendingAt: queue.oldest_pending_at };
+  });
   let onMoodleUnreachable = (_detail: string) => {};
-  const moodle = createMoodleFromConfig(config, (error) => onMoodleUnreachable(error.message));
+  const moodle = createMoodleFromConfig(config, {
+    onTransportError: (error) => onMoodleUnreachable(error.message),
+    onCall: (call) => metrics.moodleCall(call.wsfunction, call.outcome, call.seconds, call.errorcode),
+  });
   let onMoodleRecovered = () => {};
   const moodleHealth = createMoodleHealth(moodle, {
     intervalMs: 60_000,
@@ -84,6 +97,7 @@ export async function createService(
     pollIntervalMs: config.worker.pollIntervalMs,
     leaseSeconds: config.worker.leaseSeconds,
     retentionDays: config.worker.retentionDays,
+    onAttempt: (event, outcome, errorCode) => metrics.attempt(event.module, outcome, errorCode),
     releaseAllOnStart: database.dialect === 'sqlite',
   });
   const runsWorker = role !== 'api' && config.worker.enabled;
@@ -121,6 +135,7 @@ export async function createService(
     appender,
     logger,
     adminToken: admin.token,
+    metrics,
     doctor: () => runDoctor(config, { database, moodle }),
     onAuthRejected: () => {
       authRejected += 1;
@@ -204,7 +219,7 @@ export async function createService(
 /** The Moodle client, or undefined when Moodle is not configured (never a stand-in that pretends). */
 export function createMoodleFromConfig(
   config: Config,
-  onTransportError?: (error: MoodleTransportError) => void,
+  hooks: Pick<MoodleClientOptions, 'onTransportError' | 'onCall'> = {},
 ): MoodleClient | undefined {
   if (!config.moodle.url || !config.moodle.token) return undefined;
   return createMoodleClient({
@@ -212,6 +227,6 @@ export function createMoodleFromConfig(
     token: config.moodle.token,
     timeoutMs: config.moodle.timeoutMs,
     maxConcurrency: config.moodle.concurrency,
-    ...(onTransportError ? { onTransportError } : {}),
+    ...hooks,
   });
 }

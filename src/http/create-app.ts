@@ -6,6 +6,7 @@ import type { Logger } from 'pino';
 import type { DoctorCheck } from '../admin/run-doctor.js';
 import type { Config } from '../config.js';
 import type { DatabaseHandle } from '../db/create-database.js';
+import type { Metrics } from '../metrics/create-metrics.js';
 import { VERSION } from '../version.js';
 import type { EventAppender } from '../webhooks/create-event-appender.js';
 import { createAdminAuth } from './admin-auth.js';
@@ -13,6 +14,7 @@ import { errorHandler } from './error-handler.js';
 import { adminApiRoutes } from './routes/admin-api-routes.js';
 import { dashboardRoutes } from './routes/dashboard-routes.js';
 import { eventRoutes } from './routes/event-routes.js';
+import { metricsRoutes } from './routes/metrics-routes.js';
 import { webhookRoutes } from './routes/webhook-routes.js';
 import { WEBHOOK_ROUTES } from './webhook-urls.js';
 
@@ -28,6 +30,7 @@ export interface AppOptions {
   adminToken: string;
   /** The Setup page's configuration check. */
   doctor: () => Promise<DoctorCheck[]>;
+  metrics: Metrics;
 }
 
 /** Builds the HTTP app; the only place that knows Fastify. */
@@ -79,7 +82,16 @@ export function createApp(options: AppOptions): FastifyInstance {
     },
   });
   app.register(swaggerUi, { routePrefix: '/docs', uiConfig: { validatorUrl: null }, staticCSP: true });
-  app.register(webhookRoutes, { config, appender: options.appender, onAuthRejected: options.onAuthRejected });
+  app.register(webhookRoutes, {
+    config,
+    appender: options.appender,
+    onAuthRejected: options.onAuthRejected,
+    metrics: options.metrics,
+  });
+  app.register(metricsRoutes, {
+    metrics: options.metrics,
+    tokens: [config.metricsToken ?? options.adminToken],
+  });
   app.register(eventRoutes, { db: options.database.db, describe: options.describe });
   app.register(adminApiRoutes, { db: options.database.db, auth });
   app.register(dashboardRoutes, {

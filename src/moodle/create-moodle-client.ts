@@ -173,6 +173,13 @@ export interface MoodleClientOptions {
   maxConcurrency?: number;
   /** Told of every call that could not reach Moodle (the health check then watches for its return). */
   onTransportError?: (error: MoodleTransportError) => void;
+  /** Told of every call, for metrics: its outcome and duration (never its parameters). */
+  onCall?: (call: {
+    wsfunction: string;
+    outcome: 'ok' | 'exception' | 'transport';
+    seconds: number;
+    errorcode?: string;
+  }) => void;
 }
 
 /** Parameters the REST server reads itself; a caller passing them would override ours. */
@@ -194,10 +201,19 @@ export function createMoodleClient(options: MoodleClientOptions): MoodleClient {
   const redact = (text: string): string => text.split(token).join('[redacted]');
 
   async function call<T = unknown>(wsfunction: string, params: Record<string, unknown> = {}): Promise<T> {
+    const started = performance.now();
     try {
-      return await callOnce<T>(wsfunction, params);
+      const result = await callOnce<T>(wsfunction, params);
+      options.onCall?.({ wsfunction, outcome: 'ok', seconds: (performance.now() - started) / 1000 });
+      return result;
     } catch (error) {
-      if (error instanceof MoodleTransportError) options.onTransportError?.(error);
+      const seconds = (performance.now() - started) / 1000;
+      if (error instanceof MoodleTransportError) {
+        options.onTransportError?.(error);
+        options.onCall?.({ wsfunction, outcome: 'transport', seconds, errorcode: error.code });
+      } else if (error instanceof MoodleException) {
+        options.onCall?.({ wsfunction, outcome: 'exception', seconds, errorcode: error.errorcode });
+      }
       throw error;
     }
   }

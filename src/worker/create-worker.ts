@@ -27,6 +27,12 @@ export interface WorkerOptions {
   /** Give back every claimed event at start (SQLite: this process is the only worker). */
   releaseAllOnStart: boolean;
   workerId?: string;
+  /** Told of every recorded attempt (metrics). */
+  onAttempt?: (
+    event: EventRow,
+    outcome: 'completed' | 'retry' | 'failed',
+    errorCode: string | undefined,
+  ) => void;
   now?: () => Date;
   random?: () => number;
 }
@@ -294,6 +300,7 @@ export function createWorker(options: WorkerOptions): Worker {
   }
 
   function logOutcome(event: EventRow, written: Written): void {
+    options.onAttempt?.(event, written.status === 'pending' ? 'retry' : written.status, written.code);
     const fields = { module: event.module, eventType: event.event_type, status: written.status };
     const log = logFor(event);
     if (written.status === 'completed') {

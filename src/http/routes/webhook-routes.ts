@@ -2,6 +2,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Config } from '../../config.js';
 import { AppError } from '../../errors.js';
 import { redactUrl } from '../../logger.js';
+import type { Metrics } from '../../metrics/create-metrics.js';
 import type { EventAppender } from '../../webhooks/create-event-appender.js';
 import { normalizeDelivery } from '../../webhooks/normalize-delivery.js';
 import { parseZohoBody } from '../../webhooks/parse-zoho-body.js';
@@ -13,6 +14,7 @@ export interface WebhookRoutesOptions {
   appender: EventAppender;
   /** Counts rejected authentication attempts (health shows it). */
   onAuthRejected: () => void;
+  metrics: Metrics;
 }
 
 const REDACTED_HEADERS = new Set([
@@ -40,6 +42,15 @@ export async function webhookRoutes(app: FastifyInstance, options: WebhookRoutes
     },
   );
 
+  // One count per delivery, whatever became of it, and the time to answer.
+  const counted = new WeakSet<FastifyRequest>();
+  app.addHook('onResponse', async (request, reply) => {
+    options.metrics.ingestSeconds(reply.elapsedTime / 1000);
+    if (counted.has(request)) return;
+    const module = WEBHOOK_ROUTES.find((route) => request.url.startsWith(route.path))?.module ?? 'unknown';
+    options.metrics.delivery(module, reply.statusCode >= 500 ? 'error' : 'bad_request', 'unknown');
+  });
+
   for (const route of WEBHOOK_ROUTES) {
     app.post(route.path, { bodyLimit: config.webhook.bodyLimitBytes }, async (request, reply) => {
       const receivedAt = performance.timeOrigin + performance.now() - reply.elapsedTime;
@@ -57,7 +68,11 @@ export async function webhookRoutes(app: FastifyInstance, options: WebhookRoutes
           toleranceSeconds: config.webhook.timestampToleranceSeconds,
         });
       } catch (error) {
-        if (error instanceof WebhookVerificationError) return rejectAuth(request, reply, error, options);
+        if (error instanceof WebhookVerificationError) {
+          counted.add(request);
+          options.metrics.delivery(route.module, 'unauthorized', 'failed');
+          return rejectAuth(request, reply, error, options);
+        }
         throw error;
       }
 
@@ -100,6 +115,8 @@ export async function webhookRoutes(app: FastifyInstance, options: WebhookRoutes
         },
         'delivery stored',
       );
+      counted.add(request);
+      options.metrics.delivery(route.module, result.status, authMethod);
       return reply.status(result.reply.statusCode).send(result.reply.body);
     });
   }
