@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { formatDoctor, runDoctor } from '../../src/cli/run-doctor.js';
+import { formatDoctor, runDoctor } from '../../src/admin/run-doctor.js';
 import { loadConfig } from '../../src/config.js';
 import { type FakeMoodle, startFakeMoodle } from '../helpers/fake-moodle.js';
 import { runMzi } from '../helpers/mzi-process.js';
