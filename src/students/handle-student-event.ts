@@ -16,7 +16,7 @@ import type {
 } from '../worker/event-handler.js';
 import { STUDENT_FIELDS, type StudentData } from './student-fields.js';
 import { assertStudentIdAvailable, findStudents, upsertStudent } from './student-store.js';
-import { validateStudent } from './validate-student.js';
+import { validateFieldLengths, validateStudent } from './validate-student.js';
 
 interface StudentPayload {
   operation: string;
@@ -94,6 +94,7 @@ export function createStudentHandler(options: StudentHandlerOptions = {}): Batch
       };
     }
 
+    validateFieldLengths(event.record_id, payload.data);
     const merged = mergeStudent(event.record_id, current, payload.data);
     const input: ProvisionInput = {
       student: merged,

@@ -190,7 +190,7 @@ export function createEventAppender(options: EventAppenderOptions): EventAppende
         data: n.data,
       }),
       raw_body: delivery.rawBody,
-      content_type: delivery.contentType ?? null,
+      content_type: delivery.contentType?.slice(0, 255) ?? null,
       headers: JSON.stringify(delivery.headers),
       dedup_key: n.deliveryId ?? null,
       content_hash: hash,

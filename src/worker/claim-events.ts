@@ -13,43 +13,51 @@ export async function claimEvents(
 ): Promise<EventRow[]> {
   const now = options.now.toISOString();
   const lockedUntil = new Date(options.now.getTime() + options.leaseSeconds * 1000).toISOString();
-  const rows = await db
-    .updateTable('integration_events_log')
-    .set((eb) => ({
-      status: 'processing',
-      locked_by: options.workerId,
-      locked_until: lockedUntil,
-      attempts: eb('attempts', '+', 1),
-      updated_at: now,
-    }))
-    .where('id', 'in', (eb) =>
-      skipLockedRows(
-        db,
-        eb
-          .selectFrom('integration_events_log as e')
-          .select('e.id')
-          .where('e.status', '=', 'pending')
-          .where('e.next_attempt_at', '<=', now)
-          .where((inner) =>
-            inner.not(
-              inner.exists(
-                inner
-                  .selectFrom('integration_events_log as p')
-                  .select(sql<number>`1`.as('one'))
-                  .whereRef('p.module', '=', 'e.module')
-                  .whereRef('p.record_id', '=', 'e.record_id')
-                  .whereRef('p.id', '<', 'e.id')
-                  .where('p.status', 'in', ['pending', 'processing']),
-              ),
+  // Two statements in one transaction, not UPDATE … WHERE id IN (SELECT … LIMIT): PostgreSQL may re-run such
+  // a subquery for every candidate row (a claim over 2,000 pending events took minutes before ANALYZE).
+  const rows = await db.transaction().execute(async (trx) => {
+    const due = await skipLockedRows(
+      trx,
+      trx
+        .selectFrom('integration_events_log as e')
+        .select('e.id')
+        .where('e.status', '=', 'pending')
+        .where('e.next_attempt_at', '<=', now)
+        .where((inner) =>
+          inner.not(
+            inner.exists(
+              inner
+                .selectFrom('integration_events_log as p')
+                .select(sql<number>`1`.as('one'))
+                .whereRef('p.module', '=', 'e.module')
+                .whereRef('p.record_id', '=', 'e.record_id')
+                .whereRef('p.id', '<', 'e.id')
+                .where('p.status', 'in', ['pending', 'processing']),
             ),
-          )
-          .orderBy('e.id')
-          .limit(options.limit),
-      ),
-    )
-    .where('status', '=', 'pending')
-    .returningAll()
-    .execute();
+          ),
+        )
+        .orderBy('e.id')
+        .limit(options.limit),
+    ).execute();
+    if (due.length === 0) return [];
+    return trx
+      .updateTable('integration_events_log')
+      .set((eb) => ({
+        status: 'processing',
+        locked_by: options.workerId,
+        locked_until: lockedUntil,
+        attempts: eb('attempts', '+', 1),
+        updated_at: now,
+      }))
+      .where(
+        'id',
+        'in',
+        due.map((row) => row.id),
+      )
+      .where('status', '=', 'pending')
+      .returningAll()
+      .execute();
+  });
   return rows.sort((a, b) => a.id - b.id);
 }
 

@@ -216,7 +216,20 @@ export function createWorker(options: WorkerOptions): Worker {
             .execute((trx) => writeOutcome(trx, event, results.get(event), startedAt));
           written.push([event, one]);
         } catch (error) {
-          logger.error({ err: error, eventId: event.event_id }, 'could not record the outcome of an event');
+          // The database refuses this event's result (e.g. a value longer than its column): fail the event,
+          // saying so, rather than leaving it to come back after its lease and block its record.
+          const refused = new ProcessingError(
+            'worker.outcome_unwritable',
+            `The database refused this event's result (${databaseReason(error)}); correct the record in Zoho and send it again.`,
+          );
+          try {
+            const one = await db
+              .transaction()
+              .execute((trx) => writeOutcome(trx, event, { ok: false, error: refused }, startedAt));
+            written.push([event, one]);
+          } catch (again) {
+            logger.error({ err: again, eventId: event.event_id }, 'could not record the outcome of an event');
+          }
         }
       }
     }
@@ -426,3 +439,12 @@ const insertAttempt = prepareQuery((db: Kysely<Database>, p: Insertable<EventAtt
     worker_id: p.worker_id,
   }),
 );
+
+/** A database error in a few words, without the values it may quote (PostgreSQL's detail holds row data). */
+function databaseReason(error: unknown): string {
+  const code =
+    error && typeof error === 'object' && 'code' in error ? String((error as { code: unknown }).code) : '';
+  const message =
+    error instanceof Error ? (error.message.split('\n')[0] ?? '').slice(0, 160) : 'unknown error';
+  return code ? `${code}: ${message}` : message;
+}

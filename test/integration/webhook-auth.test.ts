@@ -115,9 +115,13 @@ describe('webhook authentication with ZOHO_WEBHOOK_TOKEN', () => {
 
   it('stores the request line with the query token redacted, the auth method and the answer given', async () => {
     service = await startTestService({ ZOHO_WEBHOOK_TOKEN: token });
-    const reply = await postStudent(service, customStudentBody({ data: { Academic_Email: 'Mixed.Case@Student.Example.edu' } }), {
-      query: `operation=insert&token=${token}`,
-    });
+    const reply = await postStudent(
+      service,
+      customStudentBody({ data: { Academic_Email: 'Mixed.Case@Student.Example.edu' } }),
+      {
+        query: `operation=insert&token=${token}`,
+      },
+    );
     const row = await service.database.db
       .selectFrom('integration_events_log')
       .selectAll()

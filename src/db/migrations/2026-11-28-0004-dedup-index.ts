@@ -11,9 +11,13 @@ export async function up(db: Kysely<any>): Promise<void> {
     .on('integration_events_log')
     .columns(['module', 'dedup_key', 'id'])
     .execute();
+  // Name search is a substring match (LIKE '%…%'), which no b-tree serves; on PostgreSQL the index also
+  // refused names longer than its 2,704-byte entries.
+  await db.schema.dropIndex('students_name_idx').execute();
 }
 
 export async function down(db: Kysely<any>): Promise<void> {
+  await db.schema.createIndex('students_name_idx').on('students').column('name').execute();
   await db.schema.dropIndex('events_dedup_idx').execute();
   await db.schema
     .createIndex('events_dedup_key_idx')

@@ -1,0 +1,76 @@
+import { Writable } from 'node:stream';
+import type pino from 'pino';
+import { describe, expect, it } from 'vitest';
+import { createLogger, redactUrl } from '../../src/logger.js';
+
+function capture(): { logger: pino.Logger; text: () => string } {
+  const chunks: string[] = [];
+  const destination = new Writable({
+    write(chunk, _encoding, callback) {
+      chunks.push(String(chunk));
+      callback();
+    },
+  });
+  const logger = createLogger({
+    level: 'trace',
+    pretty: false,
+    destination: destination as pino.DestinationStream,
+  });
+  return { logger, text: () => chunks.join('') };
+}
+
+describe('redactUrl', () => {
+  it('keeps the path and harmless parameters, and redacts every other value', () => {
+    expect(redactUrl('/api/v1/events/zoho/student')).toBe('/api/v1/events/zoho/student');
+    expect(redactUrl('/api/v1/events/zoho/student?operation=insert&token=s3cret')).toBe(
+      '/api/v1/events/zoho/student?operation=insert&token=[redacted]',
+    );
+    expect(redactUrl('/w?Academic_Email=lina%40example.edu&Name=Lina+Haddad&operation=update')).toBe(
+      '/w?Academic_Email=[redacted]&Name=[redacted]&operation=update',
+    );
+    expect(redactUrl('/admin/events?status=failed&limit=20&q=lina%40example.edu')).toBe(
+      '/admin/events?status=failed&limit=20&q=[redacted]',
+    );
+  });
+
+  it('redacts odd query strings too: bare values, bad escapes, encoded names, fragments', () => {
+    expect(redactUrl('/w?lina@example.edu')).toBe('/w?[redacted]');
+    expect(redactUrl('/w?%6Fperation=insert&%zz=1&&x=')).toBe(
+      '/w?%6Fperation=insert&%zz=[redacted]&&x=[redacted]',
+    );
+    expect(redactUrl('/w?wstoken=abc#frag')).toBe('/w?wstoken=[redacted]');
+  });
+});
+
+describe('the logger', () => {
+  it('never writes personal fields, secrets or database error details, whatever the level', () => {
+    const { logger, text } = capture();
+    const dbError = Object.assign(
+      new Error('duplicate key value violates unique constraint "students_email"'),
+      {
+        code: '23505',
+        detail: 'Key (academic_email)=(lina@example.edu) already exists.',
+        where: 'SQL statement "insert … values (\'Lina Haddad\')"',
+      },
+    );
+    logger.error({ err: dbError }, 'could not store');
+    logger.info({ event: { data: { Name: 'Lina Haddad' } }, token: 'tok-1', secret: 'sec-1' }, 'x');
+    logger.trace({ student: { Academic_Email: 'lina@example.edu', Phone: '+961 71 234 567' } }, 'y');
+    logger.info({ req: { method: 'POST', url: '/w?token=tok-2&Name=Lina' } }, 'z');
+    const out = text();
+    for (const value of [
+      'lina@example.edu',
+      'Lina Haddad',
+      'tok-1',
+      'sec-1',
+      'tok-2',
+      '+961 71 234 567',
+      'Name=Lina',
+    ]) {
+      expect(out).not.toContain(value);
+    }
+    // What is needed to diagnose stays.
+    expect(out).toContain('23505');
+    expect(out).toContain('duplicate key value violates unique constraint');
+  });
+});
