@@ -3,6 +3,7 @@ import * as initial from './2026-11-28-0001-initial.js';
 import * as eventCounts from './2026-11-28-0002-event-counts.js';
 import * as requestDetails from './2026-11-28-0003-request-details.js';
 import * as dedupIndex from './2026-11-28-0004-dedup-index.js';
+import * as leanerIndexes from './2026-11-28-0005-leaner-indexes.js';
 
 /** Bundled statically so the compiled service and the CLI need no migration folder at run time. */
 export const MIGRATIONS: Record<string, Migration> = {
@@ -10,4 +11,5 @@ export const MIGRATIONS: Record<string, Migration> = {
   '2026-11-28-0002-event-counts': eventCounts,
   '2026-11-28-0003-request-details': requestDetails,
   '2026-11-28-0004-dedup-index': dedupIndex,
+  '2026-11-28-0005-leaner-indexes': leanerIndexes,
 };
