@@ -74,12 +74,21 @@ const { values: flags } = parseArgs({
     ref: { type: 'string' },
     'mzi-env': { type: 'string', multiple: true },
     help: { type: 'boolean', default: false },
+    soak: { type: 'boolean', default: false },
+    minutes: { type: 'string' },
+    rate: { type: 'string' },
   },
 });
+if (flags.soak) {
+  const { runSoak } = await import('./soak.js');
+  const ok = await runSoak({ minutes: Number(flags.minutes ?? 10), rate: Number(flags.rate ?? 200) });
+  process.exit(ok ? 0 : 1);
+}
 if (flags.help) {
   process.stdout.write(
     'npm run bench -- [--quick] [--rounds N] [--seconds S] [--warmup S] [--burst N] [--rows N] [--no-pg]\n' +
       '                 [--only ingest,e2e,stats] [--mzi-env KEY=VALUE ...] [--ref GIT_REF] [--profile] [--keep]\n' +
+      'npm run bench -- --soak [--minutes 10] [--rate 200]\n' +
       'See bench/README.md.\n',
   );
   process.exit(0);
