@@ -92,7 +92,12 @@ export function createApp(options: AppOptions): FastifyInstance {
     metrics: options.metrics,
     tokens: [config.metricsToken ?? options.adminToken],
   });
-  app.register(eventRoutes, { db: options.database.db, describe: options.describe });
+  app.register(eventRoutes, {
+    db: options.database.db,
+    describe: options.describe,
+    appendState: () => options.appender.state(),
+    probeAppend: () => options.appender.probe(),
+  });
   app.register(adminApiRoutes, { db: options.database.db, auth });
   app.register(dashboardRoutes, {
     config,

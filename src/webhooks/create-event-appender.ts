@@ -38,6 +38,10 @@ export interface EventAppender {
   append(delivery: IncomingDelivery): Promise<AppendResult>;
   /** Waits for every queued append to be written. */
   flush(): Promise<void>;
+  /** Whether the last write failed (health turns unhealthy until a write succeeds again). */
+  state(): { writable: boolean; lastError: string | null; lastErrorAt: string | null };
+  /** After a failed write: tries a harmless write, and reports writable again if it succeeds. */
+  probe(): Promise<boolean>;
 }
 
 export interface EventAppenderOptions {
@@ -67,6 +71,9 @@ export function createEventAppender(options: EventAppenderOptions): EventAppende
   const now = options.now ?? (() => new Date());
   const maxBatch = options.maxBatch ?? 256;
   let queue: Pending[] = [];
+  let writable = true;
+  let lastError: string | null = null;
+  let lastErrorAt: string | null = null;
   let running: Promise<void> | undefined;
 
   const schedule = () => {
@@ -100,10 +107,15 @@ export function createEventAppender(options: EventAppenderOptions): EventAppende
         return out;
       });
       for (const [i, item] of batch.entries()) item.resolve(results[i] as AppendResult);
+      writable = true;
       if (results.some((r) => r.status === 'queued')) options.onAppended?.();
     } catch (error) {
       if (batch.length === 1) {
-        batch[0]?.reject(coerceError(error));
+        const failure = coerceError(error);
+        writable = false;
+        lastError = databaseErrorSummary(failure);
+        lastErrorAt = now().toISOString();
+        batch[0]?.reject(failure);
         return;
       }
       // One bad delivery must not fail the others: write them one by one.
@@ -228,6 +240,62 @@ export function createEventAppender(options: EventAppenderOptions): EventAppende
     async flush() {
       while (running) await running;
     },
+    state: () => ({ writable, lastError, lastErrorAt }),
+    async probe() {
+      // Deliveries retry the log on their own; this is for a quiet moment after a failure, at most every 5 s.
+      if (writable || (lastErrorAt && Date.now() - Date.parse(lastErrorAt) < 5000)) return writable;
+      const rollback = new Error('probe rollback');
+      try {
+        await db.transaction().execute(async (trx) => {
+          // A realistic row, rolled back: proves that the log has room again, and leaves nothing behind.
+          const at = now().toISOString();
+          await insertEvent(trx, {
+            event_id: `probe-${randomUUID()}`,
+            source: 'mzi',
+            module: 'mzi.probe',
+            event_type: 'probe',
+            record_id: 'probe',
+            status: 'duplicate',
+            error_message: null,
+            error_code: null,
+            created_at: at,
+            updated_at: at,
+            processed_at: at,
+            payload: '{}',
+            raw_body: 'x'.repeat(4096),
+            content_type: null,
+            headers: null,
+            dedup_key: null,
+            content_hash: 'probe',
+            duplicate_of: null,
+            warnings: null,
+            result: null,
+            attempts: 0,
+            max_attempts: 0,
+            next_attempt_at: at,
+            locked_by: null,
+            locked_until: null,
+            request_method: null,
+            request_url: null,
+            auth_method: null,
+            received_at: null,
+            stored_ms: null,
+            response_status: null,
+            response_body: null,
+            academic_email: null,
+            student_id_number: null,
+          });
+          throw rollback;
+        });
+      } catch (error) {
+        if (error === rollback) writable = true;
+        else {
+          lastError = databaseErrorSummary(coerceError(error));
+          lastErrorAt = now().toISOString();
+        }
+      }
+      return writable;
+    },
   };
 }
 
@@ -309,3 +377,9 @@ const insertEvent = prepareQuery((db: Kysely<Database>, p: NewEventRow) =>
     student_id_number: p.student_id_number,
   }),
 );
+
+/** The kind of a write failure (code and first line), never the values it may quote. */
+function databaseErrorSummary(error: Error): string {
+  const code = 'code' in error && typeof error.code === 'string' ? `${error.code}: ` : '';
+  return `${code}${(error.message.split('\n')[0] ?? '').slice(0, 120)}`;
+}

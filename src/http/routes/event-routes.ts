@@ -5,6 +5,10 @@ import { getEventStats, getQueueState } from '../../event-log/event-store.js';
 
 export interface EventRoutesOptions {
   db: Kysely<Database>;
+  /** Whether the event log can be written (a full disk leaves it readable). */
+  appendState: () => { writable: boolean; lastError: string | null; lastErrorAt: string | null };
+  /** Tries a harmless write after a failed one; true when the log accepts writes again. */
+  probeAppend: () => Promise<boolean>;
   /** Everything health reports besides the database check; no personal data. */
   describe: () => Record<string, unknown>;
 }
@@ -17,6 +21,17 @@ export async function eventRoutes(app: FastifyInstance, options: EventRoutesOpti
     const checkedAt = new Date().toISOString();
     try {
       const queue = await getQueueState(db);
+      const append = options.appendState();
+      if (!append.writable && !(await options.probeAppend())) {
+        return reply.status(503).send({
+          status: 'unhealthy',
+          checked_at: checkedAt,
+          reason: `The event log cannot be written (${append.lastError}, since ${append.lastErrorAt}); deliveries get 503. Check disk space; mzi recovers by itself.`,
+          ...options.describe(),
+          database: { ...(options.describe().database as object), status: 'read-only' },
+          queue,
+        });
+      }
       return reply.send({
         status: 'healthy',
         checked_at: checkedAt,
