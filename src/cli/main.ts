@@ -15,7 +15,7 @@ import {
   listEvents,
   purgeEvents,
   retryEvent,
-  retryFailedEvents,
+  retryMatchingEvents,
 } from '../event-log/event-store.js';
 import { WEBHOOK_ROUTES } from '../http/webhook-urls.js';
 import { createService, type Role, VERSION } from '../main.js';
@@ -169,7 +169,7 @@ export function buildCli(getConfig: () => Config = () => loadConfig()): Command 
         });
       await withDatabase(getConfig(), async (db) => {
         if (opts.failed) {
-          const n = await retryFailedEvents(db, { module: opts.module });
+          const n = await retryMatchingEvents(db, { module: opts.module });
           out(
             `queued ${n} failed event(s) for another attempt; a running mzi processes them within a second`,
           );

@@ -346,22 +346,6 @@ export async function retryEvent(
   return getEventOrThrow(db, event.event_id);
 }
 
-/** Queues every failed event (optionally of one module) for one more attempt; returns how many. */
-export async function retryFailedEvents(
-  db: Kysely<Database>,
-  filter: { module?: string | undefined } = {},
-  now: Date = new Date(),
-): Promise<number> {
-  let query = db
-    .updateTable('integration_events_log')
-    .set(requeue(now))
-    .where('status', '=', 'failed')
-    .where('event_type', '!=', 'invalid');
-  if (filter.module) query = query.where('module', '=', filter.module);
-  const result = await query.executeTakeFirst();
-  return Number(result.numUpdatedRows);
-}
-
 /** One more attempt, due now: the last error stays in the attempt history, not on the event. */
 function requeue(now: Date) {
   const timestamp = now.toISOString();

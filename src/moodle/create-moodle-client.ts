@@ -87,33 +87,13 @@ export interface NewMoodleUser {
   lastnamephonetic?: string;
 }
 
-/** Changes for `core_user_update_users`: `id` plus only the fields to change. */
-export interface MoodleUserUpdate {
-  id: number;
-  username?: string;
-  auth?: string;
-  suspended?: boolean;
-  password?: string;
-  firstname?: string;
-  lastname?: string;
-  email?: string;
-  idnumber?: string;
-  phone1?: string;
-  phone2?: string;
-  address?: string;
-  city?: string;
-  country?: string;
-  lang?: string;
-  timezone?: string;
-  institution?: string;
-  department?: string;
-  description?: string;
-  mailformat?: number;
-  middlename?: string;
-  alternatename?: string;
-  firstnamephonetic?: string;
-  lastnamephonetic?: string;
-}
+/**
+ * Changes for `core_user_update_users`: `id` plus only the fields to change. The same fields as on create, all
+ * optional, less `createpassword` (create only) and plus `suspended` (update only, DESIGN.md §5).
+ */
+export type MoodleUserUpdate = { id: number; suspended?: boolean } & Partial<
+  Omit<NewMoodleUser, 'createpassword'>
+>;
 
 export interface MoodleSiteInfo {
   sitename: string;

@@ -3,13 +3,6 @@ import type { Database, NewStudentRow, StudentRow } from '../db/schema.js';
 import { ProcessingError } from '../event-log/processing-error.js';
 import { STUDENT_FIELDS, type StudentData } from './student-fields.js';
 
-export async function findStudent(
-  db: Kysely<Database>,
-  zohoRecordId: string,
-): Promise<StudentRow | undefined> {
-  return db.selectFrom('students').selectAll().where('zoho_record_id', '=', zohoRecordId).executeTakeFirst();
-}
-
 /** The students of these Zoho record ids, by record id (one query for a batch of events). */
 export async function findStudents(
   db: Kysely<Database>,

@@ -1,7 +1,7 @@
 import { sql } from 'kysely';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { foldEventCounts } from '../../src/db/dialect.js';
-import { getEventStats, purgeEvents, retryFailedEvents } from '../../src/event-log/event-store.js';
+import { getEventStats, purgeEvents, retryMatchingEvents } from '../../src/event-log/event-store.js';
 import { customStudentBody, postStudent } from '../helpers/deliveries.js';
 import { runMzi } from '../helpers/mzi-process.js';
 import { startTestService, type TestService } from '../helpers/test-service.js';
@@ -44,7 +44,7 @@ describe('counts kept by the database', () => {
       await countedDirectly(service),
     );
 
-    await retryFailedEvents(service.database.db);
+    await retryMatchingEvents(service.database.db, {});
     await service.worker.drain();
     await purgeEvents(service.database.db, { before: new Date(Date.now() + 1000), statuses: ['duplicate'] });
     await foldEventCounts(service.database.db);

@@ -3,7 +3,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createDatabase, type DatabaseHandle } from '../../src/db/create-database.js';
 import { migrateToLatest } from '../../src/db/migrate.js';
 import type { EventRow } from '../../src/db/schema.js';
-import { retryEvent, retryFailedEvents } from '../../src/event-log/event-store.js';
+import { retryEvent, retryMatchingEvents } from '../../src/event-log/event-store.js';
 import { ProcessingError } from '../../src/event-log/processing-error.js';
 import { createEventAppender, type EventAppender } from '../../src/webhooks/create-event-appender.js';
 import type { NormalizedDelivery } from '../../src/webhooks/normalize-delivery.js';
@@ -195,7 +195,7 @@ describe('worker', () => {
     expect((await row(a.eventId)).attempts).toBe(2);
 
     ok = true;
-    expect(await retryFailedEvents(handle.db, {}, clock)).toBe(2);
+    expect(await retryMatchingEvents(handle.db, {}, clock)).toBe(2);
     await w.drain();
     expect((await row(a.eventId)).status).toBe('completed');
     expect((await row(b.eventId)).status).toBe('completed');

@@ -19,6 +19,8 @@ export async function eventRoutes(app: FastifyInstance, options: EventRoutesOpti
 
   app.get('/api/v1/events/health', async (request, reply) => {
     const checkedAt = new Date().toISOString();
+    const described = options.describe();
+    const database = described.database as object;
     try {
       const queue = await getQueueState(db);
       const append = options.appendState();
@@ -27,16 +29,16 @@ export async function eventRoutes(app: FastifyInstance, options: EventRoutesOpti
           status: 'unhealthy',
           checked_at: checkedAt,
           reason: `The event log cannot be written (${append.lastError}, since ${append.lastErrorAt}); deliveries get 503. Check disk space; mzi recovers by itself.`,
-          ...options.describe(),
-          database: { ...(options.describe().database as object), status: 'read-only' },
+          ...described,
+          database: { ...database, status: 'read-only' },
           queue,
         });
       }
       return reply.send({
         status: 'healthy',
         checked_at: checkedAt,
-        ...options.describe(),
-        database: { ...(options.describe().database as object), status: 'ok' },
+        ...described,
+        database: { ...database, status: 'ok' },
         queue,
       });
     } catch (error) {
@@ -45,8 +47,8 @@ export async function eventRoutes(app: FastifyInstance, options: EventRoutesOpti
         status: 'unhealthy',
         checked_at: checkedAt,
         reason: 'The database cannot be queried; check disk space and DATABASE_URL.',
-        ...options.describe(),
-        database: { ...(options.describe().database as object), status: 'error' },
+        ...described,
+        database: { ...database, status: 'error' },
       });
     }
   });
