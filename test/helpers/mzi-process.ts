@@ -104,3 +104,11 @@ export async function waitForIdle(baseUrl: string, timeoutMs = 30_000): Promise<
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
 }
+
+/** Kills (SIGKILL) every server of a test that is still running: the end of a test that kills on purpose. */
+export function killAll(servers: MziServer[]): void {
+  for (const server of servers) {
+    if (server.process.exitCode === null && server.process.signalCode === null)
+      server.process.kill('SIGKILL');
+  }
+}

@@ -43,11 +43,30 @@ export async function createTestDatabase(): Promise<TestDatabase> {
 }
 
 async function adminQuery(text: string): Promise<void> {
-  const client = new pg.Client({ connectionString: TEST_DATABASE_URL });
+  await queryPostgres(TEST_DATABASE_URL as string, text);
+}
+
+/** Runs one SQL statement on a PostgreSQL test database (its own connection) and returns the rows. */
+export async function queryPostgres<T>(url: string, text: string): Promise<T[]> {
+  const client = new pg.Client({ connectionString: url });
   await client.connect();
   try {
-    await client.query(text);
+    return (await client.query(text)).rows as T[];
   } finally {
     await client.end();
+  }
+}
+
+/** Waits until no event of a PostgreSQL test database is pending or processing. */
+export async function waitUntilProcessed(url: string, timeoutMs = 90_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const [row] = await queryPostgres<{ n: string }>(
+      url,
+      "SELECT count(*) AS n FROM integration_events_log WHERE status IN ('pending', 'processing')",
+    );
+    if (Number(row?.n) === 0) return;
+    if (Date.now() > deadline) throw new Error(`still unfinished: ${row?.n}`);
+    await new Promise((resolve) => setTimeout(resolve, 200));
   }
 }

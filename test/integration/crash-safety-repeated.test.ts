@@ -1,10 +1,15 @@
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sign } from '../../src/webhooks/sign.js';
-import { type MziServer, startMziServer, waitForIdle } from '../helpers/mzi-process.js';
-import { createTestDatabase, TEST_DATABASE_URL, type TestDatabase } from '../helpers/test-database.js';
+import { killAll, type MziServer, startMziServer, waitForIdle } from '../helpers/mzi-process.js';
+import {
+  createTestDatabase,
+  queryPostgres,
+  TEST_DATABASE_URL,
+  type TestDatabase,
+  waitUntilProcessed,
+} from '../helpers/test-database.js';
 
 /**
  * Crash safety, repeated (issue 6): deliveries at full speed while the process is killed with `kill -9` several
@@ -26,10 +31,7 @@ beforeAll(async () => {
   testDb = await createTestDatabase();
 });
 afterAll(async () => {
-  for (const server of servers) {
-    if (server.process.exitCode === null && server.process.signalCode === null)
-      server.process.kill('SIGKILL');
-  }
+  killAll(servers);
   await testDb.drop();
 });
 
@@ -199,15 +201,7 @@ describe.skipIf(TEST_DATABASE_URL !== undefined)('crash safety, repeated, on SQL
 describe.skipIf(!TEST_DATABASE_URL)(
   'crash safety, repeated, on PostgreSQL with api and worker processes',
   () => {
-    async function query<T>(text: string): Promise<T[]> {
-      const client = new pg.Client({ connectionString: testDb.url });
-      await client.connect();
-      try {
-        return (await client.query(text)).rows as T[];
-      } finally {
-        await client.end();
-      }
-    }
+    const query = <T>(text: string) => queryPostgres<T>(testDb.url, text);
 
     const finished = async () =>
       Number(
@@ -266,15 +260,7 @@ describe.skipIf(!TEST_DATABASE_URL)(
       const killedAfterMs = Date.now() - started;
       expect(acknowledged.size).toBe(TOTAL);
 
-      const deadline = Date.now() + 90_000;
-      for (;;) {
-        const [row] = await query<{ n: string }>(
-          "SELECT count(*) AS n FROM integration_events_log WHERE status IN ('pending', 'processing')",
-        );
-        if (Number(row?.n) === 0) break;
-        if (Date.now() > deadline) throw new Error(`still unfinished: ${row?.n}`);
-        await new Promise((resolve) => setTimeout(resolve, 200));
-      }
+      await waitUntilProcessed(testDb.url);
       if (process.env.CRASH_VERBOSE) console.log({ killedAfterMs, drainedAfterMs: Date.now() - started });
 
       const rows = await query<Row>(

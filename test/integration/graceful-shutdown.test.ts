@@ -3,7 +3,7 @@ import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sign } from '../../src/webhooks/sign.js';
 import { startFakeMoodle } from '../helpers/fake-moodle.js';
-import { type MziServer, startMziServer, waitForIdle } from '../helpers/mzi-process.js';
+import { killAll, type MziServer, startMziServer, waitForIdle } from '../helpers/mzi-process.js';
 import { createTestDatabase, TEST_DATABASE_URL, type TestDatabase } from '../helpers/test-database.js';
 
 /**
@@ -22,10 +22,7 @@ beforeAll(async () => {
   testDb = await createTestDatabase();
 });
 afterAll(async () => {
-  for (const server of servers) {
-    if (server.process.exitCode === null && server.process.signalCode === null)
-      server.process.kill('SIGKILL');
-  }
+  killAll(servers);
   servers = [];
   await testDb.drop();
 });

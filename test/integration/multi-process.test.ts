@@ -1,8 +1,13 @@
-import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sign } from '../../src/webhooks/sign.js';
 import { type MziServer, runMzi, startMziServer } from '../helpers/mzi-process.js';
-import { createTestDatabase, TEST_DATABASE_URL, type TestDatabase } from '../helpers/test-database.js';
+import {
+  createTestDatabase,
+  queryPostgres,
+  TEST_DATABASE_URL,
+  type TestDatabase,
+  waitUntilProcessed,
+} from '../helpers/test-database.js';
 
 const SECRET = 'multi-secret';
 let testDb: TestDatabase;
@@ -16,15 +21,7 @@ afterAll(async () => {
   await testDb.drop();
 });
 
-async function query<T>(text: string): Promise<T[]> {
-  const client = new pg.Client({ connectionString: testDb.url });
-  await client.connect();
-  try {
-    return (await client.query(text)).rows as T[];
-  } finally {
-    await client.end();
-  }
-}
+const query = <T>(text: string) => queryPostgres<T>(testDb.url, text);
 
 describe('roles', () => {
   it('refuses --role api or worker on SQLite, saying that it needs PostgreSQL', () => {
@@ -99,15 +96,7 @@ describe.skipIf(!TEST_DATABASE_URL)('several API and worker processes on Postgre
     await Promise.all(Array.from({ length: 32 }, (_, i) => lane(i)));
     expect(killed).toBe(true);
 
-    const deadline = Date.now() + 90_000;
-    for (;;) {
-      const [row] = await query<{ n: string }>(
-        "SELECT count(*) AS n FROM integration_events_log WHERE status IN ('pending', 'processing')",
-      );
-      if (Number(row?.n) === 0) break;
-      if (Date.now() > deadline) throw new Error(`still unfinished: ${row?.n}`);
-      await new Promise((resolve) => setTimeout(resolve, 200));
-    }
+    await waitUntilProcessed(testDb.url);
 
     const perKey = await query<{
       dedup_key: string;
