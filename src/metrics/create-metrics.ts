@@ -54,7 +54,8 @@ export function createMetrics(): Metrics {
   let readQueue:
     | (() => Promise<{ pending: number; processing: number; oldestPendingAt: string | null }>)
     | undefined;
-  const queueDepth = new Gauge({
+  // Read at scrape time; registered with the registry, so no reference needs keeping.
+  new Gauge({
     name: 'mzi_queue_depth',
     help: 'Events waiting (pending) or being processed',
     labelNames: ['status'] as const,
@@ -74,7 +75,6 @@ export function createMetrics(): Metrics {
     help: 'Age of the oldest pending event (0 when none)',
     registers: [registry],
   });
-  void queueDepth;
 
   return {
     registry,

@@ -233,7 +233,7 @@ describe('worker', () => {
   });
 
   it('purges completed events older than RETENTION_DAYS in the background, and keeps failed ones', async () => {
-    const done = await appender.append(delivery('r1', 'ok'));
+    await appender.append(delivery('r1', 'ok'));
     const failed = await appender.append(delivery('r2', 'bad'));
     const w = worker(
       async (event) => {
@@ -254,6 +254,5 @@ describe('worker', () => {
     await w.stop();
     const left = await handle.db.selectFrom('integration_events_log').select('event_id').execute();
     expect(left.map((row) => row.event_id)).toEqual([failed.eventId]);
-    expect(done.eventId).not.toBe(failed.eventId);
   });
 });
