@@ -1,9 +1,18 @@
 import { randomUUID } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import { announceNewEvents, lockKeys } from '../db/dialect.js';
-import { prepareQuery } from '../db/prepared-query.js';
 import type { Database, EventStatus, NewEventRow } from '../db/schema.js';
 import { coerceError } from '../errors.js';
+import {
+  type AppendLookups,
+  appendLookupsFor,
+  type DeliveryKey,
+  insertEvent,
+  keyOf,
+  type LatestEvent,
+  type OriginalEvent,
+  type RecordKey,
+} from './append-lookups.js';
 import { contentHash, type NormalizedDelivery } from './normalize-delivery.js';
 import { ACCEPTED_OPERATION_SPELLINGS, type Operation } from './normalize-operation.js';
 import { webhookReply } from './webhook-reply.js';
@@ -70,6 +79,7 @@ export function createEventAppender(options: EventAppenderOptions): EventAppende
   const { db } = options;
   const now = options.now ?? (() => new Date());
   const maxBatch = options.maxBatch ?? 256;
+  const lookups = appendLookupsFor(db);
   let queue: Pending[] = [];
   let writable = true;
   let lastError: string | null = null;
@@ -97,12 +107,20 @@ export function createEventAppender(options: EventAppenderOptions): EventAppende
   async function writeBatch(batch: Pending[]): Promise<void> {
     try {
       const results = await db.transaction().execute(async (trx) => {
+        const deliveries = batch.map((item) => item.delivery.normalized);
         await lockKeys(
           trx,
-          batch.map((item) => `${item.delivery.normalized.module}:${item.delivery.normalized.recordId}`),
+          deliveries.map((n) => `${n.module}:${n.recordId}`),
         );
+        const known = await loadBatchContext(trx, lookups, deliveries);
         const out: AppendResult[] = [];
-        for (const item of batch) out.push(await ingestOne(trx, item.delivery));
+        const rows: NewEventRow[] = [];
+        for (const item of batch) {
+          const { result, row } = decide(item.delivery, known);
+          out.push(result);
+          rows.push(row);
+        }
+        await lookups.insertEvents(trx, rows);
         if (out.some((r) => r.status === 'queued')) await announceNewEvents(trx);
         return out;
       });
@@ -123,20 +141,27 @@ export function createEventAppender(options: EventAppenderOptions): EventAppende
     }
   }
 
-  async function ingestOne(trx: Kysely<Database>, delivery: IncomingDelivery): Promise<AppendResult> {
+  /**
+   * Dedup and operation inference for one delivery, from what the database held before the batch plus the
+   * deliveries before it in the batch (`known` is updated as each is decided, in arrival order).
+   */
+  function decide(
+    delivery: IncomingDelivery,
+    known: BatchContext,
+  ): { result: AppendResult; row: NewEventRow } {
     const n = delivery.normalized;
     const at = now();
     const timestamp = at.toISOString();
     const hash = contentHash(n);
     const warnings = [...n.warnings];
-
-    const latest = (await selectLatestEvent(trx, { module: n.module, recordId: n.recordId })).rows[0];
+    const recordKey = keyOf(n.module, n.recordId);
+    const latest = known.latest.get(recordKey);
 
     // Dedup key rule (DESIGN.md §2): a resolved delivery id when there is one; otherwise the same content as
     // the latest accepted event of this record within the window (so A -> B -> A edits are not lost).
-    let original: { event_id: string; event_type: string } | undefined;
+    let original: OriginalEvent | undefined;
     if (n.deliveryId !== undefined) {
-      original = (await selectByDeliveryId(trx, { module: n.module, deliveryId: n.deliveryId })).rows[0];
+      original = known.originals.get(keyOf(n.module, n.deliveryId));
     } else if (latest && latest.content_hash === hash) {
       const cutoff = new Date(at.getTime() - options.dedupWindowSeconds * 1000).toISOString();
       if (latest.created_at >= cutoff) original = latest;
@@ -158,7 +183,7 @@ export function createEventAppender(options: EventAppenderOptions): EventAppende
     } else if (n.operation !== undefined) {
       eventType = n.operation;
     } else {
-      eventType = await inferOperation(trx, n, latest?.event_type);
+      eventType = inferOperation(latest?.event_type, known.studentsDeleted.get(n.recordId));
       operationSource = 'inferred';
       warnings.push(
         `No operation was sent; inferred "${eventType}" from what mzi knows of record ${n.recordId}. ` +
@@ -167,6 +192,21 @@ export function createEventAppender(options: EventAppenderOptions): EventAppende
     }
 
     const eventId = randomUUID();
+    if (status !== 'duplicate') {
+      // What the next deliveries of this batch must see, as if this one were already in the log.
+      if (n.deliveryId !== undefined) {
+        const deliveryKey = keyOf(n.module, n.deliveryId);
+        if (!known.originals.has(deliveryKey))
+          known.originals.set(deliveryKey, { event_id: eventId, event_type: eventType });
+      }
+      if (eventType !== 'invalid')
+        known.latest.set(recordKey, {
+          event_id: eventId,
+          event_type: eventType,
+          content_hash: hash,
+          created_at: timestamp,
+        });
+    }
     const outcome = {
       eventId,
       status: (status === 'pending'
@@ -226,8 +266,7 @@ export function createEventAppender(options: EventAppenderOptions): EventAppende
       academic_email: typeof email === 'string' ? email.toLowerCase().slice(0, 320) : null,
       student_id_number: n.data.Student_ID_Number?.slice(0, 128) ?? null,
     };
-    await insertEvent(trx, row);
-    return { ...outcome, reply };
+    return { result: { ...outcome, reply }, row };
   }
 
   return {
@@ -300,83 +339,40 @@ export function createEventAppender(options: EventAppenderOptions): EventAppende
 }
 
 /** Without an explicit operation: a record we know and have not seen deleted is an update; otherwise an insert. */
-async function inferOperation(
-  trx: Kysely<Database>,
-  n: NormalizedDelivery,
-  latestEventType: string | undefined,
-): Promise<Operation> {
+function inferOperation(latestEventType: string | undefined, studentDeleted: boolean | undefined): Operation {
   if (latestEventType !== undefined) return latestEventType === 'delete' ? 'insert' : 'update';
-  const student = await trx
-    .selectFrom('students')
-    .select('deleted_at')
-    .where('zoho_record_id', '=', n.recordId)
-    .executeTakeFirst();
-  return student && student.deleted_at === null ? 'update' : 'insert';
+  return studentDeleted === false ? 'update' : 'insert';
 }
 
-// The statements of every append, built once (see prepareQuery): the latest accepted event of a record,
-// an event by delivery id, and the insert.
-const selectLatestEvent = prepareQuery((db: Kysely<Database>, p: { module: string; recordId: string }) =>
-  db
-    .selectFrom('integration_events_log')
-    .select(['event_id', 'event_type', 'content_hash', 'created_at'])
-    .where('module', '=', p.module)
-    .where('record_id', '=', p.recordId)
-    .where('status', '!=', 'duplicate')
-    .where('event_type', '!=', 'invalid')
-    .orderBy('id', 'desc')
-    .limit(1),
-);
+interface BatchContext {
+  latest: Map<string, LatestEvent>;
+  originals: Map<string, OriginalEvent>;
+  studentsDeleted: Map<string, boolean>;
+}
 
-const selectByDeliveryId = prepareQuery((db: Kysely<Database>, p: { module: string; deliveryId: string }) =>
-  db
-    .selectFrom('integration_events_log')
-    .select(['event_id', 'event_type'])
-    .where('module', '=', p.module)
-    .where('dedup_key', '=', p.deliveryId)
-    .where('status', '!=', 'duplicate')
-    .orderBy('id')
-    .limit(1),
-);
-
-const insertEvent = prepareQuery((db: Kysely<Database>, p: NewEventRow) =>
-  db.insertInto('integration_events_log').values({
-    event_id: p.event_id,
-    source: p.source,
-    module: p.module,
-    event_type: p.event_type,
-    record_id: p.record_id,
-    status: p.status,
-    error_message: p.error_message,
-    error_code: p.error_code,
-    created_at: p.created_at,
-    updated_at: p.updated_at,
-    processed_at: p.processed_at,
-    payload: p.payload,
-    raw_body: p.raw_body,
-    content_type: p.content_type,
-    headers: p.headers,
-    dedup_key: p.dedup_key,
-    content_hash: p.content_hash,
-    duplicate_of: p.duplicate_of,
-    warnings: p.warnings,
-    result: p.result,
-    attempts: p.attempts,
-    max_attempts: p.max_attempts,
-    next_attempt_at: p.next_attempt_at,
-    locked_by: p.locked_by,
-    locked_until: p.locked_until,
-    request_method: p.request_method,
-    request_url: p.request_url,
-    auth_method: p.auth_method,
-    received_at: p.received_at,
-    stored_ms: p.stored_ms,
-    response_status: p.response_status,
-    response_body: p.response_body,
-    academic_email: p.academic_email,
-    student_id_number: p.student_id_number,
-  }),
-);
+/** What the log and the students table hold for the records and delivery ids of a batch: three lookups. */
+async function loadBatchContext(
+  trx: Kysely<Database>,
+  lookups: AppendLookups,
+  deliveries: readonly NormalizedDelivery[],
+): Promise<BatchContext> {
+  const records = new Map<string, RecordKey>();
+  const deliveryIds = new Map<string, DeliveryKey>();
+  for (const n of deliveries) {
+    records.set(keyOf(n.module, n.recordId), { module: n.module, recordId: n.recordId });
+    if (n.deliveryId !== undefined)
+      deliveryIds.set(keyOf(n.module, n.deliveryId), { module: n.module, deliveryId: n.deliveryId });
+  }
+  const latest = await lookups.latestEvents(trx, [...records.values()]);
+  const originals = await lookups.originalEvents(trx, [...deliveryIds.values()]);
+  // Only records without an operation and without history need the students table.
+  const unknown = new Set<string>();
+  for (const n of deliveries) {
+    if (n.operation === undefined && !latest.has(keyOf(n.module, n.recordId))) unknown.add(n.recordId);
+  }
+  const studentsDeleted = await lookups.studentsDeleted(trx, [...unknown]);
+  return { latest, originals, studentsDeleted };
+}
 
 /** The kind of a write failure (code and first line), never the values it may quote. */
 function databaseErrorSummary(error: Error): string {

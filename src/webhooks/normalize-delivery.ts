@@ -180,7 +180,7 @@ export function contentHash(delivery: NormalizedDelivery): string {
 
 function readQueryOperation(value: string | undefined, warnings: string[]): string | undefined {
   if (value === undefined || value.trim() === '') return undefined;
-  rejectNul(value, 'The operation in the URL');
+  rejectUnstorable(value, 'The operation in the URL');
   if (isUnresolvedPlaceholder(value)) {
     warnings.push(
       'The operation in the URL is an unresolved Zoho placeholder; set a fixed value such as ?operation=update.',
@@ -195,7 +195,7 @@ function readText(from: Record<string, unknown>, key: string, warnings: string[]
   const value = from[key];
   if (typeof value === 'number' && Number.isFinite(value)) return String(value);
   if (typeof value !== 'string') return undefined;
-  rejectNul(value, `"${key}"`);
+  rejectUnstorable(value, `"${key}"`);
   const trimmed = value.trim();
   if (trimmed === '') return undefined;
   if (isUnresolvedPlaceholder(trimmed)) {
@@ -224,7 +224,7 @@ function readField(
     );
     return undefined;
   }
-  rejectNul(value, `Field ${apiName}`);
+  rejectUnstorable(value, `Field ${apiName}`);
   const trimmed = value.trim();
   if (isUnresolvedPlaceholder(trimmed)) {
     // Never echo the value: a half-resolved template may hold personal data.
@@ -243,14 +243,27 @@ function readField(
   return trimmed === '' ? null : trimmed;
 }
 
-/** U+0000 cannot be stored in PostgreSQL text and no Zoho field holds it (JSON `\u0000`, form `%00`). */
-function rejectNul(value: string, what: string): void {
-  if (!value.includes('\u0000')) return;
-  throw new AppError(
-    'invalid_character',
-    `${what} contains a NUL character (U+0000), which no Zoho field holds.`,
-    {
-      status: 400,
-    },
-  );
+/** Half of a UTF-16 surrogate pair with no other half: JSON can escape one (`\ud800`), no character is one. */
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+
+/**
+ * Refuses what no Zoho field holds and PostgreSQL text cannot store as sent: U+0000 (JSON `\u0000`, form
+ * `%00`) and a lone surrogate (JSON `\ud800`), so both databases answer the same 400 instead of one storing
+ * the value and the other failing or replacing it.
+ */
+function rejectUnstorable(value: string, what: string): void {
+  if (value.includes('\u0000')) {
+    throw new AppError(
+      'invalid_character',
+      `${what} contains a NUL character (U+0000), which no Zoho field holds.`,
+      { status: 400 },
+    );
+  }
+  if (LONE_SURROGATE.test(value)) {
+    throw new AppError(
+      'invalid_character',
+      `${what} contains a lone UTF-16 surrogate (a \\uD800-\\uDFFF escape without its pair), which is not a character: send the text as UTF-8.`,
+      { status: 400 },
+    );
+  }
 }

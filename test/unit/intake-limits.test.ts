@@ -125,6 +125,23 @@ describe('intake limits', () => {
     );
     expect(thrown(() => escaped({ record_id: '1' }, 'insert\u0000')).code).toBe('invalid_character');
   });
+
+  it('refuses a lone surrogate escape, which is no character, and keeps a paired one', () => {
+    const escaped = (body: object) =>
+      normalizeDelivery({
+        body: json(JSON.stringify(body)),
+        module: 'BTEC_Students',
+        queryOperation: undefined,
+        deliveryIdHeader: undefined,
+      });
+    for (const lone of ['\ud800', 'a\udfffb', '\udc00\ud800']) {
+      const error = thrown(() => escaped({ record_id: '1', notification_id: lone }));
+      expect(error).toMatchObject({ code: 'invalid_character', status: 400 });
+      expect(error.message).toMatch(/"notification_id" contains a lone UTF-16 surrogate/);
+      expect(thrown(() => escaped({ record_id: '1', data: { City: lone } })).code).toBe('invalid_character');
+    }
+    expect(escaped({ record_id: '1', data: { City: 'Smile \ud83d\ude00' } }).data.City).toBe('Smile 😀');
+  });
 });
 
 describe('normalizeOperation', () => {
