@@ -3,7 +3,7 @@ import type { Logger } from 'pino';
 import { resolveAdminToken } from './admin/admin-token.js';
 import { runDoctor } from './admin/run-doctor.js';
 import { type Config, isWebhookAuthDisabled } from './config.js';
-import { createDatabase, type DatabaseHandle } from './db/create-database.js';
+import { createDatabase, type DatabaseHandle, isSharedSqliteFile } from './db/create-database.js';
 import { EVENTS_CHANNEL } from './db/dialect.js';
 import { migrateToLatest } from './db/migrate.js';
 import { AppError } from './errors.js';
@@ -24,6 +24,7 @@ import { createStudentHandler } from './students/handle-student-event.js';
 import { STUDENT_MODULE } from './students/student-fields.js';
 import { VERSION } from './version.js';
 import { createEventAppender, type EventAppender } from './webhooks/create-event-appender.js';
+import { startLogWriter } from './webhooks/log-writer.js';
 import { createWorker, type Worker } from './worker/create-worker.js';
 
 export { VERSION };
@@ -52,7 +53,9 @@ export async function createService(
 ): Promise<Service> {
   const role = options.role ?? 'all';
   const logger = options.logger ?? createLogger({ level: config.logLevel });
-  const database = createDatabase(config.databaseUrl);
+  // SQLite in a file: the event log gets a writer thread and connection of its own (see startLogWriter).
+  const separateLogWriter = isSharedSqliteFile(config.databaseUrl);
+  const database = createDatabase(config.databaseUrl, { separateLogWriter });
   if (role !== 'all' && database.dialect === 'sqlite') {
     await database.close();
     throw new AppError(
@@ -112,12 +115,24 @@ export async function createService(
         logger.error({ err: error }, 'could not expedite retries after Moodle recovered'),
       );
   };
-  const appender = createEventAppender({
-    db: database.db,
+  const appenderSettings = {
     dedupWindowSeconds: config.webhook.dedupWindowSeconds,
     maxAttempts: config.worker.maxAttempts,
     onAppended: () => worker.wake(),
-  });
+  };
+  let appender: EventAppender;
+  try {
+    appender = separateLogWriter
+      ? await startLogWriter({
+          ...appenderSettings,
+          databaseUrl: config.databaseUrl,
+          logger: logger.child({ component: 'log-writer' }),
+        })
+      : createEventAppender({ ...appenderSettings, db: database.db });
+  } catch (error) {
+    await database.close();
+    throw error;
+  }
 
   let authRejected = 0;
   const startedAt = Date.now();
@@ -210,7 +225,7 @@ export async function createService(
       moodleHealth.stop();
       await stopListening();
       await worker.stop();
-      await appender.flush();
+      await appender.close();
       await database.close();
     },
   };

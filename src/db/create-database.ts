@@ -1,11 +1,12 @@
 import { mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import SQLite from 'better-sqlite3';
-import { Kysely, PostgresDialect, type SqliteDatabase, SqliteDialect } from 'kysely';
+import { Kysely, PostgresDialect, type SqliteDatabase } from 'kysely';
 import pg from 'pg';
 import { AppError } from '../errors.js';
 import type { DialectName } from './dialect.js';
 import type { Database } from './schema.js';
+import { RetryingSqliteDialect } from './sqlite-dialect.js';
 
 export interface DatabaseHandle {
   readonly db: Kysely<Database>;
@@ -24,24 +25,49 @@ export interface DatabaseHandle {
   close(): Promise<void>;
 }
 
+export interface DatabaseOptions {
+  /**
+   * SQLite only: the event log is appended by a log writer thread on a connection of its own, which commits
+   * with a full fsync before any delivery is acknowledged. This connection then writes only what can be done
+   * again (worker outcomes, operator actions): it commits without waiting for the disk (`synchronous =
+   * NORMAL`, which survives a crash of the process; on power loss the last outcomes may be undone and their
+   * events processed again, and the writer's next fsync makes them durable anyway), and leaves checkpoints to
+   * the writer, so this thread never waits for the disk.
+   */
+  separateLogWriter?: boolean;
+}
+
 /** Opens the database named by DATABASE_URL (`sqlite:<path>` or `postgres://…`). */
-export function createDatabase(url: string): DatabaseHandle {
-  if (url.startsWith('sqlite:')) return openSqlite(url.slice('sqlite:'.length));
+export function createDatabase(url: string, options: DatabaseOptions = {}): DatabaseHandle {
+  if (url.startsWith('sqlite:')) return openSqlite(url.slice('sqlite:'.length), options);
   if (/^postgres(ql)?:\/\//.test(url)) return openPostgres(url);
   throw new AppError('config.database_url', `DATABASE_URL must start with sqlite: or postgres://`);
 }
 
-function openSqlite(rawPath: string): DatabaseHandle {
+/** Whether DATABASE_URL names an SQLite database that another connection (a thread) can open too. */
+export function isSharedSqliteFile(url: string): boolean {
+  return url.startsWith('sqlite:') && url !== 'sqlite::memory:';
+}
+
+function openSqlite(rawPath: string, options: DatabaseOptions): DatabaseHandle {
   const memory = rawPath === ':memory:';
   const path = memory ? rawPath : resolve(rawPath === '' ? './data/mzi.sqlite' : rawPath);
   if (!memory) mkdirSync(dirname(path), { recursive: true });
   const sqlite = new SQLite(path);
   // Durable before the 200 (DESIGN.md §3): WAL with a full fsync at each commit; commits are grouped by the appender.
   sqlite.pragma('journal_mode = WAL');
-  sqlite.pragma('synchronous = FULL');
-  sqlite.pragma('busy_timeout = 5000');
+  if (options.separateLogWriter) {
+    sqlite.pragma('synchronous = NORMAL');
+    sqlite.pragma('wal_autocheckpoint = 0');
+  } else {
+    sqlite.pragma('synchronous = FULL');
+  }
+  // SQLITE_BUSY is waited out on a timer by the dialect, never by sleeping in SQLite's busy handler.
+  sqlite.pragma('busy_timeout = 0');
   sqlite.pragma('foreign_keys = ON');
-  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(sqlite) }) });
+  const db = new Kysely<Database>({
+    dialect: new RetryingSqliteDialect({ database: withStatementCache(sqlite) }),
+  });
   return {
     db,
     dialect: 'sqlite',

@@ -51,6 +51,8 @@ export interface EventAppender {
   state(): { writable: boolean; lastError: string | null; lastErrorAt: string | null };
   /** After a failed write: tries a harmless write, and reports writable again if it succeeds. */
   probe(): Promise<boolean>;
+  /** Writes what is queued and lets go of what the appender holds (the database stays open). */
+  close(): Promise<void>;
 }
 
 export interface EventAppenderOptions {
@@ -280,6 +282,9 @@ export function createEventAppender(options: EventAppenderOptions): EventAppende
       while (running) await running;
     },
     state: () => ({ writable, lastError, lastErrorAt }),
+    async close() {
+      while (running) await running;
+    },
     async probe() {
       // Deliveries retry the log on their own; this is for a quiet moment after a failure, at most every 5 s.
       if (writable || (lastErrorAt && Date.now() - Date.parse(lastErrorAt) < 5000)) return writable;

@@ -1,5 +1,6 @@
-import { sql } from 'kysely';
+import { type Kysely, sql } from 'kysely';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { Database } from '../../src/db/schema.js';
 import { customStudentBody, postStudent } from '../helpers/deliveries.js';
 import { TEST_DIALECT } from '../helpers/test-database.js';
 import { startTestService, type TestService } from '../helpers/test-service.js';
@@ -12,13 +13,35 @@ afterEach(async () => {
   await service.cleanup();
 });
 
-// SQLite's max_page_count makes the database full exactly as a full disk does (SQLITE_FULL on write).
-describe.skipIf(TEST_DIALECT !== 'sqlite')('a full disk', () => {
+/**
+ * Makes every insert into the event log fail as a full disk does (SQLite's SQLITE_FULL message, PostgreSQL's
+ * disk_full SQLSTATE), for every connection: the log writer has its own, so a per-connection limit such as
+ * SQLite's max_page_count would not reach it.
+ */
+async function fillTheDisk(db: Kysely<Database>): Promise<void> {
+  if (TEST_DIALECT === 'sqlite') {
+    await sql`CREATE TRIGGER test_disk_full BEFORE INSERT ON integration_events_log
+      BEGIN SELECT RAISE(ABORT, 'database or disk is full'); END`.execute(db);
+    return;
+  }
+  await sql`CREATE FUNCTION test_disk_full() RETURNS trigger LANGUAGE plpgsql AS $$
+      BEGIN RAISE EXCEPTION 'could not extend file: No space left on device' USING ERRCODE = 'disk_full'; END
+    $$`.execute(db);
+  await sql`CREATE TRIGGER test_disk_full BEFORE INSERT ON integration_events_log
+    FOR EACH ROW EXECUTE FUNCTION test_disk_full()`.execute(db);
+}
+
+async function freeTheDisk(db: Kysely<Database>): Promise<void> {
+  await sql`DROP TRIGGER test_disk_full${TEST_DIALECT === 'sqlite' ? sql`` : sql` ON integration_events_log`}`.execute(
+    db,
+  );
+}
+
+describe('a full disk', () => {
   it('answers 503 with Retry-After, turns health unhealthy, stores nothing half-written, and recovers by itself', async () => {
     const db = service.database.db;
-    await postStudent(service, customStudentBody());
-    const pages = await sql<{ page_count: number }>`PRAGMA page_count`.execute(db);
-    await sql.raw(`PRAGMA max_page_count = ${pages.rows[0]?.page_count ?? 1}`).execute(db);
+    expect((await postStudent(service, customStudentBody())).status).toBe(200);
+    await fillTheDisk(db);
 
     const bodies = Array.from({ length: 40 }, (_, i) =>
       customStudentBody({
@@ -28,7 +51,7 @@ describe.skipIf(TEST_DIALECT !== 'sqlite')('a full disk', () => {
     const replies = [];
     for (const body of bodies) replies.push(await postStudent(service, body));
     const refused = replies.filter((r) => r.status === 503);
-    expect(refused.length).toBeGreaterThan(0);
+    expect(refused.length).toBe(bodies.length);
     expect(refused[0]?.headers['retry-after']).toBeDefined();
     expect(refused[0]?.body).toMatchObject({ error: 'storage_unavailable' });
     const health = await service.app.inject({ method: 'GET', url: '/api/v1/events/health' });
@@ -47,7 +70,7 @@ describe.skipIf(TEST_DIALECT !== 'sqlite')('a full disk', () => {
     // Still full: a quiet health check keeps saying so.
     expect((await service.app.inject({ method: 'GET', url: '/api/v1/events/health' })).statusCode).toBe(503);
 
-    await sql.raw('PRAGMA max_page_count = 1073741823').execute(db);
+    await freeTheDisk(db);
     expect((await postStudent(service, customStudentBody())).status).toBe(200);
     const healed = await service.app.inject({ method: 'GET', url: '/api/v1/events/health' });
     expect(healed.statusCode).toBe(200);

@@ -36,6 +36,8 @@ describe('GET /api/v1/events/health', () => {
 
   it('answers 503 with Retry-After, not 500, when a delivery cannot be stored', async () => {
     await service.worker.stop();
+    // The log writer (its own thread and connection on SQLite) and the database both go away.
+    await service.appender.close();
     await service.database.db.destroy();
     const reply = await postStudent(service, customStudentBody());
     expect(reply.status).toBe(503);

@@ -1,0 +1,94 @@
+// The log writer thread (see log-writer.ts): the event appender on a connection of its own, so that the
+// transactions and fsyncs of intake never hold up the HTTP thread.
+import { parentPort, workerData } from 'node:worker_threads';
+import { sql } from 'kysely';
+import { createDatabase } from '../db/create-database.js';
+import { createEventAppender } from './create-event-appender.js';
+import type {
+  LogWriterReply,
+  LogWriterRequest,
+  LogWriterSettings,
+  ThreadError,
+  ThreadResult,
+} from './log-writer.js';
+
+if (!parentPort) throw new Error('log-writer-thread runs as a worker thread (see log-writer.ts)');
+const port = parentPort;
+const settings = workerData as LogWriterSettings;
+
+const database = createDatabase(settings.databaseUrl);
+let appended = false;
+const appender = createEventAppender({
+  db: database.db,
+  dedupWindowSeconds: settings.dedupWindowSeconds,
+  maxAttempts: settings.maxAttempts,
+  onAppended: () => {
+    appended = true;
+  },
+});
+
+// The other connection does not checkpoint (it must not wait for the disk): while intake is quiet and the
+// worker writes, the WAL is folded into the database here.
+const checkpoints = setInterval(() => {
+  void sql`PRAGMA wal_checkpoint(PASSIVE)`.execute(database.db).catch(() => {});
+}, 10_000);
+checkpoints.unref();
+
+// Results of one turn of the event loop go back in one message.
+let outbox: ThreadResult[] = [];
+let scheduled = false;
+function send(result: ThreadResult): void {
+  outbox.push(result);
+  if (scheduled) return;
+  scheduled = true;
+  setImmediate(() => {
+    scheduled = false;
+    const reply: LogWriterReply = { kind: 'results', results: outbox, state: appender.state(), appended };
+    outbox = [];
+    appended = false;
+    port.postMessage(reply);
+  });
+}
+
+port.on('message', (request: LogWriterRequest) => {
+  switch (request.kind) {
+    case 'append':
+      for (const { id, delivery } of request.items) {
+        appender.append(delivery).then(
+          (result) => send({ id, ok: true, value: result }),
+          (error: unknown) => send({ id, ok: false, error: describe(error) }),
+        );
+      }
+      return;
+    case 'flush':
+      appender.flush().then(
+        () => send({ id: request.id, ok: true, value: undefined }),
+        (error: unknown) => send({ id: request.id, ok: false, error: describe(error) }),
+      );
+      return;
+    case 'probe':
+      appender.probe().then(
+        (writable) => send({ id: request.id, ok: true, value: writable }),
+        (error: unknown) => send({ id: request.id, ok: false, error: describe(error) }),
+      );
+      return;
+    case 'close':
+      clearInterval(checkpoints);
+      appender
+        .flush()
+        .then(() => database.close())
+        .then(
+          () => send({ id: request.id, ok: true, value: undefined }),
+          (error: unknown) => send({ id: request.id, ok: false, error: describe(error) }),
+        );
+      return;
+  }
+});
+
+function describe(error: unknown): ThreadError {
+  if (!(error instanceof Error)) return { name: 'Error', message: String(error) };
+  const code = (error as { code?: unknown }).code;
+  return { name: error.name, message: error.message, code: typeof code === 'string' ? code : undefined };
+}
+
+port.postMessage({ kind: 'ready' } satisfies LogWriterReply);

@@ -1,0 +1,227 @@
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { Worker } from 'node:worker_threads';
+import type { Logger } from 'pino';
+import type { AppendResult, EventAppender, IncomingDelivery } from './create-event-appender.js';
+
+/** What the thread needs to open the database and append as the service would. */
+export interface LogWriterSettings {
+  databaseUrl: string;
+  dedupWindowSeconds: number;
+  maxAttempts: number;
+}
+
+export interface LogWriterOptions extends LogWriterSettings {
+  logger: Logger;
+  /** Called after each commit that stored at least one pending event (wakes the worker). */
+  onAppended?: () => void;
+  /** How long to wait before starting a thread that stopped unexpectedly again. */
+  restartDelayMs?: number;
+}
+
+type AppenderState = ReturnType<EventAppender['state']>;
+
+export type LogWriterRequest =
+  | { kind: 'append'; items: { id: number; delivery: IncomingDelivery }[] }
+  | { kind: 'flush' | 'probe' | 'close'; id: number };
+
+/** An error as it crosses the thread boundary (its kind and message, never the values of a statement). */
+export interface ThreadError {
+  name: string;
+  message: string;
+  code?: string | undefined;
+}
+
+export type ThreadResult =
+  | { id: number; ok: true; value: unknown }
+  | { id: number; ok: false; error: ThreadError };
+
+export type LogWriterReply =
+  | { kind: 'ready' }
+  | { kind: 'results'; results: ThreadResult[]; state: AppenderState; appended: boolean };
+
+/**
+ * The event appender of an SQLite service, in a thread of its own (DESIGN.md §3). Each commit of the log waits
+ * for the disk (fsync) and SQLite runs every statement on the calling thread, so on the HTTP thread intake
+ * would stall every request for the length of each transaction and fsync. Here the HTTP thread only parses,
+ * authenticates and hands deliveries over; the thread appends them with group commit on its own connection
+ * and answers once they are on disk. Deliveries of one turn of the event loop cross in one message each way.
+ *
+ * If the thread dies, the deliveries it had not answered are refused (503, the sender retries; one it had
+ * already committed comes back as a duplicate), health reports the log unwritable, and a new thread starts.
+ */
+export async function startLogWriter(options: LogWriterOptions): Promise<EventAppender> {
+  const { logger } = options;
+  const settings: LogWriterSettings = {
+    databaseUrl: options.databaseUrl,
+    dedupWindowSeconds: options.dedupWindowSeconds,
+    maxAttempts: options.maxAttempts,
+  };
+  const waiting = new Map<number, { resolve: (value: unknown) => void; reject: (error: Error) => void }>();
+  let nextId = 1;
+  let state: AppenderState = { writable: true, lastError: null, lastErrorAt: null };
+  let outbox: { id: number; delivery: IncomingDelivery }[] = [];
+  let scheduled = false;
+  let closing = false;
+
+  function onReply(reply: LogWriterReply): void {
+    if (reply.kind !== 'results') return;
+    state = reply.state;
+    for (const result of reply.results) {
+      const entry = waiting.get(result.id);
+      if (!entry) continue;
+      waiting.delete(result.id);
+      if (result.ok) entry.resolve(result.value);
+      else entry.reject(rebuildError(result.error));
+    }
+    if (reply.appended) options.onAppended?.();
+  }
+
+  function onLost(lost: Worker, error: Error): void {
+    if (thread !== lost) return;
+    thread = undefined;
+    outbox = [];
+    const failure = new Error(`The log writer thread stopped: ${error.message}`);
+    for (const entry of waiting.values()) entry.reject(failure);
+    waiting.clear();
+    if (closing) return;
+    state = {
+      writable: false,
+      lastError: failure.message.slice(0, 200),
+      lastErrorAt: new Date().toISOString(),
+    };
+    logger.error({ err: error }, 'the log writer thread stopped; starting a new one');
+    restartLater();
+  }
+
+  function restartLater(): void {
+    setTimeout(() => {
+      if (closing) return;
+      spawnThread(settings, onReply, onLost).then(
+        (restarted) => {
+          if (closing) void restarted.terminate();
+          else thread = restarted;
+        },
+        (error: unknown) => {
+          logger.error({ err: error }, 'the log writer thread could not start again; trying again');
+          restartLater();
+        },
+      );
+    }, options.restartDelayMs ?? 1000).unref();
+  }
+
+  let thread: Worker | undefined = await spawnThread(settings, onReply, onLost);
+
+  const unavailable = () =>
+    new Error(closing ? 'The event log is closed.' : 'The log writer thread is restarting.');
+
+  function request<T>(make: (id: number) => LogWriterRequest): Promise<T> {
+    const current = thread;
+    if (!current) return Promise.reject(unavailable());
+    const id = nextId++;
+    return new Promise<T>((resolve, reject) => {
+      waiting.set(id, { resolve: resolve as (value: unknown) => void, reject });
+      current.postMessage(make(id));
+    });
+  }
+
+  function postOutbox(): void {
+    scheduled = false;
+    if (outbox.length === 0 || !thread) return;
+    const items = outbox;
+    outbox = [];
+    thread.postMessage({ kind: 'append', items } satisfies LogWriterRequest);
+  }
+
+  return {
+    append(delivery) {
+      if (!thread) return Promise.reject(unavailable());
+      const id = nextId++;
+      return new Promise<AppendResult>((resolve, reject) => {
+        waiting.set(id, { resolve: resolve as (value: unknown) => void, reject });
+        outbox.push({ id, delivery });
+        if (!scheduled) {
+          scheduled = true;
+          setImmediate(postOutbox);
+        }
+      });
+    },
+    async flush() {
+      postOutbox();
+      if (thread) await request<void>((id) => ({ kind: 'flush', id }));
+    },
+    state: () => state,
+    async probe() {
+      if (!thread) return false;
+      return request<boolean>((id) => ({ kind: 'probe', id }));
+    },
+    async close() {
+      postOutbox();
+      closing = true;
+      const current = thread;
+      if (!current) return;
+      try {
+        await request<void>((id) => ({ kind: 'close', id }));
+      } finally {
+        thread = undefined;
+        await current.terminate();
+      }
+    },
+  };
+}
+
+function rebuildError(error: ThreadError): Error {
+  const rebuilt = new Error(error.message);
+  rebuilt.name = error.name;
+  if (error.code !== undefined) Object.assign(rebuilt, { code: error.code });
+  return rebuilt;
+}
+
+/** Starts a thread and waits until it has opened the database. */
+function spawnThread(
+  settings: LogWriterSettings,
+  onReply: (reply: LogWriterReply) => void,
+  onLost: (thread: Worker, error: Error) => void,
+): Promise<Worker> {
+  const thread = createThread(settings);
+  return new Promise<Worker>((resolve, reject) => {
+    const starting = (reply: LogWriterReply) => {
+      if (reply.kind !== 'ready') return;
+      thread.off('message', starting);
+      thread.off('error', failed);
+      thread.off('exit', exited);
+      thread.on('message', onReply);
+      thread.on('error', (error) => onLost(thread, error));
+      thread.on('exit', (code) => onLost(thread, new Error(`exit code ${code}`)));
+      thread.unref();
+      resolve(thread);
+    };
+    const failed = (error: Error) => {
+      void thread.terminate();
+      reject(new Error(`The log writer thread could not start: ${error.message}`, { cause: error }));
+    };
+    const exited = (code: number) =>
+      reject(new Error(`The log writer thread exited while starting (code ${code}).`));
+    thread.on('message', starting);
+    thread.on('error', failed);
+    thread.on('exit', exited);
+  });
+}
+
+/**
+ * The thread runs the compiled module next to this one. From the TypeScript sources it runs the source through
+ * tsx (`npm run dev`), except under Vitest, whose setup builds dist/ first (test/global-setup.ts): there it runs
+ * the compiled module, which starts in a fraction of the time.
+ */
+function createThread(settings: LogWriterSettings): Worker {
+  if (import.meta.url.endsWith('.js')) {
+    return new Worker(new URL('./log-writer-thread.js', import.meta.url), { workerData: settings });
+  }
+  const compiled = fileURLToPath(new URL('../../dist/webhooks/log-writer-thread.js', import.meta.url));
+  if (process.env.VITEST && existsSync(compiled)) return new Worker(compiled, { workerData: settings });
+  const source = new URL('./log-writer-thread.ts', import.meta.url).href;
+  return new Worker(
+    `import('tsx/esm/api').then(({ tsImport }) => tsImport(${JSON.stringify(source)}, ${JSON.stringify(import.meta.url)}))`,
+    { eval: true, workerData: settings },
+  );
+}
