@@ -6,6 +6,7 @@ import { type Config, isWebhookAuthDisabled } from './config.js';
 import { createDatabase, type DatabaseHandle, isSharedSqliteFile } from './db/create-database.js';
 import { EVENTS_CHANNEL } from './db/dialect.js';
 import { migrateToLatest } from './db/migrate.js';
+import { ThreadWriteLock } from './db/sqlite-dialect.js';
 import { AppError } from './errors.js';
 import { expediteRetries, getQueueState } from './event-log/event-store.js';
 import { createApp } from './http/create-app.js';
@@ -55,7 +56,8 @@ export async function createService(
   const logger = options.logger ?? createLogger({ level: config.logLevel });
   // SQLite in a file: the event log gets a writer thread and connection of its own (see startLogWriter).
   const separateLogWriter = isSharedSqliteFile(config.databaseUrl);
-  const database = createDatabase(config.databaseUrl, { separateLogWriter });
+  const writeLock = separateLogWriter ? new ThreadWriteLock() : undefined;
+  const database = createDatabase(config.databaseUrl, { separateLogWriter, writeLock });
   if (role !== 'all' && database.dialect === 'sqlite') {
     await database.close();
     throw new AppError(
@@ -126,6 +128,7 @@ export async function createService(
       ? await startLogWriter({
           ...appenderSettings,
           databaseUrl: config.databaseUrl,
+          writeLock: (writeLock as ThreadWriteLock).buffer,
           logger: logger.child({ component: 'log-writer' }),
         })
       : createEventAppender({ ...appenderSettings, db: database.db });

@@ -6,7 +6,7 @@ import pg from 'pg';
 import { AppError } from '../errors.js';
 import type { DialectName } from './dialect.js';
 import type { Database } from './schema.js';
-import { RetryingSqliteDialect } from './sqlite-dialect.js';
+import { RetryingSqliteDialect, type ThreadWriteLock } from './sqlite-dialect.js';
 
 export interface DatabaseHandle {
   readonly db: Kysely<Database>;
@@ -35,6 +35,8 @@ export interface DatabaseOptions {
    * the writer, so this thread never waits for the disk.
    */
   separateLogWriter?: boolean;
+  /** SQLite: the lock that the threads of this process writing the file take turns on. */
+  writeLock?: ThreadWriteLock | undefined;
 }
 
 /** Opens the database named by DATABASE_URL (`sqlite:<path>` or `postgres://…`). */
@@ -65,8 +67,14 @@ function openSqlite(rawPath: string, options: DatabaseOptions): DatabaseHandle {
   // SQLITE_BUSY is waited out on a timer by the dialect, never by sleeping in SQLite's busy handler.
   sqlite.pragma('busy_timeout = 0');
   sqlite.pragma('foreign_keys = ON');
+  // Statement journals (each insert or update fires the event_counts triggers) in memory, not in temporary
+  // files: this halves the cost of an event insert (measured on the log writer's statements).
+  sqlite.pragma('temp_store = MEMORY');
   const db = new Kysely<Database>({
-    dialect: new RetryingSqliteDialect({ database: withStatementCache(sqlite) }),
+    dialect: new RetryingSqliteDialect({
+      database: withStatementCache(sqlite),
+      writeLock: options.writeLock,
+    }),
   });
   return {
     db,

@@ -11,28 +11,71 @@ import {
 export const SQLITE_BUSY_WAIT_MS = 5000;
 
 /**
- * Kysely's SQLite dialect with two changes for a database that several connections write (the log writer
+ * A write lock shared by the threads of one process (the HTTP thread's connection and the log writer's), in a
+ * SharedArrayBuffer: a transaction waits for it without blocking its thread and is woken the moment the other
+ * commits, where waiting out SQLITE_BUSY on a timer would leave the database idle between retries.
+ * SQLite's own lock still decides between processes (a CLI command).
+ */
+export class ThreadWriteLock {
+  readonly buffer: SharedArrayBuffer;
+  readonly #state: Int32Array;
+
+  constructor(buffer: SharedArrayBuffer = new SharedArrayBuffer(4)) {
+    this.buffer = buffer;
+    this.#state = new Int32Array(buffer);
+  }
+
+  async acquire(): Promise<void> {
+    while (Atomics.compareExchange(this.#state, 0, 0, 1) !== 0) {
+      const wait = Atomics.waitAsync(this.#state, 0, 1);
+      if (wait.async) await wait.value;
+    }
+  }
+
+  release(): void {
+    Atomics.store(this.#state, 0, 0);
+    Atomics.notify(this.#state, 0, 1);
+  }
+}
+
+export interface RetryingSqliteDialectConfig extends SqliteDialectConfig {
+  /** Taken for each transaction when other threads of the process write the same file. */
+  writeLock?: ThreadWriteLock | undefined;
+}
+
+/**
+ * Kysely's SQLite dialect with these changes for a database that several connections write (the log writer
  * thread, the worker, the CLI in another process):
  * - every transaction starts with `BEGIN IMMEDIATE`, so it holds the write lock before its first read: what it
  *   reads cannot change before it writes (a deferred transaction could only fail at its first write);
+ * - with a `writeLock`, transactions of the threads of this process take turns on it first;
  * - a statement refused with SQLITE_BUSY is tried again on a timer for up to SQLITE_BUSY_WAIT_MS instead of
  *   in SQLite's busy handler, which would sleep on the thread and so stall every HTTP request of the process.
  * The connections are opened with `busy_timeout = 0` for that reason.
  */
 export class RetryingSqliteDialect extends SqliteDialect {
-  readonly #config: SqliteDialectConfig;
+  readonly #config: RetryingSqliteDialectConfig;
 
-  constructor(config: SqliteDialectConfig) {
+  constructor(config: RetryingSqliteDialectConfig) {
     super(config);
     this.#config = config;
   }
 
   override createDriver(): Driver {
-    return new RetryingSqliteDriver(this.#config);
+    return new RetryingSqliteDriver(this.#config, this.#config.writeLock);
   }
 }
 
 class RetryingSqliteDriver extends SqliteDriver {
+  readonly #writeLock: ThreadWriteLock | undefined;
+  /** Whether this connection's transaction holds the write lock (one transaction at a time per connection). */
+  #holding = false;
+
+  constructor(config: SqliteDialectConfig, writeLock: ThreadWriteLock | undefined) {
+    super(config);
+    this.#writeLock = writeLock;
+  }
+
   override async acquireConnection(): Promise<DatabaseConnection> {
     const connection = await super.acquireConnection();
     return {
@@ -42,7 +85,35 @@ class RetryingSqliteDriver extends SqliteDriver {
   }
 
   override async beginTransaction(connection: DatabaseConnection): Promise<void> {
-    await connection.executeQuery(CompiledQuery.raw('begin immediate'));
+    if (this.#writeLock) {
+      await this.#writeLock.acquire();
+      this.#holding = true;
+    }
+    try {
+      await connection.executeQuery(CompiledQuery.raw('begin immediate'));
+    } catch (error) {
+      this.#release();
+      throw error;
+    }
+  }
+
+  override async commitTransaction(connection: DatabaseConnection): Promise<void> {
+    await connection.executeQuery(CompiledQuery.raw('commit'));
+    this.#release();
+  }
+
+  override async rollbackTransaction(connection: DatabaseConnection): Promise<void> {
+    try {
+      await connection.executeQuery(CompiledQuery.raw('rollback'));
+    } finally {
+      this.#release();
+    }
+  }
+
+  #release(): void {
+    if (!this.#holding) return;
+    this.#holding = false;
+    this.#writeLock?.release();
   }
 }
 

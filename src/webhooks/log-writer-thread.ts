@@ -3,6 +3,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { sql } from 'kysely';
 import { createDatabase } from '../db/create-database.js';
+import { ThreadWriteLock } from '../db/sqlite-dialect.js';
 import { createEventAppender } from './create-event-appender.js';
 import type {
   LogWriterReply,
@@ -16,7 +17,7 @@ if (!parentPort) throw new Error('log-writer-thread runs as a worker thread (see
 const port = parentPort;
 const settings = workerData as LogWriterSettings;
 
-const database = createDatabase(settings.databaseUrl);
+const database = createDatabase(settings.databaseUrl, { writeLock: new ThreadWriteLock(settings.writeLock) });
 let appended = false;
 const appender = createEventAppender({
   db: database.db,

@@ -9,6 +9,8 @@ export interface LogWriterSettings {
   databaseUrl: string;
   dedupWindowSeconds: number;
   maxAttempts: number;
+  /** The buffer of the ThreadWriteLock that the service's own connection takes turns on. */
+  writeLock: SharedArrayBuffer;
 }
 
 export interface LogWriterOptions extends LogWriterSettings {
@@ -56,6 +58,7 @@ export async function startLogWriter(options: LogWriterOptions): Promise<EventAp
     databaseUrl: options.databaseUrl,
     dedupWindowSeconds: options.dedupWindowSeconds,
     maxAttempts: options.maxAttempts,
+    writeLock: options.writeLock,
   };
   const waiting = new Map<number, { resolve: (value: unknown) => void; reject: (error: Error) => void }>();
   let nextId = 1;

@@ -1,0 +1,49 @@
+import { Worker } from 'node:worker_threads';
+import { describe, expect, it } from 'vitest';
+import { ThreadWriteLock } from '../../src/db/sqlite-dialect.js';
+
+describe('ThreadWriteLock', () => {
+  it('lets one holder in at a time and wakes a waiter when released', async () => {
+    const lock = new ThreadWriteLock();
+    const order: string[] = [];
+    await lock.acquire();
+    const second = lock.acquire().then(() => order.push('second'));
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(order).toEqual([]);
+    order.push('first released');
+    lock.release();
+    await second;
+    expect(order).toEqual(['first released', 'second']);
+    lock.release();
+  });
+
+  it('is shared with another thread through its buffer', async () => {
+    const lock = new ThreadWriteLock();
+    // The other thread takes the lock, says so, and lets go only when told.
+    const thread = new Worker(
+      `const { parentPort, workerData } = require('node:worker_threads');
+       const state = new Int32Array(workerData);
+       while (Atomics.compareExchange(state, 0, 0, 1) !== 0) Atomics.wait(state, 0, 1);
+       parentPort.postMessage('held');
+       parentPort.once('message', () => { Atomics.store(state, 0, 0); Atomics.notify(state, 0, 1); parentPort.postMessage('released'); });`,
+      { eval: true, workerData: lock.buffer },
+    );
+    const messages: string[] = [];
+    const next = () => new Promise<string>((resolve) => thread.once('message', resolve));
+    messages.push(await next());
+    let acquired = false;
+    const acquiring = lock.acquire().then(() => {
+      acquired = true;
+    });
+    await new Promise((resolve) => setTimeout(resolve, 30));
+    expect(acquired).toBe(false);
+    const released = next();
+    thread.postMessage('go');
+    messages.push(await released);
+    await acquiring;
+    expect(acquired).toBe(true);
+    expect(messages).toEqual(['held', 'released']);
+    lock.release();
+    await thread.terminate();
+  });
+});
