@@ -567,9 +567,10 @@ const FUNCTIONS: Record<string, FunctionDef> = {
         return String(cleaned);
       });
       // Exact match (SQL IN), deleted users included: a deleted user is still found by id, anonymised (#66).
-      return sortedUsers(env)
-        .filter((user) => wanted.includes(String(user[field as 'id' | 'idnumber' | 'username' | 'email'])))
-        .map((user) => userDetails(user, env));
+      const wantedSet = new Set(wanted);
+      return sortedUsers(env, (user) =>
+        wantedSet.has(String(user[field as 'id' | 'idnumber' | 'username' | 'email'])),
+      ).map((user) => userDetails(user, env));
     },
   },
 
@@ -626,7 +627,7 @@ const FUNCTIONS: Record<string, FunctionDef> = {
             });
         }
       }
-      const users = sortedUsers(env).filter((user) => !user.deleted && tests.every((test) => test(user)));
+      const users = sortedUsers(env, (user) => !user.deleted && tests.every((test) => test(user)));
       return { users: users.map((user) => userDetails(user, env)), warnings };
     },
   },
@@ -654,7 +655,13 @@ const FUNCTIONS: Record<string, FunctionDef> = {
       // One transaction: the first failure rolls back the users created before it (#39, #40). Ids are
       // still consumed, as a database sequence would (#72 got 33 after a rolled-back 32).
       const created: FakeMoodleUser[] = [];
-      const all = (): FakeMoodleUser[] => [...env.users.values(), ...created];
+      // Taken usernames and emails, read once per call (a per-user scan made large fakes slower than mzi).
+      const usernames = new Set<string>();
+      const emails = new Set<string>();
+      for (const other of env.users.values()) {
+        usernames.add(other.username);
+        emails.add(other.email.toLowerCase());
+      }
       for (const input of params.users as Clean[]) {
         const user = input as Record<string, string | number | boolean | undefined>;
         for (const field of ['username', 'firstname', 'lastname'] as const) {
@@ -663,7 +670,7 @@ const FUNCTIONS: Record<string, FunctionDef> = {
           }
         }
         const username = String(user.username);
-        if (all().some((other) => other.username === username)) {
+        if (usernames.has(username)) {
           throw new InvalidParameter(`Username already exists: ${username}`);
         }
         if (user.theme !== undefined && !INSTALLED_THEMES.includes(String(user.theme))) {
@@ -676,7 +683,7 @@ const FUNCTIONS: Record<string, FunctionDef> = {
         }
         const email = String(user.email);
         if (!validateEmail(email)) throw new InvalidParameter(`Email address is invalid: ${email}`);
-        if (all().some((other) => other.email.toLowerCase() === email.toLowerCase())) {
+        if (emails.has(email.toLowerCase())) {
           throw new InvalidParameter(`Email address already exists: ${email}`);
         }
         if (!createpassword) {
@@ -684,13 +691,14 @@ const FUNCTIONS: Record<string, FunctionDef> = {
           if (errors) throw moodleException(errors);
         }
         const { createpassword: _ignored, ...fields } = user;
-        created.push(
-          newUser(env.nextId(), {
-            ...(fields as Partial<FakeMoodleUser>),
-            password: createpassword ? '' : password,
-            country: validCountry(user.country),
-          }),
-        );
+        const fresh = newUser(env.nextId(), {
+          ...(fields as Partial<FakeMoodleUser>),
+          password: createpassword ? '' : password,
+          country: validCountry(user.country),
+        });
+        created.push(fresh);
+        usernames.add(fresh.username);
+        emails.add(fresh.email.toLowerCase());
       }
       for (const user of created) env.users.set(user.id, user);
       return created.map(({ id, username }) => ({ id, username }));
@@ -854,8 +862,11 @@ function validCountry(country: unknown): string {
   return typeof country === 'string' && COUNTRIES.has(country) ? country : '';
 }
 
-function sortedUsers(env: Env): FakeMoodleUser[] {
-  return [...env.users.values()].sort((a, b) => a.id - b.id);
+/** The users that pass `keep` (all by default), by id as Moodle's SQL orders them; filtered before sorting. */
+function sortedUsers(env: Env, keep: (user: FakeMoodleUser) => boolean = () => true): FakeMoodleUser[] {
+  const kept: FakeMoodleUser[] = [];
+  for (const user of env.users.values()) if (keep(user)) kept.push(user);
+  return kept.sort((a, b) => a.id - b.id);
 }
 
 function newUser(id: number, fields: Partial<FakeMoodleUser>): FakeMoodleUser {
