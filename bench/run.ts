@@ -38,8 +38,8 @@ import {
 import {
   formatProfile,
   formatSqlTimes,
-  latestProfile,
   type ProfileSummary,
+  profilesByThread,
   type SqlTimesSummary,
   summarizeProfile,
   summarizeSqlTimes,
@@ -274,8 +274,11 @@ async function stopServer(server: ServerProcess): Promise<number> {
   running.delete(server);
   const dir = join(profiles, server.name);
   if (settings.profile && existsSync(dir)) {
-    const file = latestProfile(dir);
-    if (file) profileSummaries[server.name] = summarizeProfile(file, 20);
+    for (const { thread, file } of profilesByThread(dir)) {
+      const label =
+        thread === 0 ? `${server.name} main thread` : `${server.name} thread ${thread} (log writer)`;
+      profileSummaries[label] = summarizeProfile(file, 20);
+    }
   }
   const sqlTimes = join(profiles, `${server.name}.sql.json`);
   if (settings.profile && existsSync(sqlTimes)) sqlSummaries[server.name] = summarizeSqlTimes(sqlTimes, 8);
@@ -734,11 +737,9 @@ async function main() {
   ].filter(Boolean);
   say(`\n${footer.join('\n')}`);
   for (const note of notes) say(`note: ${note}`);
-  for (const [name, summary] of Object.entries(profileSummaries)) {
-    say(`\n${formatProfile(name, summary)}`);
-    const sqlSummary = sqlSummaries[name];
-    if (sqlSummary) say(formatSqlTimes(sqlSummary));
-  }
+  for (const [label, summary] of Object.entries(profileSummaries)) say(`\n${formatProfile(label, summary)}`);
+  for (const [name, sqlSummary] of Object.entries(sqlSummaries))
+    say(`\n${name}: ${formatSqlTimes(sqlSummary).trim()}`);
 
   const results = {
     date,

@@ -151,13 +151,18 @@ export function summarizeProfile(path: string, top = 15): ProfileSummary {
   };
 }
 
-/** The newest .cpuprofile in a folder. */
-export function latestProfile(dir: string): string | undefined {
-  const files = readdirSync(dir)
-    .filter((f) => f.endsWith('.cpuprofile'))
-    .sort();
-  const last = files.at(-1);
-  return last ? join(dir, last) : undefined;
+/**
+ * The newest .cpuprofile of each thread in a folder, main thread first. `node --cpu-prof` names them
+ * CPU.<date>.<time>.<pid>.<thread id>.<sequence>.cpuprofile; thread 0 is the main thread (HTTP and worker),
+ * the others are worker threads (on SQLite, the log writer).
+ */
+export function profilesByThread(dir: string): Array<{ thread: number; file: string }> {
+  const newest = new Map<number, string>();
+  for (const name of readdirSync(dir).sort()) {
+    const match = /\.(\d+)\.\d+\.cpuprofile$/.exec(name);
+    if (match) newest.set(Number(match[1]), join(dir, name));
+  }
+  return [...newest.entries()].sort(([a], [b]) => a - b).map(([thread, file]) => ({ thread, file }));
 }
 
 export function formatProfile(label: string, summary: ProfileSummary): string {
