@@ -128,6 +128,7 @@ export async function createService(
       ? await startLogWriter({
           ...appenderSettings,
           databaseUrl: config.databaseUrl,
+          bodyLimitBytes: config.webhook.bodyLimitBytes,
           writeLock: (writeLock as ThreadWriteLock).buffer,
           logger: logger.child({ component: 'log-writer' }),
         })
