@@ -21,6 +21,8 @@ export interface LogWriterOptions extends LogWriterSettings {
   onAppended?: () => void;
   /** How long to wait before starting a thread that stopped unexpectedly again. */
   restartDelayMs?: number;
+  /** Starts a thread (default: createLogWriterThread); tests wrap it to hold the thread. */
+  createThread?: (settings: LogWriterSettings) => Worker;
 }
 
 type AppenderState = ReturnType<EventAppender['state']>;
@@ -56,6 +58,7 @@ export type LogWriterReply =
  */
 export async function startLogWriter(options: LogWriterOptions): Promise<EventAppender> {
   const { logger } = options;
+  const create = options.createThread ?? createLogWriterThread;
   const settings: LogWriterSettings = {
     databaseUrl: options.databaseUrl,
     dedupWindowSeconds: options.dedupWindowSeconds,
@@ -103,7 +106,7 @@ export async function startLogWriter(options: LogWriterOptions): Promise<EventAp
   function restartLater(): void {
     setTimeout(() => {
       if (closing) return;
-      spawnThread(settings, onReply, onLost).then(
+      spawnThread(create(settings), onReply, onLost).then(
         (restarted) => {
           if (closing) void restarted.terminate();
           else thread = restarted;
@@ -116,7 +119,7 @@ export async function startLogWriter(options: LogWriterOptions): Promise<EventAp
     }, options.restartDelayMs ?? 1000).unref();
   }
 
-  let thread: Worker | undefined = await spawnThread(settings, onReply, onLost);
+  let thread: Worker | undefined = await spawnThread(create(settings), onReply, onLost);
 
   const unavailable = () =>
     new Error(closing ? 'The event log is closed.' : 'The log writer thread is restarting.');
@@ -185,11 +188,10 @@ function rebuildError(error: ThreadError): Error {
 
 /** Starts a thread and waits until it has opened the database. */
 function spawnThread(
-  settings: LogWriterSettings,
+  thread: Worker,
   onReply: (reply: LogWriterReply) => void,
   onLost: (thread: Worker, error: Error) => void,
 ): Promise<Worker> {
-  const thread = createThread(settings);
   return new Promise<Worker>((resolve, reject) => {
     const starting = (reply: LogWriterReply) => {
       if (reply.kind !== 'ready') return;
@@ -219,7 +221,7 @@ function spawnThread(
  * tsx (`npm run dev`), except under Vitest, whose setup builds dist/ first (test/global-setup.ts): there it runs
  * the compiled module, which starts in a fraction of the time.
  */
-function createThread(settings: LogWriterSettings): Worker {
+export function createLogWriterThread(settings: LogWriterSettings): Worker {
   const options = { workerData: settings, resourceLimits: threadLimits(settings.bodyLimitBytes) };
   if (import.meta.url.endsWith('.js')) {
     return new Worker(new URL('./log-writer-thread.js', import.meta.url), options);
