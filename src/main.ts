@@ -25,7 +25,7 @@ import { createStudentHandler } from './students/handle-student-event.js';
 import { STUDENT_MODULE } from './students/student-fields.js';
 import { VERSION } from './version.js';
 import { createEventAppender, type EventAppender } from './webhooks/create-event-appender.js';
-import { startLogWriter } from './webhooks/log-writer.js';
+import { type LogWriterOptions, startLogWriter } from './webhooks/log-writer.js';
 import { createWorker, type Worker } from './worker/create-worker.js';
 
 export { VERSION };
@@ -50,7 +50,12 @@ export interface Service {
 /** The composition root: builds every part from one Config (STYLE.md). Migrates the database first. */
 export async function createService(
   config: Config,
-  options: { logger?: Logger; role?: Role } = {},
+  options: {
+    logger?: Logger;
+    role?: Role;
+    /** SQLite: how the log writer thread is started (default: createLogWriterThread). */
+    createLogWriterThread?: LogWriterOptions['createThread'];
+  } = {},
 ): Promise<Service> {
   const role = options.role ?? 'all';
   const logger = options.logger ?? createLogger({ level: config.logLevel });
@@ -129,6 +134,7 @@ export async function createService(
           ...appenderSettings,
           databaseUrl: config.databaseUrl,
           bodyLimitBytes: config.webhook.bodyLimitBytes,
+          ...(options.createLogWriterThread ? { createThread: options.createLogWriterThread } : {}),
           writeLock: (writeLock as ThreadWriteLock).buffer,
           logger: logger.child({ component: 'log-writer' }),
         })

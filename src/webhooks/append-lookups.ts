@@ -128,17 +128,16 @@ const POSTGRES_LOOKUPS: AppendLookups = {
 /**
  * The rows as one JSON text for `json_populate_recordset`. JSON.stringify writes a lone surrogate as a `\ud800`
  * escape, which PostgreSQL refuses to turn into text; a text parameter would have been stored with U+FFFD in its
- * place, so do the same here (intake refuses such values in the fields it reads; this covers the rest).
+ * place, so do the same here. Intake refuses such values in the fields it reads; this covers the rest (the
+ * names of fields it does not know, quoted in warnings).
  */
 function rowsAsJson(rows: readonly object[]): string {
   const json = JSON.stringify(rows);
   if (!/\\ud[89a-f]/i.test(json)) return json;
   return JSON.stringify(rows, (_key, value: unknown) =>
-    typeof value === 'string' ? value.replace(LONE_SURROGATES, '\uFFFD') : value,
+    typeof value === 'string' ? value.toWellFormed() : value,
   );
 }
-
-const LONE_SURROGATES = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
 
 const EVENT_COLUMNS = [
   'event_id',

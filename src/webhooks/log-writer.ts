@@ -1,5 +1,3 @@
-import { existsSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import type { Logger } from 'pino';
 import type { AppendResult, EventAppender, IncomingDelivery } from './create-event-appender.js';
@@ -21,7 +19,7 @@ export interface LogWriterOptions extends LogWriterSettings {
   onAppended?: () => void;
   /** How long to wait before starting a thread that stopped unexpectedly again. */
   restartDelayMs?: number;
-  /** Starts a thread (default: createLogWriterThread); tests wrap it to hold the thread. */
+  /** Starts a thread (default: createLogWriterThread); tests pass the compiled one, or hold the thread. */
   createThread?: (settings: LogWriterSettings) => Worker;
 }
 
@@ -217,17 +215,16 @@ function spawnThread(
 }
 
 /**
- * The thread runs the compiled module next to this one. From the TypeScript sources it runs the source through
- * tsx (`npm run dev`), except under Vitest, whose setup builds dist/ first (test/global-setup.ts): there it runs
- * the compiled module, which starts in a fraction of the time.
+ * Starts a log writer thread running `entry`: by default the module next to this one, compiled; from the
+ * TypeScript sources (`npm run dev`) the source through tsx, which is slower to start. The tests pass the
+ * compiled module in dist/ (test/helpers/test-service.ts), which their setup builds first.
  */
-export function createLogWriterThread(settings: LogWriterSettings): Worker {
+export function createLogWriterThread(settings: LogWriterSettings, entry?: URL): Worker {
   const options = { workerData: settings, resourceLimits: threadLimits(settings.bodyLimitBytes) };
+  if (entry) return new Worker(entry, options);
   if (import.meta.url.endsWith('.js')) {
     return new Worker(new URL('./log-writer-thread.js', import.meta.url), options);
   }
-  const compiled = fileURLToPath(new URL('../../dist/webhooks/log-writer-thread.js', import.meta.url));
-  if (process.env.VITEST && existsSync(compiled)) return new Worker(compiled, options);
   const source = new URL('./log-writer-thread.ts', import.meta.url).href;
   return new Worker(
     `import('tsx/esm/api').then(({ tsImport }) => tsImport(${JSON.stringify(source)}, ${JSON.stringify(import.meta.url)}))`,

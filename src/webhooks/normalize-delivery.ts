@@ -243,9 +243,6 @@ function readField(
   return trimmed === '' ? null : trimmed;
 }
 
-/** Half of a UTF-16 surrogate pair with no other half: JSON can escape one (`\ud800`), no character is one. */
-const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
-
 /**
  * Refuses what no Zoho field holds and PostgreSQL text cannot store as sent: U+0000 (JSON `\u0000`, form
  * `%00`) and a lone surrogate (JSON `\ud800`), so both databases answer the same 400 instead of one storing
@@ -259,7 +256,7 @@ function rejectUnstorable(value: string, what: string): void {
       { status: 400 },
     );
   }
-  if (LONE_SURROGATE.test(value)) {
+  if (!value.isWellFormed()) {
     throw new AppError(
       'invalid_character',
       `${what} contains a lone UTF-16 surrogate (a \\uD800-\\uDFFF escape without its pair), which is not a character: send the text as UTF-8.`,

@@ -3,6 +3,7 @@ import type pino from 'pino';
 import { loadConfig } from '../../src/config.js';
 import { createLogger } from '../../src/logger.js';
 import { createService, type Service } from '../../src/main.js';
+import { createLogWriterThread, type LogWriterSettings } from '../../src/webhooks/log-writer.js';
 import { createTestDatabase } from './test-database.js';
 
 /** The admin token of test services (override with ADMIN_TOKEN in env). */
@@ -13,6 +14,17 @@ export interface TestService extends Service {
   /** Every log line the service wrote, as text. */
   logs: () => string;
   cleanup: () => Promise<void>;
+}
+
+/**
+ * The log writer thread from dist/ (built by test/global-setup.ts): a worker thread does not go through Vitest's
+ * TypeScript transform, and starting it through tsx costs about a second per service.
+ */
+export function compiledLogWriterThread(settings: LogWriterSettings) {
+  return createLogWriterThread(
+    settings,
+    new URL('../../dist/webhooks/log-writer-thread.js', import.meta.url),
+  );
 }
 
 /** A real service on a fresh real database (SQLite file, or PostgreSQL schema with TEST_DATABASE_URL); logs captured. */
@@ -41,7 +53,7 @@ export async function startTestService(env: Record<string, string> = {}): Promis
     pretty: false,
     destination: destination as pino.DestinationStream,
   });
-  const service = await createService(config, { logger });
+  const service = await createService(config, { logger, createLogWriterThread: compiledLogWriterThread });
   await service.start({ listen: false });
   return Object.assign(service, {
     dir: database.dir,
