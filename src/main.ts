@@ -4,7 +4,6 @@ import { resolveAdminToken } from './admin/admin-token.js';
 import { runDoctor } from './admin/run-doctor.js';
 import { type Config, isWebhookAuthDisabled } from './config.js';
 import { createDatabase, type DatabaseHandle, isSharedSqliteFile } from './db/create-database.js';
-import { EVENTS_CHANNEL } from './db/dialect.js';
 import { migrateToLatest } from './db/migrate.js';
 import { ThreadWriteLock } from './db/sqlite-dialect.js';
 import { AppError } from './errors.js';
@@ -13,20 +12,16 @@ import { createApp } from './http/create-app.js';
 import { WEBHOOK_ROUTES } from './http/webhook-urls.js';
 import { createLogger } from './logger.js';
 import { createMetrics } from './metrics/create-metrics.js';
-import {
-  createMoodleClient,
-  type MoodleClient,
-  type MoodleClientOptions,
-} from './moodle/create-moodle-client.js';
+import type { MoodleClient } from './moodle/create-moodle-client.js';
 import { MOODLE_TRANSPORT_CODES } from './moodle/moodle-errors.js';
+import { createMoodleFromConfig } from './moodle/moodle-from-config.js';
 import { createMoodleHealth, type MoodleHealth } from './moodle/moodle-health.js';
-import { createStudentProvisioner } from './moodle/provision-student.js';
-import { createStudentHandler } from './students/handle-student-event.js';
-import { STUDENT_MODULE } from './students/student-fields.js';
 import { VERSION } from './version.js';
 import { createEventAppender, type EventAppender } from './webhooks/create-event-appender.js';
 import { type LogWriterOptions, startLogWriter } from './webhooks/log-writer.js';
-import { createWorker, type Worker } from './worker/create-worker.js';
+import type { Worker } from './worker/create-worker.js';
+import { createServiceWorker, listenForNewEvents } from './worker/service-worker.js';
+import { startThreadedWorker, type ThreadedWorkerOptions } from './worker/threaded-worker.js';
 
 export { VERSION };
 
@@ -55,6 +50,8 @@ export async function createService(
     role?: Role;
     /** SQLite: how the log writer thread is started (default: createLogWriterThread). */
     createLogWriterThread?: LogWriterOptions['createThread'];
+    /** SQLite: how the worker thread is started (default: createWorkerThread). */
+    createWorkerThread?: ThreadedWorkerOptions['createThread'];
   } = {},
 ): Promise<Service> {
   const role = options.role ?? 'all';
@@ -96,20 +93,32 @@ export async function createService(
     onRecovered: () => onMoodleRecovered(),
   });
   onMoodleUnreachable = (detail) => moodleHealth.noteUnreachable(detail);
-  const provisioner = moodle ? createStudentProvisioner(moodle, config.moodle) : undefined;
-
-  const worker = createWorker({
-    db: database.db,
-    logger: logger.child({ component: 'worker' }),
-    handlers: { [STUDENT_MODULE]: createStudentHandler({ provisioner }) },
-    concurrency: config.worker.concurrency,
-    batchSize: config.worker.batchSize,
-    pollIntervalMs: config.worker.pollIntervalMs,
-    leaseSeconds: config.worker.leaseSeconds,
-    retentionDays: config.worker.retentionDays,
-    onAttempt: (event, outcome, errorCode) => metrics.attempt(event.module, outcome, errorCode),
-    releaseAllOnStart: database.dialect === 'sqlite',
-  });
+  const onAttempt = (module: string, outcome: string, errorCode: string | undefined) =>
+    metrics.attempt(module, outcome, errorCode);
+  const releaseAllOnStart = database.dialect === 'sqlite';
+  // SQLite in a file, API and worker in this process: the worker gets a thread and connection of its own.
+  const threaded = separateLogWriter && role === 'all';
+  const worker: Worker = threaded
+    ? startThreadedWorker({
+        config,
+        writeLock: writeLock?.buffer,
+        separateLogWriter,
+        releaseAllOnStart,
+        logger,
+        onAttempt,
+        onMoodleCall: (call) =>
+          metrics.moodleCall(call.wsfunction, call.outcome, call.seconds, call.errorcode),
+        onMoodleUnreachable: (detail) => moodleHealth.noteUnreachable(detail),
+        ...(options.createWorkerThread ? { createThread: options.createWorkerThread } : {}),
+      })
+    : createServiceWorker({
+        config,
+        db: database.db,
+        logger: logger.child({ component: 'worker' }),
+        moodle,
+        releaseAllOnStart,
+        onAttempt,
+      });
   const runsWorker = role !== 'api' && config.worker.enabled;
   onMoodleRecovered = () => {
     // Events that were waiting out a backoff because Moodle was down go now, instead of up to an hour later.
@@ -202,19 +211,9 @@ export async function createService(
         logger.info('Moodle is not configured (MOODLE_URL is empty): students are mirrored locally only.');
       }
       moodleHealth.start();
-      if (runsWorker) {
-        await worker.start();
-        // Other processes (API-only, on PostgreSQL) announce their appends; SQLite has none.
-        stopListening = await database.listen(
-          EVENTS_CHANNEL,
-          () => worker.wake(),
-          (error) =>
-            logger.warn(
-              { err: error },
-              'lost the new-event notifications; reconnecting (the poll covers the gap)',
-            ),
-        );
-      }
+      if (runsWorker) await worker.start();
+      // A threaded worker listens on its own connection.
+      if (runsWorker && !threaded) stopListening = await listenForNewEvents(database, worker, logger);
       if (startOptions.listen === false || role === 'worker') {
         logger.info(
           { database: database.description, role },
@@ -239,19 +238,4 @@ export async function createService(
       await database.close();
     },
   };
-}
-
-/** The Moodle client, or undefined when Moodle is not configured (never a stand-in that pretends). */
-export function createMoodleFromConfig(
-  config: Config,
-  hooks: Pick<MoodleClientOptions, 'onTransportError' | 'onCall'> = {},
-): MoodleClient | undefined {
-  if (!config.moodle.url || !config.moodle.token) return undefined;
-  return createMoodleClient({
-    url: config.moodle.url,
-    token: config.moodle.token,
-    timeoutMs: config.moodle.timeoutMs,
-    maxConcurrency: config.moodle.concurrency,
-    ...hooks,
-  });
 }

@@ -2,9 +2,9 @@ import { type Config, isWebhookAuthDisabled } from '../config.js';
 import { createDatabase, type DatabaseHandle } from '../db/create-database.js';
 import { migrateToLatest } from '../db/migrate.js';
 import { getEventStats } from '../event-log/event-store.js';
-import { createMoodleFromConfig } from '../main.js';
 import { MOODLE_FUNCTIONS_USED, type MoodleClient } from '../moodle/create-moodle-client.js';
 import { MoodleException, MoodleTransportError } from '../moodle/moodle-errors.js';
+import { createMoodleFromConfig } from '../moodle/moodle-from-config.js';
 
 export interface DoctorCheck {
   name: string;

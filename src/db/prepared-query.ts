@@ -10,12 +10,12 @@ import type { Compilable, CompiledQuery, Kysely, QueryResult } from 'kysely';
 export function prepareQuery<Params extends Record<string, unknown>, Row>(
   build: (db: Kysely<any>, p: Params) => Compilable<Row>,
 ): (db: Kysely<any>, params: Params) => Promise<QueryResult<Row>> {
-  const compiled = new WeakMap<
-    Kysely<any>,
-    { query: CompiledQuery<Row>; slots: Array<string | undefined> }
-  >();
+  // By the dialect's adapter, which a database and its transactions share: a transaction is a new Kysely
+  // instance each time, and keying by it would build the query again in every transaction.
+  const compiled = new WeakMap<object, { query: CompiledQuery<Row>; slots: Array<string | undefined> }>();
   return (db, params) => {
-    let entry = compiled.get(db);
+    const key = db.getExecutor().adapter;
+    let entry = compiled.get(key);
     if (!entry) {
       const placeholders = new Proxy({} as Params, {
         get: (_target, key) => `\u0000mzi-param:${String(key)}`,
@@ -25,7 +25,7 @@ export function prepareQuery<Params extends Record<string, unknown>, Row>(
         typeof value === 'string' && value.startsWith('\u0000mzi-param:') ? value.slice(11) : undefined,
       );
       entry = { query, slots };
-      compiled.set(db, entry);
+      compiled.set(key, entry);
     }
     const { query, slots } = entry;
     const parameters = query.parameters.map((value, i) => {

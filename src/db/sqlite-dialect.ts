@@ -20,21 +20,27 @@ export class ThreadWriteLock {
   readonly buffer: SharedArrayBuffer;
   readonly #state: Int32Array;
 
-  constructor(buffer: SharedArrayBuffer = new SharedArrayBuffer(4)) {
+  /** [0]: 1 while held; [1]: how many wait for it (releasing with nobody waiting needs no wake-up). */
+  constructor(buffer: SharedArrayBuffer = new SharedArrayBuffer(8)) {
     this.buffer = buffer;
     this.#state = new Int32Array(buffer);
   }
 
   async acquire(): Promise<void> {
     while (Atomics.compareExchange(this.#state, 0, 0, 1) !== 0) {
-      const wait = Atomics.waitAsync(this.#state, 0, 1);
-      if (wait.async) await wait.value;
+      Atomics.add(this.#state, 1, 1);
+      try {
+        const wait = Atomics.waitAsync(this.#state, 0, 1);
+        if (wait.async) await wait.value;
+      } finally {
+        Atomics.sub(this.#state, 1, 1);
+      }
     }
   }
 
   release(): void {
     Atomics.store(this.#state, 0, 0);
-    Atomics.notify(this.#state, 0, 1);
+    if (Atomics.load(this.#state, 1) > 0) Atomics.notify(this.#state, 0, 1);
   }
 }
 

@@ -4,14 +4,9 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { sql } from 'kysely';
 import { createDatabase } from '../db/create-database.js';
 import { ThreadWriteLock } from '../db/sqlite-dialect.js';
+import { describeThreadError as describe, type ThreadResult } from '../threads.js';
 import { createEventAppender } from './create-event-appender.js';
-import type {
-  LogWriterReply,
-  LogWriterRequest,
-  LogWriterSettings,
-  ThreadError,
-  ThreadResult,
-} from './log-writer.js';
+import type { LogWriterReply, LogWriterRequest, LogWriterSettings } from './log-writer.js';
 
 if (!parentPort) throw new Error('log-writer-thread runs as a worker thread (see log-writer.ts)');
 const port = parentPort;
@@ -85,11 +80,5 @@ port.on('message', (request: LogWriterRequest) => {
       return;
   }
 });
-
-function describe(error: unknown): ThreadError {
-  if (!(error instanceof Error)) return { name: 'Error', message: String(error) };
-  const code = (error as { code?: unknown }).code;
-  return { name: error.name, message: error.message, code: typeof code === 'string' ? code : undefined };
-}
 
 port.postMessage({ kind: 'ready' } satisfies LogWriterReply);

@@ -1,5 +1,12 @@
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
 import type { Logger } from 'pino';
+import {
+  createModuleThread,
+  PendingReplies,
+  type ThreadResult,
+  whenThreadReady,
+  YOUNG_GENERATION_MB,
+} from '../threads.js';
 import type { AppendResult, EventAppender, IncomingDelivery } from './create-event-appender.js';
 
 /** What the thread needs to open the database and append as the service would. */
@@ -29,17 +36,6 @@ export type LogWriterRequest =
   | { kind: 'append'; items: { id: number; delivery: IncomingDelivery }[] }
   | { kind: 'flush' | 'probe' | 'close'; id: number };
 
-/** An error as it crosses the thread boundary (its kind and message, never the values of a statement). */
-export interface ThreadError {
-  name: string;
-  message: string;
-  code?: string | undefined;
-}
-
-export type ThreadResult =
-  | { id: number; ok: true; value: unknown }
-  | { id: number; ok: false; error: ThreadError };
-
 export type LogWriterReply =
   | { kind: 'ready' }
   | { kind: 'results'; results: ThreadResult[]; state: AppenderState; appended: boolean };
@@ -64,8 +60,7 @@ export async function startLogWriter(options: LogWriterOptions): Promise<EventAp
     bodyLimitBytes: options.bodyLimitBytes,
     writeLock: options.writeLock,
   };
-  const waiting = new Map<number, { resolve: (value: unknown) => void; reject: (error: Error) => void }>();
-  let nextId = 1;
+  const pending = new PendingReplies();
   let state: AppenderState = { writable: true, lastError: null, lastErrorAt: null };
   let outbox: { id: number; delivery: IncomingDelivery }[] = [];
   let scheduled = false;
@@ -74,13 +69,8 @@ export async function startLogWriter(options: LogWriterOptions): Promise<EventAp
   function onReply(reply: LogWriterReply): void {
     if (reply.kind !== 'results') return;
     state = reply.state;
-    for (const result of reply.results) {
-      const entry = waiting.get(result.id);
-      if (!entry) continue;
-      waiting.delete(result.id);
-      if (result.ok) entry.resolve(result.value);
-      else entry.reject(rebuildError(result.error));
-    }
+    pending.settle(reply.results);
+    if (pending.size === 0) thread?.unref();
     if (reply.appended) options.onAppended?.();
   }
 
@@ -89,8 +79,7 @@ export async function startLogWriter(options: LogWriterOptions): Promise<EventAp
     thread = undefined;
     outbox = [];
     const failure = new Error(`The log writer thread stopped: ${error.message}`);
-    for (const entry of waiting.values()) entry.reject(failure);
-    waiting.clear();
+    pending.rejectAll(failure);
     if (closing) return;
     state = {
       writable: false,
@@ -104,7 +93,7 @@ export async function startLogWriter(options: LogWriterOptions): Promise<EventAp
   function restartLater(): void {
     setTimeout(() => {
       if (closing) return;
-      spawnThread(create(settings), onReply, onLost).then(
+      whenThreadReady(create(settings), onReply, onLost).then(
         (restarted) => {
           if (closing) void restarted.terminate();
           else thread = restarted;
@@ -117,7 +106,7 @@ export async function startLogWriter(options: LogWriterOptions): Promise<EventAp
     }, options.restartDelayMs ?? 1000).unref();
   }
 
-  let thread: Worker | undefined = await spawnThread(create(settings), onReply, onLost);
+  let thread: Worker | undefined = await whenThreadReady(create(settings), onReply, onLost);
 
   const unavailable = () =>
     new Error(closing ? 'The event log is closed.' : 'The log writer thread is restarting.');
@@ -125,11 +114,11 @@ export async function startLogWriter(options: LogWriterOptions): Promise<EventAp
   function request<T>(make: (id: number) => LogWriterRequest): Promise<T> {
     const current = thread;
     if (!current) return Promise.reject(unavailable());
-    const id = nextId++;
-    return new Promise<T>((resolve, reject) => {
-      waiting.set(id, { resolve: resolve as (value: unknown) => void, reject });
-      current.postMessage(make(id));
-    });
+    const { id, answer } = pending.add<T>();
+    // The process waits for this answer (the thread itself never keeps it alive).
+    current.ref();
+    current.postMessage(make(id));
+    return answer;
   }
 
   function postOutbox(): void {
@@ -143,15 +132,13 @@ export async function startLogWriter(options: LogWriterOptions): Promise<EventAp
   return {
     append(delivery) {
       if (!thread) return Promise.reject(unavailable());
-      const id = nextId++;
-      return new Promise<AppendResult>((resolve, reject) => {
-        waiting.set(id, { resolve: resolve as (value: unknown) => void, reject });
-        outbox.push({ id, delivery });
-        if (!scheduled) {
-          scheduled = true;
-          setImmediate(postOutbox);
-        }
-      });
+      const { id, answer } = pending.add<AppendResult>();
+      outbox.push({ id, delivery });
+      if (!scheduled) {
+        scheduled = true;
+        setImmediate(postOutbox);
+      }
+      return answer;
     },
     async flush() {
       postOutbox();
@@ -177,43 +164,6 @@ export async function startLogWriter(options: LogWriterOptions): Promise<EventAp
   };
 }
 
-function rebuildError(error: ThreadError): Error {
-  const rebuilt = new Error(error.message);
-  rebuilt.name = error.name;
-  if (error.code !== undefined) Object.assign(rebuilt, { code: error.code });
-  return rebuilt;
-}
-
-/** Starts a thread and waits until it has opened the database. */
-function spawnThread(
-  thread: Worker,
-  onReply: (reply: LogWriterReply) => void,
-  onLost: (thread: Worker, error: Error) => void,
-): Promise<Worker> {
-  return new Promise<Worker>((resolve, reject) => {
-    const starting = (reply: LogWriterReply) => {
-      if (reply.kind !== 'ready') return;
-      thread.off('message', starting);
-      thread.off('error', failed);
-      thread.off('exit', exited);
-      thread.on('message', onReply);
-      thread.on('error', (error) => onLost(thread, error));
-      thread.on('exit', (code) => onLost(thread, new Error(`exit code ${code}`)));
-      thread.unref();
-      resolve(thread);
-    };
-    const failed = (error: Error) => {
-      void thread.terminate();
-      reject(new Error(`The log writer thread could not start: ${error.message}`, { cause: error }));
-    };
-    const exited = (code: number) =>
-      reject(new Error(`The log writer thread exited while starting (code ${code}).`));
-    thread.on('message', starting);
-    thread.on('error', failed);
-    thread.on('exit', exited);
-  });
-}
-
 /**
  * Starts a log writer thread running `entry`: by default the module next to this one, compiled; from the
  * TypeScript sources (`npm run dev`) the source through tsx, which is slower to start. The tests pass the
@@ -221,27 +171,18 @@ function spawnThread(
  */
 export function createLogWriterThread(settings: LogWriterSettings, entry?: URL): Worker {
   const options = { workerData: settings, resourceLimits: threadLimits(settings.bodyLimitBytes) };
-  if (entry) return new Worker(entry, options);
-  if (import.meta.url.endsWith('.js')) {
-    return new Worker(new URL('./log-writer-thread.js', import.meta.url), options);
-  }
-  const source = new URL('./log-writer-thread.ts', import.meta.url).href;
-  return new Worker(
-    `import('tsx/esm/api').then(({ tsImport }) => tsImport(${JSON.stringify(source)}, ${JSON.stringify(import.meta.url)}))`,
-    { ...options, eval: true },
-  );
+  return createModuleThread(import.meta.url, 'log-writer-thread', options, entry);
 }
 
 /**
- * A small young generation: with V8's default, the thread's lazily collected garbage added 26–38 MB to the peak
- * RSS of a 20,000-delivery burst, at no measured gain in throughput. The old generation only bounds what the
- * thread may hold: room for 64 deliveries at BODY_LIMIT at once, each about three times its size in memory (raw
- * body, parsed fields, row), and never under 256 MB; a thread that ran out would stop and be started again.
+ * A small young generation (see YOUNG_GENERATION_MB). The old generation only bounds what the thread may hold:
+ * room for 64 deliveries at BODY_LIMIT at once, each about three times its size in memory (raw body, parsed
+ * fields, row), and never under 256 MB; a thread that ran out would stop and be started again.
  */
 function threadLimits(bodyLimitBytes: number) {
   const perDeliveryMb = (3 * bodyLimitBytes) / (1024 * 1024);
   return {
-    maxYoungGenerationSizeMb: 4,
+    maxYoungGenerationSizeMb: YOUNG_GENERATION_MB,
     maxOldGenerationSizeMb: Math.max(256, Math.ceil(64 * perDeliveryMb)),
   };
 }

@@ -4,6 +4,7 @@ import { loadConfig } from '../../src/config.js';
 import { createLogger } from '../../src/logger.js';
 import { createService, type Service } from '../../src/main.js';
 import { createLogWriterThread, type LogWriterSettings } from '../../src/webhooks/log-writer.js';
+import { createWorkerThread, type WorkerThreadSettings } from '../../src/worker/threaded-worker.js';
 import { createTestDatabase } from './test-database.js';
 
 /** The admin token of test services (override with ADMIN_TOKEN in env). */
@@ -27,8 +28,16 @@ export function compiledLogWriterThread(settings: LogWriterSettings) {
   );
 }
 
+/** The worker thread from dist/, for the same reasons. */
+export function compiledWorkerThread(settings: WorkerThreadSettings) {
+  return createWorkerThread(settings, new URL('../../dist/worker/worker-thread.js', import.meta.url));
+}
+
 /** A real service on a fresh real database (SQLite file, or PostgreSQL schema with TEST_DATABASE_URL); logs captured. */
-export async function startTestService(env: Record<string, string> = {}): Promise<TestService> {
+export async function startTestService(
+  env: Record<string, string> = {},
+  overrides: Parameters<typeof createService>[1] = {},
+): Promise<TestService> {
   const database = await createTestDatabase();
   const config = loadConfig({
     env: {
@@ -53,7 +62,12 @@ export async function startTestService(env: Record<string, string> = {}): Promis
     pretty: false,
     destination: destination as pino.DestinationStream,
   });
-  const service = await createService(config, { logger, createLogWriterThread: compiledLogWriterThread });
+  const service = await createService(config, {
+    logger,
+    createLogWriterThread: compiledLogWriterThread,
+    createWorkerThread: compiledWorkerThread,
+    ...overrides,
+  });
   await service.start({ listen: false });
   return Object.assign(service, {
     dir: database.dir,

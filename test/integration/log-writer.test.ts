@@ -3,6 +3,7 @@ import SQLite from 'better-sqlite3';
 import { sql } from 'kysely';
 import pino from 'pino';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { ThreadWriteLock } from '../../src/db/sqlite-dialect.js';
 import type { IncomingDelivery } from '../../src/webhooks/create-event-appender.js';
 import { startLogWriter } from '../../src/webhooks/log-writer.js';
 import { normalizeDelivery } from '../../src/webhooks/normalize-delivery.js';
@@ -113,7 +114,7 @@ describe.skipIf(TEST_DIALECT !== 'sqlite')('the SQLite log writer thread', () =>
       dedupWindowSeconds: 60,
       maxAttempts: 3,
       bodyLimitBytes: 1024 * 1024,
-      writeLock: new SharedArrayBuffer(4),
+      writeLock: new ThreadWriteLock().buffer,
       logger: pino({ level: 'silent' }),
       restartDelayMs: 200,
       createThread: (settings) => {

@@ -68,6 +68,44 @@ const row = (eventId: string) =>
     .executeTakeFirstOrThrow();
 
 describe('worker', () => {
+  it('lets a trickle of events gather into one batch after a partial claim (lingerMs)', async () => {
+    const batches: string[][] = [];
+    const w = createWorker({
+      db: handle.db,
+      logger: pino({ level: 'silent' }),
+      handlers: {
+        Test: {
+          handleBatch: async (events) => {
+            batches.push(events.map(city));
+            return events.map(() => ({ ok: true as const, outcome: { result: {} } }));
+          },
+        },
+      },
+      concurrency: 4,
+      batchSize: 10,
+      lingerMs: 200,
+      pollIntervalMs: 60_000,
+      leaseSeconds: 60,
+      releaseAllOnStart: false,
+      now: () => clock,
+    });
+    await appender.append(delivery('r1', 'a'));
+    await w.start();
+    await waitFor(() => batches.length === 1);
+    // Three events, each announced at once: claimed together once the linger is over, not one by one.
+    for (const [record, c] of [
+      ['r2', 'b'],
+      ['r3', 'c'],
+      ['r4', 'd'],
+    ] as const) {
+      await appender.append(delivery(record, c));
+      w.wake();
+    }
+    await waitFor(() => batches.flat().length === 4);
+    await w.stop();
+    expect(batches).toEqual([['a'], ['b', 'c', 'd']]);
+  });
+
   it('processes the events of one record in arrival order, one at a time', async () => {
     for (const c of ['a', 'b', 'c', 'd']) await appender.append(delivery('r1', c));
     await appender.append(delivery('r2', 'x'));
@@ -256,3 +294,11 @@ describe('worker', () => {
     expect(left.map((row) => row.event_id)).toEqual([failed.eventId]);
   });
 });
+
+async function waitFor(condition: () => boolean, timeoutMs = 5000): Promise<void> {
+  const started = Date.now();
+  while (!condition()) {
+    if (Date.now() - started > timeoutMs) throw new Error('timed out waiting');
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}

@@ -1,0 +1,186 @@
+import type { Worker as Thread } from 'node:worker_threads';
+import pino, { type Logger } from 'pino';
+import type { Config } from '../config.js';
+import type { MoodleClientOptions } from '../moodle/create-moodle-client.js';
+import {
+  createModuleThread,
+  PendingReplies,
+  type ThreadResult,
+  whenThreadReady,
+  YOUNG_GENERATION_MB,
+} from '../threads.js';
+import type { Worker, WorkerState } from './create-worker.js';
+
+/** What the thread needs to open the database and process events as the service would. */
+export interface WorkerThreadSettings {
+  config: Config;
+  /** SQLite: the buffer of the ThreadWriteLock that every connection of the process takes turns on. */
+  writeLock: SharedArrayBuffer | undefined;
+  /** SQLite: the log writer thread appends and fsyncs; this connection commits like the service's own. */
+  separateLogWriter: boolean;
+  releaseAllOnStart: boolean;
+}
+
+export type MoodleCall = Parameters<NonNullable<MoodleClientOptions['onCall']>>[0];
+export type Attempt = [
+  module: string,
+  outcome: 'completed' | 'retry' | 'failed',
+  errorCode: string | undefined,
+];
+
+export type WorkerThreadRequest =
+  | { kind: 'wake' }
+  | { kind: 'start' | 'drain'; id: number }
+  | { kind: 'stop'; id: number; timeoutMs: number };
+
+/** What the thread reports, gathered over one turn of its event loop. */
+export type WorkerThreadReply =
+  | { kind: 'ready' }
+  | {
+      kind: 'report';
+      results: ThreadResult[];
+      state: WorkerState;
+      /** Log lines, already formatted and redacted by the thread's logger. */
+      logs: string[];
+      attempts: Attempt[];
+      moodleCalls: MoodleCall[];
+      /** Moodle could not be reached (the messages of the transport errors). */
+      unreachable: string[];
+    };
+
+export interface ThreadedWorkerOptions extends WorkerThreadSettings {
+  /** The service's logger: the thread's log lines are written to its destination. */
+  logger: Logger;
+  onAttempt: (...attempt: Attempt) => void;
+  onMoodleCall: (call: MoodleCall) => void;
+  onMoodleUnreachable: (detail: string) => void;
+  /** How long to wait before starting a thread that stopped unexpectedly again. */
+  restartDelayMs?: number;
+  /** Starts a thread (default: createWorkerThread); the tests pass the compiled one. */
+  createThread?: (settings: WorkerThreadSettings) => Thread;
+}
+
+/**
+ * The worker of a service in a thread of its own, with its own database connection (DESIGN.md §3). Claims,
+ * handlers and outcome writes are CPU work on the thread that runs them (better-sqlite3 runs every statement
+ * on the calling thread; Kysely compiles every query): on the HTTP thread they held up intake, and the two
+ * could not use the machine's second core. The HTTP thread keeps a proxy with the same interface: wake-ups and
+ * requests go over, and the thread reports its state, log lines, metrics and Moodle's reachability back.
+ *
+ * The thread starts with the worker (or with the first `drain`). Should it die, its claimed events are given
+ * back when a new thread starts (SQLite) or when their lease ends (PostgreSQL), and a new thread starts while
+ * the worker is meant to run.
+ */
+export function startThreadedWorker(options: ThreadedWorkerOptions): Worker {
+  const { logger } = options;
+  const create = options.createThread ?? createWorkerThread;
+  const settings: WorkerThreadSettings = {
+    config: options.config,
+    writeLock: options.writeLock,
+    separateLogWriter: options.separateLogWriter,
+    releaseAllOnStart: options.releaseAllOnStart,
+  };
+  const destination = (logger as unknown as Record<symbol, { write(line: string): void } | undefined>)[
+    pino.symbols.streamSym
+  ];
+  const pending = new PendingReplies();
+  let state: WorkerState = {
+    status: 'stopped',
+    worker_id: '',
+    in_flight: 0,
+    processed: 0,
+    last_poll_at: null,
+    last_error: null,
+  };
+  let thread: Thread | undefined;
+  let spawning: Promise<Thread> | undefined;
+  /** Whether the worker is meant to run (start called, stop not): a lost thread is then started again. */
+  let running = false;
+  let wakeQueued = false;
+
+  function onReport(reply: WorkerThreadReply): void {
+    if (reply.kind !== 'report') return;
+    state = reply.state;
+    for (const line of reply.logs) destination?.write(line);
+    for (const attempt of reply.attempts) options.onAttempt(...attempt);
+    for (const call of reply.moodleCalls) options.onMoodleCall(call);
+    for (const detail of reply.unreachable) options.onMoodleUnreachable(detail);
+    pending.settle(reply.results);
+    if (pending.size === 0) thread?.unref();
+  }
+
+  function onLost(lost: Thread, error: Error): void {
+    if (thread !== lost) return;
+    thread = undefined;
+    const failure = new Error(`The worker thread stopped: ${error.message}`);
+    pending.rejectAll(failure);
+    state = { ...state, status: 'stopped', in_flight: 0, last_error: failure.message.slice(0, 200) };
+    if (!running) return;
+    logger.error({ err: error }, 'the worker thread stopped; starting a new one');
+    setTimeout(() => {
+      if (running) void ensureThread().then((current) => request(current, (id) => ({ kind: 'start', id })));
+    }, options.restartDelayMs ?? 1000).unref();
+  }
+
+  function ensureThread(): Promise<Thread> {
+    if (thread) return Promise.resolve(thread);
+    spawning ??= whenThreadReady(create(settings), onReport, onLost).then(
+      (started) => {
+        spawning = undefined;
+        thread = started;
+        return started;
+      },
+      (error: unknown) => {
+        spawning = undefined;
+        throw error;
+      },
+    );
+    return spawning;
+  }
+
+  function request<T>(current: Thread, make: (id: number) => WorkerThreadRequest): Promise<T> {
+    const { id, answer } = pending.add<T>();
+    // The process waits for this answer (the thread itself never keeps it alive).
+    current.ref();
+    current.postMessage(make(id));
+    return answer;
+  }
+
+  return {
+    async start() {
+      running = true;
+      await request(await ensureThread(), (id) => ({ kind: 'start', id }));
+    },
+    async stop(timeoutMs = 10_000) {
+      running = false;
+      const current = thread ?? (await spawning?.catch(() => undefined));
+      if (!current) return;
+      try {
+        await request(current, (id) => ({ kind: 'stop', id, timeoutMs }));
+      } finally {
+        thread = undefined;
+        await current.terminate();
+        state = { ...state, status: 'stopped', in_flight: 0 };
+      }
+    },
+    wake() {
+      if (!running || !thread || wakeQueued) return;
+      // Appends of one turn of the event loop wake the thread once.
+      wakeQueued = true;
+      setImmediate(() => {
+        wakeQueued = false;
+        thread?.postMessage({ kind: 'wake' } satisfies WorkerThreadRequest);
+      });
+    },
+    async drain() {
+      await request(await ensureThread(), (id) => ({ kind: 'drain', id }));
+    },
+    state: () => state,
+  };
+}
+
+/** Starts a worker thread: the module next to this one (see createModuleThread), with a small young generation. */
+export function createWorkerThread(settings: WorkerThreadSettings, entry?: URL): Thread {
+  const options = { workerData: settings, resourceLimits: { maxYoungGenerationSizeMb: YOUNG_GENERATION_MB } };
+  return createModuleThread(import.meta.url, 'worker-thread', options, entry);
+}

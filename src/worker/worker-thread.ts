@@ -1,0 +1,142 @@
+// The worker thread (see threaded-worker.ts): the service's worker on a database connection of its own, so that
+// processing never holds up the HTTP thread.
+import { parentPort, workerData } from 'node:worker_threads';
+import { createDatabase } from '../db/create-database.js';
+import { ThreadWriteLock } from '../db/sqlite-dialect.js';
+import { createLogger } from '../logger.js';
+import { createMoodleFromConfig } from '../moodle/moodle-from-config.js';
+import { describeThreadError, type ThreadResult } from '../threads.js';
+import { createServiceWorker, listenForNewEvents } from './service-worker.js';
+import type {
+  Attempt,
+  MoodleCall,
+  WorkerThreadReply,
+  WorkerThreadRequest,
+  WorkerThreadSettings,
+} from './threaded-worker.js';
+
+if (!parentPort) throw new Error('worker-thread runs as a worker thread (see threaded-worker.ts)');
+const port = parentPort;
+const settings = workerData as WorkerThreadSettings;
+const { config } = settings;
+
+let results: ThreadResult[] = [];
+let logs: string[] = [];
+let attempts: Attempt[] = [];
+let moodleCalls: MoodleCall[] = [];
+let unreachable: string[] = [];
+let scheduled = false;
+let lastState = '';
+
+/** Everything of one turn of the event loop goes to the HTTP thread in one message. */
+function report(): void {
+  if (scheduled) return;
+  scheduled = true;
+  setImmediate(() => {
+    scheduled = false;
+    const state = worker.state();
+    lastState = JSON.stringify(state);
+    const reply: WorkerThreadReply = {
+      kind: 'report',
+      results,
+      state,
+      logs,
+      attempts,
+      moodleCalls,
+      unreachable,
+    };
+    results = [];
+    logs = [];
+    attempts = [];
+    moodleCalls = [];
+    unreachable = [];
+    port.postMessage(reply);
+  });
+}
+
+const logger = createLogger({
+  level: config.logLevel,
+  pretty: false,
+  destination: {
+    write(line: string) {
+      logs.push(line);
+      report();
+    },
+  },
+}).child({ component: 'worker' });
+
+const database = createDatabase(config.databaseUrl, {
+  separateLogWriter: settings.separateLogWriter,
+  writeLock: settings.writeLock ? new ThreadWriteLock(settings.writeLock) : undefined,
+});
+const moodle = createMoodleFromConfig(config, {
+  onTransportError: (error) => {
+    unreachable.push(error.message);
+    report();
+  },
+  onCall: (call) => {
+    moodleCalls.push(call);
+    report();
+  },
+});
+const worker = createServiceWorker({
+  config,
+  db: database.db,
+  logger,
+  moodle,
+  releaseAllOnStart: settings.releaseAllOnStart,
+  onAttempt: (...attempt) => {
+    attempts.push(attempt);
+    report();
+  },
+});
+
+// The state (last poll, events in flight) also changes without anything to report: sent when it does.
+const stateTimer = setInterval(() => {
+  if (JSON.stringify(worker.state()) !== lastState) report();
+}, 1000);
+stateTimer.unref();
+
+let stopListening = async () => {};
+
+function answer(id: number, work: Promise<unknown>): void {
+  work
+    .then(
+      (value) => results.push({ id, ok: true, value }),
+      (error: unknown) => results.push({ id, ok: false, error: describeThreadError(error) }),
+    )
+    .finally(report);
+}
+
+port.on('message', (request: WorkerThreadRequest) => {
+  switch (request.kind) {
+    case 'wake':
+      worker.wake();
+      return;
+    case 'start':
+      answer(
+        request.id,
+        (async () => {
+          await worker.start();
+          stopListening = await listenForNewEvents(database, worker, logger);
+        })(),
+      );
+      return;
+    case 'drain':
+      answer(request.id, worker.drain());
+      return;
+    case 'stop':
+      clearInterval(stateTimer);
+      answer(
+        request.id,
+        (async () => {
+          await stopListening();
+          await worker.stop(request.timeoutMs);
+          await database.close();
+        })(),
+      );
+      return;
+  }
+});
+
+port.postMessage({ kind: 'ready' } satisfies WorkerThreadReply);

@@ -1,0 +1,96 @@
+import { threadId, type Worker } from 'node:worker_threads';
+import { afterEach, describe, expect, it } from 'vitest';
+import { customStudentBody, eventRow, postStudent } from '../helpers/deliveries.js';
+import { type FakeMoodle, startFakeMoodle } from '../helpers/fake-moodle.js';
+import { TEST_DIALECT } from '../helpers/test-database.js';
+import { compiledWorkerThread, startTestService, type TestService } from '../helpers/test-service.js';
+
+let service: TestService | undefined;
+let moodle: FakeMoodle | undefined;
+afterEach(async () => {
+  await service?.cleanup();
+  await moodle?.close();
+  service = undefined;
+  moodle = undefined;
+});
+
+async function until(condition: () => boolean | Promise<boolean>, timeoutMs = 10_000): Promise<void> {
+  const started = Date.now();
+  while (!(await condition())) {
+    if (Date.now() - started > timeoutMs) throw new Error('condition not met in time');
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
+async function statusOf(eventId: string): Promise<string | undefined> {
+  return (await eventRow((service as TestService).database.db, eventId))?.status;
+}
+
+describe.skipIf(TEST_DIALECT !== 'sqlite')('the SQLite worker thread', () => {
+  it('processes in a thread of its own, woken by intake, reporting its state, logs and metrics back', async () => {
+    service = await startTestService();
+    const reply = await postStudent(service, customStudentBody());
+    expect(reply.status).toBe(200);
+    // Woken by the append, without drain() and before the 50 ms poll could matter much.
+    await until(async () => (await statusOf(reply.body.event_id as string)) === 'completed');
+
+    // The lines the thread logged reach the service's log, from another thread than this one.
+    await until(() => service?.logs().includes('"msg":"event processed"') === true);
+    const line = service
+      .logs()
+      .split('\n')
+      .find((text) => text.includes('"msg":"event processed"')) as string;
+    expect(JSON.parse(line)).toMatchObject({ component: 'worker', eventId: reply.body.event_id });
+
+    await until(() => (service as TestService).worker.state().processed === 1);
+    const health = await service.app.inject({ method: 'GET', url: '/api/v1/events/health' });
+    expect(health.json().worker).toMatchObject({ status: 'running', processed: 1, in_flight: 0 });
+
+    const metrics = await service.app.inject({
+      method: 'GET',
+      url: '/metrics',
+      headers: { authorization: 'Bearer test-admin-token-0123456789' },
+    });
+    expect(metrics.body).toMatch(/mzi_event_attempts_total\{[^}]*outcome="completed"[^}]*\} 1/);
+    expect(threadId).toBe(0);
+  });
+
+  it('starts a new thread when its thread dies mid-event; the event comes back and completes once', async () => {
+    moodle = await startFakeMoodle();
+    moodle.setDelay(1500);
+    const threads: Worker[] = [];
+    service = await startTestService(
+      { MOODLE_URL: moodle.url, MOODLE_TOKEN: moodle.token, MOODLE_TIMEOUT: '10' },
+      {
+        createWorkerThread: (settings) => {
+          const thread = compiledWorkerThread(settings);
+          threads.push(thread);
+          return thread;
+        },
+      },
+    );
+    const reply = await postStudent(service, customStudentBody());
+    expect(reply.status).toBe(200);
+    const eventId = reply.body.event_id as string;
+    // The thread has claimed the event and waits for Moodle: it dies there.
+    await until(async () => (await statusOf(eventId)) === 'processing');
+    await (threads[0] as Worker).terminate();
+    await until(() => (service as TestService).worker.state().status === 'stopped');
+    expect(service.worker.state().last_error).toContain('The worker thread stopped');
+
+    moodle.setDelay(0);
+    await until(() => threads.length === 2);
+    await until(async () => (await statusOf(eventId)) === 'completed');
+    expect(service.worker.state().status).toBe('running');
+    const attempts = await service.database.db
+      .selectFrom('event_attempts')
+      .select('outcome')
+      .where('event_id', '=', eventId)
+      .execute();
+    // The interrupted attempt left no outcome; the second one completed, and Moodle has the user once.
+    expect(attempts).toEqual([{ outcome: 'completed' }]);
+    expect(
+      [...moodle.users.values()].filter((u) => u.email === 'a01b3900c@student.example.edu'),
+    ).toHaveLength(1);
+  }, 30_000);
+});
