@@ -187,9 +187,19 @@ function track(name: string, child: ChildProcess, baseUrl: string): ServerProces
   };
 }
 
+/** The Node options of `npm start` (package.json: `node <options> bin/mzi.js serve`), so mzi runs as it starts there. */
+function startNodeOptions(): string[] {
+  const pkg = JSON.parse(readFileSync(join(mziRoot, 'package.json'), 'utf8')) as {
+    scripts: { start: string };
+  };
+  const match = /^node((?: --\S+)*) bin\/mzi\.js serve$/.exec(pkg.scripts.start);
+  if (!match) throw new Error(`unexpected start script in package.json: ${pkg.scripts.start}`);
+  return (match[1] ?? '').trim().split(' ').filter(Boolean);
+}
+
 /**
- * Starts `node bin/mzi.js serve` (role all: API and worker in one process, the default) with its logs going to
- * a file, as in production, and waits until health answers.
+ * Starts `node bin/mzi.js serve` with the Node options of `npm start` (role all: API and worker in one
+ * process, the default) with its logs going to a file, as in production, and waits until health answers.
  */
 export async function startMzi(options: {
   name: string;
@@ -200,20 +210,24 @@ export async function startMzi(options: {
 }): Promise<ServerProcess> {
   const port = await freePort();
   const log = openSync(options.logPath, 'a');
-  const child = spawn(process.execPath, [...(options.nodeArgs ?? []), mziBin(), 'serve'], {
-    cwd: mziRoot,
-    env: {
-      PATH: process.env.PATH ?? '/usr/bin:/bin',
-      HOME: process.env.HOME ?? '/tmp',
-      PORT: String(port),
-      HOST: '127.0.0.1',
-      DATABASE_URL: options.databaseUrl,
-      ZOHO_WEBHOOK_SECRET: BENCH_SECRET,
-      LOG_LEVEL: 'info',
-      ...options.env,
+  const child = spawn(
+    process.execPath,
+    [...startNodeOptions(), ...(options.nodeArgs ?? []), mziBin(), 'serve'],
+    {
+      cwd: mziRoot,
+      env: {
+        PATH: process.env.PATH ?? '/usr/bin:/bin',
+        HOME: process.env.HOME ?? '/tmp',
+        PORT: String(port),
+        HOST: '127.0.0.1',
+        DATABASE_URL: options.databaseUrl,
+        ZOHO_WEBHOOK_SECRET: BENCH_SECRET,
+        LOG_LEVEL: 'info',
+        ...options.env,
+      },
+      stdio: ['ignore', log, log],
     },
-    stdio: ['ignore', log, log],
-  });
+  );
   closeSync(log);
   const baseUrl = `http://127.0.0.1:${port}`;
   await waitFor(

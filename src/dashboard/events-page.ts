@@ -1,6 +1,6 @@
 import type { EventRow } from '../db/schema.js';
 import type { EventDetail, EventFilter, EventSummary } from '../event-log/event-store.js';
-import { html, type SafeHtml } from './html.js';
+import { html, type SafeHtml, shortEventId } from './html.js';
 import { type Flash, layout, shortTime, statusBadge } from './layout.js';
 
 const STATUSES = ['', 'pending', 'processing', 'completed', 'failed', 'duplicate'];
@@ -76,7 +76,7 @@ ${
 
 function eventRow(e: EventSummary): SafeHtml {
   return html`<tr>
-<td class="mono"><a href="/admin/events/${e.event_id}">${e.event_id.slice(0, 8)}</a></td>
+<td class="mono"><a href="/admin/events/${e.event_id}">${shortEventId(e.event_id)}</a></td>
 <td>${statusBadge(e.status)}</td>
 <td>${e.module}.${e.event_type}</td>
 <td class="mono opt"><a href="/admin/events?record_id=${e.record_id}">${e.record_id}</a></td>

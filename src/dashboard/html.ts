@@ -40,3 +40,11 @@ export function html(strings: TemplateStringsArray, ...values: Interpolation[]):
 export function trusted(markup: string): SafeHtml {
   return new SafeHtml(markup);
 }
+
+/**
+ * The short form of an event id shown in tables: its last 8 characters. Event ids are UUIDv7, whose first
+ * characters are a timestamp shared by every event of the same minute; the last ones are random.
+ */
+export function shortEventId(eventId: string): string {
+  return eventId.slice(-8);
+}

@@ -1,7 +1,7 @@
 import type { StudentRow } from '../db/schema.js';
 import type { EventSummary } from '../event-log/event-store.js';
 import { STUDENT_FIELDS } from '../students/student-fields.js';
-import { html } from './html.js';
+import { html, shortEventId } from './html.js';
 import { layout, shortTime, statusBadge } from './layout.js';
 
 export function studentsPage(options: { q: string; students: StudentRow[] }): string {
@@ -53,7 +53,7 @@ export function studentDetailPage(options: {
 <div class="panel"><table><thead><tr><th>Event</th><th>Status</th><th>Operation</th><th>Received (UTC)</th><th class="opt">Error</th></tr></thead><tbody>${options.events.map(
       (
         e,
-      ) => html`<tr><td class="mono"><a href="/admin/events/${e.event_id}">${e.event_id.slice(0, 8)}</a></td><td>${statusBadge(e.status)}</td>
+      ) => html`<tr><td class="mono"><a href="/admin/events/${e.event_id}">${shortEventId(e.event_id)}</a></td><td>${statusBadge(e.status)}</td>
 <td>${e.event_type}</td><td class="mono">${shortTime(e.created_at)}</td><td class="opt">${e.error_message ?? ''}</td></tr>`,
     )}</tbody></table></div>`,
   });

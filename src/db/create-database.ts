@@ -1,8 +1,9 @@
 import { mkdirSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { dirname, resolve } from 'node:path';
-import SQLite from 'better-sqlite3';
+import type SQLite from 'better-sqlite3';
 import { Kysely, PostgresDialect, type SqliteDatabase } from 'kysely';
-import pg from 'pg';
+import type pg from 'pg';
 import { AppError } from '../errors.js';
 import type { DialectName } from './dialect.js';
 import type { Database } from './schema.js';
@@ -39,6 +40,12 @@ export interface DatabaseOptions {
   writeLock?: ThreadWriteLock | undefined;
 }
 
+// Each driver is loaded when a database of its kind is opened: every thread of an SQLite service (HTTP, log
+// writer, worker) would otherwise compile and keep the PostgreSQL driver, and the other way round.
+const require = createRequire(import.meta.url);
+const loadSqlite = () => require('better-sqlite3') as typeof SQLite;
+const loadPg = () => require('pg') as typeof pg;
+
 /** Opens the database named by DATABASE_URL (`sqlite:<path>` or `postgres://…`). */
 export function createDatabase(url: string, options: DatabaseOptions = {}): DatabaseHandle {
   if (url.startsWith('sqlite:')) return openSqlite(url.slice('sqlite:'.length), options);
@@ -55,7 +62,7 @@ function openSqlite(rawPath: string, options: DatabaseOptions): DatabaseHandle {
   const memory = rawPath === ':memory:';
   const path = memory ? rawPath : resolve(rawPath === '' ? './data/mzi.sqlite' : rawPath);
   if (!memory) mkdirSync(dirname(path), { recursive: true });
-  const sqlite = new SQLite(path);
+  const sqlite = new (loadSqlite())(path);
   // Durable before the 200 (DESIGN.md §3): WAL with a full fsync at each commit; commits are grouped by the appender.
   sqlite.pragma('journal_mode = WAL');
   if (options.separateLogWriter) {
@@ -109,7 +116,8 @@ function withStatementCache(sqlite: SQLite.Database, max = 256): SqliteDatabase 
 
 function openPostgres(url: string): DatabaseHandle {
   // bigint (count(*)) arrives as text; every count mzi reads fits in a JS number.
-  const pool = new pg.Pool({ connectionString: url, max: 10, idleTimeoutMillis: 30_000 });
+  const { Pool, Client } = loadPg();
+  const pool = new Pool({ connectionString: url, max: 10, idleTimeoutMillis: 30_000 });
   // An idle client losing its connection must not crash the process; the next query reconnects.
   pool.on('error', () => {});
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
@@ -125,7 +133,7 @@ function openPostgres(url: string): DatabaseHandle {
       let stopped = false;
       let retry: NodeJS.Timeout | undefined;
       const connect = async (): Promise<void> => {
-        const next = new pg.Client({ connectionString: url });
+        const next = new Client({ connectionString: url });
         next.on('notification', () => onNotify());
         next.on('error', (error) => {
           onError(error);

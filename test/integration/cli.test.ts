@@ -1,5 +1,7 @@
+import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type MziServer, runMzi, startMziServer, waitForIdle } from '../helpers/mzi-process.js';
+import { MZI_BIN, type MziServer, runMzi, startMziServer, waitForIdle } from '../helpers/mzi-process.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/test-database.js';
 
 let testDb: TestDatabase;
@@ -159,5 +161,24 @@ describe('mzi CLI', () => {
     const result = runMzi(['stats'], { ...env, PORT: 'not-a-port' });
     expect(result.code).toBe(2);
     expect(result.stderr).toContain('PORT');
+  });
+});
+
+describe('the mzi command itself', () => {
+  it('runs from its shebang with the Node options of npm start', () => {
+    const shebang = readFileSync(MZI_BIN, 'utf8').split('\n')[0] as string;
+    const start = (
+      JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
+        scripts: { start: string };
+      }
+    ).scripts.start;
+    const shebangOptions = /^#!\/usr\/bin\/env -S node((?: --\S+)*)$/.exec(shebang)?.[1];
+    const startOptions = /^node((?: --\S+)*) bin\/mzi\.js serve$/.exec(start)?.[1];
+    expect(shebangOptions).toBeDefined();
+    expect(startOptions).toBe(shebangOptions);
+    // Executed directly, as `npx mzi` does, not through `node bin/mzi.js`.
+    const result = spawnSync(MZI_BIN, ['--version'], { encoding: 'utf8', timeout: 30_000 });
+    expect(result.status).toBe(0);
+    expect(result.stdout.trim()).toMatch(/^\d+\.\d+\.\d+/);
   });
 });

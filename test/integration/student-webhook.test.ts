@@ -18,6 +18,18 @@ afterEach(async () => {
 });
 
 describe('POST /api/v1/events/zoho/student', () => {
+  it('gives events time-ordered ids (UUIDv7): later deliveries sort after earlier ones', async () => {
+    const ids: string[] = [];
+    for (let i = 0; i < 5; i++) {
+      const reply = await postStudent(service, customStudentBody());
+      expect(reply.status).toBe(200);
+      ids.push(reply.body.event_id as string);
+    }
+    for (const id of ids)
+      expect(id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+    expect([...ids].sort()).toEqual(ids);
+  });
+
   it('queues the original custom JSON body and mirrors the student once processed', async () => {
     const body = fixtureJson('zoho/student-custom.json');
     const reply = await postStudent(service, body);
