@@ -20,7 +20,6 @@ import { VERSION } from './version.js';
 import { createEventAppender, type EventAppender } from './webhooks/create-event-appender.js';
 import { type LogWriterOptions, startLogWriter } from './webhooks/log-writer.js';
 import type { Worker } from './worker/create-worker.js';
-import { createServiceWorker, listenForNewEvents } from './worker/service-worker.js';
 import { startThreadedWorker, type ThreadedWorkerOptions } from './worker/threaded-worker.js';
 
 export { VERSION };
@@ -98,7 +97,9 @@ export async function createService(
   const releaseAllOnStart = database.dialect === 'sqlite';
   // SQLite in a file, API and worker in this process: the worker gets a thread and connection of its own.
   const threaded = separateLogWriter && role === 'all';
-  const worker: Worker = threaded
+  // The handlers (validation, Moodle mapping, country names) are loaded only by the thread that runs them.
+  const inProcess = threaded ? undefined : await import('./worker/service-worker.js');
+  const worker: Worker = !inProcess
     ? startThreadedWorker({
         config,
         writeLock: writeLock?.buffer,
@@ -111,7 +112,7 @@ export async function createService(
         onMoodleUnreachable: (detail) => moodleHealth.noteUnreachable(detail),
         ...(options.createWorkerThread ? { createThread: options.createWorkerThread } : {}),
       })
-    : createServiceWorker({
+    : inProcess.createServiceWorker({
         config,
         db: database.db,
         logger: logger.child({ component: 'worker' }),
@@ -213,7 +214,8 @@ export async function createService(
       moodleHealth.start();
       if (runsWorker) await worker.start();
       // A threaded worker listens on its own connection.
-      if (runsWorker && !threaded) stopListening = await listenForNewEvents(database, worker, logger);
+      if (runsWorker && inProcess)
+        stopListening = await inProcess.listenForNewEvents(database, worker, logger);
       if (startOptions.listen === false || role === 'worker') {
         logger.info(
           { database: database.description, role },

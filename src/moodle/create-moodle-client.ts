@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { encodeParams } from './encode-params.js';
+import { httpPost, type PostTransport } from './http-post.js';
 import { MoodleError, MoodleException, MoodleTransportError, type MoodleWarning } from './moodle-errors.js';
 
 export type { MoodleWarning } from './moodle-errors.js';
@@ -148,7 +149,8 @@ export interface MoodleClientOptions {
   token: string;
   /** Per call, from sending to the last byte of the answer. Default 15 000. */
   timeoutMs?: number;
-  fetchImpl?: typeof fetch;
+  /** How requests are sent (default: httpPost, node:http(s) with kept-alive connections). */
+  transport?: PostTransport;
   /** Calls in flight at once; more wait their turn so a burst of events does not hammer Moodle. Default 4. */
   maxConcurrency?: number;
   /** Told of every call that could not reach Moodle (the health check then watches for its return). */
@@ -174,7 +176,7 @@ export function createMoodleClient(options: MoodleClientOptions): MoodleClient {
   if (!Number.isInteger(maxConcurrency) || maxConcurrency < 1) {
     throw new TypeError('createMoodleClient: maxConcurrency must be a positive integer');
   }
-  const fetchImpl = options.fetchImpl ?? fetch;
+  const transport = options.transport ?? httpPost;
   // Only the format goes in the query string; the token travels in the body so it never lands in access logs.
   const endpoint = `${options.url.replace(/\/+$/, '')}/webservice/rest/server.php?moodlewsrestformat=json`;
   const limit = createLimiter(maxConcurrency);
@@ -245,7 +247,7 @@ export function createMoodleClient(options: MoodleClientOptions): MoodleClient {
     body: string,
   ): Promise<{ status: number; statusText: string; text: string }> {
     try {
-      const response = await fetchImpl(endpoint, {
+      const response = await transport(endpoint, {
         method: 'POST',
         headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' },
         body,
@@ -407,9 +409,11 @@ function isNamed(error: unknown, name: string): boolean {
   return error instanceof Error && error.name === name;
 }
 
-/** The most specific short reason fetch gives (`ECONNREFUSED`, `UND_ERR_SOCKET`), else its message. */
+/** The most specific short reason (`ECONNREFUSED`, `ECONNRESET`, fetch's `UND_ERR_SOCKET`), else its message. */
 function networkDetail(error: unknown): string {
   if (!(error instanceof Error)) return 'network error';
+  const code = (error as { code?: unknown }).code;
+  if (typeof code === 'string') return code;
   const cause = error.cause;
   if (isObject(cause) && typeof cause.code === 'string') return cause.code;
   if (cause instanceof Error && cause.message) return cause.message;

@@ -148,7 +148,7 @@ describe('Moodle client: transport', () => {
       {},
       {
         // A proxy that drops the query string: Moodle falls back to XML (#3).
-        fetchImpl: (input, init) => fetch(String(input).replace('?moodlewsrestformat=json', ''), init),
+        transport: (input, init) => fetch(String(input).replace('?moodlewsrestformat=json', ''), init),
       },
     );
     const error = await failure(client.getUsersByField('id', [2]));
@@ -201,7 +201,7 @@ describe('Moodle client: transport', () => {
     const client = createMoodleClient({
       url: 'http://moodle.invalid',
       token: TOKEN,
-      fetchImpl: async () =>
+      transport: async () =>
         new Response('{"users":"nope"}', { headers: { 'content-type': 'application/json' } }),
     });
     const error = await failure(client.getUsersByField('id', [1]));
@@ -485,7 +485,7 @@ describe('Moodle client: exceptions', () => {
     const echoing = createMoodleClient({
       url: fake.url,
       token: TOKEN,
-      fetchImpl: async () =>
+      transport: async () =>
         new Response(
           JSON.stringify({
             exception: 'dml_read_exception',
