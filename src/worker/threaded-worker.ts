@@ -117,8 +117,20 @@ export function startThreadedWorker(options: ThreadedWorkerOptions): Worker {
     state = { ...state, status: 'stopped', in_flight: 0, last_error: failure.message.slice(0, 200) };
     if (!running) return;
     logger.error({ err: error }, 'the worker thread stopped; starting a new one');
+    restartLater();
+  }
+
+  function restartLater(): void {
     setTimeout(() => {
-      if (running) void ensureThread().then((current) => request(current, (id) => ({ kind: 'start', id })));
+      if (!running) return;
+      ensureThread()
+        .then((current) => request(current, (id) => ({ kind: 'start', id })))
+        .catch((error: unknown) => {
+          // The thread could not start, or the worker in it could not: try again (a second start of a running
+          // worker does nothing).
+          logger.error({ err: error }, 'the worker could not start again; trying again');
+          restartLater();
+        });
     }, options.restartDelayMs ?? 1000).unref();
   }
 

@@ -97,7 +97,8 @@ const stateTimer = setInterval(() => {
 }, 1000);
 stateTimer.unref();
 
-let stopListening = async () => {};
+/** Started once, with the first start (a start again after a failed one does not listen twice). */
+let listening: Promise<() => Promise<void>> | undefined;
 
 function answer(id: number, work: Promise<unknown>): void {
   work
@@ -118,7 +119,11 @@ port.on('message', (request: WorkerThreadRequest) => {
         request.id,
         (async () => {
           await worker.start();
-          stopListening = await listenForNewEvents(database, worker, logger);
+          listening ??= listenForNewEvents(database, worker, logger).catch((error: unknown) => {
+            listening = undefined;
+            throw error;
+          });
+          await listening;
         })(),
       );
       return;
@@ -130,7 +135,9 @@ port.on('message', (request: WorkerThreadRequest) => {
       answer(
         request.id,
         (async () => {
-          await stopListening();
+          const stopListening = await listening;
+          listening = undefined;
+          await stopListening?.();
           await worker.stop(request.timeoutMs);
           await database.close();
         })(),

@@ -1,4 +1,4 @@
-import { threadId, type Worker } from 'node:worker_threads';
+import { threadId, Worker } from 'node:worker_threads';
 import { afterEach, describe, expect, it } from 'vitest';
 import { customStudentBody, eventRow, postStudent } from '../helpers/deliveries.js';
 import { type FakeMoodle, startFakeMoodle } from '../helpers/fake-moodle.js';
@@ -92,5 +92,32 @@ describe.skipIf(TEST_DIALECT !== 'sqlite')('the SQLite worker thread', () => {
     expect(
       [...moodle.users.values()].filter((u) => u.email === 'a01b3900c@student.example.edu'),
     ).toHaveLength(1);
+  }, 30_000);
+});
+
+describe.skipIf(TEST_DIALECT !== 'sqlite')('the SQLite worker thread, when a new one cannot start', () => {
+  it('keeps trying, and processes once a thread starts', async () => {
+    let calls = 0;
+    let first: Worker | undefined;
+    service = await startTestService(
+      {},
+      {
+        createWorkerThread: (settings) => {
+          calls += 1;
+          // The second thread dies while starting, as one that cannot open the database would.
+          if (calls === 2) return new Worker('throw new Error("cannot start")', { eval: true });
+          const thread = compiledWorkerThread(settings);
+          first ??= thread;
+          return thread;
+        },
+      },
+    );
+    await until(() => calls === 1 && service?.worker.state().status === 'running');
+    await first?.terminate();
+    await until(() => calls >= 3, 15_000);
+    const reply = await postStudent(service, customStudentBody());
+    expect(reply.status).toBe(200);
+    await until(async () => (await statusOf(reply.body.event_id as string)) === 'completed');
+    expect(service.worker.state().status).toBe('running');
   }, 30_000);
 });
