@@ -22,9 +22,10 @@ export interface WorkerOptions {
   batchSize?: number;
   pollIntervalMs: number;
   /**
-   * After a claim that found less than a full batch, how long to let new events gather before claiming again
-   * (0: at once). Each transaction has a fixed cost, and on SQLite it holds the one write lock that intake needs:
-   * a steady trickle claimed event by event costs several times what the same events cost in batches.
+   * How long new events may gather before they are claimed, after a wake-up or a claim that found less than a
+   * full batch (0: at once; a full batch is followed by the next claim at once, and `drain` never waits).
+   * Each transaction has a fixed cost, and on SQLite it holds the one write lock that intake needs: a steady
+   * trickle claimed event by event costs more than the same events in batches.
    */
   lingerMs?: number;
   leaseSeconds: number;

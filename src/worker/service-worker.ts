@@ -11,7 +11,7 @@ import { STUDENT_MODULE } from '../students/student-fields.js';
 import { createWorker, type Worker } from './create-worker.js';
 
 /**
- * How long a partial batch waits for more events before it is claimed (see WorkerOptions.lingerMs). With the
+ * How long new events gather before they are claimed (see WorkerOptions.lingerMs). With the
  * worker keeping up with SQLite intake (wrk, 32 connections), 10 ms made its transactions 40 % fewer and
  * intake 4 % faster than claiming at once; events wait at most that much longer.
  */
