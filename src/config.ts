@@ -9,6 +9,8 @@ export interface Config {
   readonly port: number;
   readonly host: string;
   readonly databaseUrl: string;
+  /** PostgreSQL: prepare the statements mzi runs often (off behind a pooler that cannot keep them). */
+  readonly pgPreparedStatements: boolean;
   /** Where mzi keeps its own files (the generated admin token): DATA_DIR, else the SQLite file's folder, else ./data. */
   readonly dataDir: string;
   readonly logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
@@ -154,6 +156,7 @@ const envSchema = z.object({
   MAX_JSON_DEPTH: integer(DEFAULT_INTAKE_LIMITS.maxJsonDepth, 2, 1_000),
   DEDUP_WINDOW: duration(24 * 3600),
   WORKER_ENABLED: bool(true),
+  PG_PREPARED_STATEMENTS: bool(true),
   WORKER_CONCURRENCY: integer(4, 1, 64),
   WORKER_BATCH_SIZE: integer(32, 1, 500),
   WORKER_POLL_INTERVAL_MS: integer(1000, 10, 60_000),
@@ -210,6 +213,7 @@ export function loadConfig(options: { env?: NodeJS.ProcessEnv; dotenvPath?: stri
     port: e.PORT,
     host: e.HOST,
     databaseUrl,
+    pgPreparedStatements: e.PG_PREPARED_STATEMENTS,
     dataDir:
       e.DATA_DIR ??
       (databaseUrl.startsWith('sqlite:') && databaseUrl !== 'sqlite::memory:'

@@ -58,7 +58,11 @@ export async function createService(
   // SQLite in a file: the event log gets a writer thread and connection of its own (see startLogWriter).
   const separateLogWriter = isSharedSqliteFile(config.databaseUrl);
   const writeLock = separateLogWriter ? new ThreadWriteLock() : undefined;
-  const database = createDatabase(config.databaseUrl, { separateLogWriter, writeLock });
+  const database = createDatabase(config.databaseUrl, {
+    separateLogWriter,
+    writeLock,
+    preparedStatements: config.pgPreparedStatements,
+  });
   if (role !== 'all' && database.dialect === 'sqlite') {
     await database.close();
     throw new AppError(

@@ -6,6 +6,7 @@ import { Kysely, PostgresDialect, type SqliteDatabase } from 'kysely';
 import type pg from 'pg';
 import { AppError } from '../errors.js';
 import type { DialectName } from './dialect.js';
+import { preparingPool } from './prepared-statements-pool.js';
 import type { Database } from './schema.js';
 import { RetryingSqliteDialect, type ThreadWriteLock } from './sqlite-dialect.js';
 
@@ -38,6 +39,8 @@ export interface DatabaseOptions {
   separateLogWriter?: boolean;
   /** SQLite: the lock that the threads of this process writing the file take turns on. */
   writeLock?: ThreadWriteLock | undefined;
+  /** PostgreSQL: prepare the statements run often (see preparingPool); for the service, not one-off commands. */
+  preparedStatements?: boolean;
 }
 
 // Each driver is loaded when a database of its kind is opened: every thread of an SQLite service (HTTP, log
@@ -49,7 +52,7 @@ const loadPg = () => require('pg') as typeof pg;
 /** Opens the database named by DATABASE_URL (`sqlite:<path>` or `postgres://…`). */
 export function createDatabase(url: string, options: DatabaseOptions = {}): DatabaseHandle {
   if (url.startsWith('sqlite:')) return openSqlite(url.slice('sqlite:'.length), options);
-  if (/^postgres(ql)?:\/\//.test(url)) return openPostgres(url);
+  if (/^postgres(ql)?:\/\//.test(url)) return openPostgres(url, options.preparedStatements ?? false);
   throw new AppError('config.database_url', `DATABASE_URL must start with sqlite: or postgres://`);
 }
 
@@ -114,13 +117,15 @@ function withStatementCache(sqlite: SQLite.Database, max = 256): SqliteDatabase 
   };
 }
 
-function openPostgres(url: string): DatabaseHandle {
+function openPostgres(url: string, preparedStatements: boolean): DatabaseHandle {
   // bigint (count(*)) arrives as text; every count mzi reads fits in a JS number.
   const { Pool, Client } = loadPg();
   const pool = new Pool({ connectionString: url, max: 10, idleTimeoutMillis: 30_000 });
   // An idle client losing its connection must not crash the process; the next query reconnects.
   pool.on('error', () => {});
-  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+  const db = new Kysely<Database>({
+    dialect: new PostgresDialect({ pool: preparedStatements ? preparingPool(pool) : pool }),
+  });
   const safeUrl = new URL(url);
   if (safeUrl.password) safeUrl.password = '***';
   safeUrl.search = '';
