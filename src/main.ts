@@ -98,31 +98,28 @@ export async function createService(
   onMoodleUnreachable = (detail) => moodleHealth.noteUnreachable(detail);
   const onAttempt = (module: string, outcome: string, errorCode: string | undefined) =>
     metrics.attempt(module, outcome, errorCode);
-  const releaseAllOnStart = database.dialect === 'sqlite';
   // SQLite in a file, API and worker in this process: the worker gets a thread and connection of its own.
   const threaded = separateLogWriter && role === 'all';
   // The handlers (validation, Moodle mapping, country names) are loaded only by the thread that runs them.
   const inProcess = threaded ? undefined : await import('./worker/service-worker.js');
-  const worker: Worker = !inProcess
-    ? startThreadedWorker({
+  const worker: Worker = inProcess
+    ? inProcess.createServiceWorker({
         config,
-        writeLock: writeLock?.buffer,
-        separateLogWriter,
-        releaseAllOnStart,
+        db: database.db,
+        logger: logger.child({ component: 'worker' }),
+        moodle,
+        releaseAllOnStart: database.dialect === 'sqlite',
+        onAttempt,
+      })
+    : startThreadedWorker({
+        config,
+        writeLock: (writeLock as ThreadWriteLock).buffer,
         logger,
         onAttempt,
         onMoodleCall: (call) =>
           metrics.moodleCall(call.wsfunction, call.outcome, call.seconds, call.errorcode),
         onMoodleUnreachable: (detail) => moodleHealth.noteUnreachable(detail),
         ...(options.createWorkerThread ? { createThread: options.createWorkerThread } : {}),
-      })
-    : inProcess.createServiceWorker({
-        config,
-        db: database.db,
-        logger: logger.child({ component: 'worker' }),
-        moodle,
-        releaseAllOnStart,
-        onAttempt,
       });
   const runsWorker = role !== 'api' && config.worker.enabled;
   onMoodleRecovered = () => {

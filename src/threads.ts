@@ -86,10 +86,6 @@ export class PendingReplies {
     { resolve: (value: unknown) => void; reject: (error: Error) => void }
   >();
 
-  get size(): number {
-    return this.#waiting.size;
-  }
-
   /** A new request: its id, to send, and the promise of its answer. */
   add<T>(): { id: number; answer: Promise<T> } {
     const id = this.#nextId++;
@@ -99,7 +95,19 @@ export class PendingReplies {
     return { id, answer };
   }
 
-  settle(results: readonly ThreadResult[]): void {
+  /**
+   * Posts the request `make` builds to `thread` and waits for its answer. Meanwhile the thread keeps the process
+   * alive, which it never does otherwise (see whenThreadReady).
+   */
+  send<T>(thread: Worker, make: (id: number) => unknown): Promise<T> {
+    const { id, answer } = this.add<T>();
+    thread.ref();
+    thread.postMessage(make(id));
+    return answer;
+  }
+
+  /** Hands out the answers; once none is awaited, `thread` no longer keeps the process alive. */
+  settle(results: readonly ThreadResult[], thread: Worker | undefined): void {
     for (const result of results) {
       const entry = this.#waiting.get(result.id);
       if (!entry) continue;
@@ -107,6 +115,7 @@ export class PendingReplies {
       if (result.ok) entry.resolve(result.value);
       else entry.reject(rebuildThreadError(result.error));
     }
+    if (this.#waiting.size === 0) thread?.unref();
   }
 
   rejectAll(error: Error): void {

@@ -69,8 +69,7 @@ export async function startLogWriter(options: LogWriterOptions): Promise<EventAp
   function onReply(reply: LogWriterReply): void {
     if (reply.kind !== 'results') return;
     state = reply.state;
-    pending.settle(reply.results);
-    if (pending.size === 0) thread?.unref();
+    pending.settle(reply.results, thread);
     if (reply.appended) options.onAppended?.();
   }
 
@@ -114,11 +113,7 @@ export async function startLogWriter(options: LogWriterOptions): Promise<EventAp
   function request<T>(make: (id: number) => LogWriterRequest): Promise<T> {
     const current = thread;
     if (!current) return Promise.reject(unavailable());
-    const { id, answer } = pending.add<T>();
-    // The process waits for this answer (the thread itself never keeps it alive).
-    current.ref();
-    current.postMessage(make(id));
-    return answer;
+    return pending.send<T>(current, make);
   }
 
   function postOutbox(): void {

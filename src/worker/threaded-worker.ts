@@ -14,11 +14,8 @@ import type { Worker, WorkerState } from './create-worker.js';
 /** What the thread needs to open the database and process events as the service would. */
 export interface WorkerThreadSettings {
   config: Config;
-  /** SQLite: the buffer of the ThreadWriteLock that every connection of the process takes turns on. */
-  writeLock: SharedArrayBuffer | undefined;
-  /** SQLite: the log writer thread appends and fsyncs; this connection commits like the service's own. */
-  separateLogWriter: boolean;
-  releaseAllOnStart: boolean;
+  /** The buffer of the ThreadWriteLock that every connection of the process takes turns on. */
+  writeLock: SharedArrayBuffer;
 }
 
 export type MoodleCall = Parameters<NonNullable<MoodleClientOptions['onCall']>>[0];
@@ -61,15 +58,15 @@ export interface ThreadedWorkerOptions extends WorkerThreadSettings {
 }
 
 /**
- * The worker of a service in a thread of its own, with its own database connection (DESIGN.md §3). Claims,
+ * The worker of an SQLite service in a thread of its own, with its own database connection (DESIGN.md §3). Claims,
  * handlers and outcome writes are CPU work on the thread that runs them (better-sqlite3 runs every statement
  * on the calling thread; Kysely compiles every query): on the HTTP thread they held up intake, and the two
  * could not use the machine's second core. The HTTP thread keeps a proxy with the same interface: wake-ups and
  * requests go over, and the thread reports its state, log lines, metrics and Moodle's reachability back.
  *
- * The thread starts with the worker (or with the first `drain`). Should it die, its claimed events are given
- * back when a new thread starts (SQLite) or when their lease ends (PostgreSQL), and a new thread starts while
- * the worker is meant to run.
+ * The thread starts with the worker (or with the first `drain`). Should it die, a new thread starts while the
+ * worker is meant to run, and gives back the events the old one had claimed (on SQLite this process is the only
+ * worker, so every claimed event is given back at start).
  */
 export function startThreadedWorker(options: ThreadedWorkerOptions): Worker {
   const { logger } = options;
@@ -77,8 +74,6 @@ export function startThreadedWorker(options: ThreadedWorkerOptions): Worker {
   const settings: WorkerThreadSettings = {
     config: options.config,
     writeLock: options.writeLock,
-    separateLogWriter: options.separateLogWriter,
-    releaseAllOnStart: options.releaseAllOnStart,
   };
   const destination = (logger as unknown as Record<symbol, { write(line: string): void } | undefined>)[
     pino.symbols.streamSym
@@ -105,8 +100,7 @@ export function startThreadedWorker(options: ThreadedWorkerOptions): Worker {
     for (const attempt of reply.attempts) options.onAttempt(...attempt);
     for (const call of reply.moodleCalls) options.onMoodleCall(call);
     for (const detail of reply.unreachable) options.onMoodleUnreachable(detail);
-    pending.settle(reply.results);
-    if (pending.size === 0) thread?.unref();
+    pending.settle(reply.results, thread);
   }
 
   function onLost(lost: Thread, error: Error): void {
@@ -151,11 +145,7 @@ export function startThreadedWorker(options: ThreadedWorkerOptions): Worker {
   }
 
   function request<T>(current: Thread, make: (id: number) => WorkerThreadRequest): Promise<T> {
-    const { id, answer } = pending.add<T>();
-    // The process waits for this answer (the thread itself never keeps it alive).
-    current.ref();
-    current.postMessage(make(id));
-    return answer;
+    return pending.send<T>(current, make);
   }
 
   return {

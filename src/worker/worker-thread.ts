@@ -65,9 +65,10 @@ const logger = createLogger({
   },
 }).child({ component: 'worker' });
 
+// The log writer thread appends and fsyncs; this connection commits like the HTTP thread's (see createDatabase).
 const database = createDatabase(config.databaseUrl, {
-  separateLogWriter: settings.separateLogWriter,
-  writeLock: settings.writeLock ? new ThreadWriteLock(settings.writeLock) : undefined,
+  separateLogWriter: true,
+  writeLock: new ThreadWriteLock(settings.writeLock),
 });
 const moodle = createMoodleFromConfig(config, {
   onTransportError: (error) => {
@@ -84,7 +85,7 @@ const worker = createServiceWorker({
   db: database.db,
   logger,
   moodle,
-  releaseAllOnStart: settings.releaseAllOnStart,
+  releaseAllOnStart: true,
   onAttempt: (...attempt) => {
     attempts.push(attempt);
     report();
