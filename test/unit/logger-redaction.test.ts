@@ -73,4 +73,33 @@ describe('the logger', () => {
     expect(out).toContain('23505');
     expect(out).toContain('duplicate key value violates unique constraint');
   });
+
+  it('redacts what child loggers bind, in every generation, and leaves the logged objects untouched', () => {
+    const { logger, text } = capture();
+    const child = logger.child({ token: 'tok-3', student: { Phone: '+961 3 123 456' }, eventId: 'e-1' });
+    const grandchild = child.child({ session: { password: 'pw-4' }, attempt: 2 });
+    const logged = { event: { Academic_Email: 'rami@example.edu', record_id: 'r-1' } };
+    grandchild.info(logged, 'w');
+    const line = JSON.parse(text().trim().split('\n').at(-1) as string);
+    expect(line).toMatchObject({
+      token: '[redacted]',
+      student: { Phone: '[redacted]' },
+      eventId: 'e-1',
+      session: { password: '[redacted]' },
+      attempt: 2,
+      event: { Academic_Email: '[redacted]', record_id: 'r-1' },
+    });
+    // Redaction works on copies: the caller's object keeps its values.
+    expect(logged.event.Academic_Email).toBe('rami@example.edu');
+  });
+
+  it('keeps an error an error (type, message, stack) when it redacts its details', () => {
+    const { logger, text } = capture();
+    const error = Object.assign(new TypeError('bad row'), { detail: 'Key (email)=(a@b.c)' });
+    logger.error({ err: error }, 'v');
+    const line = JSON.parse(text().trim());
+    expect(line.err).toMatchObject({ type: 'TypeError', message: 'bad row', detail: '[redacted]' });
+    expect(line.err.stack).toContain('TypeError: bad row');
+    expect(error.detail).toBe('Key (email)=(a@b.c)');
+  });
 });
