@@ -147,6 +147,8 @@ export async function createService(
           bodyLimitBytes: config.webhook.bodyLimitBytes,
           ...(options.createLogWriterThread ? { createThread: options.createLogWriterThread } : {}),
           writeLock: (writeLock as ThreadWriteLock).buffer,
+          // The worker thread checkpoints (worker-thread.ts); without it, commits do, at SQLite's default.
+          walAutocheckpointPages: threaded && runsWorker ? 10_000 : 1000,
           logger: logger.child({ component: 'log-writer' }),
         })
       : createEventAppender({ ...appenderSettings, db: database.db });

@@ -39,6 +39,12 @@ export interface DatabaseOptions {
   separateLogWriter?: boolean;
   /** SQLite: the lock that the threads of this process writing the file take turns on. */
   writeLock?: ThreadWriteLock | undefined;
+  /**
+   * SQLite, the log writer's connection: fold the WAL into the database at a commit once it holds this many
+   * pages (SQLite's default is 1,000). Another thread checkpoints more often; this is the safety net for when it
+   * does not run.
+   */
+  walAutocheckpointPages?: number;
   /** PostgreSQL: prepare the statements run often (see preparingPool); for the service, not one-off commands. */
   preparedStatements?: boolean;
 }
@@ -73,6 +79,8 @@ function openSqlite(rawPath: string, options: DatabaseOptions): DatabaseHandle {
     sqlite.pragma('wal_autocheckpoint = 0');
   } else {
     sqlite.pragma('synchronous = FULL');
+    if (options.walAutocheckpointPages !== undefined)
+      sqlite.pragma(`wal_autocheckpoint = ${Math.max(0, Math.trunc(options.walAutocheckpointPages))}`);
   }
   // SQLITE_BUSY is waited out on a timer by the dialect, never by sleeping in SQLite's busy handler.
   sqlite.pragma('busy_timeout = 0');

@@ -12,7 +12,10 @@ if (!parentPort) throw new Error('log-writer-thread runs as a worker thread (see
 const port = parentPort;
 const settings = workerData as LogWriterSettings;
 
-const database = createDatabase(settings.databaseUrl, { writeLock: new ThreadWriteLock(settings.writeLock) });
+const database = createDatabase(settings.databaseUrl, {
+  writeLock: new ThreadWriteLock(settings.writeLock, { blocking: true }),
+  walAutocheckpointPages: settings.walAutocheckpointPages,
+});
 let appended = false;
 const appender = createEventAppender({
   db: database.db,
@@ -23,8 +26,8 @@ const appender = createEventAppender({
   },
 });
 
-// The other connection does not checkpoint (it must not wait for the disk): while intake is quiet and the
-// worker writes, the WAL is folded into the database here.
+// The HTTP thread's connection does not checkpoint (it must not wait for the disk), nor, without a worker thread,
+// does anything else: while intake is quiet and the others write, the WAL is folded into the database here.
 const checkpoints = setInterval(() => {
   void sql`PRAGMA wal_checkpoint(PASSIVE)`.execute(database.db).catch(() => {});
 }, 10_000);

@@ -18,6 +18,12 @@ export interface LogWriterSettings {
   bodyLimitBytes: number;
   /** The buffer of the ThreadWriteLock that the service's own connection takes turns on. */
   writeLock: SharedArrayBuffer;
+  /**
+   * A commit folds the WAL into the database once it holds this many pages (see createDatabase). The worker
+   * thread checkpoints every 100 ms on its own connection, off the write lock; while it runs, this is only the
+   * safety net, and SQLite's default (1,000) otherwise.
+   */
+  walAutocheckpointPages: number;
 }
 
 export interface LogWriterOptions extends LogWriterSettings {
@@ -59,6 +65,7 @@ export async function startLogWriter(options: LogWriterOptions): Promise<EventAp
     maxAttempts: options.maxAttempts,
     bodyLimitBytes: options.bodyLimitBytes,
     writeLock: options.writeLock,
+    walAutocheckpointPages: options.walAutocheckpointPages,
   };
   const pending = new PendingReplies();
   let state: AppenderState = { writable: true, lastError: null, lastErrorAt: null };

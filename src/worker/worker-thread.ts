@@ -1,6 +1,7 @@
 // The worker thread (see threaded-worker.ts): the service's worker on a database connection of its own, so that
 // processing never holds up the HTTP thread.
 import { parentPort, workerData } from 'node:worker_threads';
+import { sql } from 'kysely';
 import { createDatabase } from '../db/create-database.js';
 import { ThreadWriteLock } from '../db/sqlite-dialect.js';
 import { createLogger } from '../logger.js';
@@ -68,7 +69,7 @@ const logger = createLogger({
 // The log writer thread appends and fsyncs; this connection commits like the HTTP thread's (see createDatabase).
 const database = createDatabase(config.databaseUrl, {
   separateLogWriter: true,
-  writeLock: new ThreadWriteLock(settings.writeLock),
+  writeLock: new ThreadWriteLock(settings.writeLock, { blocking: true }),
 });
 const moodle = createMoodleFromConfig(config, {
   onTransportError: (error) => {
@@ -91,6 +92,16 @@ const worker = createServiceWorker({
     report();
   },
 });
+
+// Checkpoints run here, not in the log writer's commits (where they held the write lock for the length of each
+// checkpoint): a PASSIVE checkpoint copies the WAL into the database alongside the writers, without their lock.
+// The log writer's own threshold is then only a safety net (see LogWriterSettings.walAutocheckpointPages). In a
+// microbenchmark of the log writer's inserts into a log of 100,000 events, this cut the time per event from 175
+// to 104 µs.
+const walCheckpoints = setInterval(() => {
+  void sql`PRAGMA wal_checkpoint(PASSIVE)`.execute(database.db).catch(() => {});
+}, 100);
+walCheckpoints.unref();
 
 // The state (last poll, events in flight) also changes without anything to report: sent when it does.
 const stateTimer = setInterval(() => {

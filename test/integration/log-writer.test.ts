@@ -115,6 +115,7 @@ describe.skipIf(TEST_DIALECT !== 'sqlite')('the SQLite log writer thread', () =>
       maxAttempts: 3,
       bodyLimitBytes: 1024 * 1024,
       writeLock: new ThreadWriteLock().buffer,
+      walAutocheckpointPages: 1000,
       logger: pino({ level: 'silent' }),
       restartDelayMs: 200,
       createThread: (settings) => {

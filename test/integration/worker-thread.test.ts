@@ -1,4 +1,6 @@
+import { copyFileSync } from 'node:fs';
 import { Worker } from 'node:worker_threads';
+import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
 import { customStudentBody, eventRow, postStudent } from '../helpers/deliveries.js';
 import { type FakeMoodle, startFakeMoodle } from '../helpers/fake-moodle.js';
@@ -52,6 +54,39 @@ describe.skipIf(TEST_DIALECT !== 'sqlite')('the SQLite worker thread', () => {
       headers: { authorization: 'Bearer test-admin-token-0123456789' },
     });
     expect(metrics.body).toMatch(/mzi_event_attempts_total\{[^}]*outcome="completed"[^}]*\} 1/);
+  });
+
+  it('folds the WAL into the database file on its own connection, without waiting for the log writer to', async () => {
+    service = await startTestService();
+    const replies = await Promise.all(
+      Array.from({ length: 20 }, (_, i) =>
+        postStudent(
+          service as TestService,
+          customStudentBody({
+            data: { Student_ID_Number: `WAL-${i}`, Academic_Email: `wal${i}@student.example.edu` },
+          }),
+        ),
+      ),
+    );
+    expect(replies.every((reply) => reply.status === 200)).toBe(true);
+    for (const reply of replies)
+      await until(async () => (await statusOf(reply.body.event_id as string)) === 'completed');
+    // The database file alone (without its -wal) holds the events once a checkpoint has copied them there. The
+    // log writer would only checkpoint after 10,000 pages, or on its 10-second timer.
+    const path = service.config.databaseUrl.slice('sqlite:'.length);
+    const copy = `${path}.copy`;
+    await until(() => {
+      copyFileSync(path, copy);
+      const db = new Database(copy, { readonly: true });
+      try {
+        const { n } = db
+          .prepare(`SELECT count(*) AS n FROM integration_events_log WHERE status = 'completed'`)
+          .get() as { n: number };
+        return n === 20;
+      } finally {
+        db.close();
+      }
+    }, 5000);
   });
 
   it('starts a new thread when its thread dies mid-event; the event comes back and completes once', async () => {

@@ -2,6 +2,10 @@ import { Worker } from 'node:worker_threads';
 import { describe, expect, it } from 'vitest';
 import { ThreadWriteLock } from '../../src/db/sqlite-dialect.js';
 
+// A thread does not go through Vitest's TypeScript transform: it loads the compiled module (test/global-setup.ts
+// builds dist/).
+const LOCK_MODULE = new URL('../../dist/db/sqlite-dialect.js', import.meta.url).href;
+
 describe('ThreadWriteLock', () => {
   it('lets one holder in at a time and wakes a waiter when released', async () => {
     const lock = new ThreadWriteLock();
@@ -43,6 +47,34 @@ describe('ThreadWriteLock', () => {
     await acquiring;
     expect(acquired).toBe(true);
     expect(messages).toEqual(['held', 'released']);
+    lock.release();
+    await thread.terminate();
+  });
+
+  it('blocks a thread that may block (the log writer, the worker) until another thread releases it', async () => {
+    const lock = new ThreadWriteLock();
+    await lock.acquire();
+    // The thread blocks in acquire(); its message arrives only once it holds the lock.
+    const thread = new Worker(
+      `const { parentPort, workerData } = require('node:worker_threads');
+       import(workerData.module).then(async ({ ThreadWriteLock }) => {
+         const lock = new ThreadWriteLock(workerData.buffer, { blocking: true });
+         parentPort.postMessage('waiting');
+         await lock.acquire();
+         parentPort.postMessage('acquired');
+         lock.release();
+       });`,
+      { eval: true, workerData: { buffer: lock.buffer, module: LOCK_MODULE } },
+    );
+    const messages: string[] = [];
+    thread.on('message', (message: string) => messages.push(message));
+    while (!messages.includes('waiting')) await new Promise((resolve) => setTimeout(resolve, 5));
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(messages).toEqual(['waiting']);
+    lock.release();
+    while (!messages.includes('acquired')) await new Promise((resolve) => setTimeout(resolve, 5));
+    // Released by the thread: the lock is free for this one again.
+    await lock.acquire();
     lock.release();
     await thread.terminate();
   });
