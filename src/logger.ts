@@ -143,10 +143,10 @@ function resolveWildcards(node: RedactionNode): void {
 /** A copy that keeps the prototype and every own property (an Error stays an Error for the err serializer). */
 function copyOf(value: object): Record<string, unknown> {
   if (Array.isArray(value)) return [...value] as unknown as Record<string, unknown>;
-  return Object.create(
-    Object.getPrototypeOf(value),
-    Object.getOwnPropertyDescriptors(value),
-  ) as Record<string, unknown>;
+  return Object.create(Object.getPrototypeOf(value), Object.getOwnPropertyDescriptors(value)) as Record<
+    string,
+    unknown
+  >;
 }
 
 function applyRedaction(value: unknown, node: RedactionNode): unknown {

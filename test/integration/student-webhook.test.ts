@@ -233,6 +233,21 @@ describe('re-deliveries', () => {
     expect(again.body).toMatchObject({ status: 'duplicate', duplicate_of: first.body.event_id });
   });
 
+  it('compares a delivery without a delivery id with the latest event of its record, also one that had a notification_id, in the same group commit or after', async () => {
+    // The first of each pair carries a notification_id and an operation, so it needs no look at the record's
+    // history; the second carries neither id, and must still see the first.
+    for (const together of [false, true]) {
+      const withId = customStudentBody({ operation: 'update' });
+      const withoutId = { ...withId };
+      delete withoutId.notification_id;
+      const [first, second] = together
+        ? await Promise.all([postStudent(service, withId), postStudent(service, withoutId)])
+        : [await postStudent(service, withId), await postStudent(service, withoutId)];
+      expect(first?.body.status).toBe('queued');
+      expect(second?.body).toMatchObject({ status: 'duplicate', duplicate_of: first?.body.event_id });
+    }
+  });
+
   it('keeps an A -> B -> A sequence of edits (only the latest event of the record is compared)', async () => {
     const options = { contentType: 'application/x-www-form-urlencoded', query: 'operation=update' };
     const a = new URLSearchParams({
