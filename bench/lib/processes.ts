@@ -187,14 +187,24 @@ function track(name: string, child: ChildProcess, baseUrl: string): ServerProces
   };
 }
 
-/** The Node options of `npm start` (package.json: `node <options> bin/mzi.js serve`), so mzi runs as it starts there. */
-function startNodeOptions(): string[] {
+/**
+ * The Node options and environment defaults of `npm start` (package.json:
+ * `NAME=${NAME:-value} … node <options> bin/mzi.js serve`), so mzi runs as it starts there.
+ */
+export function startSettings(start: string): { nodeOptions: string[]; env: Record<string, string> } {
+  const match = /^((?:[A-Z_]+=\$\{[A-Z_]+:-[^}]*\} )*)node((?: --\S+)*) bin\/mzi\.js serve$/.exec(start);
+  if (!match) throw new Error(`unexpected start script in package.json: ${start}`);
+  const env: Record<string, string> = {};
+  for (const [, name, value] of (match[1] ?? '').matchAll(/([A-Z_]+)=\$\{[A-Z_]+:-([^}]*)\}/g))
+    env[name as string] = value as string;
+  return { nodeOptions: (match[2] ?? '').trim().split(' ').filter(Boolean), env };
+}
+
+function npmStartSettings(): ReturnType<typeof startSettings> {
   const pkg = JSON.parse(readFileSync(join(mziRoot, 'package.json'), 'utf8')) as {
     scripts: { start: string };
   };
-  const match = /^node((?: --\S+)*) bin\/mzi\.js serve$/.exec(pkg.scripts.start);
-  if (!match) throw new Error(`unexpected start script in package.json: ${pkg.scripts.start}`);
-  return (match[1] ?? '').trim().split(' ').filter(Boolean);
+  return startSettings(pkg.scripts.start);
 }
 
 /**
@@ -210,12 +220,14 @@ export async function startMzi(options: {
 }): Promise<ServerProcess> {
   const port = await freePort();
   const log = openSync(options.logPath, 'a');
+  const start = npmStartSettings();
   const child = spawn(
     process.execPath,
-    [...startNodeOptions(), ...(options.nodeArgs ?? []), mziBin(), 'serve'],
+    [...start.nodeOptions, ...(options.nodeArgs ?? []), mziBin(), 'serve'],
     {
       cwd: mziRoot,
       env: {
+        ...start.env,
         PATH: process.env.PATH ?? '/usr/bin:/bin',
         HOME: process.env.HOME ?? '/tmp',
         PORT: String(port),
