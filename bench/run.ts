@@ -702,7 +702,13 @@ async function main() {
             ? verdict(checks.e2eMoodle)
             : '—',
       ]),
-      ['Peak RSS of mzi (any process)', `${fmt(peakRss)} MB`, ...dash(5), '≤ 200 MB', verdict(checks.peakRss)],
+      [
+        'Peak RSS of mzi (any process)',
+        `${fmt(peakRss)} MB`,
+        ...dash(5),
+        '≤ 200 MB',
+        verdict(checks.peakRss),
+      ],
       ...Object.entries(stats).flatMap(([kind, s]) => [
         [
           `RSS at ${rowsInfo} events, ${kind}`,
