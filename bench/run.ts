@@ -30,6 +30,8 @@ import {
   machineBusySeconds,
   memoryMb,
   ROOT,
+  runMziCommand,
+  runSqliteFloor,
   type ServerProcess,
   startBaseline,
   startMzi,
@@ -360,6 +362,12 @@ async function ingestPhase(templatePath: string, withPg: boolean) {
   // Unique bodies per round: 3x the fastest warm-up rate (and at least 5,000/s), shared by the databases.
   const perRound = Math.ceil(Math.max(5000, fastestMzi * 3) * settings.roundSeconds);
 
+  // The SQLite floor (bench/sqlite-floor.mjs): the statements of each event without mzi, on a database of its own
+  // that grows over the rounds as mzi's does.
+  const floorUrl = await newDatabase('sqlite', 'floor');
+  await runMziCommand(['migrate'], { DATABASE_URL: floorUrl });
+  const floorRuns: FloorRun[] = [];
+
   const runs: Record<Target, IngestRun[]> = { baseline: [], sqlite: [], pg: [] };
   for (let r = 1; r <= settings.rounds; r++) {
     const prefix = String(100 + r);
@@ -377,7 +385,18 @@ async function ingestPhase(templatePath: string, withPg: boolean) {
         );
       }
     }
+    await waitQuiet();
+    const floor = await runSqliteFloor({
+      databasePath: floorUrl.slice('sqlite:'.length),
+      seconds: settings.roundSeconds,
+      templatePath,
+    });
+    floorRuns.push({ ...floor, round: r });
+    say(
+      `  round ${r} ${'floor'.padEnd(8)} ${fmt(floor.eventsPerSecond).padStart(7)} events/s  (SQLite statements of each event, without mzi; ${fmt(floor.cores * 100)} % of a core)`,
+    );
   }
+  await dropDatabase(floorUrl);
   const peaks: Partial<Record<Target, number>> = {};
   for (const target of targets) {
     const server = servers[target] as ServerProcess;
@@ -404,8 +423,21 @@ async function ingestPhase(templatePath: string, withPg: boolean) {
     baseline: summarize(runs.baseline),
     sqlite: summarize(runs.sqlite),
     pg: withPg ? summarize(runs.pg) : undefined,
+    sqliteFloor: {
+      eventsPerSecond: median(floorRuns.map((x) => x.eventsPerSecond)),
+      cores: median(floorRuns.map((x) => x.cores)),
+      rounds: floorRuns,
+    },
     peakRssMb: peaks,
   };
+}
+
+interface FloorRun {
+  round: number;
+  events: number;
+  seconds: number;
+  eventsPerSecond: number;
+  cores: number;
 }
 
 interface E2eResult {
@@ -689,6 +721,17 @@ async function main() {
             ingestRow('Baseline: bare node:http', ingest.baseline, '—', undefined),
             ingestRow('Ingest, SQLite', ingest.sqlite, '≥ 35 %, p99 ≤ 25 ms', checks.sqliteIngest),
             ...(ingest.pg ? [ingestRow('Ingest, PostgreSQL', ingest.pg, '≥ 20 %', checks.pgIngest)] : []),
+            [
+              'SQLite floor: its SQL alone',
+              `${fmt(ingest.sqliteFloor.eventsPerSecond)} events/s`,
+              '—',
+              pct(ratio(ingest.sqliteFloor.eventsPerSecond)),
+              `${fmt(ingest.sqliteFloor.cores * 100)} %`,
+              '—',
+              '—',
+              '(bound)',
+              '—',
+            ],
           ]
         : []),
       ...e2e.map((x) => [
@@ -734,7 +777,7 @@ async function main() {
   say(table);
   const footer = [
     ingest
-      ? `Ingest: unique signed deliveries (${settings.connections} connections, wrk ${settings.wrkThreads} threads), mzi with its worker running; CPU columns are cores used during the runs (the machine has ${machine.cpus}).`
+      ? `Ingest: unique signed deliveries (${settings.connections} connections, wrk ${settings.wrkThreads} threads), mzi with its worker running; CPU columns are cores used during the runs (the machine has ${machine.cpus}). SQLite floor: the SQL statements of each event (append with group commits of 32, claim, student upsert, completion, attempt), run by bench/sqlite-floor.mjs with better-sqlite3 and none of mzi's JavaScript: what one SQLite file does with mzi's schema here, a ceiling for mzi on SQLite.`
       : '',
     e2e.length > 0
       ? `End to end: a burst of ${fmt(settings.burst)}, events finished (completed or failed) from the first delivery sent to the last processed_at.`

@@ -267,6 +267,34 @@ export async function startBaseline(logPath: string): Promise<ServerProcess> {
   return track('baseline', child, baseUrl);
 }
 
+/**
+ * Runs bench/sqlite-floor.mjs (the SQL of each event without mzi's JavaScript) for `seconds` on `databasePath`, a
+ * database migrated by mzi, from mzi's folder (its better-sqlite3).
+ */
+export async function runSqliteFloor(options: {
+  databasePath: string;
+  seconds: number;
+  templatePath: string;
+}): Promise<{ events: number; seconds: number; eventsPerSecond: number; cores: number }> {
+  const script = fileURLToPath(new URL('../sqlite-floor.mjs', import.meta.url));
+  const child = spawn(
+    process.execPath,
+    [script, options.databasePath, String(options.seconds), options.templatePath],
+    { cwd: mziRoot, stdio: ['ignore', 'pipe', 'pipe'] },
+  );
+  let output = '';
+  child.stdout?.on('data', (chunk) => {
+    output += String(chunk);
+  });
+  child.stderr?.on('data', (chunk) => {
+    output += String(chunk);
+  });
+  const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
+  if (code !== 0) throw new Error(`the SQLite floor failed (${code}):\n${output}`);
+  const line = output.trim().split('\n').at(-1) ?? '';
+  return JSON.parse(line) as { events: number; seconds: number; eventsPerSecond: number; cores: number };
+}
+
 /** Runs `node bin/mzi.js <args>` to completion (e.g. `migrate`). */
 export async function runMziCommand(args: string[], env: Record<string, string>): Promise<string> {
   const child = spawn(process.execPath, [mziBin(), ...args], {
