@@ -26,33 +26,58 @@ export class ThreadWriteLock {
   readonly buffer: SharedArrayBuffer;
   readonly #state: Int32Array;
   readonly #blocking: boolean;
+  readonly #priority: boolean;
 
-  /** [0]: 1 while held; [1]: how many wait for it (releasing with nobody waiting needs no wake-up). */
-  constructor(buffer: SharedArrayBuffer = new SharedArrayBuffer(8), options: { blocking?: boolean } = {}) {
+  /**
+   * [0]: 1 while held; [1]: how many wait for it (releasing with nobody waiting needs no wake-up); [2]: how many
+   * holders with `priority` (intake) wait for it: the others let them go first.
+   */
+  constructor(
+    buffer: SharedArrayBuffer = new SharedArrayBuffer(12),
+    options: { blocking?: boolean; priority?: boolean } = {},
+  ) {
     this.buffer = buffer;
     this.#state = new Int32Array(buffer);
     this.#blocking = options.blocking ?? false;
+    this.#priority = options.priority ?? false;
   }
 
   async acquire(): Promise<void> {
-    while (Atomics.compareExchange(this.#state, 0, 0, 1) !== 0) {
-      Atomics.add(this.#state, 1, 1);
-      try {
-        if (this.#blocking) {
-          Atomics.wait(this.#state, 0, 1);
-        } else {
-          const wait = Atomics.waitAsync(this.#state, 0, 1);
-          if (wait.async) await wait.value;
+    if (this.#priority) Atomics.add(this.#state, 2, 1);
+    try {
+      for (;;) {
+        // Without priority, a free lock is left to a priority holder that waits for it.
+        const yielding = !this.#priority && Atomics.load(this.#state, 2) > 0;
+        if (!yielding && Atomics.compareExchange(this.#state, 0, 0, 1) === 0) return;
+        Atomics.add(this.#state, 1, 1);
+        try {
+          // Yielding, wake up now and then: the priority holder may have taken the lock and let it go already.
+          const timeout = yielding ? 2 : undefined;
+          const held = yielding ? Atomics.load(this.#state, 0) : 1;
+          if (this.#blocking) {
+            Atomics.wait(this.#state, 0, held, timeout);
+          } else {
+            const wait = Atomics.waitAsync(this.#state, 0, held, timeout);
+            if (wait.async) await wait.value;
+          }
+        } finally {
+          Atomics.sub(this.#state, 1, 1);
         }
-      } finally {
-        Atomics.sub(this.#state, 1, 1);
       }
+    } finally {
+      if (this.#priority) Atomics.sub(this.#state, 2, 1);
     }
+  }
+
+  /** Whether a priority holder (intake) waits for the lock: a long transaction should end soon. */
+  priorityWaiting(): boolean {
+    return Atomics.load(this.#state, 2) > 0;
   }
 
   release(): void {
     Atomics.store(this.#state, 0, 0);
-    if (Atomics.load(this.#state, 1) > 0) Atomics.notify(this.#state, 0, 1);
+    // Every waiter: the one woken first may be one that yields to a priority holder.
+    if (Atomics.load(this.#state, 1) > 0) Atomics.notify(this.#state, 0);
   }
 }
 

@@ -13,7 +13,8 @@ const port = parentPort;
 const settings = workerData as LogWriterSettings;
 
 const database = createDatabase(settings.databaseUrl, {
-  writeLock: new ThreadWriteLock(settings.writeLock, { blocking: true }),
+  // Intake first: the other connections let this one take the write lock before them when it waits.
+  writeLock: new ThreadWriteLock(settings.writeLock, { blocking: true, priority: true }),
   walAutocheckpointPages: settings.walAutocheckpointPages,
 });
 let appended = false;

@@ -33,6 +33,11 @@ export interface WorkerOptions {
   retentionDays?: number;
   /** Give back every claimed event at start (SQLite: this process is the only worker). */
   releaseAllOnStart: boolean;
+  /**
+   * SQLite: whether intake waits for the write lock that the worker's transaction holds. The outcomes of a batch
+   * are then committed in shorter transactions, so a delivery waits for one event's writes, not a batch's.
+   */
+  intakeWaiting?: () => boolean;
   workerId?: string;
   /** Told of every recorded attempt (metrics). */
   onAttempt?: (
@@ -226,18 +231,27 @@ export function createWorker(options: WorkerOptions): Worker {
    */
   async function recordOutcomes(events: EventRow[], results: Map<EventRow, HandlerResult>, startedAt: Date) {
     const written: Array<[EventRow, Written]> = [];
+    /** Events before this one are committed. */
+    let committed = 0;
     try {
-      await db.transaction().execute(async (trx) => {
-        for (const event of events)
-          written.push([event, await writeOutcome(trx, event, results.get(event), startedAt)]);
-      });
+      while (committed < events.length) {
+        const chunk: Array<[EventRow, Written]> = [];
+        await db.transaction().execute(async (trx) => {
+          let i = committed;
+          do {
+            const event = events[i++] as EventRow;
+            chunk.push([event, await writeOutcome(trx, event, results.get(event), startedAt)]);
+          } while (i < events.length && !options.intakeWaiting?.());
+        });
+        written.push(...chunk);
+        committed += chunk.length;
+      }
     } catch (batchError) {
-      written.length = 0;
       logger.warn(
-        { err: batchError, events: events.length },
+        { err: batchError, events: events.length - committed },
         'could not write a batch of outcomes; writing them one by one',
       );
-      for (const event of events) {
+      for (const event of events.slice(committed)) {
         try {
           const one = await db
             .transaction()

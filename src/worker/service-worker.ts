@@ -26,6 +26,8 @@ export function createServiceWorker(options: {
   moodle: MoodleClient | undefined;
   /** SQLite: this process is the only worker, so every claimed event is given back at start. */
   releaseAllOnStart: boolean;
+  /** SQLite: whether intake waits for the write lock (see WorkerOptions.intakeWaiting). */
+  intakeWaiting?: () => boolean;
   onAttempt: (
     module: string,
     outcome: 'completed' | 'retry' | 'failed',
@@ -46,6 +48,7 @@ export function createServiceWorker(options: {
     retentionDays: config.worker.retentionDays,
     onAttempt: (event: EventRow, outcome, errorCode) => options.onAttempt(event.module, outcome, errorCode),
     releaseAllOnStart: options.releaseAllOnStart,
+    ...(options.intakeWaiting ? { intakeWaiting: options.intakeWaiting } : {}),
   });
 }
 

@@ -67,10 +67,8 @@ const logger = createLogger({
 }).child({ component: 'worker' });
 
 // The log writer thread appends and fsyncs; this connection commits like the HTTP thread's (see createDatabase).
-const database = createDatabase(config.databaseUrl, {
-  separateLogWriter: true,
-  writeLock: new ThreadWriteLock(settings.writeLock, { blocking: true }),
-});
+const writeLock = new ThreadWriteLock(settings.writeLock, { blocking: true });
+const database = createDatabase(config.databaseUrl, { separateLogWriter: true, writeLock });
 const moodle = createMoodleFromConfig(config, {
   onTransportError: (error) => {
     unreachable.push(error.message);
@@ -87,6 +85,9 @@ const worker = createServiceWorker({
   logger,
   moodle,
   releaseAllOnStart: true,
+  // Intake first: the log writer takes the write lock before this thread, and a batch's outcomes are committed
+  // in shorter transactions while it waits (see ThreadWriteLock, WorkerOptions.intakeWaiting).
+  intakeWaiting: () => writeLock.priorityWaiting(),
   onAttempt: (...attempt) => {
     attempts.push(attempt);
     report();

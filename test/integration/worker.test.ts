@@ -106,6 +106,49 @@ describe('worker', () => {
     expect(batches).toEqual([['a'], ['b', 'c', 'd']]);
   });
 
+  it('commits a batch in shorter transactions while intake waits for the write lock, each outcome once', async () => {
+    for (const [i, c] of ['a', 'b', 'c', 'd', 'e', 'f'].entries())
+      await appender.append(delivery(`r${i}`, c));
+    // A Kysely transaction is a new instance each time: the instances `apply` sees tell the transactions apart.
+    const transactions: Array<[string, object]> = [];
+    let waiting = false;
+    const handler: EventHandler = async (event) => ({
+      result: {},
+      apply: async (trx) => {
+        transactions.push([city(event), trx]);
+        // The third event's writes fail: the database refusing them, not a verdict on the event.
+        if (city(event) === 'c' && waiting) throw new Error('disk I/O error');
+      },
+    });
+    waiting = true;
+    const w = worker(handler, { intakeWaiting: () => waiting });
+    await w.drain();
+    const committedApart = new Set(transactions.slice(0, 2).map(([, trx]) => trx));
+    expect(committedApart.size).toBe(2);
+    // What was committed before the failure stays; the rest is written one by one, and c fails saying why.
+    const attempts = await handle.db
+      .selectFrom('event_attempts as a')
+      .innerJoin('integration_events_log as e', 'e.event_id', 'a.event_id')
+      .select(['e.payload', 'a.outcome'])
+      .orderBy('a.id')
+      .execute();
+    expect(attempts.map((a) => [JSON.parse(a.payload).data.City, a.outcome])).toEqual([
+      ['a', 'completed'],
+      ['b', 'completed'],
+      ['c', 'failed'],
+      ['d', 'completed'],
+      ['e', 'completed'],
+      ['f', 'completed'],
+    ]);
+
+    // Without intake waiting, a batch's outcomes share one transaction.
+    transactions.length = 0;
+    waiting = false;
+    for (const [i, c] of ['g', 'h', 'i'].entries()) await appender.append(delivery(`s${i}`, c));
+    await w.drain();
+    expect(new Set(transactions.map(([, trx]) => trx)).size).toBe(1);
+  });
+
   it('processes the events of one record in arrival order, one at a time', async () => {
     for (const c of ['a', 'b', 'c', 'd']) await appender.append(delivery('r1', c));
     await appender.append(delivery('r2', 'x'));

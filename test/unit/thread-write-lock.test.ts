@@ -78,4 +78,26 @@ describe('ThreadWriteLock', () => {
     lock.release();
     await thread.terminate();
   });
+
+  it('lets a holder with priority (intake) in before others that wait, and the others after it', async () => {
+    const lock = new ThreadWriteLock();
+    const intake = new ThreadWriteLock(lock.buffer, { priority: true });
+    const order: string[] = [];
+    await lock.acquire();
+    const worker = lock.acquire().then(() => order.push('worker'));
+    await new Promise((resolve) => setTimeout(resolve, 10));
+    const first = intake.acquire().then(() => order.push('intake'));
+    await new Promise((resolve) => setTimeout(resolve, 10));
+    expect(intake.priorityWaiting()).toBe(true);
+    lock.release();
+    await first;
+    expect(order).toEqual(['intake']);
+    expect(intake.priorityWaiting()).toBe(false);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(order).toEqual(['intake']);
+    intake.release();
+    await worker;
+    expect(order).toEqual(['intake', 'worker']);
+    lock.release();
+  });
 });
