@@ -10,14 +10,16 @@
 //     UPDATE … RETURNING *; COMMIT; BEGIN IMMEDIATE; per event the Student_ID_Number check, the students upsert,
 //     the completion UPDATE and the attempt row; COMMIT;
 //   a third connection checkpoints (PASSIVE) every 100 ms, as the worker thread does.
+// With `intake`, only the intake part runs: a bare group-commit appender of mzi's rows.
 //
-// Usage: node bench/sqlite-floor.mjs DATABASE_PATH SECONDS TEMPLATE_FILE  → one JSON line on stdout: events,
-// seconds, eventsPerSecond and cores (CPU time of the process over the run).
+// Usage: node bench/sqlite-floor.mjs DATABASE_PATH SECONDS TEMPLATE_FILE [intake]  → one JSON line on stdout:
+// events, seconds, eventsPerSecond and cores (CPU time of the process over the run).
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 
-const [path, secondsArg, templatePath] = process.argv.slice(2);
+const [path, secondsArg, templatePath, mode] = process.argv.slice(2);
+const intakeOnly = mode === 'intake';
 const seconds = Number(secondsArg ?? 10);
 const require = createRequire(join(process.cwd(), 'package.json'));
 const Database = require('better-sqlite3');
@@ -222,10 +224,14 @@ const until = started + seconds * 1000;
 while (performance.now() < until) {
   const rows = Array.from({ length: 32 }, eventRow);
   appendBatch(rows);
-  const now = new Date().toISOString();
-  const claimed = claim(now, new Date(Date.now() + 300_000).toISOString());
-  recordOutcomes(claimed, new Date().toISOString());
-  events += claimed.length;
+  if (intakeOnly) {
+    events += rows.length;
+  } else {
+    const now = new Date().toISOString();
+    const claimed = claim(now, new Date(Date.now() + 300_000).toISOString());
+    recordOutcomes(claimed, new Date().toISOString());
+    events += claimed.length;
+  }
   await new Promise((resolve) => setImmediate(resolve));
 }
 const elapsed = (performance.now() - started) / 1000;

@@ -275,11 +275,19 @@ export async function runSqliteFloor(options: {
   databasePath: string;
   seconds: number;
   templatePath: string;
+  /** Only the intake's statements (a bare group-commit appender of mzi's rows). */
+  intakeOnly?: boolean;
 }): Promise<{ events: number; seconds: number; eventsPerSecond: number; cores: number }> {
   const script = fileURLToPath(new URL('../sqlite-floor.mjs', import.meta.url));
   const child = spawn(
     process.execPath,
-    [script, options.databasePath, String(options.seconds), options.templatePath],
+    [
+      script,
+      options.databasePath,
+      String(options.seconds),
+      options.templatePath,
+      ...(options.intakeOnly ? ['intake'] : []),
+    ],
     { cwd: mziRoot, stdio: ['ignore', 'pipe', 'pipe'] },
   );
   let output = '';
