@@ -17,6 +17,7 @@
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 
 const [path, secondsArg, templatePath, mode] = process.argv.slice(2);
 const intakeOnly = mode === 'intake';
@@ -39,44 +40,14 @@ worker.pragma('wal_autocheckpoint = 0');
 const checkpointer = open('NORMAL');
 
 const template = readFileSync(templatePath, 'utf8');
-const COLUMNS = [
-  'event_id',
-  'source',
-  'module',
-  'event_type',
-  'record_id',
-  'status',
-  'error_message',
-  'error_code',
-  'created_at',
-  'updated_at',
-  'processed_at',
-  'payload',
-  'raw_body',
-  'content_type',
-  'headers',
-  'dedup_key',
-  'content_hash',
-  'duplicate_of',
-  'warnings',
-  'result',
-  'attempts',
-  'max_attempts',
-  'next_attempt_at',
-  'locked_by',
-  'locked_until',
-  'request_method',
-  'request_url',
-  'auth_method',
-  'received_at',
-  'stored_ms',
-  'response_status',
-  'response_body',
-  'academic_email',
-  'student_id_number',
-];
+// Every column of the log but its id, as the migrations left it: all of them are written by the log writer.
+const COLUMNS = intake
+  .prepare('SELECT name FROM pragma_table_info(?)')
+  .all('integration_events_log')
+  .map((row) => row.name)
+  .filter((name) => name !== 'id');
 const insertEvent = intake.prepare(
-  `INSERT INTO integration_events_log (${COLUMNS.join(', ')}) VALUES (${COLUMNS.map(() => '?').join(', ')})`,
+  `INSERT INTO integration_events_log (${COLUMNS.join(', ')}) VALUES (${COLUMNS.map((c) => `@${c}`).join(', ')})`,
 );
 const byDeliveryId = intake.prepare(
   `SELECT event_id, event_type FROM integration_events_log
@@ -97,24 +68,11 @@ const claims = new Map();
 const studentIdTaken = worker.prepare(
   `SELECT zoho_record_id FROM students WHERE student_id_number = ? AND zoho_record_id != ? AND deleted_at IS NULL`,
 );
-// Column → Zoho field (src/students/student-fields.ts).
-const STUDENT_FIELDS = {
-  student_id_number: 'Student_ID_Number',
-  academic_email: 'Academic_Email',
-  name: 'Name',
-  phone: 'Phone',
-  moodle_user_id: 'Moodle_User_ID',
-  date_of_birth: 'Date_of_Birth',
-  gender: 'Gender',
-  address: 'Address',
-  city: 'City',
-  country: 'Country',
-  postal_code: 'Postal_Code',
-  emergency_contact_name: 'Emergency_Contact_Name',
-  emergency_contact_phone: 'Emergency_Contact_Phone',
-  student_status: 'Student_Status',
-};
-const STUDENT_COLUMNS = Object.keys(STUDENT_FIELDS);
+// The students mirror's columns and the Zoho fields they hold, from mzi's build (the benchmark builds it first).
+const { STUDENT_FIELDS } = await import(
+  pathToFileURL(join(process.cwd(), 'dist/students/student-fields.js')).href
+);
+const STUDENT_COLUMNS = STUDENT_FIELDS.map((field) => field.column);
 const upsertStudent = worker.prepare(
   `INSERT INTO students (${STUDENT_COLUMNS.join(', ')}, zoho_record_id, deleted_at, last_event_id, created_at, updated_at)
    VALUES (${STUDENT_COLUMNS.map(() => '?').join(', ')}, ?, NULL, ?, ?, ?)
@@ -138,54 +96,47 @@ const headers = JSON.stringify({
   'x-zoho-signature': '[redacted]',
 });
 let next = 0;
+/** A row as the log writer writes it for the benchmark's delivery (columns it leaves empty are null). */
 function eventRow() {
   const id = `900${String(next++).padStart(9, '0')}`;
   const raw = template.replaceAll('{N}', id);
   const body = JSON.parse(raw);
   const at = new Date().toISOString();
   const eventId = crypto.randomUUID();
-  const data = JSON.stringify(body.data);
-  return [
-    eventId,
-    'zoho',
-    'BTEC_Students',
-    'insert',
-    body.record_id,
-    'pending',
-    null,
-    null,
-    at,
-    at,
-    null,
-    `{"operation":"insert","operation_source":"body","delivery_id":"${body.notification_id}","format":"json","data":${data}}`,
-    raw,
-    'application/json',
+  const row = {
+    event_id: eventId,
+    source: 'zoho',
+    module: 'BTEC_Students',
+    event_type: 'insert',
+    record_id: body.record_id,
+    status: 'pending',
+    created_at: at,
+    updated_at: at,
+    payload: `{"operation":"insert","operation_source":"body","delivery_id":"${body.notification_id}","format":"json","data":${JSON.stringify(body.data)}}`,
+    raw_body: raw,
+    content_type: 'application/json',
     headers,
-    body.notification_id,
-    'f'.repeat(64),
-    null,
-    null,
-    null,
-    0,
-    10,
-    at,
-    null,
-    null,
-    'POST',
-    '/api/v1/events/zoho/student',
-    'hmac',
-    at,
-    1.5,
-    200,
-    `{"success":true,"event_id":"${eventId}","status":"queued","event_type":"insert"}`,
-    body.data.Academic_Email,
-    body.data.Student_ID_Number,
-  ];
+    dedup_key: body.notification_id,
+    content_hash: 'f'.repeat(64),
+    attempts: 0,
+    max_attempts: 10,
+    next_attempt_at: at,
+    request_method: 'POST',
+    request_url: '/api/v1/events/zoho/student',
+    auth_method: 'hmac',
+    received_at: at,
+    stored_ms: 1.5,
+    response_status: 200,
+    response_body: `{"success":true,"event_id":"${eventId}","status":"queued","event_type":"insert"}`,
+    academic_email: body.data.Academic_Email,
+    student_id_number: body.data.Student_ID_Number,
+  };
+  return Object.fromEntries(COLUMNS.map((column) => [column, row[column] ?? null]));
 }
 
 const appendBatch = intake.transaction((rows) => {
   for (const row of rows) {
-    byDeliveryId.get('BTEC_Students', row[15]);
+    byDeliveryId.get('BTEC_Students', row.dedup_key);
     insertEvent.run(row);
   }
 });
@@ -204,7 +155,7 @@ const recordOutcomes = worker.transaction((events, at) => {
     const data = JSON.parse(event.payload).data;
     studentIdTaken.all(data.Student_ID_Number, event.record_id);
     upsertStudent.run(
-      ...STUDENT_COLUMNS.map((column) => data[STUDENT_FIELDS[column]] ?? null),
+      ...STUDENT_FIELDS.map((field) => data[field.apiName] ?? null),
       event.record_id,
       event.event_id,
       at,

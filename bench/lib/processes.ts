@@ -269,7 +269,7 @@ export async function startBaseline(logPath: string): Promise<ServerProcess> {
 
 /**
  * Runs bench/sqlite-floor.mjs (the SQL of each event without mzi's JavaScript) for `seconds` on `databasePath`, a
- * database migrated by mzi, from mzi's folder (its better-sqlite3).
+ * database migrated by mzi, from mzi's folder (its better-sqlite3 and build).
  */
 export async function runSqliteFloor(options: {
   databasePath: string;
@@ -279,35 +279,30 @@ export async function runSqliteFloor(options: {
   intakeOnly?: boolean;
 }): Promise<{ events: number; seconds: number; eventsPerSecond: number; cores: number }> {
   const script = fileURLToPath(new URL('../sqlite-floor.mjs', import.meta.url));
-  const child = spawn(
-    process.execPath,
-    [
-      script,
-      options.databasePath,
-      String(options.seconds),
-      options.templatePath,
-      ...(options.intakeOnly ? ['intake'] : []),
-    ],
-    { cwd: mziRoot, stdio: ['ignore', 'pipe', 'pipe'] },
-  );
-  let output = '';
-  child.stdout?.on('data', (chunk) => {
-    output += String(chunk);
-  });
-  child.stderr?.on('data', (chunk) => {
-    output += String(chunk);
-  });
-  const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
-  if (code !== 0) throw new Error(`the SQLite floor failed (${code}):\n${output}`);
-  const line = output.trim().split('\n').at(-1) ?? '';
-  return JSON.parse(line) as { events: number; seconds: number; eventsPerSecond: number; cores: number };
+  const args = [script, options.databasePath, String(options.seconds), options.templatePath];
+  const output = await runToEnd('the SQLite floor', [...args, ...(options.intakeOnly ? ['intake'] : [])]);
+  return JSON.parse(output.trim().split('\n').at(-1) ?? '') as {
+    events: number;
+    seconds: number;
+    eventsPerSecond: number;
+    cores: number;
+  };
 }
 
 /** Runs `node bin/mzi.js <args>` to completion (e.g. `migrate`). */
-export async function runMziCommand(args: string[], env: Record<string, string>): Promise<string> {
-  const child = spawn(process.execPath, [mziBin(), ...args], {
+export function runMziCommand(args: string[], env: Record<string, string>): Promise<string> {
+  return runToEnd(`mzi ${args.join(' ')}`, [mziBin(), ...args], {
+    PATH: process.env.PATH ?? '/usr/bin:/bin',
+    HOME: process.env.HOME ?? '/tmp',
+    ...env,
+  });
+}
+
+/** Runs `node <args>` in mzi's folder to completion; its output (stdout and stderr), or an error quoting it. */
+async function runToEnd(name: string, args: string[], env?: Record<string, string>): Promise<string> {
+  const child = spawn(process.execPath, args, {
     cwd: mziRoot,
-    env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: process.env.HOME ?? '/tmp', ...env },
+    ...(env ? { env } : {}),
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';
@@ -318,6 +313,6 @@ export async function runMziCommand(args: string[], env: Record<string, string>)
     output += String(chunk);
   });
   const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
-  if (code !== 0) throw new Error(`mzi ${args.join(' ')} failed (${code}):\n${output}`);
+  if (code !== 0) throw new Error(`${name} failed (${code}):\n${output}`);
   return output;
 }
