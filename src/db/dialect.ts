@@ -90,17 +90,42 @@ export async function currentSchema(db: Kysely<any>): Promise<string | undefined
   return result.rows[0]?.schema;
 }
 
+/** Delta rows folded since `event_count_deltas` was last vacuumed, per database (its Kysely adapter). */
+const foldedSinceVacuum = new WeakMap<object, number>();
+
+/**
+ * How many folded delta rows make a VACUUM of `event_count_deltas` worth it. Every status change of an event
+ * leaves a dead delta row behind its fold, and stats read that table with a sequential scan, dead pages included:
+ * 35 ms per stats call after folding the deltas of 1,000,000 appended events, 0.1 ms after a VACUUM (measured with
+ * EXPLAIN ANALYZE). Autovacuum would get there in a minute or more; at 1,000 events/s that is 300,000 dead rows.
+ */
+export const VACUUM_AFTER_FOLDED_ROWS = 10_000;
+
 /**
  * Folds PostgreSQL's pending count deltas into `event_counts` (migration 0002). Safe from several workers at
- * once: each delta row is deleted exactly once. SQLite's triggers update the counts directly: nothing to fold.
+ * once: each delta row is deleted exactly once. Once enough rows were folded, vacuums the deltas table so that
+ * stats stay fast (a worker that finds another one vacuuming skips it). SQLite's triggers update the counts
+ * directly: nothing to fold.
  */
 export async function foldEventCounts(db: Kysely<any>): Promise<void> {
   if (dialectOf(db) !== 'postgres') return;
-  await sql`
+  const result = await sql<{ moved: number }>`
     WITH moved AS (DELETE FROM event_count_deltas RETURNING status, source, module, d),
-         summed AS (SELECT status, source, module, sum(d) AS d FROM moved GROUP BY status, source, module)
-    INSERT INTO event_counts (status, source, module, n)
-    SELECT status, source, module, d FROM summed
-    ON CONFLICT (status, source, module) DO UPDATE SET n = event_counts.n + excluded.n
+         summed AS (SELECT status, source, module, sum(d) AS d FROM moved GROUP BY status, source, module),
+         folded AS (
+           INSERT INTO event_counts (status, source, module, n)
+           SELECT status, source, module, d FROM summed
+           ON CONFLICT (status, source, module) DO UPDATE SET n = event_counts.n + excluded.n
+         )
+    SELECT count(*)::int AS moved FROM moved
   `.execute(db);
+  const key = db.getExecutor().adapter;
+  const folded = (foldedSinceVacuum.get(key) ?? 0) + (result.rows[0]?.moved ?? 0);
+  if (folded < VACUUM_AFTER_FOLDED_ROWS) {
+    foldedSinceVacuum.set(key, folded);
+    return;
+  }
+  foldedSinceVacuum.set(key, 0);
+  // Not in a transaction: the worker calls this on the database, never on one of its transactions.
+  await sql`VACUUM (SKIP_LOCKED) event_count_deltas`.execute(db);
 }

@@ -3,6 +3,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
+import { afterEach, beforeEach } from 'vitest';
+import { createDatabase, type DatabaseHandle } from '../../src/db/create-database.js';
+import { migrateToLatest } from '../../src/db/migrate.js';
 
 /** PostgreSQL server for the tests, when set (e.g. postgres://postgres@127.0.0.1:5432/mzi_ci); else SQLite. */
 export const TEST_DATABASE_URL = process.env.TEST_DATABASE_URL?.trim() || undefined;
@@ -69,4 +72,26 @@ export async function waitUntilProcessed(url: string, timeoutMs = 90_000): Promi
     if (Date.now() > deadline) throw new Error(`still unfinished: ${row?.n}`);
     await new Promise((resolve) => setTimeout(resolve, 200));
   }
+}
+
+/**
+ * A fresh, migrated database for each test of the calling file (registers beforeEach/afterEach); the returned
+ * function gives the current test's handle.
+ */
+export function migratedDatabasePerTest(): () => DatabaseHandle {
+  let testDb: TestDatabase | undefined;
+  let handle: DatabaseHandle | undefined;
+  beforeEach(async () => {
+    testDb = await createTestDatabase();
+    handle = createDatabase(testDb.url);
+    await migrateToLatest(handle.db);
+  });
+  afterEach(async () => {
+    await handle?.close();
+    await testDb?.drop();
+  });
+  return () => {
+    if (!handle) throw new Error('migratedDatabasePerTest: no test is running');
+    return handle;
+  };
 }

@@ -1,10 +1,8 @@
 import { sql } from 'kysely';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { createDatabase, type DatabaseHandle } from '../../src/db/create-database.js';
+import { describe, expect, it } from 'vitest';
 import { planClaimInIdOrder } from '../../src/db/dialect.js';
-import { migrateToLatest } from '../../src/db/migrate.js';
 import { claimEvents, dueEvents } from '../../src/worker/claim-events.js';
-import { createTestDatabase, TEST_DIALECT, type TestDatabase } from '../helpers/test-database.js';
+import { migratedDatabasePerTest, TEST_DIALECT } from '../helpers/test-database.js';
 
 // The worker's claim must stay a walk of the pending events in id order, checking each candidate's record
 // through the record index, however stale PostgreSQL's statistics are: a queue's statistics always are (they
@@ -12,17 +10,7 @@ import { createTestDatabase, TEST_DIALECT, type TestDatabase } from '../helpers/
 // planner into reading the whole log or the whole backlog for every claim, as it did before the claim was
 // written for it (migration 0006, FINISHED_STATUSES, the record check as a scalar subquery, planClaimInIdOrder).
 
-let testDb: TestDatabase;
-let handle: DatabaseHandle;
-beforeEach(async () => {
-  testDb = await createTestDatabase();
-  handle = createDatabase(testDb.url);
-  await migrateToLatest(handle.db);
-});
-afterEach(async () => {
-  await handle.close();
-  await testDb.drop();
-});
+const database = migratedDatabasePerTest();
 
 const NOW = '2026-12-02T12:00:00.000Z';
 
@@ -33,7 +21,7 @@ async function addEvents(prefix: string, count: number, status: string): Promise
       updated_at, payload, content_hash, max_attempts, next_attempt_at)
     SELECT ${prefix} || i, 'zoho', 'BTEC_Students', 'insert', ${prefix} || i, ${status}, ${NOW}, ${NOW}, '{}',
       'h', 10, '2026-12-02T11:00:00.000Z'
-    FROM generate_series(1, ${count}::int) AS i`.execute(handle.db);
+    FROM generate_series(1, ${count}::int) AS i`.execute(database().db);
 }
 
 interface PlanNode {
@@ -45,28 +33,30 @@ interface PlanNode {
 
 /** Every node of the claim's plan, as PostgreSQL would run it now, after the claim's own settings. */
 async function claimPlan(): Promise<PlanNode[]> {
-  return handle.db.transaction().execute(async (trx) => {
-    await planClaimInIdOrder(trx);
-    const query = dueEvents(trx, { now: NOW, limit: 32 }).compile();
-    const explained = await trx.executeQuery<{ 'QUERY PLAN': Array<{ Plan: PlanNode }> }>({
-      ...query,
-      sql: `EXPLAIN (FORMAT JSON) ${query.sql}`,
+  return database()
+    .db.transaction()
+    .execute(async (trx) => {
+      await planClaimInIdOrder(trx);
+      const query = dueEvents(trx, { now: NOW, limit: 32 }).compile();
+      const explained = await trx.executeQuery<{ 'QUERY PLAN': Array<{ Plan: PlanNode }> }>({
+        ...query,
+        sql: `EXPLAIN (FORMAT JSON) ${query.sql}`,
+      });
+      const nodes: PlanNode[] = [];
+      const walk = (node: PlanNode) => {
+        nodes.push(node);
+        for (const child of node.Plans ?? []) walk(child);
+      };
+      const plan = explained.rows[0]?.['QUERY PLAN'][0]?.Plan;
+      if (!plan) throw new Error('EXPLAIN returned no plan');
+      walk(plan);
+      return nodes;
     });
-    const nodes: PlanNode[] = [];
-    const walk = (node: PlanNode) => {
-      nodes.push(node);
-      for (const child of node.Plans ?? []) walk(child);
-    };
-    const plan = explained.rows[0]?.['QUERY PLAN'][0]?.Plan;
-    if (!plan) throw new Error('EXPLAIN returned no plan');
-    walk(plan);
-    return nodes;
-  });
 }
 
 /** The records of what one claim of 32 takes, in order. */
 async function claimedRecords(): Promise<string[]> {
-  const claimed = await claimEvents(handle.db, {
+  const claimed = await claimEvents(database().db, {
     workerId: 'w',
     limit: 32,
     leaseSeconds: 60,
@@ -92,7 +82,7 @@ describe.skipIf(TEST_DIALECT !== 'postgres')(
   () => {
     it('checks each candidate against its own record when the statistics say nothing is pending', async () => {
       await addEvents('done-', 20_000, 'completed');
-      await sql`ANALYZE integration_events_log`.execute(handle.db);
+      await sql`ANALYZE integration_events_log`.execute(database().db);
       await addEvents('burst-', 2_000, 'pending');
       expectIndexWalk(await claimPlan());
 
@@ -108,8 +98,8 @@ describe.skipIf(TEST_DIALECT !== 'postgres')(
       SELECT 'old-' || i, 'zoho', 'BTEC_Students', 'insert', 'old-' || i,
         CASE WHEN i % 100 = 0 THEN 'pending' ELSE 'completed' END, ${NOW}, ${NOW}, '{}', 'h', 10,
         '2026-12-02T11:00:00.000Z', repeat('x', 2000)
-      FROM generate_series(1, 2000) AS i`.execute(handle.db);
-      await sql`ANALYZE integration_events_log`.execute(handle.db);
+      FROM generate_series(1, 2000) AS i`.execute(database().db);
+      await sql`ANALYZE integration_events_log`.execute(database().db);
       await addEvents('burst-', 2_000, 'pending');
       expectIndexWalk(await claimPlan());
 
@@ -120,14 +110,14 @@ describe.skipIf(TEST_DIALECT !== 'postgres')(
     });
 
     it('walks the pending events in id order, not all of them and a sort, in a young log never analyzed', async () => {
-      await sql`ALTER TABLE integration_events_log SET (autovacuum_enabled = false)`.execute(handle.db);
+      await sql`ALTER TABLE integration_events_log SET (autovacuum_enabled = false)`.execute(database().db);
       await sql`
       INSERT INTO integration_events_log (event_id, source, module, event_type, record_id, status, created_at,
         updated_at, payload, content_hash, max_attempts, next_attempt_at, raw_body)
       SELECT 'young-' || i, 'zoho', 'BTEC_Students', 'insert', 'young-' || i,
         CASE WHEN i > 5000 THEN 'pending' ELSE 'completed' END, ${NOW}, ${NOW}, '{}', 'h', 10,
         '2026-12-02T11:00:00.000Z', repeat('x', 500)
-      FROM generate_series(1, 6000) AS i`.execute(handle.db);
+      FROM generate_series(1, 6000) AS i`.execute(database().db);
       expectIndexWalk(await claimPlan());
 
       expect(await claimedRecords()).toEqual(Array.from({ length: 32 }, (_, i) => `young-${5001 + i}`));
@@ -136,9 +126,9 @@ describe.skipIf(TEST_DIALECT !== 'postgres')(
     it('walks the pending events, not the whole log, when the statistics were taken in a burst', async () => {
       await addEvents('burst-', 2_000, 'pending');
       await addEvents('done-', 4_000, 'completed');
-      await sql`ANALYZE integration_events_log`.execute(handle.db);
+      await sql`ANALYZE integration_events_log`.execute(database().db);
       await sql`UPDATE integration_events_log SET status = 'completed' WHERE status = 'pending'`.execute(
-        handle.db,
+        database().db,
       );
       await addEvents('later-', 20_000, 'completed');
       await addEvents('new-', 100, 'pending');
