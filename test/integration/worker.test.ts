@@ -1,7 +1,5 @@
 import pino from 'pino';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { createDatabase, type DatabaseHandle } from '../../src/db/create-database.js';
-import { migrateToLatest } from '../../src/db/migrate.js';
+import { beforeEach, describe, expect, it } from 'vitest';
 import type { EventRow } from '../../src/db/schema.js';
 import { retryEvent, retryMatchingEvents } from '../../src/event-log/event-store.js';
 import { ProcessingError } from '../../src/event-log/processing-error.js';
@@ -10,23 +8,20 @@ import type { NormalizedDelivery } from '../../src/webhooks/normalize-delivery.j
 import { claimEvents } from '../../src/worker/claim-events.js';
 import { createWorker, type WorkerOptions } from '../../src/worker/create-worker.js';
 import type { EventHandler } from '../../src/worker/event-handler.js';
-import { createTestDatabase, type TestDatabase } from '../helpers/test-database.js';
+import { migratedDatabasePerTest } from '../helpers/test-database.js';
 
-let testDb: TestDatabase;
-let handle: DatabaseHandle;
+const database = migratedDatabasePerTest();
 let appender: EventAppender;
 let clock: Date;
 
-beforeEach(async () => {
-  testDb = await createTestDatabase();
-  handle = createDatabase(testDb.url);
-  await migrateToLatest(handle.db);
+beforeEach(() => {
   clock = new Date('2026-11-28T10:00:00.000Z');
-  appender = createEventAppender({ db: handle.db, dedupWindowSeconds: 60, maxAttempts: 3, now: () => clock });
-});
-afterEach(async () => {
-  await handle.close();
-  await testDb.drop();
+  appender = createEventAppender({
+    db: database().db,
+    dedupWindowSeconds: 60,
+    maxAttempts: 3,
+    now: () => clock,
+  });
 });
 
 function delivery(recordId: string, city: string): Parameters<EventAppender['append']>[0] {
@@ -46,7 +41,7 @@ function delivery(recordId: string, city: string): Parameters<EventAppender['app
 
 function worker(handler: EventHandler, extra: Partial<WorkerOptions> = {}) {
   return createWorker({
-    db: handle.db,
+    db: database().db,
     logger: pino({ level: 'silent' }),
     handlers: { Test: handler },
     concurrency: 4,
@@ -61,8 +56,8 @@ function worker(handler: EventHandler, extra: Partial<WorkerOptions> = {}) {
 
 const city = (event: EventRow) => (JSON.parse(event.payload) as { data: { City: string } }).data.City;
 const row = (eventId: string) =>
-  handle.db
-    .selectFrom('integration_events_log')
+  database()
+    .db.selectFrom('integration_events_log')
     .selectAll()
     .where('event_id', '=', eventId)
     .executeTakeFirstOrThrow();
@@ -71,7 +66,7 @@ describe('worker', () => {
   it('lets a trickle of events gather into one batch after a partial claim (lingerMs)', async () => {
     const batches: string[][] = [];
     const w = createWorker({
-      db: handle.db,
+      db: database().db,
       logger: pino({ level: 'silent' }),
       handlers: {
         Test: {
@@ -126,8 +121,8 @@ describe('worker', () => {
     const committedApart = new Set(transactions.slice(0, 2).map(([, trx]) => trx));
     expect(committedApart.size).toBe(2);
     // What was committed before the failure stays; the rest is written one by one, and c fails saying why.
-    const attempts = await handle.db
-      .selectFrom('event_attempts as a')
+    const attempts = await database()
+      .db.selectFrom('event_attempts as a')
       .innerJoin('integration_events_log as e', 'e.event_id', 'a.event_id')
       .select(['e.payload', 'a.outcome'])
       .orderBy('a.id')
@@ -175,7 +170,12 @@ describe('worker', () => {
     await appender.append(delivery('r1', 'a'));
     await appender.append(delivery('r1', 'b'));
     await appender.append(delivery('r2', 'c'));
-    const claimed = await claimEvents(handle.db, { workerId: 'w', limit: 10, leaseSeconds: 60, now: clock });
+    const claimed = await claimEvents(database().db, {
+      workerId: 'w',
+      limit: 10,
+      leaseSeconds: 60,
+      now: clock,
+    });
     expect(claimed.map(city)).toEqual(['a', 'c']);
   });
 
@@ -207,8 +207,8 @@ describe('worker', () => {
     expect(a.status).toBe('completed');
     expect(a.attempts).toBe(2);
     expect(processed).toEqual(['a', 'b']);
-    const attempts = await handle.db
-      .selectFrom('event_attempts')
+    const attempts = await database()
+      .db.selectFrom('event_attempts')
       .selectAll()
       .where('event_id', '=', first.eventId)
       .execute();
@@ -268,7 +268,7 @@ describe('worker', () => {
     await w.drain();
     expect((await row(a.eventId)).status).toBe('failed');
 
-    await retryEvent(handle.db, a.eventId, clock);
+    await retryEvent(database().db, a.eventId, clock);
     const queued = await row(a.eventId);
     expect(queued).toMatchObject({ status: 'pending', max_attempts: 2, error_message: null });
     await w.drain();
@@ -276,7 +276,7 @@ describe('worker', () => {
     expect((await row(a.eventId)).attempts).toBe(2);
 
     ok = true;
-    expect(await retryMatchingEvents(handle.db, {}, clock)).toBe(2);
+    expect(await retryMatchingEvents(database().db, {}, clock)).toBe(2);
     await w.drain();
     expect((await row(a.eventId)).status).toBe('completed');
     expect((await row(b.eventId)).status).toBe('completed');
@@ -284,13 +284,15 @@ describe('worker', () => {
 
   it('refuses to retry a duplicate or pending event with a clear reason', async () => {
     const a = await appender.append(delivery('r1', 'a'));
-    await expect(retryEvent(handle.db, a.eventId, clock)).rejects.toThrow(/cannot be retried: it is pending/);
-    await expect(retryEvent(handle.db, 'no-such-event', clock)).rejects.toThrow(/No event with id/);
+    await expect(retryEvent(database().db, a.eventId, clock)).rejects.toThrow(
+      /cannot be retried: it is pending/,
+    );
+    await expect(retryEvent(database().db, 'no-such-event', clock)).rejects.toThrow(/No event with id/);
   });
 
   it('takes back events whose lease expired (their worker died) and processes them', async () => {
     const a = await appender.append(delivery('r1', 'a'));
-    await claimEvents(handle.db, { workerId: 'dead-worker', limit: 10, leaseSeconds: 60, now: clock });
+    await claimEvents(database().db, { workerId: 'dead-worker', limit: 10, leaseSeconds: 60, now: clock });
     expect((await row(a.eventId)).status).toBe('processing');
     const w = worker(async () => ({ result: {} }));
     await w.drain();
@@ -305,7 +307,7 @@ describe('worker', () => {
 
   it('gives back every claimed event at start when it is the only worker (SQLite)', async () => {
     const a = await appender.append(delivery('r1', 'a'));
-    await claimEvents(handle.db, { workerId: 'previous-run', limit: 10, leaseSeconds: 300, now: clock });
+    await claimEvents(database().db, { workerId: 'previous-run', limit: 10, leaseSeconds: 300, now: clock });
     const w = worker(async () => ({ result: {} }), { releaseAllOnStart: true });
     await w.start();
     await w.drain();
@@ -328,12 +330,12 @@ describe('worker', () => {
     await w.start();
     const deadline = Date.now() + 5000;
     while (Date.now() < deadline) {
-      const left = await handle.db.selectFrom('integration_events_log').select('event_id').execute();
+      const left = await database().db.selectFrom('integration_events_log').select('event_id').execute();
       if (left.length === 1) break;
       await new Promise((resolve) => setTimeout(resolve, 20));
     }
     await w.stop();
-    const left = await handle.db.selectFrom('integration_events_log').select('event_id').execute();
+    const left = await database().db.selectFrom('integration_events_log').select('event_id').execute();
     expect(left.map((row) => row.event_id)).toEqual([failed.eventId]);
   });
 });
