@@ -1,4 +1,4 @@
-import { sql } from 'kysely';
+import { type RawBuilder, sql } from 'kysely';
 import { describe, expect, it } from 'vitest';
 import { planClaimInIdOrder } from '../../src/db/dialect.js';
 import { claimEvents, dueEvents } from '../../src/worker/claim-events.js';
@@ -14,13 +14,22 @@ const database = migratedDatabasePerTest();
 
 const NOW = '2026-12-02T12:00:00.000Z';
 
-/** `count` events of records `${prefix}1…`, in one statement (ids follow in that order). */
-async function addEvents(prefix: string, count: number, status: string): Promise<void> {
+/**
+ * `count` events of records `${prefix}1…`, in one statement (ids follow in that order). `status` may be SQL over
+ * `i`, the event's number; `rawBodyBytes` gives each row a raw body of that size (the table's size in pages is
+ * part of what the planner weighs).
+ */
+async function addEvents(
+  prefix: string,
+  count: number,
+  status: string | RawBuilder<string>,
+  rawBodyBytes?: number,
+): Promise<void> {
   await sql`
     INSERT INTO integration_events_log (event_id, source, module, event_type, record_id, status, created_at,
-      updated_at, payload, content_hash, max_attempts, next_attempt_at)
+      updated_at, payload, content_hash, max_attempts, next_attempt_at, raw_body)
     SELECT ${prefix} || i, 'zoho', 'BTEC_Students', 'insert', ${prefix} || i, ${status}, ${NOW}, ${NOW}, '{}',
-      'h', 10, '2026-12-02T11:00:00.000Z'
+      'h', 10, '2026-12-02T11:00:00.000Z', ${rawBodyBytes === undefined ? null : sql`repeat('x', ${rawBodyBytes}::int)`}
     FROM generate_series(1, ${count}::int) AS i`.execute(database().db);
 }
 
@@ -92,13 +101,12 @@ describe.skipIf(TEST_DIALECT !== 'postgres')(
     it("looks up each candidate's record instead of scanning the log, when statistics say 1 % is pending", async () => {
       // Every 100th of 2,000 events pending when analyzed; then a burst of as many. As an anti join, the record
       // check was a sequential scan of the whole log, kept in memory and compared with every candidate.
-      await sql`
-      INSERT INTO integration_events_log (event_id, source, module, event_type, record_id, status, created_at,
-        updated_at, payload, content_hash, max_attempts, next_attempt_at, raw_body)
-      SELECT 'old-' || i, 'zoho', 'BTEC_Students', 'insert', 'old-' || i,
-        CASE WHEN i % 100 = 0 THEN 'pending' ELSE 'completed' END, ${NOW}, ${NOW}, '{}', 'h', 10,
-        '2026-12-02T11:00:00.000Z', repeat('x', 2000)
-      FROM generate_series(1, 2000) AS i`.execute(database().db);
+      await addEvents(
+        'old-',
+        2_000,
+        sql<string>`CASE WHEN i % 100 = 0 THEN 'pending' ELSE 'completed' END`,
+        2000,
+      );
       await sql`ANALYZE integration_events_log`.execute(database().db);
       await addEvents('burst-', 2_000, 'pending');
       expectIndexWalk(await claimPlan());
@@ -111,16 +119,11 @@ describe.skipIf(TEST_DIALECT !== 'postgres')(
 
     it('walks the pending events in id order, not all of them and a sort, in a young log never analyzed', async () => {
       await sql`ALTER TABLE integration_events_log SET (autovacuum_enabled = false)`.execute(database().db);
-      await sql`
-      INSERT INTO integration_events_log (event_id, source, module, event_type, record_id, status, created_at,
-        updated_at, payload, content_hash, max_attempts, next_attempt_at, raw_body)
-      SELECT 'young-' || i, 'zoho', 'BTEC_Students', 'insert', 'young-' || i,
-        CASE WHEN i > 5000 THEN 'pending' ELSE 'completed' END, ${NOW}, ${NOW}, '{}', 'h', 10,
-        '2026-12-02T11:00:00.000Z', repeat('x', 500)
-      FROM generate_series(1, 6000) AS i`.execute(database().db);
+      await addEvents('done-', 5_000, 'completed', 500);
+      await addEvents('young-', 1_000, 'pending', 500);
       expectIndexWalk(await claimPlan());
 
-      expect(await claimedRecords()).toEqual(Array.from({ length: 32 }, (_, i) => `young-${5001 + i}`));
+      expect(await claimedRecords()).toEqual(Array.from({ length: 32 }, (_, i) => `young-${i + 1}`));
     });
 
     it('walks the pending events, not the whole log, when the statistics were taken in a burst', async () => {
