@@ -22,13 +22,6 @@ import { type LogWriterOptions, startLogWriter } from './webhooks/log-writer.js'
 import type { Worker } from './worker/create-worker.js';
 import { startThreadedWorker, type ThreadedWorkerOptions } from './worker/threaded-worker.js';
 
-/**
- * Groups of deliveries an API process writes at once on PostgreSQL (each a transaction on a connection of the
- * pool of 10). One at a time left the server idle during each group's round trips: with the worker running,
- * 4 took ingest from 899–982 to 1,125–1,163 deliveries/s (wrk, 32 connections, 6 s runs, interleaved).
- */
-const POSTGRES_CONCURRENT_GROUPS = 4;
-
 export { VERSION };
 
 export type Role = 'all' | 'api' | 'worker';
@@ -158,11 +151,7 @@ export async function createService(
           walAutocheckpointPages: threaded && runsWorker ? 10_000 : 1000,
           logger: logger.child({ component: 'log-writer' }),
         })
-      : createEventAppender({
-          ...appenderSettings,
-          db: database.db,
-          concurrentGroups: database.dialect === 'postgres' ? POSTGRES_CONCURRENT_GROUPS : 1,
-        });
+      : createEventAppender({ ...appenderSettings, db: database.db });
   } catch (error) {
     await database.close();
     throw error;

@@ -65,13 +65,6 @@ export interface EventAppenderOptions {
   now?: () => Date;
   /** Most deliveries written in one transaction. */
   maxBatch?: number;
-  /**
-   * Groups written at once, each in its own transaction (default 1). Only for PostgreSQL, where a group's
-   * round trips would otherwise leave the server idle; groups that share a record are still written one after
-   * the other, in arrival order, and the records' advisory locks keep dedup right between them (as between
-   * processes).
-   */
-  concurrentGroups?: number;
 }
 
 interface Pending {
@@ -108,8 +101,7 @@ function prepare(delivery: IncomingDelivery): Prepared {
 /**
  * Appends deliveries to the event log with group commit: deliveries that arrive while a commit is in flight
  * are written together in the next transaction, so each fsync acknowledges many deliveries (DESIGN.md §3).
- * Dedup and operation inference run inside that transaction, in arrival order, so they see every earlier delivery
- * (with `concurrentGroups`, every earlier delivery of the same record).
+ * Dedup and operation inference run inside that transaction, in arrival order, so they see every earlier delivery.
  */
 export function createEventAppender(options: EventAppenderOptions): EventAppender {
   const { db } = options;
@@ -127,38 +119,16 @@ export function createEventAppender(options: EventAppenderOptions): EventAppende
     running = new Promise<void>((resolve) => setImmediate(resolve)).then(drain);
   };
 
-  const concurrentGroups = Math.max(1, options.concurrentGroups ?? 1);
-  /** Groups being written, with the records they hold. */
-  const writing = new Map<Promise<void>, Set<string>>();
-
   async function drain(): Promise<void> {
     try {
       while (queue.length > 0) {
-        if (writing.size >= concurrentGroups) {
-          await Promise.race(writing.keys());
-          continue;
-        }
         const batch = queue.slice(0, maxBatch);
         queue = queue.slice(batch.length);
-        const records = new Set(batch.map(({ delivery: { normalized: n } }) => keyOf(n.module, n.recordId)));
-        // A group waits for the groups before it that hold one of its records: per-record arrival order.
-        const before = [...writing].filter(([, held]) => [...records].some((r) => held.has(r)));
-        const group = Promise.all(before.map(([earlier]) => earlier)).then(() => writeBatch(batch));
-        writing.set(group, records);
-        void group.finally(() => writing.delete(group));
-        if (concurrentGroups === 1) await group;
+        await writeBatch(batch);
       }
     } finally {
       running = undefined;
       if (queue.length > 0) schedule();
-    }
-  }
-
-  /** Until every delivery handed over so far is written. */
-  async function settle(): Promise<void> {
-    while (running || writing.size > 0) {
-      if (running) await running;
-      await Promise.allSettled(writing.keys());
     }
   }
 
@@ -330,9 +300,13 @@ export function createEventAppender(options: EventAppenderOptions): EventAppende
         schedule();
       });
     },
-    flush: settle,
+    async flush() {
+      while (running) await running;
+    },
     state: () => ({ writable, lastError, lastErrorAt }),
-    close: settle,
+    async close() {
+      while (running) await running;
+    },
     async probe() {
       // Deliveries retry the log on their own; this is for a quiet moment after a failure, at most every 5 s.
       if (writable || (lastErrorAt && Date.now() - Date.parse(lastErrorAt) < 5000)) return writable;
