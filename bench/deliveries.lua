@@ -24,6 +24,8 @@ local pos = 1
 local prefix = ""
 sent = 0
 wrapped = 0
+-- This thread's share of the bodies (bench/burst.lua sends each once).
+bodies = 0
 
 local function read_all(path)
   local f = assert(io.open(path, "rb"))
@@ -53,6 +55,7 @@ function init(args)
     line = line + 1
   end
   assert(#sigs > 0, "no signatures for thread " .. tid)
+  bodies = #sigs
   wrk.method = "POST"
   wrk.headers["Content-Type"] = "application/json"
 end

@@ -3,6 +3,7 @@ import { fileURLToPath } from 'node:url';
 import { cpuSecondsByName, cpuUsedBetween, machineBusySeconds, startCpuSampler } from './processes.js';
 
 const SCRIPT = fileURLToPath(new URL('../deliveries.lua', import.meta.url));
+const BURST_SCRIPT = fileURLToPath(new URL('../burst.lua', import.meta.url));
 
 export interface WrkResult {
   requests: number;
@@ -44,43 +45,19 @@ export function ensureWrk(): void {
   );
 }
 
-/** Runs wrk against `url` with bench/deliveries.lua for `seconds`, sampling wrk's and the server's CPU. */
-export async function runWrk(options: {
+/** What wrk sends, and where: the deliveries of bench/deliveries.lua. */
+export interface WrkLoad {
   url: string;
-  seconds: number;
   threads: number;
   connections: number;
   templatePath: string;
   signaturesPath: string;
   prefix: string;
-  serverPid: number;
-}): Promise<WrkResult> {
-  const args = [
-    '-t',
-    String(options.threads),
-    '-c',
-    String(options.connections),
-    '-d',
-    `${options.seconds}s`,
-    '--timeout',
-    '10s',
-    '-s',
-    SCRIPT,
-    options.url,
-    '--',
-    options.templatePath,
-    options.signaturesPath,
-    options.prefix,
-    String(options.threads),
-  ];
-  const child = spawn('wrk', args, { stdio: ['ignore', 'pipe', 'pipe'] });
-  let output = '';
-  child.stdout.on('data', (chunk) => {
-    output += String(chunk);
-  });
-  child.stderr.on('data', (chunk) => {
-    output += String(chunk);
-  });
+}
+
+/** Runs wrk against `url` with bench/deliveries.lua for `seconds`, sampling wrk's and the server's CPU. */
+export async function runWrk(options: WrkLoad & { seconds: number; serverPid: number }): Promise<WrkResult> {
+  const { child, output } = spawnWrk(SCRIPT, options);
   // Leave out wrk's first second (loading its signatures, opening connections): steady state only. The last
   // sample is taken as wrk exits, so at most one sampling interval (100 ms) of its run is missed.
   const skipMs = Math.min(1000, (options.seconds * 1000) / 4);
@@ -99,8 +76,8 @@ export async function runWrk(options: {
   const machineCores = machineStart && seconds > 0 ? (machineEnd.busy - machineStart.busy) / seconds : 0;
   const postgresCores =
     machineStart && seconds > 0 ? cpuUsedBetween(machineStart.pg, machineEnd.pg) / seconds : 0;
-  const line = /BENCH_JSON (\{.*\})/.exec(output)?.[1];
-  if (code !== 0 || !line) throw new Error(`wrk failed (exit ${code}):\n${output}`);
+  const line = /BENCH_JSON (\{.*\})/.exec(output.text)?.[1];
+  if (code !== 0 || !line) throw new Error(`wrk failed (exit ${code}):\n${output.text}`);
   const r = JSON.parse(line) as Record<string, number>;
   const num = (key: string) => r[key] ?? 0;
   return {
@@ -122,4 +99,80 @@ export async function runWrk(options: {
     postgresCores,
     otherCores: Math.max(0, machineCores - wrkUsage.cores - serverUsage.cores - postgresCores),
   };
+}
+
+export interface WrkBurstResult {
+  /** Deliveries mzi stored (each body is sent once, so each stored one was acknowledged or about to be). */
+  stored: number;
+  firstSentAt: number;
+  /** When mzi was seen to hold the whole burst (polled every `pollMs`), or when the cap stopped it. */
+  lastStoredAt: number;
+  capped: boolean;
+  /** CPU of wrk over the burst, in cores. */
+  wrkCores: number;
+}
+
+/**
+ * Sends each body of the signatures file once with wrk (bench/burst.lua), as fast as mzi answers: a Zoho
+ * burst. wrk has no request count, so the burst ends when `stored()` (polled every `pollMs`) reaches `count`,
+ * or at `capSeconds`; wrk is then stopped with SIGINT.
+ */
+export async function runWrkBurst(
+  options: WrkLoad & { count: number; capSeconds: number; stored: () => Promise<number>; pollMs?: number },
+): Promise<WrkBurstResult> {
+  const firstSentAt = Date.now();
+  const { child, output } = spawnWrk(BURST_SCRIPT, { ...options, seconds: options.capSeconds + 60 });
+  const exited = new Promise<number | null>((resolve) => child.on('exit', resolve));
+  let running = true;
+  void exited.then(() => {
+    running = false;
+  });
+  const wrkCpu = startCpuSampler(child.pid as number);
+  let stored = 0;
+  let capped = false;
+  for (;;) {
+    stored = await options.stored().catch(() => stored);
+    if (stored >= options.count) break;
+    if (Date.now() - firstSentAt >= options.capSeconds * 1000) {
+      capped = true;
+      break;
+    }
+    if (!running) throw new Error(`wrk stopped before the burst was stored:\n${output.text}`);
+    await new Promise((resolve) => setTimeout(resolve, options.pollMs ?? 20));
+  }
+  const lastStoredAt = Date.now();
+  const wrkUsage = wrkCpu.stop();
+  child.kill('SIGINT');
+  await exited;
+  return { stored, firstSentAt, lastStoredAt, capped, wrkCores: wrkUsage.cores };
+}
+
+function spawnWrk(script: string, options: WrkLoad & { seconds: number }) {
+  const args = [
+    '-t',
+    String(options.threads),
+    '-c',
+    String(options.connections),
+    '-d',
+    `${options.seconds}s`,
+    '--timeout',
+    '10s',
+    '-s',
+    script,
+    options.url,
+    '--',
+    options.templatePath,
+    options.signaturesPath,
+    options.prefix,
+    String(options.threads),
+  ];
+  const child = spawn('wrk', args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  const output = { text: '' };
+  child.stdout.on('data', (chunk) => {
+    output.text += String(chunk);
+  });
+  child.stderr.on('data', (chunk) => {
+    output.text += String(chunk);
+  });
+  return { child, output };
 }
