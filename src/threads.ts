@@ -1,4 +1,5 @@
 import { Worker, type WorkerOptions } from 'node:worker_threads';
+import { coerceError } from './errors.js';
 
 /**
  * Creates a thread running the module `name` next to the module `from` (its import.meta.url): the compiled
@@ -16,15 +17,27 @@ export function createModuleThread(from: string, name: string, options: WorkerOp
 }
 
 /**
- * Waits until a new thread says `{ kind: 'ready' }` (it has opened what it needs), then hands its messages to
- * `onMessage` and reports its end (an error, or an exit) once to `onLost`. The thread does not keep the
- * process alive.
+ * Starts a thread with `create` and waits until it says `{ kind: 'ready' }` (it has opened what it needs), then
+ * hands its messages to `onMessage` and reports its end (an error, or an exit) once to `onLost`. The thread does
+ * not keep the process alive.
+ *
+ * A thread that cannot be created rejects the promise like one that fails while starting: `new Worker` throws
+ * at once (ERR_WORKER_INIT_FAILED) when the system refuses a new thread, and called from a timer that throw
+ * would end the process.
  */
 export function whenThreadReady<M extends { kind: string }>(
-  thread: Worker,
+  create: () => Worker,
   onMessage: (message: M) => void,
   onLost: (thread: Worker, error: Error) => void,
 ): Promise<Worker> {
+  let thread: Worker;
+  try {
+    thread = create();
+  } catch (error) {
+    return Promise.reject(
+      new Error(`The thread could not start: ${coerceError(error).message}`, { cause: error }),
+    );
+  }
   return new Promise<Worker>((resolve, reject) => {
     const starting = (message: M) => {
       if (message.kind !== 'ready') return;

@@ -99,7 +99,7 @@ export async function startLogWriter(options: LogWriterOptions): Promise<EventAp
   function restartLater(): void {
     setTimeout(() => {
       if (closing) return;
-      whenThreadReady(create(settings), onReply, onLost).then(
+      whenThreadReady(() => create(settings), onReply, onLost).then(
         (restarted) => {
           if (closing) void restarted.terminate();
           else thread = restarted;
@@ -112,7 +112,7 @@ export async function startLogWriter(options: LogWriterOptions): Promise<EventAp
     }, options.restartDelayMs ?? 1000).unref();
   }
 
-  let thread: Worker | undefined = await whenThreadReady(create(settings), onReply, onLost);
+  let thread: Worker | undefined = await whenThreadReady(() => create(settings), onReply, onLost);
 
   const unavailable = () =>
     new Error(closing ? 'The event log is closed.' : 'The log writer thread is restarting.');

@@ -130,7 +130,7 @@ export function startThreadedWorker(options: ThreadedWorkerOptions): Worker {
 
   function ensureThread(): Promise<Thread> {
     if (thread) return Promise.resolve(thread);
-    spawning ??= whenThreadReady(create(settings), onReport, onLost).then(
+    spawning ??= whenThreadReady(() => create(settings), onReport, onLost).then(
       (started) => {
         spawning = undefined;
         thread = started;

@@ -33,6 +33,14 @@ export function compiledWorkerThread(settings: WorkerThreadSettings) {
   return createWorkerThread(settings, new URL('../../dist/worker/worker-thread.js', import.meta.url));
 }
 
+/**
+ * The error `new Worker` throws, at once, when the system refuses a new thread (seen with a process limit:
+ * ERR_WORKER_INIT_FAILED, message "EAGAIN").
+ */
+export function refusedThread(): Error {
+  return Object.assign(new Error('EAGAIN'), { code: 'ERR_WORKER_INIT_FAILED' });
+}
+
 /** A real service on a fresh real database (SQLite file, or PostgreSQL schema with TEST_DATABASE_URL); logs captured. */
 export async function startTestService(
   env: Record<string, string> = {},

@@ -10,7 +10,12 @@ import { normalizeDelivery } from '../../src/webhooks/normalize-delivery.js';
 import { parseZohoBody } from '../../src/webhooks/parse-zoho-body.js';
 import { customStudentBody, eventRow, postStudent } from '../helpers/deliveries.js';
 import { TEST_DIALECT } from '../helpers/test-database.js';
-import { compiledLogWriterThread, startTestService, type TestService } from '../helpers/test-service.js';
+import {
+  compiledLogWriterThread,
+  refusedThread,
+  startTestService,
+  type TestService,
+} from '../helpers/test-service.js';
 
 let service: TestService;
 let other: SQLite.Database | undefined;
@@ -107,8 +112,9 @@ describe.skipIf(TEST_DIALECT !== 'sqlite')('the SQLite log writer thread', () =>
     expect(count()).toBe(1);
   }, 20_000);
 
-  it('starts a new thread when its thread dies, refusing meanwhile what it cannot store', async () => {
+  it('starts a new thread when its thread dies, refusing meanwhile what it cannot store, and tries again when the system refuses a thread', async () => {
     const threads: Worker[] = [];
+    let calls = 0;
     const appender = await startLogWriter({
       databaseUrl: service.config.databaseUrl,
       dedupWindowSeconds: 60,
@@ -119,6 +125,9 @@ describe.skipIf(TEST_DIALECT !== 'sqlite')('the SQLite log writer thread', () =>
       logger: pino({ level: 'silent' }),
       restartDelayMs: 200,
       createThread: (settings) => {
+        calls += 1;
+        // The first new thread is refused as Node refuses one the system cannot create: at once, in the call.
+        if (calls === 2) throw refusedThread();
         const thread = compiledLogWriterThread(settings);
         threads.push(thread);
         return thread;
@@ -142,6 +151,7 @@ describe.skipIf(TEST_DIALECT !== 'sqlite')('the SQLite log writer thread', () =>
           return undefined;
         });
       }
+      expect(calls).toBe(3);
       expect(threads).toHaveLength(2);
       if (!stored) throw new Error('no thread came back');
       expect(stored.status).toBe('queued');

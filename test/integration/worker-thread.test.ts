@@ -5,7 +5,12 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { customStudentBody, eventRow, postStudent } from '../helpers/deliveries.js';
 import { type FakeMoodle, startFakeMoodle } from '../helpers/fake-moodle.js';
 import { TEST_DIALECT } from '../helpers/test-database.js';
-import { compiledWorkerThread, startTestService, type TestService } from '../helpers/test-service.js';
+import {
+  compiledWorkerThread,
+  refusedThread,
+  startTestService,
+  type TestService,
+} from '../helpers/test-service.js';
 
 let service: TestService | undefined;
 let moodle: FakeMoodle | undefined;
@@ -144,6 +149,8 @@ describe.skipIf(TEST_DIALECT !== 'sqlite')('the SQLite worker thread, when a new
           calls += 1;
           // The second thread dies while starting, as one that cannot open the database would.
           if (calls === 2) return new Worker('throw new Error("cannot start")', { eval: true });
+          // The third is refused as Node refuses one the system cannot create: at once, in the call.
+          if (calls === 3) throw refusedThread();
           const thread = compiledWorkerThread(settings);
           first ??= thread;
           return thread;
@@ -152,7 +159,7 @@ describe.skipIf(TEST_DIALECT !== 'sqlite')('the SQLite worker thread, when a new
     );
     await until(() => calls === 1 && service?.worker.state().status === 'running');
     await first?.terminate();
-    await until(() => calls >= 3, 15_000);
+    await until(() => calls >= 4, 15_000);
     const reply = await postStudent(service, customStudentBody());
     expect(reply.status).toBe(200);
     await until(async () => (await statusOf(reply.body.event_id as string)) === 'completed');
