@@ -206,10 +206,18 @@ export async function createService(
         );
       }
       if (admin.generated) {
-        // Printed once, to the terminal, not to the logs: logs never hold secrets.
-        process.stdout.write(
-          `\nAdmin token for the dashboard (/admin) and the admin API, created in ${admin.path}:\n\n    ${admin.token}\n\nShow it again with \`npx mzi admin-token\`; set ADMIN_TOKEN to choose your own.\n\n`,
-        );
+        // Shown once, and only on a terminal: logs never hold secrets, and an output that is not a terminal
+        // (systemd's journal, a container's log, a redirected file) is a log that others may read.
+        if (process.stdout.isTTY) {
+          process.stdout.write(
+            `\nAdmin token for the dashboard (/admin) and the admin API, created in ${admin.path}:\n\n    ${admin.token}\n\nShow it again with \`npx mzi admin-token\`; set ADMIN_TOKEN to choose your own.\n\n`,
+          );
+        } else {
+          logger.warn(
+            { path: admin.path },
+            'An admin token for the dashboard (/admin) and the admin API was created; it is kept out of the logs. Show it with `npx mzi admin-token`, or set ADMIN_TOKEN to choose your own.',
+          );
+        }
       }
       if (!moodle) {
         logger.info('Moodle is not configured (MOODLE_URL is empty): students are mirrored locally only.');

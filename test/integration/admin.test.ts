@@ -1,6 +1,6 @@
-import { statSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { customStudentBody, postStudent } from '../helpers/deliveries.js';
 import { runMzi } from '../helpers/mzi-process.js';
 import { startTestService, TEST_ADMIN_TOKEN, type TestService } from '../helpers/test-service.js';
@@ -297,5 +297,48 @@ describe('admin token', () => {
       headers: { authorization: `Bearer ${token}` },
     });
     expect(response.statusCode).toBe(200);
+  });
+
+  /** Starts a service that generates its token, with standard output a terminal or not; what it wrote there. */
+  async function startGenerating(terminal: boolean): Promise<{ token: string; stdout: string }> {
+    await service.cleanup();
+    const wasTTY = process.stdout.isTTY;
+    const written: string[] = [];
+    const write = vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
+      written.push(String(chunk));
+      return true;
+    });
+    process.stdout.isTTY = terminal;
+    try {
+      service = await startTestService({ ADMIN_TOKEN: '' });
+    } finally {
+      process.stdout.isTTY = wasTTY;
+      write.mockRestore();
+    }
+    const token = readFileSync(join(service.dir, 'admin-token'), 'utf8').trim();
+    expect(token.length).toBeGreaterThan(20);
+    return { token, stdout: written.join('') };
+  }
+
+  it('is shown once on a terminal, and never logged', async () => {
+    const { token, stdout } = await startGenerating(true);
+    expect(stdout).toContain(token);
+    expect(service.logs()).not.toContain(token);
+  });
+
+  it('is not written when the output is not a terminal (a journal, a container log, a file): the log says where to find it', async () => {
+    const { token, stdout } = await startGenerating(false);
+    expect(stdout).not.toContain(token);
+    expect(service.logs()).not.toContain(token);
+    const line = service
+      .logs()
+      .split('\n')
+      .find((l) => l.includes('admin token'));
+    expect(line).toBeDefined();
+    expect(JSON.parse(line as string)).toMatchObject({
+      level: 40,
+      path: join(service.dir, 'admin-token'),
+      msg: expect.stringContaining('npx mzi admin-token'),
+    });
   });
 });
