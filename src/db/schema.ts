@@ -126,6 +126,29 @@ export interface Database {
 }
 
 export type EventRow = Selectable<EventsTable>;
+
+/**
+ * What a claim returns of each event: the columns the worker and the handlers read. The request as received (raw
+ * body, headers, the answer given) stays in the database: returning and copying it for every claimed event cost
+ * time while the claim holds SQLite's write lock.
+ */
+export const CLAIMED_EVENT_COLUMNS = [
+  'id',
+  'event_id',
+  'source',
+  'module',
+  'event_type',
+  'record_id',
+  'status',
+  'payload',
+  'attempts',
+  'max_attempts',
+  'warnings',
+  'next_attempt_at',
+  'locked_by',
+] as const;
+
+export type ClaimedEvent = Pick<EventRow, (typeof CLAIMED_EVENT_COLUMNS)[number]>;
 export type NewEventRow = Insertable<EventsTable>;
 export type EventUpdate = Updateable<EventsTable>;
 export type StudentRow = Selectable<StudentsTable>;

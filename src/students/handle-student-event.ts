@@ -1,5 +1,5 @@
 import type { Kysely } from 'kysely';
-import type { Database, EventRow, StudentRow } from '../db/schema.js';
+import type { ClaimedEvent, Database, StudentRow } from '../db/schema.js';
 import { ProcessingError } from '../event-log/processing-error.js';
 import type { StudentForMoodle } from '../moodle/map-student.js';
 import type {
@@ -50,7 +50,7 @@ export function createStudentHandler(options: StudentHandlerOptions = {}): Batch
   const { provisioner } = options;
 
   async function prepare(
-    event: EventRow,
+    event: ClaimedEvent,
     current: StudentRow | undefined,
     context: HandlerContext,
   ): Promise<Step> {
@@ -233,7 +233,7 @@ function nonEmpty(value: string | null | undefined): string | null {
   return value === undefined || value === null || value.trim() === '' ? null : value;
 }
 
-function parsePayload(event: EventRow): StudentPayload {
+function parsePayload(event: ClaimedEvent): StudentPayload {
   try {
     const parsed = JSON.parse(event.payload) as Partial<StudentPayload>;
     return { operation: event.event_type, data: parsed.data ?? {} };

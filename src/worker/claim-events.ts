@@ -1,6 +1,6 @@
 import type { Kysely } from 'kysely';
 import { planClaimInIdOrder, skipLockedRows } from '../db/dialect.js';
-import { type Database, EVENT_STATUSES, type EventRow } from '../db/schema.js';
+import { CLAIMED_EVENT_COLUMNS, type ClaimedEvent, type Database, EVENT_STATUSES } from '../db/schema.js';
 
 /**
  * Claims up to `limit` due events with a lease. Only the oldest unfinished event of each record is eligible,
@@ -10,7 +10,7 @@ import { type Database, EVENT_STATUSES, type EventRow } from '../db/schema.js';
 export async function claimEvents(
   db: Kysely<Database>,
   options: { workerId: string; limit: number; leaseSeconds: number; now: Date },
-): Promise<EventRow[]> {
+): Promise<ClaimedEvent[]> {
   const now = options.now.toISOString();
   const lockedUntil = new Date(options.now.getTime() + options.leaseSeconds * 1000).toISOString();
   // Two statements in one transaction, not UPDATE … WHERE id IN (SELECT … LIMIT): PostgreSQL may re-run such
@@ -34,7 +34,7 @@ export async function claimEvents(
         due.map((row) => row.id),
       )
       .where('status', '=', 'pending')
-      .returningAll()
+      .returning(CLAIMED_EVENT_COLUMNS)
       .execute();
   });
   return rows.sort((a, b) => a.id - b.id);

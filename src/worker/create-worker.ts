@@ -3,7 +3,7 @@ import type { Insertable, Kysely } from 'kysely';
 import type { Logger } from 'pino';
 import { foldEventCounts } from '../db/dialect.js';
 import { prepareQuery } from '../db/prepared-query.js';
-import type { Database, EventAttemptsTable, EventRow } from '../db/schema.js';
+import type { ClaimedEvent, Database, EventAttemptsTable } from '../db/schema.js';
 import { coerceError } from '../errors.js';
 import { purgeEvents } from '../event-log/event-store.js';
 import { ProcessingError } from '../event-log/processing-error.js';
@@ -41,7 +41,7 @@ export interface WorkerOptions {
   workerId?: string;
   /** Told of every recorded attempt (metrics). */
   onAttempt?: (
-    event: EventRow,
+    event: ClaimedEvent,
     outcome: 'completed' | 'retry' | 'failed',
     errorCode: string | undefined,
   ) => void;
@@ -94,7 +94,7 @@ export function createWorker(options: WorkerOptions): Worker {
   async function claimAndStart(): Promise<number> {
     if (inFlight.size + claiming >= options.concurrency) return 0;
     claiming += 1;
-    let events: EventRow[];
+    let events: ClaimedEvent[];
     try {
       events = await claimEvents(db, {
         workerId,
@@ -184,10 +184,10 @@ export function createWorker(options: WorkerOptions): Worker {
     if (purged > 0) logger.info({ purged, retentionDays: days }, 'purged old completed and duplicate events');
   }
 
-  async function processBatch(events: EventRow[]): Promise<void> {
+  async function processBatch(events: ClaimedEvent[]): Promise<void> {
     const startedAt = now();
-    const results = new Map<EventRow, HandlerResult>();
-    const byModule = new Map<string, EventRow[]>();
+    const results = new Map<ClaimedEvent, HandlerResult>();
+    const byModule = new Map<string, ClaimedEvent[]>();
     for (const event of events) byModule.set(event.module, [...(byModule.get(event.module) ?? []), event]);
     for (const [module, group] of byModule) {
       const handler = options.handlers[module];
@@ -210,7 +210,7 @@ export function createWorker(options: WorkerOptions): Worker {
 
   async function runHandler(
     handler: EventHandler | BatchEventHandler,
-    events: EventRow[],
+    events: ClaimedEvent[],
     startedAt: Date,
   ): Promise<HandlerResult[]> {
     if ('handleBatch' in handler) return handler.handleBatch(events, { db, logger, now: startedAt });
@@ -229,17 +229,21 @@ export function createWorker(options: WorkerOptions): Worker {
    * database refuse it, each event is written on its own, so one bad write cannot lose the others; an event
    * whose outcome could not be written at all comes back when its lease ends.
    */
-  async function recordOutcomes(events: EventRow[], results: Map<EventRow, HandlerResult>, startedAt: Date) {
-    const written: Array<[EventRow, Written]> = [];
+  async function recordOutcomes(
+    events: ClaimedEvent[],
+    results: Map<ClaimedEvent, HandlerResult>,
+    startedAt: Date,
+  ) {
+    const written: Array<[ClaimedEvent, Written]> = [];
     /** Events before this one are committed. */
     let committed = 0;
     try {
       while (committed < events.length) {
-        const chunk: Array<[EventRow, Written]> = [];
+        const chunk: Array<[ClaimedEvent, Written]> = [];
         await db.transaction().execute(async (trx) => {
           let i = committed;
           do {
-            const event = events[i++] as EventRow;
+            const event = events[i++] as ClaimedEvent;
             chunk.push([event, await writeOutcome(trx, event, results.get(event), startedAt)]);
           } while (i < events.length && !options.intakeWaiting?.());
         });
@@ -287,7 +291,7 @@ export function createWorker(options: WorkerOptions): Worker {
 
   async function writeOutcome(
     trx: Kysely<Database>,
-    event: EventRow,
+    event: ClaimedEvent,
     result: HandlerResult | undefined,
     startedAt: Date,
   ): Promise<Written> {
@@ -350,11 +354,11 @@ export function createWorker(options: WorkerOptions): Worker {
     return { status: retry ? 'pending' : 'failed', code, error, nextAttemptAt };
   }
 
-  function logFor(event: EventRow): Logger {
+  function logFor(event: ClaimedEvent): Logger {
     return logger.child({ eventId: event.event_id, recordId: event.record_id, attempt: event.attempts });
   }
 
-  function logOutcome(event: EventRow, written: Written): void {
+  function logOutcome(event: ClaimedEvent, written: Written): void {
     options.onAttempt?.(event, written.status === 'pending' ? 'retry' : written.status, written.code);
     const fields = { module: event.module, eventType: event.event_type, status: written.status };
     if (written.status === 'completed') {
@@ -377,7 +381,7 @@ export function createWorker(options: WorkerOptions): Worker {
   }
 
   function attemptRow(
-    event: EventRow,
+    event: ClaimedEvent,
     startedAt: Date,
     finishedAt: string,
     outcome: string,

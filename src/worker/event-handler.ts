@@ -1,6 +1,6 @@
 import type { Kysely } from 'kysely';
 import type { Logger } from 'pino';
-import type { Database, EventRow } from '../db/schema.js';
+import type { ClaimedEvent, Database } from '../db/schema.js';
 
 export interface HandlerContext {
   db: Kysely<Database>;
@@ -24,7 +24,7 @@ export interface HandlerOutcome {
  * Processes one event of a module. Slow work (network calls) happens in the handler itself, outside any
  * database transaction; only `apply` runs inside one. Throw a ProcessingError to fail or retry the event.
  */
-export type EventHandler = (event: EventRow, context: HandlerContext) => Promise<HandlerOutcome>;
+export type EventHandler = (event: ClaimedEvent, context: HandlerContext) => Promise<HandlerOutcome>;
 
 /** The outcome of one event of a batch: done, or the error that stopped it. */
 export type HandlerResult = { ok: true; outcome: HandlerOutcome } | { ok: false; error: unknown };
@@ -34,5 +34,5 @@ export type HandlerResult = { ok: true; outcome: HandlerOutcome } | { ok: false;
  * be batched. Returns one result per event, in order; throwing fails (or retries) the whole batch.
  */
 export interface BatchEventHandler {
-  handleBatch(events: EventRow[], context: HandlerContext): Promise<HandlerResult[]>;
+  handleBatch(events: ClaimedEvent[], context: HandlerContext): Promise<HandlerResult[]>;
 }

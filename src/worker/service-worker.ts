@@ -3,7 +3,7 @@ import type { Logger } from 'pino';
 import type { Config } from '../config.js';
 import type { DatabaseHandle } from '../db/create-database.js';
 import { EVENTS_CHANNEL } from '../db/dialect.js';
-import type { Database, EventRow } from '../db/schema.js';
+import type { ClaimedEvent, Database } from '../db/schema.js';
 import type { MoodleClient } from '../moodle/create-moodle-client.js';
 import { createStudentProvisioner } from '../moodle/provision-student.js';
 import { createStudentHandler } from '../students/handle-student-event.js';
@@ -46,7 +46,8 @@ export function createServiceWorker(options: {
     lingerMs: LINGER_MS,
     leaseSeconds: config.worker.leaseSeconds,
     retentionDays: config.worker.retentionDays,
-    onAttempt: (event: EventRow, outcome, errorCode) => options.onAttempt(event.module, outcome, errorCode),
+    onAttempt: (event: ClaimedEvent, outcome, errorCode) =>
+      options.onAttempt(event.module, outcome, errorCode),
     releaseAllOnStart: options.releaseAllOnStart,
     ...(options.intakeWaiting ? { intakeWaiting: options.intakeWaiting } : {}),
   });

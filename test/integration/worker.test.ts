@@ -1,6 +1,6 @@
 import pino from 'pino';
 import { beforeEach, describe, expect, it } from 'vitest';
-import type { EventRow } from '../../src/db/schema.js';
+import { CLAIMED_EVENT_COLUMNS, type ClaimedEvent } from '../../src/db/schema.js';
 import { retryEvent, retryMatchingEvents } from '../../src/event-log/event-store.js';
 import { ProcessingError } from '../../src/event-log/processing-error.js';
 import { createEventAppender, type EventAppender } from '../../src/webhooks/create-event-appender.js';
@@ -54,7 +54,7 @@ function worker(handler: EventHandler, extra: Partial<WorkerOptions> = {}) {
   });
 }
 
-const city = (event: EventRow) => (JSON.parse(event.payload) as { data: { City: string } }).data.City;
+const city = (event: ClaimedEvent) => (JSON.parse(event.payload) as { data: { City: string } }).data.City;
 const row = (eventId: string) =>
   database()
     .db.selectFrom('integration_events_log')
@@ -177,6 +177,9 @@ describe('worker', () => {
       now: clock,
     });
     expect(claimed.map(city)).toEqual(['a', 'c']);
+    // What the worker reads, leased to it; not the request as received (raw body, headers, answer).
+    expect(Object.keys(claimed[0] ?? {}).sort()).toEqual([...CLAIMED_EVENT_COLUMNS].sort());
+    expect(claimed[0]).toMatchObject({ status: 'processing', locked_by: 'w', attempts: 1 });
   });
 
   it('retries a passing failure with backoff, holds later events of the record back, then completes', async () => {
