@@ -126,6 +126,11 @@ export interface Database {
 }
 
 export type EventRow = Selectable<EventsTable>;
+export type NewEventRow = Insertable<EventsTable>;
+export type EventUpdate = Updateable<EventsTable>;
+export type StudentRow = Selectable<StudentsTable>;
+export type NewStudentRow = Insertable<StudentsTable>;
+export type EventAttemptRow = Selectable<EventAttemptsTable>;
 
 /**
  * What a claim returns of each event: the columns the worker and the handlers read. The request as received (raw
@@ -135,22 +140,14 @@ export type EventRow = Selectable<EventsTable>;
 export const CLAIMED_EVENT_COLUMNS = [
   'id',
   'event_id',
-  'source',
   'module',
   'event_type',
   'record_id',
-  'status',
   'payload',
   'attempts',
   'max_attempts',
   'warnings',
   'next_attempt_at',
-  'locked_by',
 ] as const;
 
 export type ClaimedEvent = Pick<EventRow, (typeof CLAIMED_EVENT_COLUMNS)[number]>;
-export type NewEventRow = Insertable<EventsTable>;
-export type EventUpdate = Updateable<EventsTable>;
-export type StudentRow = Selectable<StudentsTable>;
-export type NewStudentRow = Insertable<StudentsTable>;
-export type EventAttemptRow = Selectable<EventAttemptsTable>;
