@@ -123,10 +123,6 @@ export async function runWrkBurst(
   const firstSentAt = Date.now();
   const { child, output } = spawnWrk(BURST_SCRIPT, { ...options, seconds: options.capSeconds + 60 });
   const exited = new Promise<number | null>((resolve) => child.on('exit', resolve));
-  let running = true;
-  void exited.then(() => {
-    running = false;
-  });
   const wrkCpu = startCpuSampler(child.pid as number);
   let stored = 0;
   let capped = false;
@@ -137,7 +133,8 @@ export async function runWrkBurst(
       capped = true;
       break;
     }
-    if (!running) throw new Error(`wrk stopped before the burst was stored:\n${output.text}`);
+    if (child.exitCode !== null || child.signalCode !== null)
+      throw new Error(`wrk stopped before the burst was stored:\n${output.text}`);
     await new Promise((resolve) => setTimeout(resolve, options.pollMs ?? 20));
   }
   const lastStoredAt = Date.now();
