@@ -62,6 +62,10 @@ export interface Config {
     readonly timeoutMs: number;
     /** Last name given to a student whose Name is a single word (Moodle requires one). */
     readonly lastnameFallback: string;
+    /** Whether an existing account found only by email or username may be adopted: when unlinked, or never. */
+    readonly adoptExisting: 'unlinked' | 'never';
+    /** Accounts mzi never changes, besides the token's own user, admin and guest: ids, usernames or emails (lowercase). */
+    readonly protectedUsers: readonly string[];
   };
 }
 
@@ -182,6 +186,8 @@ const envSchema = z.object({
   MOODLE_CONCURRENCY: integer(4, 1, 32),
   MOODLE_TIMEOUT: duration(15),
   MOODLE_LASTNAME_FALLBACK: z.string().optional().default('-'),
+  MOODLE_ADOPT_EXISTING: z.enum(['unlinked', 'never']).optional().default('unlinked'),
+  MOODLE_PROTECTED_USERS: csv,
 });
 
 export class ConfigError extends Error {
@@ -254,6 +260,9 @@ export function loadConfig(options: { env?: NodeJS.ProcessEnv; dotenvPath?: stri
       concurrency: e.MOODLE_CONCURRENCY,
       timeoutMs: e.MOODLE_TIMEOUT * 1000,
       lastnameFallback: e.MOODLE_LASTNAME_FALLBACK.trim() || '-',
+      adoptExisting: e.MOODLE_ADOPT_EXISTING,
+      // Usernames and emails compare case-insensitively, as Moodle does.
+      protectedUsers: e.MOODLE_PROTECTED_USERS.map((entry) => entry.toLowerCase()),
     },
   });
 }

@@ -47,6 +47,7 @@ export function studentDetailPage(options: {
 <h2>Moodle</h2>
 <div class="panel"><dl class="kv">
   <dt>Moodle user id</dt><dd class="mono">${student.moodle_user_id ?? '—'}</dd>
+  <dt>Owned as</dt><dd>${student.moodle_ownership ?? (student.moodle_user_id ? 'not verified yet' : '—')}</dd>
   <dt>Last action</dt><dd>${options.moodle ? html`<span class="mono">${JSON.stringify(options.moodle)}</span>` : html`<span class="muted">none recorded</span>`}</dd>
 </dl></div>
 <h2>Event history</h2>

@@ -85,6 +85,8 @@ export interface StudentsTable {
   name: string | null;
   phone: string | null;
   moodle_user_id: string | null;
+  /** How mzi owns the Moodle account: created, adopted or linked; NULL when none or not verified yet. */
+  moodle_ownership: string | null;
   date_of_birth: string | null;
   gender: string | null;
   address: string | null;

@@ -100,6 +100,7 @@ export function createStudentHandler(options: StudentHandlerOptions = {}): Batch
       student: merged,
       givenMoodleUserId: nonEmpty(payload.data.Moodle_User_ID),
       knownMoodleUserId: current?.moodle_user_id ?? null,
+      knownOwnership: current?.moodle_ownership ?? null,
     };
 
     if (payload.operation === 'delete') {
@@ -118,7 +119,11 @@ export function createStudentHandler(options: StudentHandlerOptions = {}): Batch
               eventId: event.event_id,
               now,
               deletedAt: now,
-              ...(moodle?.outcome.action === 'deleted' ? { moodleUserId: null } : {}),
+              ...(moodle?.outcome.action === 'deleted'
+                ? { moodleUserId: null, moodleOwnership: null }
+                : moodle?.outcome.ownership
+                  ? { moodleOwnership: moodle.outcome.ownership }
+                  : {}),
             }),
         }),
       };
@@ -133,6 +138,7 @@ export function createStudentHandler(options: StudentHandlerOptions = {}): Batch
       input,
       finish: (moodle) => {
         const userId = moodle?.outcome.user_id;
+        const ownership = moodle?.outcome.ownership;
         return {
           result: { local: action, moodle: moodle?.outcome ?? MOODLE_NOT_CONFIGURED },
           ...(moodle && moodle.warnings.length > 0 ? { warnings: moodle.warnings } : {}),
@@ -143,7 +149,9 @@ export function createStudentHandler(options: StudentHandlerOptions = {}): Batch
               eventId: event.event_id,
               now,
               deletedAt: null,
-              ...(userId !== undefined ? { moodleUserId: String(userId) } : {}),
+              ...(userId !== undefined && ownership !== undefined
+                ? { moodleUserId: String(userId), moodleOwnership: ownership }
+                : {}),
             }),
         };
       },

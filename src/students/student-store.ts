@@ -78,6 +78,8 @@ export interface UpsertStudentInput {
   /** Set on delete, cleared on insert/update (a record restored from Zoho's recycle bin is live again). */
   deletedAt: string | null;
   moodleUserId?: string | null;
+  /** How mzi owns that Moodle account (created, adopted, linked); written together with moodleUserId. */
+  moodleOwnership?: string | null;
 }
 
 /**
@@ -86,6 +88,7 @@ export interface UpsertStudentInput {
 export async function upsertStudent(trx: Kysely<Database>, input: UpsertStudentInput): Promise<void> {
   const columns = studentColumns(input.data);
   if (input.moodleUserId !== undefined) columns.moodle_user_id = input.moodleUserId;
+  if (input.moodleOwnership !== undefined) columns.moodle_ownership = input.moodleOwnership;
   if (input.deletedAt === null)
     await assertStudentIdAvailable(trx, input.recordId, columns.student_id_number);
   const names = Object.keys(columns) as Array<keyof NewStudentRow>;

@@ -21,6 +21,11 @@ export interface FakeMoodleOptions {
   allowedFunctions?: string[];
   /** Installed auth plugins; default: Moodle 5.1 core plugins mzi may meet. */
   authPlugins?: string[];
+  /**
+   * The token belongs to this account, created with the site (a restricted web-service user, DESIGN.md §11),
+   * instead of the admin of transcript #1. Site info then names it.
+   */
+  tokenUser?: Partial<FakeMoodleUser>;
 }
 
 /** A row of the fake `user` table. Strings are '' when empty, as in Moodle's database. */
@@ -92,6 +97,8 @@ export interface FakeMoodle {
   setDelay(ms: number): void;
   /** Inserts a user directly, as if created through Moodle's UI. */
   addUser(partial?: Partial<FakeMoodleUser>): FakeMoodleUser;
+  /** The user the token belongs to (site info `userid`): the admin unless `tokenUser` was given. */
+  readonly tokenUserId: number;
   close(): Promise<void>;
 }
 
@@ -491,6 +498,7 @@ interface Env {
   nextId: () => number;
   siteUrl: string;
   allowedFunctions: string[];
+  tokenUserId: number;
 }
 
 interface FunctionDef {
@@ -815,14 +823,15 @@ const FUNCTIONS: Record<string, FunctionDef> = {
 };
 
 function siteInfo(env: Env): Record<string, unknown> {
+  const user = env.users.get(env.tokenUserId) as FakeMoodleUser;
   return {
     sitename: 'Moodle Loopback Test',
-    username: 'admin',
-    firstname: 'Admin',
-    lastname: 'User',
-    fullname: 'Admin User',
-    lang: 'en',
-    userid: ADMIN_ID,
+    username: user.username,
+    firstname: user.firstname,
+    lastname: user.lastname,
+    fullname: `${user.firstname} ${user.lastname}`,
+    lang: user.lang,
+    userid: user.id,
     siteurl: env.siteUrl,
     userpictureurl: `${env.siteUrl}${IMAGE_PATH}/f1`,
     functions: env.allowedFunctions.map((name) => ({
@@ -841,7 +850,8 @@ function siteInfo(env: Env): Record<string, unknown> {
     siteid: 1,
     sitecalendartype: 'gregorian',
     usercalendartype: 'gregorian',
-    userissiteadmin: true,
+    // Unverified for other users: Moodle reports is_siteadmin() of the token's user.
+    userissiteadmin: user.id === ADMIN_ID,
     theme: 'boost',
     limitconcurrentlogins: 0,
     policyagreed: 0,
@@ -1031,6 +1041,7 @@ export async function startFakeMoodle(options: FakeMoodleOptions = {}): Promise<
     },
     siteUrl: '',
     allowedFunctions,
+    tokenUserId: ADMIN_ID,
   };
 
   // The two accounts every site has (#15).
@@ -1053,6 +1064,14 @@ export async function startFakeMoodle(options: FakeMoodleOptions = {}): Promise<
       email: 'admin@example.com',
     }),
   );
+  if (options.tokenUser) {
+    const id = env.nextId();
+    users.set(
+      id,
+      newUser(id, { username: 'mziws', firstname: 'Web', lastname: 'Service', ...options.tokenUser }),
+    );
+    env.tokenUserId = id;
+  }
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://fake-moodle');
@@ -1187,6 +1206,9 @@ export async function startFakeMoodle(options: FakeMoodleOptions = {}): Promise<
     },
     get maxInFlight() {
       return maxInFlight;
+    },
+    get tokenUserId() {
+      return env.tokenUserId;
     },
     failNext(count, mode) {
       failures = { mode, left: count };

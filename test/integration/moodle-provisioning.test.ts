@@ -43,6 +43,14 @@ async function fastForward(s: TestService) {
   await s.worker.drain();
 }
 
+/** Posts all bodies with the worker idle (WORKER_ENABLED=false), then processes them together as one batch. */
+async function burst(s: TestService, bodies: Array<Record<string, unknown>>) {
+  const ids: string[] = [];
+  for (const body of bodies) ids.push((await postStudent(s, body)).body.event_id as string);
+  await s.worker.drain();
+  return Promise.all(ids.map((id) => eventRow(s.database.db, id)));
+}
+
 const liveUsers = (m: FakeMoodle) => [...m.users.values()].filter((u) => !u.deleted && u.id > 2);
 const calls = (m: FakeMoodle, fn: string) => m.requests.filter((r) => r.wsfunction === fn);
 
@@ -414,20 +422,13 @@ describe('Moodle provisioning', () => {
 });
 
 describe('Moodle provisioning in batches', () => {
-  /** Posts all bodies with the worker idle, then processes them together. */
-  async function burst(s: TestService, bodies: Array<Record<string, unknown>>) {
-    const ids: string[] = [];
-    for (const body of bodies) ids.push((await postStudent(s, body)).body.event_id as string);
-    await s.worker.drain();
-    return Promise.all(ids.map((id) => eventRow(s.database.db, id)));
-  }
   const student = (i: number, data: Record<string, unknown> = {}) =>
     customStudentBody({
       recordId: String(6200000 + i),
       data: { Student_ID_Number: `BT-${i}`, Academic_Email: `bt${i}@student.example.edu`, ...data },
     });
 
-  it('looks up and creates a batch of new students with one call per step', async () => {
+  it('looks up and creates a batch of new students with one call per step, emails one by one', async () => {
     const { moodle, service } = await setup({ WORKER_ENABLED: 'false' });
     const events = await burst(
       service,
@@ -436,7 +437,9 @@ describe('Moodle provisioning in batches', () => {
     expect(events.map((e) => e.status)).toEqual(Array(10).fill('completed'));
     expect(liveUsers(moodle)).toHaveLength(10);
     expect(calls(moodle, 'core_user_create_users')).toHaveLength(1);
-    expect(calls(moodle, 'core_user_get_users_by_field').length).toBeLessThanOrEqual(3);
+    // idnumber and username for the whole batch; email with core_user_get_users, which ignores case, one each.
+    expect(calls(moodle, 'core_user_get_users_by_field')).toHaveLength(2);
+    expect(calls(moodle, 'core_user_get_users')).toHaveLength(10);
     for (const event of events) {
       const user = moodle.users.get(JSON.parse(event.result ?? '{}').moodle.user_id);
       expect(user?.idnumber).toBe(JSON.parse(event.payload).data.Student_ID_Number);
@@ -445,22 +448,19 @@ describe('Moodle provisioning in batches', () => {
 
   it('falls back to one student at a time when Moodle refuses the batch, so one bad student fails alone', async () => {
     const { moodle, service } = await setup({ WORKER_ENABLED: 'false' });
-    // An account whose email differs only in case: the batched exact lookup misses it, Moodle refuses the
-    // batch create (duplicate email), and the one-by-one path finds it with the case-insensitive lookup.
-    const existing = moodle.addUser({
-      username: 'legacy',
-      email: 'BT3@Student.Example.edu',
-      firstname: 'L',
-      lastname: 'G',
-    });
-    const events = await burst(service, [student(1), student(2), student(3), student(4)]);
-    expect(events.map((e) => e.status)).toEqual(['completed', 'completed', 'completed', 'completed']);
-    expect(JSON.parse(events[2]?.result ?? '{}').moodle).toMatchObject({
-      action: 'updated',
-      user_id: existing.id,
-      matched_by: 'email',
-    });
-    expect(liveUsers(moodle)).toHaveLength(4);
+    // Two new students of one batch with the same email: Moodle refuses the whole create call, then the later
+    // one alone.
+    const events = await burst(service, [
+      student(1),
+      student(2),
+      student(3),
+      student(4, { Academic_Email: 'BT2@student.example.edu' }),
+    ]);
+    expect(events.map((e) => e.status)).toEqual(['completed', 'completed', 'completed', 'failed']);
+    expect(events[3]?.error_message).toContain('invalidparameter');
+    expect(events[3]?.error_message).toContain('core_user_create_users');
+    expect(calls(moodle, 'core_user_create_users')).toHaveLength(1 + 4);
+    expect(liveUsers(moodle)).toHaveLength(3);
   });
 
   it('updates a batch in one call and fails only the student Moodle warns about', async () => {
@@ -510,6 +510,265 @@ describe('Moodle provisioning in batches', () => {
     expect(after.map((e) => e.status)).toEqual(['completed', 'completed', 'completed', 'completed']);
     expect(liveUsers(moodle)).toHaveLength(4);
   });
+});
+
+describe('Moodle account ownership', () => {
+  /** Every Moodle account as JSON, to prove that nothing changed. */
+  const snapshot = (m: FakeMoodle) => JSON.stringify([...m.users.values()]);
+  const result = (event: { result: string | null }) => JSON.parse(event.result ?? '{}');
+  const staff = (m: FakeMoodle, name: string, extra: Record<string, unknown> = {}) =>
+    m.addUser({
+      username: name,
+      email: `${name}@school.example`,
+      firstname: 'Staff',
+      lastname: name,
+      ...extra,
+    });
+  const student = (i: number, data: Record<string, unknown> = {}) =>
+    customStudentBody({
+      recordId: String(6300000 + i),
+      data: { Student_ID_Number: `OW-${i}`, Academic_Email: `ow${i}@student.example.edu`, ...data },
+    });
+
+  it.each(['one by one', 'in a batch'])(
+    'never matches the site admin by email, in any letter case (%s), and changes nothing',
+    async (mode) => {
+      const { moodle, service } = await setup({ WORKER_ENABLED: mode === 'in a batch' ? 'false' : 'true' });
+      const before = snapshot(moodle);
+      const bodies = [student(1, { Academic_Email: 'Admin@Example.COM' }), student(2)];
+      const events =
+        mode === 'in a batch'
+          ? await burst(service, bodies)
+          : [await deliver(service, bodies[0] as Record<string, unknown>)];
+      const admin = events[0];
+      expect(admin?.status).toBe('failed');
+      expect(admin?.error_code).toBe('moodle.account_conflict');
+      expect(admin?.error_message).toContain('Moodle user 2 has the Academic_Email of Zoho record 6300001');
+      // The admin is also the token's user here, as in the recorded transcripts.
+      expect(admin?.error_message).toContain("mzi's own web-service token, so mzi never changes it");
+      expect(admin?.error_message).toContain('retry this event');
+      expect(calls(moodle, 'core_user_update_users')).toHaveLength(0);
+      if (mode === 'in a batch') {
+        expect(events[1]?.status).toBe('completed');
+        expect(liveUsers(moodle)).toHaveLength(1);
+      } else expect(snapshot(moodle)).toBe(before);
+      expect(moodle.users.get(2)).toMatchObject({ username: 'admin', firstname: 'Admin', idnumber: '' });
+      expect(await studentRow(service.database.db, '6300001')).toBeUndefined();
+    },
+  );
+
+  it("refuses the token's own user, admin and guest by Moodle_User_ID, and MOODLE_PROTECTED_USERS by id, username or email in any case", async () => {
+    moodle = await startFakeMoodle({ tokenUser: { username: 'mziws', email: 'ws@school.example' } });
+    const byId = staff(moodle, 'teacher1');
+    staff(moodle, 'teacher2@student.example.edu', { email: 'teacher2@school.example' });
+    staff(moodle, 'teacher3');
+    service = await startTestService({
+      MOODLE_URL: moodle.url,
+      MOODLE_TOKEN: moodle.token,
+      WORKER_ENABLED: 'false',
+      MOODLE_PROTECTED_USERS: `${byId.id}, TEACHER2@Student.Example.EDU ,Teacher3@School.Example`,
+    });
+    const before = snapshot(moodle);
+    const events = await burst(service, [
+      student(1, { Academic_Email: 'WS@school.example' }),
+      student(2, { Moodle_User_ID: String(moodle.tokenUserId) }),
+      student(3, { Moodle_User_ID: '2' }),
+      student(4, { Moodle_User_ID: '1' }),
+      student(5, { Academic_Email: 'teacher1@school.example' }),
+      student(6, { Academic_Email: 'teacher2@student.example.edu' }),
+      student(7, { Academic_Email: 'teacher3@school.example' }),
+    ]);
+    expect(events.map((e) => e.error_code)).toEqual(Array(7).fill('moodle.account_conflict'));
+    expect(events[0]?.error_message).toContain(`Moodle user ${moodle.tokenUserId} has the Academic_Email`);
+    expect(events[0]?.error_message).toContain("mzi's own web-service token");
+    expect(events[1]?.error_message).toContain(`Moodle user ${moodle.tokenUserId} is the Moodle_User_ID of`);
+    expect(events[2]?.error_message).toContain('built-in "admin" account');
+    expect(events[3]?.error_message).toContain('built-in "guest" account');
+    for (const event of events.slice(4)) expect(event.error_message).toContain('MOODLE_PROTECTED_USERS');
+    expect(events[5]?.error_message).toContain('has the username mzi would give');
+    expect(snapshot(moodle)).toBe(before);
+  });
+
+  it('refuses the admin and guest usernames when usernames come from Student_ID_Number', async () => {
+    const { moodle, service } = await setup({ MOODLE_USERNAME_FROM: 'student_id', WORKER_ENABLED: 'false' });
+    const before = snapshot(moodle);
+    const events = await burst(service, [
+      student(1, { Student_ID_Number: 'ADMIN' }),
+      student(2, { Student_ID_Number: 'Guest' }),
+    ]);
+    expect(events.map((e) => e.error_code)).toEqual(['moodle.account_conflict', 'moodle.account_conflict']);
+    expect(events[1]?.error_message).toContain('Moodle user 1 has the username mzi would give');
+    expect(snapshot(moodle)).toBe(before);
+  });
+
+  it('adopts an unlinked account found by email: idnumber and profile, never username or auth; then suspends it on delete', async () => {
+    const { moodle, service } = await setup({ MOODLE_AUTH: 'oauth2' });
+    const existing = staff(moodle, 'lina.h', { email: 'OW1@Student.Example.edu', auth: 'manual' });
+    const recordId = '6300001';
+    const first = await deliver(service, student(1));
+    expect(result(first).moodle).toMatchObject({
+      action: 'updated',
+      user_id: existing.id,
+      matched_by: 'email',
+      ownership: 'adopted',
+    });
+    expect(moodle.users.get(existing.id)).toMatchObject({
+      username: 'lina.h',
+      auth: 'manual',
+      idnumber: 'OW-1',
+      firstname: 'Lina',
+      lastname: 'Haddad',
+      // Emails compare without case, as Moodle does: the account keeps its own spelling.
+      email: 'OW1@Student.Example.edu',
+    });
+    expect((await studentRow(service.database.db, recordId))?.moodle_ownership).toBe('adopted');
+    // A new email changes the email only: the username of an adopted account stays.
+    const edited = await deliver(service, student(1, { Academic_Email: 'lina.new@student.example.edu' }));
+    expect(result(edited).moodle).toMatchObject({ action: 'updated', changed: ['email'] });
+    expect(moodle.users.get(existing.id)).toMatchObject({ username: 'lina.h', auth: 'manual' });
+    const deleted = await deliver(service, { ...student(1), operation: 'delete' });
+    expect(result(deleted).moodle).toMatchObject({ action: 'suspended', ownership: 'adopted' });
+    expect(moodle.users.get(existing.id)?.suspended).toBe(true);
+  });
+
+  it('renames and switches auth only of an account mzi created', async () => {
+    const { moodle, service } = await setup();
+    const created = await deliver(service, student(1));
+    const id = result(created).moodle.user_id;
+    expect(result(created).moodle.ownership).toBe('created');
+    expect((await studentRow(service.database.db, '6300001'))?.moodle_ownership).toBe('created');
+    const edited = await deliver(service, student(1, { Academic_Email: 'renamed@student.example.edu' }));
+    expect(result(edited).moodle).toMatchObject({ action: 'updated', changed: ['username', 'email'] });
+    expect(moodle.users.get(id)?.username).toBe('renamed@student.example.edu');
+  });
+
+  it('refuses an account whose idnumber is another value, even one differing only in case', async () => {
+    const { moodle, service } = await setup({ WORKER_ENABLED: 'false' });
+    staff(moodle, 'teacher', { email: 'ow1@student.example.edu', idnumber: 'EMP-7' });
+    staff(moodle, 'other', { idnumber: 'ow-2' });
+    const before = snapshot(moodle);
+    const events = await burst(service, [student(1), student(2)]);
+    expect(events.map((e) => e.error_code)).toEqual(['moodle.account_conflict', 'moodle.account_conflict']);
+    expect(events[0]?.error_message).toContain('its idnumber is set to another value');
+    expect(events[1]?.error_message).toContain(
+      'has the Student_ID_Number (as idnumber) of Zoho record 6300002',
+    );
+    expect(snapshot(moodle)).toBe(before);
+  });
+
+  it('with MOODLE_ADOPT_EXISTING=never refuses an unlinked account but uses one that carries the Student_ID_Number', async () => {
+    const { moodle, service } = await setup({ MOODLE_ADOPT_EXISTING: 'never', WORKER_ENABLED: 'false' });
+    const unlinked = staff(moodle, 'unlinked', { email: 'ow1@student.example.edu' });
+    const linked = staff(moodle, 'linked', { idnumber: 'OW-2' });
+    const events = await burst(service, [student(1), student(2, { Moodle_User_ID: String(unlinked.id) })]);
+    expect(events[0]?.error_code).toBe('moodle.account_conflict');
+    expect(events[0]?.error_message).toContain('MOODLE_ADOPT_EXISTING=never');
+    expect(events[1]?.error_code).toBe('moodle.account_conflict');
+    expect(moodle.users.get(unlinked.id)?.idnumber).toBe('');
+    const third = await burst(service, [student(2)]);
+    expect(result(third[0] as { result: string | null }).moodle).toMatchObject({
+      user_id: linked.id,
+      matched_by: 'idnumber',
+      ownership: 'linked',
+    });
+    expect(moodle.users.get(linked.id)).toMatchObject({
+      username: 'linked',
+      email: 'ow2@student.example.edu',
+    });
+  });
+
+  it.each(['suspend', 'delete'])(
+    'MOODLE_ON_DELETE=%s leaves alone an account the delete names but mzi never created or adopted',
+    async (onDelete) => {
+      const { moodle, service } = await setup({ MOODLE_ON_DELETE: onDelete });
+      const teacher = staff(moodle, 'teacher', { idnumber: 'OW-1' });
+      const before = snapshot(moodle);
+      const event = await deliver(service, {
+        ...student(1, { Academic_Email: 'teacher@school.example', Moodle_User_ID: String(teacher.id) }),
+        operation: 'delete',
+      });
+      expect(event.status).toBe('completed');
+      expect(result(event).moodle).toEqual({ action: 'not_linked' });
+      expect(snapshot(moodle)).toBe(before);
+    },
+  );
+
+  it('does not let a student later edited to the admin email change the admin', async () => {
+    const { moodle, service } = await setup();
+    await deliver(service, student(1));
+    const before = JSON.stringify(moodle.users.get(2));
+    const event = await deliver(service, student(1, { Academic_Email: 'ADMIN@example.com' }));
+    expect(event.status).toBe('failed');
+    expect(event.error_message).toContain('useremailduplicate');
+    expect(JSON.stringify(moodle.users.get(2))).toBe(before);
+  });
+
+  it('checks again a link recorded before ownership was: keeps a student account, refuses the admin', async () => {
+    const { moodle, service } = await setup();
+    const created = await deliver(service, student(1));
+    const id = result(created).moodle.user_id;
+    await deliver(service, student(2));
+    // As left by earlier versions: no ownership, and for record 2 the admin taken over by email.
+    await service.database.db.updateTable('students').set({ moodle_ownership: null }).execute();
+    await service.database.db
+      .updateTable('students')
+      .set({ moodle_user_id: '2' })
+      .where('zoho_record_id', '=', '6300002')
+      .execute();
+    const before = JSON.stringify(moodle.users.get(2));
+
+    const kept = await deliver(service, student(1, { Academic_Email: 'kept@student.example.edu' }));
+    expect(result(kept).moodle).toMatchObject({ user_id: id, ownership: 'linked', changed: ['email'] });
+    expect(moodle.users.get(id)?.username).toBe('ow1@student.example.edu');
+    expect((await studentRow(service.database.db, '6300001'))?.moodle_ownership).toBe('linked');
+
+    const update = await deliver(service, student(2, { City: 'Tyre' }));
+    expect(update.error_code).toBe('moodle.account_conflict');
+    const removal = await deliver(service, { ...student(2), operation: 'delete' });
+    expect(removal.error_code).toBe('moodle.account_conflict');
+    expect(removal.error_message).toContain(
+      'Moodle user 2 is the account mzi recorded for Zoho record 6300002',
+    );
+    expect(JSON.stringify(moodle.users.get(2))).toBe(before);
+  });
+
+  it.each(['one by one', 'in a batch'])(
+    'fails a student whose new username another account holds (%s), naming it',
+    async (mode) => {
+      const { moodle, service } = await setup({ WORKER_ENABLED: 'false' });
+      await burst(service, [student(1), student(2)]);
+      const holder = staff(moodle, 'taken@student.example.edu', { email: 'holder@school.example' });
+      const before = JSON.stringify(holder);
+      const bodies = [
+        student(1, { Academic_Email: 'taken@student.example.edu' }),
+        student(2, { City: 'Tyre' }),
+      ];
+      const events = await burst(service, mode === 'in a batch' ? bodies : bodies.slice(0, 1));
+      expect(events[0]?.error_code).toBe('moodle.username_taken');
+      expect(events[0]?.error_message).toContain(
+        `Moodle username "taken@student.example.edu" for Zoho record 6300001 is already used by Moodle user ${holder.id}`,
+      );
+      if (mode === 'in a batch') expect(events[1]?.status).toBe('completed');
+      expect(JSON.stringify(moodle.users.get(holder.id))).toBe(before);
+    },
+  );
+
+  it.each(['one by one', 'in a batch'])(
+    'fails a student whose email two Moodle accounts share, in any case (%s), touching neither',
+    async (mode) => {
+      const { moodle, service } = await setup({ WORKER_ENABLED: 'false' });
+      staff(moodle, 'dup1', { email: 'ow1@student.example.edu' });
+      staff(moodle, 'dup2', { email: 'OW1@Student.Example.edu' });
+      const before = snapshot(moodle);
+      const events = await burst(service, mode === 'in a batch' ? [student(1), student(2)] : [student(1)]);
+      expect(events[0]?.error_code).toBe('moodle.ambiguous_user');
+      expect(events[0]?.error_message).toContain('2 Moodle users have email "ow1@student.example.edu"');
+      if (mode === 'in a batch') {
+        expect(events[1]?.status).toBe('completed');
+        expect(liveUsers(moodle)).toHaveLength(3);
+      } else expect(snapshot(moodle)).toBe(before);
+    },
+  );
 });
 
 describe('Moodle in health', () => {

@@ -74,4 +74,17 @@ describe('loadConfig', () => {
     });
     expect(() => load({ MOODLE_ON_DELETE: 'purge' })).toThrow(/MOODLE_ON_DELETE/);
   });
+
+  it('adopts unlinked accounts by default and reads the protected users in lowercase', () => {
+    expect(load({}).moodle).toMatchObject({ adoptExisting: 'unlinked', protectedUsers: [] });
+    const config = load({
+      MOODLE_ADOPT_EXISTING: 'never',
+      MOODLE_PROTECTED_USERS: ' 7, Teacher.One ,Head@School.EDU',
+    });
+    expect(config.moodle).toMatchObject({
+      adoptExisting: 'never',
+      protectedUsers: ['7', 'teacher.one', 'head@school.edu'],
+    });
+    expect(() => load({ MOODLE_ADOPT_EXISTING: 'always' })).toThrow(/MOODLE_ADOPT_EXISTING/);
+  });
 });

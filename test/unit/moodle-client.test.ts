@@ -94,6 +94,17 @@ describe('Moodle client: transport', () => {
     });
   });
 
+  it('names the restricted user a token belongs to in site info, as Moodle does for any token user', async () => {
+    const { fake, client } = await setup({
+      tokenUser: { username: 'mziws', firstname: 'Web', lastname: 'Service' },
+    });
+    const info = await client.getSiteInfo();
+    expect(info).toMatchObject({ userid: fake.tokenUserId, username: 'mziws' });
+    expect(fake.tokenUserId).not.toBe(2);
+    const raw = await client.call<Record<string, unknown>>('core_webservice_get_site_info');
+    expect(raw).toMatchObject({ fullname: 'Web Service', userissiteadmin: false });
+  });
+
   it.each([
     ['network', undefined, 'moodle.unreachable'],
     ['html503', 503, 'moodle.http_error'],
