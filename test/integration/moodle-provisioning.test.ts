@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { customStudentBody, eventRow, postStudent, studentRow } from '../helpers/deliveries.js';
 import { type FakeMoodle, startFakeMoodle } from '../helpers/fake-moodle.js';
-import { startTestService, type TestService } from '../helpers/test-service.js';
+import { startTestService, TEST_ADMIN_TOKEN, type TestService } from '../helpers/test-service.js';
 
 let moodle: FakeMoodle | undefined;
 let service: TestService | undefined;
@@ -769,6 +769,55 @@ describe('Moodle account ownership', () => {
       } else expect(snapshot(moodle)).toBe(before);
     },
   );
+
+  it('restores a deleted student: the suspended account is unsuspended', async () => {
+    const { moodle, service } = await setup();
+    const created = await deliver(service, student(1));
+    const id = result(created).moodle.user_id;
+    await deliver(service, { ...student(1), operation: 'delete' });
+    expect(moodle.users.get(id)?.suspended).toBe(true);
+    const restored = await deliver(service, student(1, { City: 'Tyre' }));
+    expect(result(restored)).toMatchObject({
+      local: 'restored',
+      moodle: { action: 'updated', user_id: id, changed: ['city', 'suspended'] },
+    });
+    expect(moodle.users.get(id)).toMatchObject({ suspended: false, city: 'Tyre' });
+    expect((await studentRow(service.database.db, '6300001'))?.deleted_at).toBeNull();
+  });
+
+  it('says already_suspended and sends no update when deleting a student whose account is suspended', async () => {
+    const { moodle, service } = await setup();
+    const created = await deliver(service, student(1, { Student_Status: 'Suspended' }));
+    const id = result(created).moodle.user_id;
+    expect(moodle.users.get(id)?.suspended).toBe(true);
+    const updatesBefore = calls(moodle, 'core_user_update_users').length;
+    const deleted = await deliver(service, { ...student(1), operation: 'delete' });
+    expect(result(deleted).moodle).toMatchObject({ action: 'already_suspended', user_id: id });
+    expect(calls(moodle, 'core_user_update_users')).toHaveLength(updatesBefore);
+  });
+
+  it('skips a retried event that a later completed event of the same record superseded', async () => {
+    const { moodle, service } = await setup({ MAX_ATTEMPTS: '1' });
+    moodle.failNext(1, 'network');
+    const old = await deliver(service, student(1, { City: 'Sidon' }));
+    expect(old.status).toBe('failed');
+    const later = await deliver(service, student(1, { City: 'Tyre' }));
+    expect(later.status).toBe('completed');
+    const id = result(later).moodle.user_id;
+    const retry = await service.app.inject({
+      method: 'POST',
+      url: `/api/v1/events/${old.event_id}/retry`,
+      headers: { authorization: `Bearer ${TEST_ADMIN_TOKEN}` },
+    });
+    expect(retry.statusCode).toBe(200);
+    await service.worker.drain();
+    const retried = await eventRow(service.database.db, old.event_id);
+    expect(retried.status).toBe('completed');
+    expect(result(retried)).toMatchObject({ local: 'skipped' });
+    expect(result(retried).reason).toContain(`superseded by the later event ${later.event_id}`);
+    expect((await studentRow(service.database.db, '6300001'))?.city).toBe('Tyre');
+    expect(moodle.users.get(id)?.city).toBe('Tyre');
+  });
 });
 
 describe('Moodle in health', () => {
