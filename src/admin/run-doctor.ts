@@ -106,6 +106,7 @@ export async function runDoctor(
       status: 'ok',
       detail: `${site.sitename} (Moodle ${site.release}), token of user ${site.username}`,
     });
+    checks.push(accountPolicyCheck(config, site));
     const allowed = new Set(site.functions.map((f) => f.name));
     const missing = MOODLE_FUNCTIONS_USED.filter((name) => !allowed.has(name));
     checks.push(
@@ -147,6 +148,20 @@ export async function runDoctor(
     }
   }
   return checks;
+}
+
+/** Which existing Moodle accounts mzi may adopt, and which it never changes (DESIGN.md §5). */
+function accountPolicyCheck(config: Config, site: { userid: number; username: string }): DoctorCheck {
+  const listed = config.moodle.protectedUsers.length;
+  const adopt =
+    config.moodle.adoptExisting === 'unlinked'
+      ? 'adopts an existing account with an empty idnumber (MOODLE_ADOPT_EXISTING=unlinked)'
+      : 'adopts no existing account (MOODLE_ADOPT_EXISTING=never)';
+  return {
+    name: 'moodle accounts',
+    status: 'ok',
+    detail: `${adopt}; never changes the token's user ${site.username} (id ${site.userid}), admin, guest${listed > 0 ? ` and the ${listed} account(s) of MOODLE_PROTECTED_USERS` : ''}`,
+  };
 }
 
 /** Human-readable report: one line per check, fixes indented below. */

@@ -29,6 +29,23 @@ describe('mzi doctor', () => {
     expect(formatDoctor(checks)).toContain('Moodle Loopback Test');
   });
 
+  it("reports the account policy: what mzi adopts and whom it never changes, naming the token's user", async () => {
+    moodle = await startFakeMoodle({ tokenUser: { username: 'mziws' } });
+    const checks = await runDoctor(
+      config({
+        MOODLE_URL: moodle.url,
+        MOODLE_TOKEN: moodle.token,
+        MOODLE_ADOPT_EXISTING: 'never',
+        MOODLE_PROTECTED_USERS: '5,head.teacher',
+      }),
+    );
+    expect(checks.find((c) => c.name === 'moodle accounts')).toEqual({
+      name: 'moodle accounts',
+      status: 'ok',
+      detail: `adopts no existing account (MOODLE_ADOPT_EXISTING=never); never changes the token's user mziws (id ${moodle.tokenUserId}), admin, guest and the 2 account(s) of MOODLE_PROTECTED_USERS`,
+    });
+  });
+
   it('lists the functions the token may not call, with the fix', async () => {
     moodle = await startFakeMoodle({
       allowedFunctions: [
