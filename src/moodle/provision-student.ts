@@ -64,15 +64,20 @@ export interface Provisioned {
 /** The result for one input of a batch: what was done, or why not. */
 export type ProvisionResult = ({ ok: true } & Provisioned) | { ok: false; error: unknown };
 
+export interface UpsertOptions {
+  /** The Zoho record ids of the live students that hold these Moodle user ids (from the local mirror). */
+  holdersOf?: (userIds: number[]) => Promise<Map<number, string>>;
+}
+
 export interface StudentProvisioner {
   /** insert / update: find the Moodle user, claim it, update it, or create it. */
-  upsert(input: ProvisionInput): Promise<Provisioned>;
+  upsert(input: ProvisionInput, options?: UpsertOptions): Promise<Provisioned>;
   /**
    * The same for many students (of different records) at once, with Moodle's array parameters where Moodle
    * has them. Whatever Moodle refuses as a whole is done again one student at a time, so one bad student
    * cannot fail the others. `upsert` is this with one input: there is one path.
    */
-  upsertMany(inputs: ProvisionInput[]): Promise<ProvisionResult[]>;
+  upsertMany(inputs: ProvisionInput[], options?: UpsertOptions): Promise<ProvisionResult[]>;
   /** delete: suspend, delete or ignore, per MOODLE_ON_DELETE; only an account mzi owns. */
   remove(input: ProvisionInput): Promise<Provisioned>;
 }
@@ -111,18 +116,22 @@ export function createStudentProvisioner(
 ): StudentProvisioner {
   const context: Context = { client, settings };
   return {
-    async upsert(input) {
-      const [result] = await upsertMany(context, [input]);
+    async upsert(input, options = {}) {
+      const [result] = await upsertMany(context, [input], options);
       if (!result) throw new ProcessingError('moodle.unexpected_response', 'No result for the student.');
       if (!result.ok) throw result.error;
       return { outcome: result.outcome, warnings: result.warnings };
     },
-    upsertMany: (inputs) => upsertMany(context, inputs),
+    upsertMany: (inputs, options = {}) => upsertMany(context, inputs, options),
     remove: (input) => remove(context, input),
   };
 }
 
-async function upsertMany(context: Context, inputs: ProvisionInput[]): Promise<ProvisionResult[]> {
+async function upsertMany(
+  context: Context,
+  inputs: ProvisionInput[],
+  options: UpsertOptions,
+): Promise<ProvisionResult[]> {
   const batch: Batch = { plans: [], results: new Array(inputs.length) };
   inputs.forEach((input, index) => {
     const mapped = mapStudentToMoodle(input.student, context.settings);
@@ -131,7 +140,7 @@ async function upsertMany(context: Context, inputs: ProvisionInput[]): Promise<P
     else batch.plans.push({ index, input, desired: mapped.user, warnings: mapped.warnings });
   });
   await findAccounts(context, batch);
-  await claimAccounts(context, batch);
+  await claimAccounts(context, batch, options);
   const suspensions = await createAccounts(context, batch);
   await updateAccounts(context, batch, suspensions);
   return batch.results;
@@ -242,24 +251,28 @@ async function lookupEmails(client: MoodleClient, emails: string[]): Promise<Moo
 
 /**
  * Decides, for every student whose account was found, whether mzi may act on it (claimAccount). An account
- * matched by two students of the batch goes to the first only; the others fail as a conflict.
+ * that another live student already holds, or that two students of the batch match, goes to one student only;
+ * the others fail as a conflict (without a Student_ID_Number, the idnumber cannot tell them apart).
  */
-async function claimAccounts(context: Context, batch: Batch): Promise<void> {
+async function claimAccounts(context: Context, batch: Batch, options: UpsertOptions): Promise<void> {
   const found = open(batch).filter((plan) => plan.found);
   if (found.length === 0) return;
   let protection: Protection;
+  let claimedBy: Map<number, string>;
   try {
     protection = await protectionOf(context);
+    claimedBy = options.holdersOf
+      ? await options.holdersOf(found.map((plan) => (plan.found as { user: MoodleUser }).user.id))
+      : new Map();
   } catch (error) {
     for (const plan of found) fail(batch, plan.index, error);
     return;
   }
-  const claimedBy = new Map<number, string>();
   for (const plan of found) {
     const { user, matchedBy } = plan.found as { user: MoodleUser; matchedBy: MatchedBy };
     const recordId = plan.input.student.recordId;
     const other = claimedBy.get(user.id);
-    if (other !== undefined) {
+    if (other !== undefined && other !== recordId) {
       fail(batch, plan.index, sharedAccount(user.id, recordId, other));
       continue;
     }
@@ -481,7 +494,7 @@ function ambiguous(field: string, value: string, matches: MoodleUser[], recordId
 function sharedAccount(userId: number, recordId: string, otherRecordId: string): ProcessingError {
   return new ProcessingError(
     'moodle.account_conflict',
-    `Moodle user ${userId} matches both Zoho record ${recordId} and Zoho record ${otherRecordId}: each student needs an account of their own. Correct the Academic_Email or Student_ID_Number of one of them in Zoho, then retry this event.`,
+    `Moodle user ${userId}, found for Zoho record ${recordId}, is already the account of Zoho record ${otherRecordId}: each student needs an account of their own. Correct the Academic_Email or Student_ID_Number of one of them in Zoho, then retry this event.`,
   );
 }
 

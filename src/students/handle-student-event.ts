@@ -15,7 +15,7 @@ import type {
   HandlerResult,
 } from '../worker/event-handler.js';
 import { STUDENT_FIELDS, type StudentData } from './student-fields.js';
-import { assertStudentIdAvailable, findStudents, upsertStudent } from './student-store.js';
+import { assertStudentIdAvailable, findMoodleHolders, findStudents, upsertStudent } from './student-store.js';
 import { validateFieldLengths, validateStudent } from './validate-student.js';
 
 interface StudentPayload {
@@ -196,7 +196,10 @@ export function createStudentHandler(options: StudentHandlerOptions = {}): Batch
       const upserts = pending.filter((p) => p.step.kind === 'upsert');
       const deletes = pending.filter((p) => p.step.kind === 'delete');
       const [upserted, removed] = await Promise.all([
-        provisioner.upsertMany(upserts.map((p) => p.step.input)),
+        provisioner.upsertMany(
+          upserts.map((p) => p.step.input),
+          { holdersOf: (ids) => findMoodleHolders(context.db, ids) },
+        ),
         Promise.all(
           deletes.map((p) =>
             provisioner.remove(p.step.input).then(

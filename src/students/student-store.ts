@@ -142,6 +142,25 @@ function preparedUpsert(names: Array<keyof NewStudentRow>) {
   return upsert;
 }
 
+/** The Zoho record of each live student linked to one of these Moodle user ids, by Moodle user id. */
+export async function findMoodleHolders(
+  db: Kysely<Database>,
+  userIds: number[],
+): Promise<Map<number, string>> {
+  if (userIds.length === 0) return new Map();
+  const rows = await db
+    .selectFrom('students')
+    .select(['moodle_user_id', 'zoho_record_id'])
+    .where(
+      'moodle_user_id',
+      'in',
+      userIds.map((id) => String(id)),
+    )
+    .where('deleted_at', 'is', null)
+    .execute();
+  return new Map(rows.map((row) => [Number(row.moodle_user_id), row.zoho_record_id]));
+}
+
 /**
  * Fails the event when another live student holds this Student_ID_Number, naming both records. Run before
  * Moodle is called and again inside the writing transaction, so two events cannot both pass.

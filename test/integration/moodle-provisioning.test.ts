@@ -693,6 +693,30 @@ describe('Moodle account ownership', () => {
     },
   );
 
+  it('does not give one account to two students without Student_ID_Number, one by one or in one batch', async () => {
+    const { moodle, service } = await setup({ WORKER_ENABLED: 'false' });
+    const [first] = await burst(service, [student(1, { Student_ID_Number: '' })]);
+    const id = result(first as { result: string | null }).moodle.user_id;
+    const before = JSON.stringify(moodle.users.get(id));
+    const events = await burst(service, [
+      student(2, { Student_ID_Number: '', Academic_Email: 'OW1@student.example.edu', Name: 'Other Person' }),
+    ]);
+    expect(events[0]?.error_code).toBe('moodle.account_conflict');
+    expect(events[0]?.error_message).toContain(
+      `Moodle user ${id}, found for Zoho record 6300002, is already the account of Zoho record 6300001`,
+    );
+    expect(JSON.stringify(moodle.users.get(id))).toBe(before);
+    const batch = await burst(service, [
+      student(3, { Student_ID_Number: '', Academic_Email: 'same@student.example.edu' }),
+      student(4, { Student_ID_Number: '', Academic_Email: 'same@student.example.edu' }),
+    ]);
+    expect(batch.map((e) => e.status)).toEqual(['completed', 'failed']);
+    const third = await burst(service, [
+      student(5, { Student_ID_Number: '', Academic_Email: 'Same@Student.example.edu', Name: 'Third One' }),
+    ]);
+    expect(third[0]?.error_code).toBe('moodle.account_conflict');
+  });
+
   it('does not let a student later edited to the admin email change the admin', async () => {
     const { moodle, service } = await setup();
     await deliver(service, student(1));
