@@ -76,7 +76,7 @@ function parseJson(text: string, limits: Pick<IntakeLimits, 'maxFields' | 'maxJs
   const { longDigitRun } = scanJson(text, limits.maxJsonDepth);
   let value: unknown;
   try {
-    // Only a number of 16 or more digits can lose digits in JSON.parse; the exact parser is slower.
+    // Only an integer of 16 or more digits can lie beyond 2^53; the slower exact parser reads only such bodies.
     value = longDigitRun ? parseJsonExact(text) : JSON.parse(text);
   } catch (error) {
     const detail = error instanceof SyntaxError ? ` (${error.message.slice(0, 200)})` : '';

@@ -1,4 +1,5 @@
 import fc from 'fast-check';
+import { parse as parseLossless } from 'lossless-json';
 import { describe, expect, it } from 'vitest';
 import { normalizeDelivery } from '../../src/webhooks/normalize-delivery.js';
 import { parseJsonExact } from '../../src/webhooks/parse-json-exact.js';
@@ -115,7 +116,14 @@ describe('big integers in JSON bodies', () => {
   });
 
   it('refuses invalid JSON on the exact path with invalid_json', () => {
-    for (const text of ['{"record_id": 4876876000000123457,}', '{"record_id": 04876876000000123457}'])
+    for (const text of [
+      '{"record_id": 4876876000000123457,}',
+      '{"record_id": 04876876000000123457}',
+      '{"record_id": 1, 4876876000000123457: 2}',
+      '{4876876000000123457: 1}',
+      '{"record_id": [1, 4876876000000123457 4876876000000123458]}',
+      '{"record_id": 4876876000000123457x}',
+    ])
       expect(() => parseZohoBody(Buffer.from(text), 'application/json')).toThrowError(
         expect.objectContaining({ code: 'invalid_json', status: 400 }),
       );
@@ -131,7 +139,88 @@ function outcome(parse: (text: string) => unknown, text: string): unknown {
   }
 }
 
+/** lossless-json, a maintained exact parser, with the number rule parseJsonExact promises: the oracle. */
+function parseWithLibrary(text: string): unknown {
+  return parseLossless(text, null, {
+    parseNumber: (source) => {
+      const value = Number(source);
+      return Number.isSafeInteger(value) || !/^-?\d+$/.test(source) ? value : source;
+    },
+    onDuplicateKey: ({ newValue }) => newValue,
+  });
+}
+
+/** JSON-like text with long integers everywhere: values, keys, after signs, dots and exponents, broken or not. */
+const tokenText = fc
+  .array(
+    fc.oneof(
+      fc.constantFrom(
+        '{',
+        '}',
+        '[',
+        ']',
+        ',',
+        ':',
+        ' ',
+        '\n',
+        '-',
+        '.',
+        'e',
+        '+',
+        '0',
+        'true',
+        'null',
+        '"k"',
+      ),
+      fc.constantFrom('"a\\"', '"\\"12345678901234567"', '"x"', '\u00a0', '{"k":1,', '[1,', '{"k":[1,'),
+      fc.bigInt({ min: -(10n ** 22n), max: 10n ** 22n }).map(String),
+      fc.bigInt({ min: 2n ** 53n - 3n, max: 2n ** 53n + 3n }).map(String),
+    ),
+    { maxLength: 14 },
+  )
+  .map((tokens) => tokens.join(''));
+
+/** Valid JSON with long integers in every value position. */
+const jsonWithBigIntegers = fc
+  .letrec((tie) => ({
+    value: fc.oneof(
+      { depthSize: 'small', withCrossShrink: true },
+      fc.bigInt({ min: -(10n ** 25n), max: 10n ** 25n }).map(String),
+      fc.jsonValue({ maxDepth: 0 }).map((v) => JSON.stringify(v)),
+      fc.array(tie('value'), { maxLength: 4 }).map((a) => `[${a.join(', ')}]`),
+      fc
+        .array(fc.tuple(fc.constantFrom('a', 'b', '__proto__', '12345678901234567'), tie('value')), {
+          maxLength: 4,
+        })
+        .map((e) => `{${e.map(([k, v]) => `${JSON.stringify(k)}:${v}`).join(',')}}`),
+    ),
+  }))
+  .value.map((text) => text as string);
+
 describe('parseJsonExact', () => {
+  it('gives what lossless-json gives with the same number rule, on valid JSON with big integers', () => {
+    fc.assert(
+      fc.property(jsonWithBigIntegers, (text) => {
+        expect(outcome(parseJsonExact, text)).toEqual(outcome(parseWithLibrary, text));
+      }),
+      { numRuns: 3_000 },
+    );
+  });
+
+  it('accepts and refuses what lossless-json does, and reads the same, on broken and odd texts', () => {
+    fc.assert(
+      fc.property(tokenText, (text) => {
+        expect(outcome(parseJsonExact, text)).toEqual(outcome(parseWithLibrary, text));
+      }),
+      { numRuns: 10_000 },
+    );
+  });
+
+  it('leaves a body without unsafe integers to JSON.parse as it is', () => {
+    for (const text of ['{"a": 9007199254740991}', '[1.2345678901234567e300]', '{"12345678901234567": "x"}'])
+      expect(parseJsonExact(text)).toEqual(JSON.parse(text));
+  });
+
   it('gives what JSON.parse gives for any JSON text without integers beyond 2^53', () => {
     fc.assert(
       // Integers of 15 digits or fewer are always exact; longer digit runs are covered below.
