@@ -1,9 +1,12 @@
 import type { EventRow } from '../db/schema.js';
+import { printable } from './printable.js';
 
 /** One line per event: `[status] module.event_type - event_id at created_at`, plus the error of a failed one. */
 export function formatEventLine(event: EventRow): string {
-  const line = `[${event.status}] ${event.module}.${event.event_type} - ${event.event_id} at ${event.created_at}`;
-  if (event.status === 'failed' && event.error_message) return `${line}\n    error: ${event.error_message}`;
+  // Each value on one line: an error message quotes Zoho values, and a newline in one could forge a line.
+  const line = `[${event.status}] ${printable(event.module)}.${printable(event.event_type)} - ${event.event_id} at ${event.created_at}`;
+  if (event.status === 'failed' && event.error_message)
+    return `${line}\n    error: ${printable(event.error_message)}`;
   if (event.status === 'duplicate' && event.duplicate_of)
     return `${line} (duplicate of ${event.duplicate_of})`;
   return line;

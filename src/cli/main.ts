@@ -23,11 +23,15 @@ import { createService, type Role, VERSION } from '../main.js';
 import { findStudentsByRef } from '../students/student-store.js';
 import { eventDetail, formatEventLine } from './format-event.js';
 import { printZohoSetup } from './print-zoho-setup.js';
+import { printable, printableText } from './printable.js';
 import { sendStudent } from './send-student.js';
 
-/** Output goes through these so commands stay testable and nothing logs PII by accident. */
-const out = (text: string) => process.stdout.write(`${text}\n`);
-const err = (text: string) => process.stderr.write(`${text}\n`);
+/**
+ * Output goes through these so commands stay testable and nothing logs PII by accident. Values come from Zoho
+ * and Moodle, so control characters are escaped: a field must not be able to rewrite the operator's terminal.
+ */
+const out = (text: string) => process.stdout.write(`${printableText(text)}\n`);
+const err = (text: string) => process.stderr.write(`${printableText(text)}\n`);
 
 async function withDatabase<T>(config: Config, run: (db: Kysely<Database>) => Promise<T>): Promise<T> {
   const handle = createDatabase(config.databaseUrl);
@@ -329,7 +333,7 @@ export function buildCli(getConfig: () => Config = () => loadConfig()): Command 
 
 function formatCounts(counts: Record<string, number>): string {
   const entries = Object.entries(counts);
-  return entries.length === 0 ? '-' : entries.map(([k, v]) => `${k}=${v}`).join(' ');
+  return entries.length === 0 ? '-' : entries.map(([k, v]) => `${printable(k)}=${v}`).join(' ');
 }
 
 /** Runs the CLI; exits non-zero with a readable message on failure (never a stack trace for a user error). */

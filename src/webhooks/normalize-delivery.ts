@@ -193,7 +193,7 @@ function readQueryOperation(value: string | undefined, warnings: string[]): stri
 function readText(from: Record<string, unknown>, key: string, warnings: string[]): string | undefined {
   if (!Object.hasOwn(from, key)) return undefined;
   const value = from[key];
-  if (typeof value === 'number' && Number.isFinite(value)) return String(value);
+  if (typeof value === 'number' && Number.isFinite(value)) return exactNumberText(value, key);
   if (typeof value !== 'string') return undefined;
   rejectUnstorable(value, `"${key}"`);
   const trimmed = value.trim();
@@ -205,6 +205,20 @@ function readText(from: Record<string, unknown>, key: string, warnings: string[]
     return undefined;
   }
   return trimmed;
+}
+
+/**
+ * An id or other key sent as a number. Integer literals beyond 2^53 arrive as their exact digits (see
+ * parseJsonExact); a number that is still inexact here (`4876876000000123457.0`, `4.876876e18`) was rounded
+ * and would merge records, so it is refused instead of guessed.
+ */
+function exactNumberText(value: number, key: string): string {
+  if (Math.abs(value) < 2 ** 53) return String(value);
+  throw new AppError(
+    'inexact_number',
+    `"${key}" is a number too large to read exactly (beyond 2^53); send it as an integer without a fraction or exponent, or as a string: "${key}": "4876876000000123457".`,
+    { status: 400 },
+  );
 }
 
 function readField(

@@ -1,5 +1,6 @@
 import { AppError } from '../errors.js';
 import { DEFAULT_INTAKE_LIMITS, type IntakeLimits } from './intake-limits.js';
+import { parseJsonExact } from './parse-json-exact.js';
 
 export type BodyFormat = 'json' | 'form';
 
@@ -72,10 +73,11 @@ function decodeUtf8(rawBody: Buffer): string {
 }
 
 function parseJson(text: string, limits: Pick<IntakeLimits, 'maxFields' | 'maxJsonDepth'>): ParsedBody {
-  checkJsonDepth(text, limits.maxJsonDepth);
+  const { longDigitRun } = scanJson(text, limits.maxJsonDepth);
   let value: unknown;
   try {
-    value = JSON.parse(text);
+    // Only an integer of 16 or more digits can lie beyond 2^53; the slower exact parser reads only such bodies.
+    value = longDigitRun ? parseJsonExact(text) : JSON.parse(text);
   } catch (error) {
     const detail = error instanceof SyntaxError ? ` (${error.message.slice(0, 200)})` : '';
     throw new AppError('invalid_json', `The request body is not valid JSON${detail}.`, { status: 400 });
@@ -124,18 +126,28 @@ function checkFieldCount(count: number, what: string, maxFields: number): void {
   );
 }
 
+/** Fewer digits than Number.MAX_SAFE_INTEGER has: any integer this short is exact as a Number. */
+const EXACT_INTEGER_MAX_DIGITS = String(Number.MAX_SAFE_INTEGER).length - 1;
+
 /**
  * Refuses JSON nested deeper than `maxDepth` before parsing it: one pass over the text, outside strings, so a
- * body of a million `[` costs a scan, not a parse into a million arrays.
+ * body of a million `[` costs a scan, not a parse into a million arrays. The same pass notes whether a run of
+ * digits outside strings is long enough that JSON.parse could round it.
  */
-function checkJsonDepth(text: string, maxDepth: number): void {
+function scanJson(text: string, maxDepth: number): { longDigitRun: boolean } {
   let depth = 0;
   let inString = false;
+  let digits = 0;
+  let longDigitRun = false;
   for (let i = 0; i < text.length; i += 1) {
     const c = text.charCodeAt(i);
     if (inString) {
       if (c === 0x5c /* \ */) i += 1;
       else if (c === 0x22 /* " */) inString = false;
+    } else if (c >= 0x30 /* 0 */ && c <= 0x39 /* 9 */) {
+      digits += 1;
+      if (digits > EXACT_INTEGER_MAX_DIGITS) longDigitRun = true;
+      continue;
     } else if (c === 0x22) {
       inString = true;
     } else if (c === 0x7b /* { */ || c === 0x5b /* [ */) {
@@ -150,5 +162,7 @@ function checkJsonDepth(text: string, maxDepth: number): void {
     } else if (c === 0x7d /* } */ || c === 0x5d /* ] */) {
       depth -= 1;
     }
+    digits = 0;
   }
+  return { longDigitRun };
 }

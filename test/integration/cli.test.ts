@@ -162,6 +162,48 @@ describe('mzi CLI', () => {
     expect(result.code).toBe(2);
     expect(result.stderr).toContain('PORT');
   });
+
+  it('shows control characters of Zoho values escaped, in text and in JSON that stays valid', async () => {
+    // Clear screen, set the window title, 8-bit CSI, a line separator, a bidi override, a carriage return.
+    const hostile = 'A\u001b[2J\u001b]0;pwned\u0007\u009b31m\u2028\u202eZ\rB';
+    const email = `bad${hostile}@student.example.edu`;
+    const name = `Eve ${hostile}`;
+    send('--record-id', '9100090', '--field', `Academic_Email=${email}`);
+    send(
+      '--record-id',
+      '9100091',
+      '--field',
+      'Academic_Email=eve@student.example.edu',
+      '--field',
+      `Name=${name}`,
+    );
+    await waitForIdle(server.baseUrl);
+    // biome-ignore lint/suspicious/noControlCharactersInRegex: what must never reach the terminal raw.
+    const raw = /[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/;
+
+    const list = runMzi(['events', 'list', '--record', '9100090'], env);
+    expect(list.code).toBe(0);
+    expect(list.stdout).not.toMatch(raw);
+    expect(list.stdout).toContain(
+      'error: Academic_Email "bad' +
+        'A\\u001b[2J\\u001b]0;pwned\\u0007\\u009b31m\\u2028\\u202eZ\\u000dB@student.example.edu"',
+    );
+    expect(list.stdout.trim().split('\n')).toHaveLength(2);
+
+    const json = runMzi(['events', 'list', '--record', '9100090', '--json'], env);
+    expect(json.stdout).not.toMatch(raw);
+    const event = JSON.parse(json.stdout) as { event_id: string; payload: { data: Record<string, string> } };
+    expect(event.payload.data.Academic_Email).toBe(email);
+
+    const shown = runMzi(['events', 'show', event.event_id], env);
+    expect(shown.stdout).not.toMatch(raw);
+    expect(JSON.parse(shown.stdout).error_message).toContain(email);
+
+    const student = runMzi(['students', 'show', '9100091'], env);
+    expect(student.code).toBe(0);
+    expect(student.stdout).not.toMatch(raw);
+    expect(JSON.parse(student.stdout).name).toBe(name);
+  });
 });
 
 describe('the mzi command itself', () => {

@@ -177,6 +177,37 @@ describe('POST /api/v1/events/zoho/student', () => {
   });
 });
 
+describe('19-digit Zoho ids sent as JSON numbers', () => {
+  /** A raw Zoho template that writes `${BTEC_Students.Id}` without quotes sends the id as a number. */
+  const rawTemplateBody = (id: string, email: string, where: 'body' | 'data') =>
+    where === 'body'
+      ? `{"record_id": ${id}, "operation": "insert", "data": {"Academic_Email": "${email}", "Student_ID_Number": ${id}}}`
+      : `{"operation": "insert", "data": {"id": ${id}, "Academic_Email": "${email}", "Student_ID_Number": ${id}}}`;
+
+  it.each(['body', 'data'] as const)(
+    'keeps two records one id apart as two students (id in the %s)',
+    async (where) => {
+      const ids = ['4876876000000123457', '4876876000000123458'];
+      const replies = [];
+      for (const [i, id] of ids.entries())
+        replies.push(await postStudent(service, rawTemplateBody(id, `s${i}@student.example.edu`, where)));
+      expect(replies.map((r) => r.status)).toEqual([200, 200]);
+      await service.worker.drain();
+
+      const db = service.database.db;
+      for (const [i, id] of ids.entries()) {
+        const event = await eventRow(db, replies[i]?.body.event_id as string);
+        expect(event).toMatchObject({ record_id: id, status: 'completed' });
+        expect(await studentRow(db, id)).toMatchObject({
+          academic_email: `s${i}@student.example.edu`,
+          student_id_number: id,
+        });
+      }
+      expect(await studentRow(db, '4876876000000124000')).toBeUndefined();
+    },
+  );
+});
+
 describe('re-deliveries', () => {
   it('marks a second delivery with the same notification_id as duplicate, pointing at the first, and changes nothing', async () => {
     const body = customStudentBody({ notificationId: 'n-1' });
