@@ -172,6 +172,10 @@ class RetryingSqliteDriver extends SqliteDriver {
   override async rollbackTransaction(connection: DatabaseConnection): Promise<void> {
     try {
       await connection.executeQuery(CompiledQuery.raw('rollback'));
+    } catch (error) {
+      // After SQLITE_FULL, SQLITE_IOERR or SQLITE_NOMEM, SQLite may have rolled the transaction back already:
+      // the rollback then fails, and its error would replace the one that says what happened (a full disk).
+      if (!isNoTransaction(error)) throw error;
     } finally {
       this.#release();
     }
@@ -200,6 +204,13 @@ export async function untilNotBusy<T>(run: () => Promise<T>, limitMs = SQLITE_BU
       );
     }
   }
+}
+
+function isNoTransaction(error: unknown): boolean {
+  return (
+    (error as { code?: unknown } | null)?.code === 'SQLITE_ERROR' &&
+    /no transaction is active/.test(String(error))
+  );
 }
 
 function busyError(): Error {
