@@ -97,6 +97,7 @@ export function createApp(options: AppOptions): FastifyInstance {
     describe: options.describe,
     appendState: () => options.appender.state(),
     probeAppend: () => options.appender.probe(),
+    isAdmin: (request) => auth.isAuthenticated(request),
   });
   app.register(adminApiRoutes, { db: options.database.db, auth });
   app.register(dashboardRoutes, {
