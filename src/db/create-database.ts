@@ -1,6 +1,6 @@
-import { mkdirSync } from 'node:fs';
+import { chmodSync, closeSync, existsSync, mkdirSync, openSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { dirname, resolve } from 'node:path';
+import { dirname, relative, resolve, sep } from 'node:path';
 import type SQLite from 'better-sqlite3';
 import { Kysely, PostgresDialect, type SqliteDatabase } from 'kysely';
 import type pg from 'pg';
@@ -67,10 +67,16 @@ export function isSharedSqliteFile(url: string): boolean {
   return url.startsWith('sqlite:') && url !== 'sqlite::memory:';
 }
 
+/**
+ * How large SQLite leaves the WAL after a checkpoint (`journal_size_limit`): without it the file keeps the size
+ * of its largest burst for good.
+ */
+export const SQLITE_JOURNAL_SIZE_LIMIT_BYTES = 64 * 1024 * 1024;
+
 function openSqlite(rawPath: string, options: DatabaseOptions): DatabaseHandle {
   const memory = rawPath === ':memory:';
   const path = memory ? rawPath : resolve(rawPath === '' ? './data/mzi.sqlite' : rawPath);
-  if (!memory) mkdirSync(dirname(path), { recursive: true });
+  if (!memory) createPrivateFile(path);
   const sqlite = new (loadSqlite())(path);
   // Durable before the 200 (DESIGN.md §3): WAL with a full fsync at each commit; commits are grouped by the appender.
   sqlite.pragma('journal_mode = WAL');
@@ -82,6 +88,7 @@ function openSqlite(rawPath: string, options: DatabaseOptions): DatabaseHandle {
     if (options.walAutocheckpointPages !== undefined)
       sqlite.pragma(`wal_autocheckpoint = ${Math.max(0, Math.trunc(options.walAutocheckpointPages))}`);
   }
+  sqlite.pragma(`journal_size_limit = ${SQLITE_JOURNAL_SIZE_LIMIT_BYTES}`);
   // SQLITE_BUSY is waited out on a timer by the dialect, never by sleeping in SQLite's busy handler.
   sqlite.pragma('busy_timeout = 0');
   sqlite.pragma('foreign_keys = ON');
@@ -101,6 +108,29 @@ function openSqlite(rawPath: string, options: DatabaseOptions): DatabaseHandle {
     listen: async () => async () => {},
     close: () => db.destroy(),
   };
+}
+
+/**
+ * The event log holds personal data: folders mzi creates for it are 0700 and a new database file is 0600
+ * whatever the umask. SQLite gives the -wal and -shm files it creates later the database file's mode. A folder or
+ * file that already exists keeps the mode its owner chose (SECURITY.md).
+ */
+function createPrivateFile(path: string): void {
+  const folder = dirname(path);
+  const created = mkdirSync(folder, { recursive: true, mode: 0o700 });
+  if (created !== undefined) {
+    // mkdir's mode passes through the umask: set it on each folder made, from the first down to the database's.
+    let made = created;
+    chmodSync(made, 0o700);
+    for (const part of relative(created, folder).split(sep).filter(Boolean)) {
+      made = resolve(made, part);
+      chmodSync(made, 0o700);
+    }
+  }
+  if (existsSync(path)) return;
+  // 'a': never truncates a file another process created in the meantime; an empty file is an empty database.
+  closeSync(openSync(path, 'a', 0o600));
+  chmodSync(path, 0o600);
 }
 
 /**

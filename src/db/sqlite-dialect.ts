@@ -7,8 +7,12 @@ import {
   SqliteDriver,
 } from 'kysely';
 
-/** How long a statement waits for another connection's write lock before it fails with SQLITE_BUSY. */
-export const SQLITE_BUSY_WAIT_MS = 5000;
+/**
+ * How long a transaction or statement waits for the write lock, the threads' and then SQLite's, before it fails
+ * with SQLITE_BUSY. While another process (a backup tool, `sqlite3` in a shell) holds SQLite's lock, this bounds
+ * how long a delivery waits for its 503: README promises an answer within 5 s, and this leaves room for the rest.
+ */
+export const SQLITE_BUSY_WAIT_MS = 2500;
 
 /**
  * A write lock shared by the threads of one process (the HTTP thread's connection, the log writer's and the
@@ -42,17 +46,23 @@ export class ThreadWriteLock {
     this.#priority = options.priority ?? false;
   }
 
-  async acquire(): Promise<void> {
+  /**
+   * Waits for the lock; with `deadline` (a `performance.now()` time), gives up then with an SQLITE_BUSY error,
+   * as SQLite would: a holder stuck behind another process's lock must not hold up the others for longer.
+   */
+  async acquire(deadline?: number): Promise<void> {
     if (this.#priority) Atomics.add(this.#state, 2, 1);
     try {
       for (;;) {
         // Without priority, a free lock is left to a priority holder that waits for it.
         const yielding = !this.#priority && Atomics.load(this.#state, 2) > 0;
         if (!yielding && Atomics.compareExchange(this.#state, 0, 0, 1) === 0) return;
+        const left = deadline === undefined ? undefined : deadline - performance.now();
+        if (left !== undefined && left <= 0) throw busyError();
         Atomics.add(this.#state, 1, 1);
         try {
           // Yielding, wake up now and then: the priority holder may have taken the lock and let it go already.
-          const timeout = yielding ? 2 : undefined;
+          const timeout = yielding ? Math.min(2, left ?? 2) : left;
           const held = yielding ? Atomics.load(this.#state, 0) : 1;
           if (this.#blocking) {
             Atomics.wait(this.#state, 0, held, timeout);
@@ -113,6 +123,7 @@ class RetryingSqliteDriver extends SqliteDriver {
   readonly #writeLock: ThreadWriteLock | undefined;
   /** Whether this connection's transaction holds the write lock (one transaction at a time per connection). */
   #holding = false;
+  readonly #unwrapped = new WeakMap<DatabaseConnection, DatabaseConnection>();
 
   constructor(config: SqliteDialectConfig, writeLock: ThreadWriteLock | undefined) {
     super(config);
@@ -121,19 +132,32 @@ class RetryingSqliteDriver extends SqliteDriver {
 
   override async acquireConnection(): Promise<DatabaseConnection> {
     const connection = await super.acquireConnection();
-    return {
+    const retrying: DatabaseConnection = {
       executeQuery: (query) => untilNotBusy(() => connection.executeQuery(query)),
       streamQuery: (query, chunkSize) => connection.streamQuery(query, chunkSize),
     };
+    this.#unwrapped.set(retrying, connection);
+    return retrying;
+  }
+
+  /** The connection without the retries of acquireConnection, for a wait with a bound of its own. */
+  #connection(connection: DatabaseConnection): DatabaseConnection {
+    return this.#unwrapped.get(connection) ?? connection;
   }
 
   override async beginTransaction(connection: DatabaseConnection): Promise<void> {
+    // One bound for both locks: waiting for the threads' lock behind a holder that itself waits for another
+    // process would otherwise add up, turn after turn.
+    const deadline = performance.now() + SQLITE_BUSY_WAIT_MS;
     if (this.#writeLock) {
-      await this.#writeLock.acquire();
+      await this.#writeLock.acquire(deadline);
       this.#holding = true;
     }
     try {
-      await connection.executeQuery(CompiledQuery.raw('begin immediate'));
+      await untilNotBusy(
+        () => this.#connection(connection).executeQuery(CompiledQuery.raw('begin immediate')),
+        Math.max(0, deadline - performance.now()),
+      );
     } catch (error) {
       this.#release();
       throw error;
@@ -148,6 +172,10 @@ class RetryingSqliteDriver extends SqliteDriver {
   override async rollbackTransaction(connection: DatabaseConnection): Promise<void> {
     try {
       await connection.executeQuery(CompiledQuery.raw('rollback'));
+    } catch (error) {
+      // After SQLITE_FULL, SQLITE_IOERR or SQLITE_NOMEM, SQLite may have rolled the transaction back already:
+      // the rollback then fails, and its error would replace the one that says what happened (a full disk).
+      if (!isNoTransaction(error)) throw error;
     } finally {
       this.#release();
     }
@@ -176,6 +204,17 @@ export async function untilNotBusy<T>(run: () => Promise<T>, limitMs = SQLITE_BU
       );
     }
   }
+}
+
+function isNoTransaction(error: unknown): boolean {
+  return (
+    (error as { code?: unknown } | null)?.code === 'SQLITE_ERROR' &&
+    /no transaction is active/.test(String(error))
+  );
+}
+
+function busyError(): Error {
+  return Object.assign(new Error('database is locked'), { code: 'SQLITE_BUSY' });
 }
 
 function isBusy(error: unknown): boolean {

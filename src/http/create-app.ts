@@ -6,6 +6,7 @@ import type { Logger } from 'pino';
 import type { DoctorCheck } from '../admin/run-doctor.js';
 import type { Config } from '../config.js';
 import type { DatabaseHandle } from '../db/create-database.js';
+import { AppError } from '../errors.js';
 import type { Metrics } from '../metrics/create-metrics.js';
 import { VERSION } from '../version.js';
 import type { EventAppender } from '../webhooks/create-event-appender.js';
@@ -43,7 +44,8 @@ export function createApp(options: AppOptions): FastifyInstance {
     requestIdHeader: 'x-request-id',
     // Behind a proxy the client address comes from X-Forwarded-For; off by default.
     trustProxy: false,
-    return503OnClosing: true,
+    // Requests that still arrive while closing get mzi's 503 (below), not Fastify's, which has no Retry-After.
+    return503OnClosing: false,
     routerOptions: { ignoreTrailingSlash: true },
     // One access line per request (below) instead of Fastify's two; a webhook also logs its stored event.
     logController: new LogController({ disableRequestLogging: true }),
@@ -59,6 +61,7 @@ export function createApp(options: AppOptions): FastifyInstance {
     else request.log.debug(line, 'request completed');
   });
   app.setErrorHandler(errorHandler);
+  refuseWhileClosing(app);
   app.setNotFoundHandler((request, reply) => {
     const base = `${request.protocol}://${request.host}`;
     void reply.status(404).send({
@@ -97,6 +100,7 @@ export function createApp(options: AppOptions): FastifyInstance {
     describe: options.describe,
     appendState: () => options.appender.state(),
     probeAppend: () => options.appender.probe(),
+    isAdmin: (request) => auth.isAuthenticated(request),
   });
   app.register(adminApiRoutes, { db: options.database.db, auth });
   app.register(dashboardRoutes, {
@@ -107,4 +111,24 @@ export function createApp(options: AppOptions): FastifyInstance {
     doctor: options.doctor,
   });
   return app;
+}
+
+/**
+ * While the server closes, a request that still arrives (on a keep-alive connection that was busy) is refused with
+ * the documented 503 body and Retry-After, as when the event log cannot be written: the sender tries again, and
+ * Fastify closes the connection after the answer.
+ */
+function refuseWhileClosing(app: FastifyInstance): void {
+  let closing = false;
+  app.addHook('preClose', async () => {
+    closing = true;
+  });
+  app.addHook('onRequest', async () => {
+    if (closing)
+      throw new AppError(
+        'storage_unavailable',
+        'mzi is shutting down and takes no new deliveries; send it again shortly.',
+        { status: 503 },
+      );
+  });
 }

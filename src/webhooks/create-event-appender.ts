@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import { v7 as uuidv7 } from 'uuid';
-import { announceNewEvents, lockKeys } from '../db/dialect.js';
+import { announceNewEvents, isDatabaseUnavailable, lockKeys } from '../db/dialect.js';
 import type { Database, EventStatus, NewEventRow } from '../db/schema.js';
 import { coerceError } from '../errors.js';
 import {
@@ -132,7 +132,8 @@ export function createEventAppender(options: EventAppenderOptions): EventAppende
     }
   }
 
-  async function writeBatch(batch: Pending[]): Promise<void> {
+  /** Writes `batch`; returns the error when the database refused it as a whole (see isDatabaseUnavailable). */
+  async function writeBatch(batch: Pending[]): Promise<Error | undefined> {
     try {
       const deliveries = batch.map((item) => item.delivery.normalized);
       const prepared = batch.map((item) => prepare(item.delivery));
@@ -156,17 +157,32 @@ export function createEventAppender(options: EventAppenderOptions): EventAppende
       for (const [i, item] of batch.entries()) item.resolve(results[i] as AppendResult);
       writable = true;
       if (results.some((r) => r.status === 'queued')) options.onAppended?.();
+      return undefined;
     } catch (error) {
-      if (batch.length === 1) {
-        const failure = coerceError(error);
+      const failure = coerceError(error);
+      const unavailable = isDatabaseUnavailable(failure);
+      if (batch.length === 1 || unavailable) {
         writable = false;
         lastError = databaseErrorSummary(failure);
         lastErrorAt = now().toISOString();
-        batch[0]?.reject(failure);
-        return;
+        for (const item of batch) item.reject(failure);
+        if (!unavailable) return undefined;
+        // What queued meanwhile would wait for the same lock or space again, one batch after another: the
+        // senders get their 503 now and retry.
+        const waiting = queue;
+        queue = [];
+        for (const item of waiting) item.reject(failure);
+        return failure;
       }
       // One bad delivery must not fail the others: write them one by one.
-      for (const item of batch) await writeBatch([item]);
+      for (const [i, item] of batch.entries()) {
+        const refused = await writeBatch([item]);
+        if (refused) {
+          for (const rest of batch.slice(i + 1)) rest.reject(refused);
+          return refused;
+        }
+      }
+      return undefined;
     }
   }
 

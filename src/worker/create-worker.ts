@@ -1,7 +1,7 @@
 import { hostname } from 'node:os';
 import type { Insertable, Kysely } from 'kysely';
 import type { Logger } from 'pino';
-import { foldEventCounts } from '../db/dialect.js';
+import { foldEventCounts, isDatabaseUnavailable } from '../db/dialect.js';
 import { prepareQuery } from '../db/prepared-query.js';
 import type { ClaimedEvent, Database, EventAttemptsTable } from '../db/schema.js';
 import { coerceError } from '../errors.js';
@@ -251,6 +251,16 @@ export function createWorker(options: WorkerOptions): Worker {
         committed += chunk.length;
       }
     } catch (batchError) {
+      if (isDatabaseUnavailable(batchError)) {
+        // Locked by another process, or full: one by one would wait as long for each event. Their leases end
+        // and they are processed again (handlers are idempotent), as after a crash.
+        logger.error(
+          { err: batchError, events: events.length - committed },
+          'could not write the outcomes of a batch: the database is unavailable; they are retried when their lease ends',
+        );
+        for (const [event, outcome] of written) logOutcome(event, outcome);
+        return;
+      }
       logger.warn(
         { err: batchError, events: events.length - committed },
         'could not write a batch of outcomes; writing them one by one',
@@ -262,6 +272,13 @@ export function createWorker(options: WorkerOptions): Worker {
             .execute((trx) => writeOutcome(trx, event, results.get(event), startedAt));
           written.push([event, one]);
         } catch (error) {
+          if (isDatabaseUnavailable(error)) {
+            logger.error(
+              { err: error, eventId: event.event_id },
+              'could not record the outcome of an event: the database is unavailable; it is retried when its lease ends',
+            );
+            break;
+          }
           // The database refuses this event's result (e.g. a value longer than its column): fail the event,
           // saying so, rather than leaving it to come back after its lease and block its record.
           const refused = new ProcessingError(

@@ -16,12 +16,13 @@ afterEach(async () => {
 /**
  * Makes every insert into the event log fail as a full disk does (SQLite's SQLITE_FULL message, PostgreSQL's
  * disk_full SQLSTATE), for every connection: the log writer has its own, so a per-connection limit such as
- * SQLite's max_page_count would not reach it.
+ * SQLite's max_page_count would not reach it. SQLite, out of space while writing its journal or WAL, rolls the
+ * whole transaction back itself: so does RAISE(ROLLBACK).
  */
 async function fillTheDisk(db: Kysely<Database>): Promise<void> {
   if (TEST_DIALECT === 'sqlite') {
     await sql`CREATE TRIGGER test_disk_full BEFORE INSERT ON integration_events_log
-      BEGIN SELECT RAISE(ABORT, 'database or disk is full'); END`.execute(db);
+      BEGIN SELECT RAISE(ROLLBACK, 'database or disk is full'); END`.execute(db);
     return;
   }
   await sql`CREATE FUNCTION test_disk_full() RETURNS trigger LANGUAGE plpgsql AS $$
@@ -57,6 +58,9 @@ describe('a full disk', () => {
     const health = await service.app.inject({ method: 'GET', url: '/api/v1/events/health' });
     expect(health.statusCode).toBe(503);
     expect(health.json().reason).toContain('cannot be written');
+    // The cause, not the failed rollback after it (SQLite had rolled back already).
+    expect(health.json().reason).toMatch(/disk is full|No space left on device/);
+    expect(service.logs()).not.toContain('cannot rollback');
 
     // Every acknowledged delivery is stored, and nothing refused is.
     const stored = new Set(

@@ -1,10 +1,13 @@
+import { connect, type Socket } from 'node:net';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sign } from '../../src/webhooks/sign.js';
+import { customStudentBody } from '../helpers/deliveries.js';
 import { startFakeMoodle } from '../helpers/fake-moodle.js';
 import { killAll, type MziServer, startMziServer, waitForIdle } from '../helpers/mzi-process.js';
 import { createTestDatabase, TEST_DATABASE_URL, type TestDatabase } from '../helpers/test-database.js';
+import { startTestService } from '../helpers/test-service.js';
 
 /**
  * Graceful shutdown (issue 6): SIGTERM to `mzi serve` in the middle of a burst. Requests in flight finish; each
@@ -200,4 +203,56 @@ describe.skipIf(TEST_DATABASE_URL !== undefined)('graceful shutdown of mzi serve
       await moodle.close();
     }
   }, 90_000);
+});
+
+/** Resolves once nothing accepts connections on `port` any more (the server has begun closing). */
+async function untilRefused(port: number): Promise<void> {
+  for (;;) {
+    const refused = await new Promise<boolean>((resolve) => {
+      const probe = connect(port, '127.0.0.1');
+      probe.once('connect', () => {
+        probe.destroy();
+        resolve(false);
+      });
+      probe.once('error', () => resolve(true));
+    });
+    if (refused) return;
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}
+
+describe('a request that arrives while the server closes', () => {
+  it('gets the documented 503: JSON storage_unavailable with a message, and Retry-After', async () => {
+    const service = await startTestService();
+    try {
+      await service.app.listen({ port: 0, host: '127.0.0.1' });
+      const { port } = service.app.server.address() as { port: number };
+      // A connection busy with a request (its headers begun) is not closed as idle: it is still served.
+      const socket: Socket = connect(port, '127.0.0.1');
+      await new Promise((resolve) => socket.once('connect', resolve));
+      const body = JSON.stringify(customStudentBody());
+      socket.write('POST /api/v1/events/zoho/student HTTP/1.1\r\nHost: localhost\r\n');
+      let answer = '';
+      socket.on('data', (chunk) => {
+        answer += String(chunk);
+      });
+      const ended = new Promise((resolve) => socket.once('close', resolve));
+
+      const closing = service.app.close();
+      await untilRefused(port);
+      socket.write(
+        `Content-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
+      );
+      await ended;
+      await closing;
+
+      const [head = '', text = ''] = answer.split('\r\n\r\n');
+      expect(head).toMatch(/^HTTP\/1\.1 503 /);
+      expect(head).toMatch(/\r\nretry-after: \d+\r\n/i);
+      expect(head).toMatch(/\r\ncontent-type: application\/json/i);
+      expect(JSON.parse(text)).toEqual({ error: 'storage_unavailable', message: expect.any(String) });
+    } finally {
+      await service.cleanup();
+    }
+  });
 });

@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { customStudentBody, postStudent } from '../helpers/deliveries.js';
 import { TEST_DIALECT } from '../helpers/test-database.js';
-import { startTestService, type TestService } from '../helpers/test-service.js';
+import { startTestService, TEST_ADMIN_TOKEN, type TestService } from '../helpers/test-service.js';
 
 let service: TestService;
 beforeEach(async () => {
@@ -23,6 +23,26 @@ describe('GET /api/v1/events/health', () => {
       moodle: 'disabled',
       webhook_auth: { mode: 'disabled' },
     });
+  });
+
+  it('says where the database is (path, or PostgreSQL user, host and name) only to the admin', async () => {
+    const description = service.database.description;
+    const location = description.replace(/^(SQLite|PostgreSQL) /, '');
+    const secrets =
+      TEST_DIALECT === 'sqlite'
+        ? [location, service.dir]
+        : [location, `${new URL(location).username}@`, new URL(location).host, new URL(location).pathname];
+    const anonymous = await service.app.inject({ method: 'GET', url: '/api/v1/events/health' });
+    expect(anonymous.statusCode).toBe(200);
+    expect(anonymous.json().database).toEqual({ dialect: TEST_DIALECT, status: 'ok' });
+    for (const secret of secrets) expect(anonymous.body).not.toContain(secret);
+
+    const admin = await service.app.inject({
+      method: 'GET',
+      url: '/api/v1/events/health',
+      headers: { authorization: `Bearer ${TEST_ADMIN_TOKEN}` },
+    });
+    expect(admin.json().database).toEqual({ dialect: TEST_DIALECT, description, status: 'ok' });
   });
 
   it('answers 503 unhealthy with the reason when the database is unusable', async () => {

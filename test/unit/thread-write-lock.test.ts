@@ -21,6 +21,24 @@ describe('ThreadWriteLock', () => {
     lock.release();
   });
 
+  it('gives up at its deadline with SQLITE_BUSY, so a holder stuck behind another process holds up no one for longer', async () => {
+    const held = new ThreadWriteLock();
+    await held.acquire();
+    const waiting = new ThreadWriteLock(held.buffer);
+    // A deadline already near: the waiter must come back with an error instead of waiting for the release.
+    const outcome = await Promise.race([
+      waiting.acquire(performance.now() + 50).then(
+        () => 'acquired',
+        (error: { code?: string }) => error.code,
+      ),
+      new Promise((resolve) => setTimeout(() => resolve('still waiting'), 10_000)),
+    ]);
+    expect(outcome).toBe('SQLITE_BUSY');
+    held.release();
+    await waiting.acquire(performance.now() + 50);
+    waiting.release();
+  });
+
   it('is shared with another thread through its buffer', async () => {
     const lock = new ThreadWriteLock();
     // The other thread takes the lock, says so, and lets go only when told.

@@ -1,4 +1,4 @@
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Kysely } from 'kysely';
 import type { Database } from '../../db/schema.js';
 import { getEventStats, getQueueState } from '../../event-log/event-store.js';
@@ -11,6 +11,8 @@ export interface EventRoutesOptions {
   probeAppend: () => Promise<boolean>;
   /** Everything health reports besides the database check; no personal data. */
   describe: () => Record<string, unknown>;
+  /** Whether the request carries the admin token (or session): only then does health say where the data lives. */
+  isAdmin: (request: FastifyRequest) => boolean;
 }
 
 /** `GET /api/v1/events/health` and `/stats`: the original system's contract (DESIGN.md §1). */
@@ -20,7 +22,7 @@ export async function eventRoutes(app: FastifyInstance, options: EventRoutesOpti
   app.get('/api/v1/events/health', async (request, reply) => {
     const checkedAt = new Date().toISOString();
     const described = options.describe();
-    const database = described.database as object;
+    const database = databaseFor(described.database, options.isAdmin(request));
     try {
       const queue = await getQueueState(db);
       const append = options.appendState();
@@ -54,4 +56,13 @@ export async function eventRoutes(app: FastifyInstance, options: EventRoutesOpti
   });
 
   app.get('/api/v1/events/stats', async (_request, reply) => reply.send(await getEventStats(db)));
+}
+
+/**
+ * The database as health shows it: its kind for anyone; where it is (a file path, PostgreSQL's user, host and
+ * database name) only for the admin, since health is public (SECURITY.md).
+ */
+function databaseFor(database: unknown, admin: boolean): Record<string, unknown> {
+  const { description, ...rest } = (database ?? {}) as Record<string, unknown>;
+  return admin ? { ...rest, description } : rest;
 }
