@@ -111,6 +111,8 @@ describe('admin access', () => {
     });
     expect(page.statusCode).toBe(200);
     expect(page.headers['content-security-policy']).toContain("default-src 'self'");
+    // Under no-referrer a browser posts forms with `Origin: null`, which the origin check refuses.
+    expect(page.headers['referrer-policy']).toBe('same-origin');
 
     const out = await service.app.inject({ method: 'POST', url: '/admin/logout' });
     expect(out.statusCode).toBe(303);
@@ -144,6 +146,83 @@ describe('admin access', () => {
       payload: '',
     });
     expect(response.statusCode).toBe(403);
+  });
+});
+
+describe('origin check', () => {
+  const HOST = 'mzi.test:8001';
+  const errorLines = (s: TestService) =>
+    s
+      .logs()
+      .split('\n')
+      .filter((line) => line.includes('"level":50'));
+
+  it('refuses a malformed Origin with 403 JSON, signed in or not, and logs no error', async () => {
+    const { bad } = await seed(service);
+    const { cookie } = await login(service);
+    const form = { 'content-type': 'application/x-www-form-urlencoded', host: HOST, origin: 'foo' };
+    for (const [url, headers] of [
+      ['/admin/login', form],
+      ['/admin/logout', form],
+      [`/admin/events/${bad}/retry`, form],
+      [`/admin/events/${bad}/retry`, { ...form, cookie: cookie as string }],
+      [`/api/v1/events/${bad}/retry`, { host: HOST, origin: 'foo' }],
+      [`/api/v1/events/${bad}/retry`, { host: HOST, origin: 'foo', cookie: cookie as string }],
+      ['/api/v1/events/retry', { host: HOST, origin: 'http://[bad', cookie: cookie as string }],
+    ] as const) {
+      const response = await service.app.inject({ method: 'POST', url, headers, payload: '' });
+      expect(response.statusCode, url).toBe(403);
+      expect(response.json(), url).toMatchObject({
+        error: 'forbidden_origin',
+        message: expect.stringContaining('Origin'),
+      });
+    }
+    expect(errorLines(service)).toEqual([]);
+  });
+
+  it('refuses a cookie-authenticated API retry from another origin and queues nothing; same origin and Bearer work', async () => {
+    const { bad } = await seed(service);
+    const { cookie } = await login(service);
+    const retry = (headers: Record<string, string>) =>
+      service.app.inject({
+        method: 'POST',
+        url: '/api/v1/events/retry',
+        headers: { host: HOST, ...headers },
+      });
+    const failedCount = async () =>
+      (
+        await service.app.inject({ method: 'GET', url: '/api/v1/events?status=failed', headers: bearer })
+      ).json().events.length;
+
+    for (const foreign of [
+      { origin: 'http://mzi.test:9999' },
+      { origin: 'https://evil.example' },
+      { origin: 'null' },
+      { 'sec-fetch-site': 'same-site' },
+      { origin: `http://${HOST}`, 'sec-fetch-site': 'cross-site' },
+    ]) {
+      const response = await retry({ cookie: cookie as string, ...foreign });
+      expect(response.statusCode, JSON.stringify(foreign)).toBe(403);
+      expect(response.json().error).toBe('forbidden_origin');
+    }
+    expect(await failedCount()).toBe(1);
+
+    const same = await retry({
+      cookie: cookie as string,
+      origin: `http://${HOST}`,
+      'sec-fetch-site': 'same-origin',
+    });
+    expect(same.statusCode).toBe(200);
+    expect(same.json()).toEqual({ queued: 1 });
+    await service.worker.drain();
+
+    const viaBearer = await service.app.inject({
+      method: 'POST',
+      url: `/api/v1/events/${bad}/retry`,
+      headers: { ...bearer, host: HOST, origin: 'https://evil.example' },
+    });
+    expect(viaBearer.statusCode).toBe(200);
+    expect(errorLines(service)).toEqual([]);
   });
 });
 

@@ -28,6 +28,7 @@ import { findStudentsByRef, searchStudents } from '../../students/student-store.
 import { buildStudentDelivery } from '../../webhooks/build-student-delivery.js';
 import { buildStudentWebhookSetup } from '../../webhooks/zoho-webhook-setup.js';
 import { type AdminAuth, SESSION_COOKIE } from '../admin-auth.js';
+import { checkOrigin } from '../check-origin.js';
 import { WEBHOOK_ROUTES } from '../webhook-urls.js';
 import { parseEventFilter } from './event-filter.js';
 
@@ -70,6 +71,8 @@ export async function dashboardRoutes(app: FastifyInstance, options: DashboardRo
         frameAncestors: ["'none'"],
       },
     },
+    // Forms must carry their real Origin for checkOrigin; under helmet's default no-referrer, browsers send "null".
+    referrerPolicy: { policy: 'same-origin' },
   });
   await app.register(rateLimit, { global: false });
 
@@ -77,13 +80,8 @@ export async function dashboardRoutes(app: FastifyInstance, options: DashboardRo
     reply.type('text/html; charset=utf-8').header('cache-control', 'no-store').send(page);
   const secure = (request: FastifyRequest) => request.protocol === 'https';
 
-  // A state-changing form must come from this site (SameSite cookies already stop most cross-site posts).
-  const sameOrigin = async (request: FastifyRequest) => {
-    const origin = request.headers.origin;
-    if (origin && origin !== 'null' && new URL(origin).host !== request.host) {
-      throw new AppError('forbidden_origin', 'This form was posted from another site.', { status: 403 });
-    }
-  };
+  // Before authentication, so that a foreign or malformed Origin is refused the same way signed in or not.
+  app.addHook('onRequest', async (request) => checkOrigin(request));
 
   app.get('/admin/assets/app.css', async (_request, reply) =>
     reply.type('text/css; charset=utf-8').header('cache-control', 'public, max-age=300').send(DASHBOARD_CSS),
@@ -103,7 +101,7 @@ export async function dashboardRoutes(app: FastifyInstance, options: DashboardRo
 
   app.post(
     '/admin/login',
-    { config: { rateLimit: { max: 10, timeWindow: '1 minute' } }, preHandler: sameOrigin },
+    { config: { rateLimit: { max: 10, timeWindow: '1 minute' } } },
     async (request, reply) => {
       const body = (request.body ?? {}) as Record<string, unknown>;
       const next = safeNext(body.next);
@@ -123,7 +121,7 @@ export async function dashboardRoutes(app: FastifyInstance, options: DashboardRo
     },
   );
 
-  app.post('/admin/logout', { preHandler: sameOrigin }, async (_request, reply) => {
+  app.post('/admin/logout', async (_request, reply) => {
     reply.clearCookie(SESSION_COOKIE, { path: '/' });
     return reply.redirect('/admin/login?flash=logged-out', 303);
   });
@@ -191,7 +189,7 @@ export async function dashboardRoutes(app: FastifyInstance, options: DashboardRo
       return html(reply, retryConfirmPage({ filter, count: await countEvents(db, filter) }));
     });
 
-    pages.post('/admin/events/retry', { preHandler: sameOrigin }, async (request, reply) => {
+    pages.post('/admin/events/retry', async (request, reply) => {
       const filter = parseEventFilter(request.query as Record<string, unknown>);
       const count = await retryMatchingEvents(db, filter);
       request.log.info({ count }, 'operator retried failed events');
@@ -203,7 +201,7 @@ export async function dashboardRoutes(app: FastifyInstance, options: DashboardRo
       return html(reply, eventDetailPage(await getEventDetail(db, id), flashOf(request)));
     });
 
-    pages.post('/admin/events/:id/retry', { preHandler: sameOrigin }, async (request, reply) => {
+    pages.post('/admin/events/:id/retry', async (request, reply) => {
       const { id } = request.params as { id: string };
       try {
         const event = await retryEvent(db, id);
@@ -261,7 +259,7 @@ export async function dashboardRoutes(app: FastifyInstance, options: DashboardRo
       );
     });
 
-    pages.post('/admin/setup/test-delivery', { preHandler: sameOrigin }, async (request, reply) => {
+    pages.post('/admin/setup/test-delivery', async (request, reply) => {
       const body = (request.body ?? {}) as Record<string, unknown>;
       const fields: Record<string, string> = {};
       for (const name of ['Name', 'Academic_Email', 'Student_ID_Number', 'Country', 'Student_Status']) {
