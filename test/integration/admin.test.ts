@@ -130,6 +130,87 @@ describe('admin access', () => {
     for (let i = 0; i < 12; i += 1) statuses.push((await login(service, `guess-${i}`)).response.statusCode);
     expect(statuses.slice(0, 10).every((s) => s === 303)).toBe(true);
     expect(statuses.slice(10)).toEqual([429, 429]);
+    const locked = await login(service);
+    expect(locked.response.statusCode).toBe(429);
+    expect(locked.response.json().error).toBe('too_many_failed_attempts');
+    expect(locked.cookie).toBeUndefined();
+  });
+
+  it('answers 429 with Retry-After to an address after 10 wrong Bearer tokens, on the admin API, /metrics and the dashboard', async () => {
+    const surfaces = [
+      { url: '/api/v1/events', wrong: 401, right: 200 },
+      { url: '/metrics', wrong: 401, right: 200 },
+      { url: '/admin/events', wrong: 303, right: 200 },
+    ];
+    for (const [index, { url, wrong, right }] of surfaces.entries()) {
+      const remoteAddress = `203.0.113.${index + 1}`;
+      const statuses: number[] = [];
+      let last: Awaited<ReturnType<typeof service.app.inject>> | undefined;
+      for (let i = 0; i < 300; i += 1) {
+        last = await service.app.inject({
+          method: 'GET',
+          url,
+          remoteAddress,
+          headers: { authorization: `Bearer guess-${i}` },
+        });
+        statuses.push(last.statusCode);
+      }
+      expect(statuses.slice(0, 10), url).toEqual(Array(10).fill(wrong));
+      expect(statuses.slice(10), url).toEqual(Array(290).fill(429));
+      expect(Number(last?.headers['retry-after']), url).toBeGreaterThan(0);
+      expect(last?.json(), url).toMatchObject({
+        error: 'too_many_failed_attempts',
+        retry_after_seconds: Number(last?.headers['retry-after']),
+      });
+      // Locked out means every token: a right guess must look like a wrong one.
+      const withRight = { method: 'GET' as const, url, headers: bearer };
+      expect((await service.app.inject({ ...withRight, remoteAddress })).statusCode, url).toBe(429);
+      expect(
+        (await service.app.inject({ ...withRight, remoteAddress: '198.51.100.7' })).statusCode,
+        url,
+      ).toBe(right);
+    }
+  });
+
+  it('counts wrong tokens from every admin surface together, and never throttles right ones', async () => {
+    const remoteAddress = '203.0.113.50';
+    const { cookie } = await login(service);
+    for (let i = 0; i < 200; i += 1) {
+      const ok = await service.app.inject({
+        method: 'GET',
+        url: '/api/v1/events',
+        headers: bearer,
+        remoteAddress,
+      });
+      expect(ok.statusCode).toBe(200);
+    }
+    for (const url of ['/metrics', '/api/v1/students', '/admin', '/metrics', '/api/v1/events']) {
+      for (let i = 0; i < 2; i += 1) {
+        await service.app.inject({
+          method: 'GET',
+          url,
+          remoteAddress,
+          headers: { authorization: 'Bearer nope' },
+        });
+      }
+    }
+    const signIn = await service.app.inject({
+      method: 'POST',
+      url: '/admin/login',
+      remoteAddress,
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      payload: new URLSearchParams({ token: TEST_ADMIN_TOKEN }).toString(),
+    });
+    expect(signIn.statusCode).toBe(429);
+    expect(signIn.cookies).toEqual([]);
+    // A session opened before is no guess: it keeps working from the locked-out address.
+    const page = await service.app.inject({
+      method: 'GET',
+      url: '/admin/events',
+      remoteAddress,
+      headers: { cookie: cookie as string },
+    });
+    expect(page.statusCode).toBe(200);
   });
 
   it('refuses a dashboard form posted from another site', async () => {

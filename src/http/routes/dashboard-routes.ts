@@ -1,6 +1,5 @@
 import formbody from '@fastify/formbody';
 import helmet from '@fastify/helmet';
-import rateLimit from '@fastify/rate-limit';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Kysely } from 'kysely';
 import type { DoctorCheck } from '../../admin/run-doctor.js';
@@ -27,7 +26,8 @@ import {
 import { findStudentsByRef, searchStudents } from '../../students/student-store.js';
 import { buildStudentDelivery } from '../../webhooks/build-student-delivery.js';
 import { buildStudentWebhookSetup } from '../../webhooks/zoho-webhook-setup.js';
-import { type AdminAuth, SESSION_COOKIE } from '../admin-auth.js';
+import { type AdminAuth, checkPresented, SESSION_COOKIE } from '../admin-auth.js';
+import { type AuthFailureLimiter, refuseLockedOut } from '../auth-failure-limiter.js';
 import { checkOrigin } from '../check-origin.js';
 import { WEBHOOK_ROUTES } from '../webhook-urls.js';
 import { parseEventFilter } from './event-filter.js';
@@ -36,6 +36,8 @@ export interface DashboardRoutesOptions {
   config: Config;
   db: Kysely<Database>;
   auth: AdminAuth;
+  /** Wrong tokens per client address, shared with the admin API and /metrics. */
+  limiter: AuthFailureLimiter;
   /** Worker, Moodle, authentication and database state, as health reports it. */
   describe: () => Record<string, unknown>;
   /** The configuration check of the Setup page (`mzi doctor`, using the running service's connections). */
@@ -74,7 +76,6 @@ export async function dashboardRoutes(app: FastifyInstance, options: DashboardRo
     // Forms must carry their real Origin for checkOrigin; under helmet's default no-referrer, browsers send "null".
     referrerPolicy: { policy: 'same-origin' },
   });
-  await app.register(rateLimit, { global: false });
 
   const html = (reply: FastifyReply, page: string) =>
     reply.type('text/html; charset=utf-8').header('cache-control', 'no-store').send(page);
@@ -99,27 +100,25 @@ export async function dashboardRoutes(app: FastifyInstance, options: DashboardRo
     return html(reply, loginPage({ next, flash: flashOf(request) }));
   });
 
-  app.post(
-    '/admin/login',
-    { config: { rateLimit: { max: 10, timeWindow: '1 minute' } } },
-    async (request, reply) => {
-      const body = (request.body ?? {}) as Record<string, unknown>;
-      const next = safeNext(body.next);
-      const token = typeof body.token === 'string' ? body.token : '';
-      if (!auth.checkToken(token)) {
-        request.log.warn('admin sign-in refused: wrong token');
-        return reply.redirect(`/admin/login?flash=login-failed&next=${encodeURIComponent(next)}`, 303);
-      }
-      reply.setCookie(SESSION_COOKIE, auth.newSession(), {
-        path: '/',
-        httpOnly: true,
-        sameSite: 'strict',
-        secure: secure(request),
-        maxAge: 12 * 3600,
-      });
-      return reply.redirect(next, 303);
-    },
-  );
+  app.post('/admin/login', async (request, reply) => {
+    const body = (request.body ?? {}) as Record<string, unknown>;
+    const next = safeNext(body.next);
+    const token = typeof body.token === 'string' ? body.token : '';
+    const signIn = checkPresented(options.limiter, request, () => auth.checkToken(token));
+    if (signIn.result === 'locked') return refuseLockedOut(reply, signIn.retryAfter);
+    if (signIn.result !== 'ok') {
+      request.log.warn('admin sign-in refused: wrong token');
+      return reply.redirect(`/admin/login?flash=login-failed&next=${encodeURIComponent(next)}`, 303);
+    }
+    reply.setCookie(SESSION_COOKIE, auth.newSession(), {
+      path: '/',
+      httpOnly: true,
+      sameSite: 'strict',
+      secure: secure(request),
+      maxAge: 12 * 3600,
+    });
+    return reply.redirect(next, 303);
+  });
 
   app.post('/admin/logout', async (_request, reply) => {
     reply.clearCookie(SESSION_COOKIE, { path: '/' });
