@@ -76,7 +76,7 @@ export function createApp(options: AppOptions): FastifyInstance {
     });
   });
   const limiter = createAuthFailureLimiter(ADMIN_AUTH_FAILURES);
-  const auth = createAdminAuth({ token: options.adminToken, limiter });
+  const auth = createAdminAuth({ token: options.adminToken, db: options.database.db, limiter });
   app.register(cookie);
   app.register(swagger, {
     openapi: {

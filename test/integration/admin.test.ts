@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
@@ -123,6 +124,61 @@ describe('admin access', () => {
       headers: { cookie: 'mzi_admin=9999999999.x.y' },
     });
     expect(forged.statusCode).toBe(303);
+  });
+
+  it('ends a session on logout: a saved cookie opens nothing afterwards, in this process or another', async () => {
+    const other = await startTestService({ DATABASE_URL: service.config.databaseUrl });
+    const rotated = await startTestService({
+      DATABASE_URL: service.config.databaseUrl,
+      ADMIN_TOKEN: 'another-admin-token-9876543210',
+    });
+    try {
+      const { cookie } = await login(service);
+      const saved = { cookie: cookie as string };
+      const page = (s: TestService) => s.app.inject({ method: 'GET', url: '/admin', headers: saved });
+      const api = (s: TestService) => s.app.inject({ method: 'GET', url: '/api/v1/events', headers: saved });
+      expect((await page(service)).statusCode).toBe(200);
+      expect((await page(other)).statusCode).toBe(200);
+      expect((await api(other)).statusCode).toBe(200);
+      // Another admin token ends every session.
+      expect((await page(rotated)).statusCode).toBe(303);
+
+      const out = await other.app.inject({ method: 'POST', url: '/admin/logout', headers: saved });
+      expect(out.statusCode).toBe(303);
+      for (const s of [service, other]) {
+        const after = await page(s);
+        expect(after.statusCode).toBe(303);
+        expect(after.headers.location).toBe('/admin/login?next=%2Fadmin');
+        expect((await api(s)).statusCode).toBe(401);
+      }
+    } finally {
+      await other.cleanup();
+      await rotated.cleanup();
+    }
+  });
+
+  it('stores only a keyed hash of each session id, and forgets expired sessions at the next sign-in', async () => {
+    const db = service.database.db;
+    await db
+      .insertInto('admin_sessions')
+      .values({
+        id_hash: 'f'.repeat(64),
+        created_at: '2026-01-01T00:00:00.000Z',
+        expires_at: '2026-01-01T12:00:00.000Z',
+      })
+      .execute();
+    const { raw } = await login(service);
+    const id = raw?.value as string;
+    expect(id).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    const rows = await db.selectFrom('admin_sessions').selectAll().execute();
+    expect(rows).toHaveLength(1);
+    const stored = JSON.stringify(rows);
+    expect(stored).not.toContain(id);
+    expect(stored).not.toContain(createHash('sha256').update(id).digest('hex'));
+    expect(Date.parse(rows[0]?.expires_at as string) - Date.parse(rows[0]?.created_at as string)).toBe(
+      12 * 3600 * 1000,
+    );
+    expect(raw?.maxAge).toBe(12 * 3600);
   });
 
   it('rate-limits wrong sign-in attempts', async () => {

@@ -26,7 +26,7 @@ import {
 import { findStudentsByRef, searchStudents } from '../../students/student-store.js';
 import { buildStudentDelivery } from '../../webhooks/build-student-delivery.js';
 import { buildStudentWebhookSetup } from '../../webhooks/zoho-webhook-setup.js';
-import { type AdminAuth, checkPresented, SESSION_COOKIE } from '../admin-auth.js';
+import { type AdminAuth, checkPresented } from '../admin-auth.js';
 import { type AuthFailureLimiter, refuseLockedOut } from '../auth-failure-limiter.js';
 import { checkOrigin } from '../check-origin.js';
 import { WEBHOOK_ROUTES } from '../webhook-urls.js';
@@ -79,7 +79,6 @@ export async function dashboardRoutes(app: FastifyInstance, options: DashboardRo
 
   const html = (reply: FastifyReply, page: string) =>
     reply.type('text/html; charset=utf-8').header('cache-control', 'no-store').send(page);
-  const secure = (request: FastifyRequest) => request.protocol === 'https';
 
   // Before authentication, so that a foreign or malformed Origin is refused the same way signed in or not.
   app.addHook('onRequest', async (request) => checkOrigin(request));
@@ -96,7 +95,7 @@ export async function dashboardRoutes(app: FastifyInstance, options: DashboardRo
 
   app.get('/admin/login', async (request, reply) => {
     const next = safeNext((request.query as Record<string, unknown>).next);
-    if (auth.isAuthenticated(request)) return reply.redirect(next, 303);
+    if (await auth.isAuthenticated(request)) return reply.redirect(next, 303);
     return html(reply, loginPage({ next, flash: flashOf(request) }));
   });
 
@@ -110,18 +109,12 @@ export async function dashboardRoutes(app: FastifyInstance, options: DashboardRo
       request.log.warn('admin sign-in refused: wrong token');
       return reply.redirect(`/admin/login?flash=login-failed&next=${encodeURIComponent(next)}`, 303);
     }
-    reply.setCookie(SESSION_COOKIE, auth.newSession(), {
-      path: '/',
-      httpOnly: true,
-      sameSite: 'strict',
-      secure: secure(request),
-      maxAge: 12 * 3600,
-    });
+    await auth.signIn(request, reply);
     return reply.redirect(next, 303);
   });
 
-  app.post('/admin/logout', async (_request, reply) => {
-    reply.clearCookie(SESSION_COOKIE, { path: '/' });
+  app.post('/admin/logout', async (request, reply) => {
+    await auth.signOut(request, reply);
     return reply.redirect('/admin/login?flash=logged-out', 303);
   });
 
