@@ -314,6 +314,17 @@ describe('origin check', () => {
         message: expect.stringContaining('Origin'),
       });
     }
+    for (const origin of ['http://', ' ', 'javascript:alert(1)', 'http://%zz', 'file:///etc', 'http://a b']) {
+      for (const headers of [{ origin }, { 'sec-fetch-site': origin }]) {
+        const response = await service.app.inject({
+          method: 'POST',
+          url: '/admin/logout',
+          headers: { host: HOST, ...headers },
+        });
+        expect(response.statusCode, JSON.stringify(headers)).toBe(403);
+        expect(response.json().error).toBe('forbidden_origin');
+      }
+    }
     expect(errorLines(service)).toEqual([]);
   });
 
