@@ -119,12 +119,21 @@ export interface EventCountDeltasTable {
   d: number;
 }
 
+/** `admin_sessions`: signed-in dashboard sessions; a row is deleted on logout or once expired. */
+export interface AdminSessionsTable {
+  /** HMAC-SHA256 (hex) of the cookie's random session id, keyed from the admin token. */
+  id_hash: string;
+  created_at: Timestamp;
+  expires_at: Timestamp;
+}
+
 export interface Database {
   integration_events_log: EventsTable;
   event_counts: EventCountsTable;
   event_count_deltas: EventCountDeltasTable;
   event_attempts: EventAttemptsTable;
   students: StudentsTable;
+  admin_sessions: AdminSessionsTable;
 }
 
 export type EventRow = Selectable<EventsTable>;

@@ -11,6 +11,7 @@ import type { Metrics } from '../metrics/create-metrics.js';
 import { VERSION } from '../version.js';
 import type { EventAppender } from '../webhooks/create-event-appender.js';
 import { createAdminAuth } from './admin-auth.js';
+import { createAuthFailureLimiter } from './auth-failure-limiter.js';
 import { errorHandler } from './error-handler.js';
 import { adminApiRoutes } from './routes/admin-api-routes.js';
 import { dashboardRoutes } from './routes/dashboard-routes.js';
@@ -33,6 +34,12 @@ export interface AppOptions {
   doctor: () => Promise<DoctorCheck[]>;
   metrics: Metrics;
 }
+
+/**
+ * Wrong admin or metrics tokens an address may present per window, on any admin surface. Counted per process:
+ * with several API processes an address gets this many guesses from each (README, SECURITY.md).
+ */
+const ADMIN_AUTH_FAILURES = { maxFailures: 10, windowMs: 60_000 };
 
 /** Builds the HTTP app; the only place that knows Fastify. */
 export function createApp(options: AppOptions): FastifyInstance {
@@ -71,7 +78,8 @@ export function createApp(options: AppOptions): FastifyInstance {
       other_urls: [`${base}/api/v1/events/health`, `${base}/api/v1/events/stats`],
     });
   });
-  const auth = createAdminAuth(options.adminToken);
+  const limiter = createAuthFailureLimiter(ADMIN_AUTH_FAILURES);
+  const auth = createAdminAuth({ token: options.adminToken, db: options.database.db, limiter });
   app.register(cookie);
   app.register(swagger, {
     openapi: {
@@ -94,6 +102,7 @@ export function createApp(options: AppOptions): FastifyInstance {
   app.register(metricsRoutes, {
     metrics: options.metrics,
     tokens: [config.metricsToken ?? options.adminToken],
+    limiter,
   });
   app.register(eventRoutes, {
     db: options.database.db,
@@ -107,6 +116,7 @@ export function createApp(options: AppOptions): FastifyInstance {
     config,
     db: options.database.db,
     auth,
+    limiter,
     describe: options.describe,
     doctor: options.doctor,
   });

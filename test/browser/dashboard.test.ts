@@ -107,8 +107,13 @@ describe.skipIf(!haveBrowser)('the dashboard in a real browser', () => {
     await page.goto(`${base}/admin/events?status=failed`);
     expect(await page.textContent('tbody')).toContain(badId.slice(-8));
 
+    const saved = await context.cookies();
     await page.getByRole('button', { name: 'Log out' }).click();
     await page.waitForURL(/\/admin\/login/);
+    await page.goto(`${base}/admin/events`);
+    await expect.poll(() => page.url()).toContain('/admin/login');
+    // The session ended on the server: the cookie saved before logging out opens nothing.
+    await context.addCookies(saved);
     await page.goto(`${base}/admin/events`);
     await expect.poll(() => page.url()).toContain('/admin/login');
     const api = await page.request.get(`${base}/api/v1/events`);

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
@@ -111,6 +112,8 @@ describe('admin access', () => {
     });
     expect(page.statusCode).toBe(200);
     expect(page.headers['content-security-policy']).toContain("default-src 'self'");
+    // Under no-referrer a browser posts forms with `Origin: null`, which the origin check refuses.
+    expect(page.headers['referrer-policy']).toBe('same-origin');
 
     const out = await service.app.inject({ method: 'POST', url: '/admin/logout' });
     expect(out.statusCode).toBe(303);
@@ -123,11 +126,147 @@ describe('admin access', () => {
     expect(forged.statusCode).toBe(303);
   });
 
+  it('ends a session on logout: a saved cookie opens nothing afterwards, in this process or another', async () => {
+    const other = await startTestService({ DATABASE_URL: service.config.databaseUrl });
+    const rotated = await startTestService({
+      DATABASE_URL: service.config.databaseUrl,
+      ADMIN_TOKEN: 'another-admin-token-9876543210',
+    });
+    try {
+      const { cookie } = await login(service);
+      const saved = { cookie: cookie as string };
+      const page = (s: TestService) => s.app.inject({ method: 'GET', url: '/admin', headers: saved });
+      const api = (s: TestService) => s.app.inject({ method: 'GET', url: '/api/v1/events', headers: saved });
+      expect((await page(service)).statusCode).toBe(200);
+      expect((await page(other)).statusCode).toBe(200);
+      expect((await api(other)).statusCode).toBe(200);
+      // Another admin token ends every session.
+      expect((await page(rotated)).statusCode).toBe(303);
+
+      const out = await other.app.inject({ method: 'POST', url: '/admin/logout', headers: saved });
+      expect(out.statusCode).toBe(303);
+      for (const s of [service, other]) {
+        const after = await page(s);
+        expect(after.statusCode).toBe(303);
+        expect(after.headers.location).toBe('/admin/login?next=%2Fadmin');
+        expect((await api(s)).statusCode).toBe(401);
+      }
+    } finally {
+      await other.cleanup();
+      await rotated.cleanup();
+    }
+  });
+
+  it('stores only a keyed hash of each session id, and forgets expired sessions at the next sign-in', async () => {
+    const db = service.database.db;
+    await db
+      .insertInto('admin_sessions')
+      .values({
+        id_hash: 'f'.repeat(64),
+        created_at: '2026-01-01T00:00:00.000Z',
+        expires_at: '2026-01-01T12:00:00.000Z',
+      })
+      .execute();
+    const { raw } = await login(service);
+    const id = raw?.value as string;
+    expect(id).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    const rows = await db.selectFrom('admin_sessions').selectAll().execute();
+    expect(rows).toHaveLength(1);
+    const stored = JSON.stringify(rows);
+    expect(stored).not.toContain(id);
+    expect(stored).not.toContain(createHash('sha256').update(id).digest('hex'));
+    expect(Date.parse(rows[0]?.expires_at as string) - Date.parse(rows[0]?.created_at as string)).toBe(
+      12 * 3600 * 1000,
+    );
+    expect(raw?.maxAge).toBe(12 * 3600);
+  });
+
   it('rate-limits wrong sign-in attempts', async () => {
     const statuses: number[] = [];
     for (let i = 0; i < 12; i += 1) statuses.push((await login(service, `guess-${i}`)).response.statusCode);
     expect(statuses.slice(0, 10).every((s) => s === 303)).toBe(true);
     expect(statuses.slice(10)).toEqual([429, 429]);
+    const locked = await login(service);
+    expect(locked.response.statusCode).toBe(429);
+    expect(locked.response.json().error).toBe('too_many_failed_attempts');
+    expect(locked.cookie).toBeUndefined();
+  });
+
+  it('answers 429 with Retry-After to an address after 10 wrong Bearer tokens, on the admin API, /metrics and the dashboard', async () => {
+    const surfaces = [
+      { url: '/api/v1/events', wrong: 401, right: 200 },
+      { url: '/metrics', wrong: 401, right: 200 },
+      { url: '/admin/events', wrong: 303, right: 200 },
+    ];
+    for (const [index, { url, wrong, right }] of surfaces.entries()) {
+      const remoteAddress = `203.0.113.${index + 1}`;
+      const statuses: number[] = [];
+      let last: Awaited<ReturnType<typeof service.app.inject>> | undefined;
+      for (let i = 0; i < 300; i += 1) {
+        last = await service.app.inject({
+          method: 'GET',
+          url,
+          remoteAddress,
+          headers: { authorization: `Bearer guess-${i}` },
+        });
+        statuses.push(last.statusCode);
+      }
+      expect(statuses.slice(0, 10), url).toEqual(Array(10).fill(wrong));
+      expect(statuses.slice(10), url).toEqual(Array(290).fill(429));
+      expect(Number(last?.headers['retry-after']), url).toBeGreaterThan(0);
+      expect(last?.json(), url).toMatchObject({
+        error: 'too_many_failed_attempts',
+        retry_after_seconds: Number(last?.headers['retry-after']),
+      });
+      // Locked out means every token: a right guess must look like a wrong one.
+      const withRight = { method: 'GET' as const, url, headers: bearer };
+      expect((await service.app.inject({ ...withRight, remoteAddress })).statusCode, url).toBe(429);
+      expect(
+        (await service.app.inject({ ...withRight, remoteAddress: '198.51.100.7' })).statusCode,
+        url,
+      ).toBe(right);
+    }
+  });
+
+  it('counts wrong tokens from every admin surface together, and never throttles right ones', async () => {
+    const remoteAddress = '203.0.113.50';
+    const { cookie } = await login(service);
+    for (let i = 0; i < 200; i += 1) {
+      const ok = await service.app.inject({
+        method: 'GET',
+        url: '/api/v1/events',
+        headers: bearer,
+        remoteAddress,
+      });
+      expect(ok.statusCode).toBe(200);
+    }
+    for (const url of ['/metrics', '/api/v1/students', '/admin', '/metrics', '/api/v1/events']) {
+      for (let i = 0; i < 2; i += 1) {
+        await service.app.inject({
+          method: 'GET',
+          url,
+          remoteAddress,
+          headers: { authorization: 'Bearer nope' },
+        });
+      }
+    }
+    const signIn = await service.app.inject({
+      method: 'POST',
+      url: '/admin/login',
+      remoteAddress,
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      payload: new URLSearchParams({ token: TEST_ADMIN_TOKEN }).toString(),
+    });
+    expect(signIn.statusCode).toBe(429);
+    expect(signIn.cookies).toEqual([]);
+    // A session opened before is no guess: it keeps working from the locked-out address.
+    const page = await service.app.inject({
+      method: 'GET',
+      url: '/admin/events',
+      remoteAddress,
+      headers: { cookie: cookie as string },
+    });
+    expect(page.statusCode).toBe(200);
   });
 
   it('refuses a dashboard form posted from another site', async () => {
@@ -144,6 +283,94 @@ describe('admin access', () => {
       payload: '',
     });
     expect(response.statusCode).toBe(403);
+  });
+});
+
+describe('origin check', () => {
+  const HOST = 'mzi.test:8001';
+  const errorLines = (s: TestService) =>
+    s
+      .logs()
+      .split('\n')
+      .filter((line) => line.includes('"level":50'));
+
+  it('refuses a malformed Origin with 403 JSON, signed in or not, and logs no error', async () => {
+    const { bad } = await seed(service);
+    const { cookie } = await login(service);
+    const form = { 'content-type': 'application/x-www-form-urlencoded', host: HOST, origin: 'foo' };
+    for (const [url, headers] of [
+      ['/admin/login', form],
+      ['/admin/logout', form],
+      [`/admin/events/${bad}/retry`, form],
+      [`/admin/events/${bad}/retry`, { ...form, cookie: cookie as string }],
+      [`/api/v1/events/${bad}/retry`, { host: HOST, origin: 'foo' }],
+      [`/api/v1/events/${bad}/retry`, { host: HOST, origin: 'foo', cookie: cookie as string }],
+      ['/api/v1/events/retry', { host: HOST, origin: 'http://[bad', cookie: cookie as string }],
+    ] as const) {
+      const response = await service.app.inject({ method: 'POST', url, headers, payload: '' });
+      expect(response.statusCode, url).toBe(403);
+      expect(response.json(), url).toMatchObject({
+        error: 'forbidden_origin',
+        message: expect.stringContaining('Origin'),
+      });
+    }
+    for (const origin of ['http://', ' ', 'javascript:alert(1)', 'http://%zz', 'file:///etc', 'http://a b']) {
+      for (const headers of [{ origin }, { 'sec-fetch-site': origin }]) {
+        const response = await service.app.inject({
+          method: 'POST',
+          url: '/admin/logout',
+          headers: { host: HOST, ...headers },
+        });
+        expect(response.statusCode, JSON.stringify(headers)).toBe(403);
+        expect(response.json().error).toBe('forbidden_origin');
+      }
+    }
+    expect(errorLines(service)).toEqual([]);
+  });
+
+  it('refuses a cookie-authenticated API retry from another origin and queues nothing; same origin and Bearer work', async () => {
+    const { bad } = await seed(service);
+    const { cookie } = await login(service);
+    const retry = (headers: Record<string, string>) =>
+      service.app.inject({
+        method: 'POST',
+        url: '/api/v1/events/retry',
+        headers: { host: HOST, ...headers },
+      });
+    const failedCount = async () =>
+      (
+        await service.app.inject({ method: 'GET', url: '/api/v1/events?status=failed', headers: bearer })
+      ).json().events.length;
+
+    for (const foreign of [
+      { origin: 'http://mzi.test:9999' },
+      { origin: 'https://evil.example' },
+      { origin: 'null' },
+      { 'sec-fetch-site': 'same-site' },
+      { origin: `http://${HOST}`, 'sec-fetch-site': 'cross-site' },
+    ]) {
+      const response = await retry({ cookie: cookie as string, ...foreign });
+      expect(response.statusCode, JSON.stringify(foreign)).toBe(403);
+      expect(response.json().error).toBe('forbidden_origin');
+    }
+    expect(await failedCount()).toBe(1);
+
+    const same = await retry({
+      cookie: cookie as string,
+      origin: `http://${HOST}`,
+      'sec-fetch-site': 'same-origin',
+    });
+    expect(same.statusCode).toBe(200);
+    expect(same.json()).toEqual({ queued: 1 });
+    await service.worker.drain();
+
+    const viaBearer = await service.app.inject({
+      method: 'POST',
+      url: `/api/v1/events/${bad}/retry`,
+      headers: { ...bearer, host: HOST, origin: 'https://evil.example' },
+    });
+    expect(viaBearer.statusCode).toBe(200);
+    expect(errorLines(service)).toEqual([]);
   });
 });
 

@@ -11,6 +11,7 @@ import {
 } from '../../event-log/event-store.js';
 import { findStudentsByRef, searchStudents } from '../../students/student-store.js';
 import type { AdminAuth } from '../admin-auth.js';
+import { checkOrigin } from '../check-origin.js';
 import { parseEventFilter } from './event-filter.js';
 
 export interface AdminApiOptions {
@@ -37,6 +38,8 @@ const ID_PARAMS = { type: 'object', properties: { id: { type: 'string' } }, requ
 /** The JSON admin API (issue 5): the dashboard's data for scripts, with the admin token as a Bearer token. */
 export async function adminApiRoutes(app: FastifyInstance, options: AdminApiOptions): Promise<void> {
   const { db, auth } = options;
+  // A browser sends the dashboard's session cookie with any request to this host, even from a page on another port.
+  app.addHook('onRequest', async (request) => checkOrigin(request));
   app.addHook('preHandler', auth.requireApi);
 
   app.get(

@@ -1,6 +1,5 @@
 import formbody from '@fastify/formbody';
 import helmet from '@fastify/helmet';
-import rateLimit from '@fastify/rate-limit';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Kysely } from 'kysely';
 import type { DoctorCheck } from '../../admin/run-doctor.js';
@@ -27,7 +26,9 @@ import {
 import { findStudentsByRef, searchStudents } from '../../students/student-store.js';
 import { buildStudentDelivery } from '../../webhooks/build-student-delivery.js';
 import { buildStudentWebhookSetup } from '../../webhooks/zoho-webhook-setup.js';
-import { type AdminAuth, SESSION_COOKIE } from '../admin-auth.js';
+import { type AdminAuth, checkPresented } from '../admin-auth.js';
+import { type AuthFailureLimiter, refuseLockedOut } from '../auth-failure-limiter.js';
+import { checkOrigin } from '../check-origin.js';
 import { WEBHOOK_ROUTES } from '../webhook-urls.js';
 import { parseEventFilter } from './event-filter.js';
 
@@ -35,6 +36,8 @@ export interface DashboardRoutesOptions {
   config: Config;
   db: Kysely<Database>;
   auth: AdminAuth;
+  /** Wrong tokens per client address, shared with the admin API and /metrics. */
+  limiter: AuthFailureLimiter;
   /** Worker, Moodle, authentication and database state, as health reports it. */
   describe: () => Record<string, unknown>;
   /** The configuration check of the Setup page (`mzi doctor`, using the running service's connections). */
@@ -70,20 +73,15 @@ export async function dashboardRoutes(app: FastifyInstance, options: DashboardRo
         frameAncestors: ["'none'"],
       },
     },
+    // Forms must carry their real Origin for checkOrigin; under helmet's default no-referrer, browsers send "null".
+    referrerPolicy: { policy: 'same-origin' },
   });
-  await app.register(rateLimit, { global: false });
 
   const html = (reply: FastifyReply, page: string) =>
     reply.type('text/html; charset=utf-8').header('cache-control', 'no-store').send(page);
-  const secure = (request: FastifyRequest) => request.protocol === 'https';
 
-  // A state-changing form must come from this site (SameSite cookies already stop most cross-site posts).
-  const sameOrigin = async (request: FastifyRequest) => {
-    const origin = request.headers.origin;
-    if (origin && origin !== 'null' && new URL(origin).host !== request.host) {
-      throw new AppError('forbidden_origin', 'This form was posted from another site.', { status: 403 });
-    }
-  };
+  // Before authentication, so that a foreign or malformed Origin is refused the same way signed in or not.
+  app.addHook('onRequest', async (request) => checkOrigin(request));
 
   app.get('/admin/assets/app.css', async (_request, reply) =>
     reply.type('text/css; charset=utf-8').header('cache-control', 'public, max-age=300').send(DASHBOARD_CSS),
@@ -97,34 +95,26 @@ export async function dashboardRoutes(app: FastifyInstance, options: DashboardRo
 
   app.get('/admin/login', async (request, reply) => {
     const next = safeNext((request.query as Record<string, unknown>).next);
-    if (auth.isAuthenticated(request)) return reply.redirect(next, 303);
+    if (await auth.isAuthenticated(request)) return reply.redirect(next, 303);
     return html(reply, loginPage({ next, flash: flashOf(request) }));
   });
 
-  app.post(
-    '/admin/login',
-    { config: { rateLimit: { max: 10, timeWindow: '1 minute' } }, preHandler: sameOrigin },
-    async (request, reply) => {
-      const body = (request.body ?? {}) as Record<string, unknown>;
-      const next = safeNext(body.next);
-      const token = typeof body.token === 'string' ? body.token : '';
-      if (!auth.checkToken(token)) {
-        request.log.warn('admin sign-in refused: wrong token');
-        return reply.redirect(`/admin/login?flash=login-failed&next=${encodeURIComponent(next)}`, 303);
-      }
-      reply.setCookie(SESSION_COOKIE, auth.newSession(), {
-        path: '/',
-        httpOnly: true,
-        sameSite: 'strict',
-        secure: secure(request),
-        maxAge: 12 * 3600,
-      });
-      return reply.redirect(next, 303);
-    },
-  );
+  app.post('/admin/login', async (request, reply) => {
+    const body = (request.body ?? {}) as Record<string, unknown>;
+    const next = safeNext(body.next);
+    const token = typeof body.token === 'string' ? body.token : '';
+    const signIn = checkPresented(options.limiter, request, () => auth.checkToken(token));
+    if (signIn.result === 'locked') return refuseLockedOut(reply, signIn.retryAfter);
+    if (signIn.result !== 'ok') {
+      request.log.warn('admin sign-in refused: wrong token');
+      return reply.redirect(`/admin/login?flash=login-failed&next=${encodeURIComponent(next)}`, 303);
+    }
+    await auth.signIn(request, reply);
+    return reply.redirect(next, 303);
+  });
 
-  app.post('/admin/logout', { preHandler: sameOrigin }, async (_request, reply) => {
-    reply.clearCookie(SESSION_COOKIE, { path: '/' });
+  app.post('/admin/logout', async (request, reply) => {
+    await auth.signOut(request, reply);
     return reply.redirect('/admin/login?flash=logged-out', 303);
   });
 
@@ -191,7 +181,7 @@ export async function dashboardRoutes(app: FastifyInstance, options: DashboardRo
       return html(reply, retryConfirmPage({ filter, count: await countEvents(db, filter) }));
     });
 
-    pages.post('/admin/events/retry', { preHandler: sameOrigin }, async (request, reply) => {
+    pages.post('/admin/events/retry', async (request, reply) => {
       const filter = parseEventFilter(request.query as Record<string, unknown>);
       const count = await retryMatchingEvents(db, filter);
       request.log.info({ count }, 'operator retried failed events');
@@ -203,7 +193,7 @@ export async function dashboardRoutes(app: FastifyInstance, options: DashboardRo
       return html(reply, eventDetailPage(await getEventDetail(db, id), flashOf(request)));
     });
 
-    pages.post('/admin/events/:id/retry', { preHandler: sameOrigin }, async (request, reply) => {
+    pages.post('/admin/events/:id/retry', async (request, reply) => {
       const { id } = request.params as { id: string };
       try {
         const event = await retryEvent(db, id);
@@ -261,7 +251,7 @@ export async function dashboardRoutes(app: FastifyInstance, options: DashboardRo
       );
     });
 
-    pages.post('/admin/setup/test-delivery', { preHandler: sameOrigin }, async (request, reply) => {
+    pages.post('/admin/setup/test-delivery', async (request, reply) => {
       const body = (request.body ?? {}) as Record<string, unknown>;
       const fields: Record<string, string> = {};
       for (const name of ['Name', 'Academic_Email', 'Student_ID_Number', 'Country', 'Student_Status']) {
