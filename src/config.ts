@@ -1,5 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname } from 'node:path';
+import proxyAddr from '@fastify/proxy-addr';
 import { parse as parseDotenv } from 'dotenv';
 import { z } from 'zod';
 import { DEFAULT_INTAKE_LIMITS } from './webhooks/intake-limits.js';
@@ -15,6 +16,13 @@ export interface Config {
   readonly dataDir: string;
   readonly logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   readonly publicUrl: string | undefined;
+  readonly http: {
+    /**
+     * Whose X-Forwarded-For/-Proto/-Host are believed: nobody (false), every peer (true), the nearest N hops, or
+     * peers at these addresses and CIDR ranges.
+     */
+    readonly trustProxy: TrustProxy;
+  };
   readonly webhook: {
     /** Accepted HMAC secrets; several allow rotation. Empty with no tokens = authentication off. */
     readonly secrets: readonly string[];
@@ -64,6 +72,34 @@ export interface Config {
     readonly lastnameFallback: string;
   };
 }
+
+/** TRUST_PROXY, parsed: off, every peer, a hop count, or a list of addresses and ranges. */
+export type TrustProxy = boolean | number | readonly string[];
+
+const trustProxy = z
+  .string()
+  .optional()
+  .transform((value, ctx): TrustProxy => {
+    const text = (value ?? '').trim();
+    if (['', '0', 'false', 'no', 'off'].includes(text.toLowerCase())) return false;
+    if (['true', 'yes', 'on'].includes(text.toLowerCase())) return true;
+    if (/^\d+$/.test(text)) return Number(text);
+    const list = text
+      .split(',')
+      .map((item) => item.trim())
+      .filter((item) => item !== '');
+    try {
+      // The same parser Fastify uses, so whatever passes here is what the server trusts.
+      proxyAddr.compile(list);
+      return list;
+    } catch (error) {
+      ctx.addIssue({
+        code: 'custom',
+        message: `must be false, true, a number of proxies, or the proxies' addresses and CIDR ranges separated by commas (such as 10.0.0.5,192.168.0.0/16 or loopback); ${(error as Error).message}`,
+      });
+      return z.NEVER;
+    }
+  });
 
 const csv = z
   .string()
@@ -147,6 +183,7 @@ const envSchema = z.object({
     .default('info'),
   PUBLIC_URL: optionalString,
   DATA_DIR: optionalString,
+  TRUST_PROXY: trustProxy,
   ZOHO_WEBHOOK_SECRET: csv,
   ZOHO_WEBHOOK_TOKEN: csv,
   ZOHO_SIGNATURE_TOLERANCE: duration(300),
@@ -221,6 +258,7 @@ export function loadConfig(options: { env?: NodeJS.ProcessEnv; dotenvPath?: stri
         : './data'),
     logLevel: e.LOG_LEVEL,
     publicUrl: e.PUBLIC_URL,
+    http: { trustProxy: e.TRUST_PROXY },
     webhook: {
       secrets: e.ZOHO_WEBHOOK_SECRET,
       tokens: e.ZOHO_WEBHOOK_TOKEN,

@@ -4,7 +4,7 @@ import swaggerUi from '@fastify/swagger-ui';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify';
 import type { Logger } from 'pino';
 import type { DoctorCheck } from '../admin/run-doctor.js';
-import type { Config } from '../config.js';
+import type { Config, TrustProxy } from '../config.js';
 import type { DatabaseHandle } from '../db/create-database.js';
 import type { Metrics } from '../metrics/create-metrics.js';
 import { VERSION } from '../version.js';
@@ -41,8 +41,9 @@ export function createApp(options: AppOptions): FastifyInstance {
     loggerInstance: options.logger as FastifyBaseLogger,
     bodyLimit: config.webhook.bodyLimitBytes,
     requestIdHeader: 'x-request-id',
-    // Behind a proxy the client address comes from X-Forwarded-For; off by default.
-    trustProxy: false,
+    // Behind a trusted proxy, request.protocol/host/ip (Secure cookie, origin check, rate-limit key) come from
+    // X-Forwarded-Proto/-Host/-For; off by default, since anyone can send those headers.
+    trustProxy: fastifyTrustProxy(config.http.trustProxy),
     return503OnClosing: true,
     routerOptions: { ignoreTrailingSlash: true },
     // One access line per request (below) instead of Fastify's two; a webhook also logs its stored event.
@@ -107,4 +108,16 @@ export function createApp(options: AppOptions): FastifyInstance {
     doctor: options.doctor,
   });
   return app;
+}
+
+/**
+ * TRUST_PROXY in Fastify's terms. Fastify refuses a bare hop count (it cannot tell the proxy from a client that
+ * connects directly), so a count becomes the function Express uses; the README says when a count is safe.
+ */
+function fastifyTrustProxy(
+  trust: TrustProxy,
+): boolean | string[] | ((address: string, hop: number) => boolean) {
+  if (typeof trust === 'number') return (_address, hop) => hop < trust;
+  if (typeof trust === 'boolean') return trust;
+  return [...trust];
 }

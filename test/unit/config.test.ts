@@ -74,4 +74,20 @@ describe('loadConfig', () => {
     });
     expect(() => load({ MOODLE_ON_DELETE: 'purge' })).toThrow(/MOODLE_ON_DELETE/);
   });
+
+  it('reads TRUST_PROXY as off, every peer, a hop count or a list of addresses, and refuses anything else', () => {
+    expect(load({}).http.trustProxy).toBe(false);
+    expect(load({ TRUST_PROXY: 'off' }).http.trustProxy).toBe(false);
+    expect(load({ TRUST_PROXY: '0' }).http.trustProxy).toBe(false);
+    expect(load({ TRUST_PROXY: 'true' }).http.trustProxy).toBe(true);
+    expect(load({ TRUST_PROXY: '2' }).http.trustProxy).toBe(2);
+    expect(load({ TRUST_PROXY: ' 10.0.0.5, 192.168.0.0/16 ,loopback,::1' }).http.trustProxy).toEqual([
+      '10.0.0.5',
+      '192.168.0.0/16',
+      'loopback',
+      '::1',
+    ]);
+    expect(() => load({ TRUST_PROXY: 'proxy.example.edu' })).toThrow(/TRUST_PROXY: must be false, true/);
+    expect(() => load({ TRUST_PROXY: '10.0.0.0/99' })).toThrow(/TRUST_PROXY/);
+  });
 });
