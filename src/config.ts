@@ -22,6 +22,10 @@ export interface Config {
      * peers at these addresses and CIDR ranges.
      */
     readonly trustProxy: TrustProxy;
+    /** Longest wait for a request's headers, from its first byte (or from the connection), in seconds. */
+    readonly headersTimeoutSeconds: number;
+    /** Longest wait for a whole request, headers and body, in seconds. */
+    readonly requestTimeoutSeconds: number;
   };
   readonly webhook: {
     /** Accepted HMAC secrets; several allow rotation. Empty with no tokens = authentication off. */
@@ -184,6 +188,12 @@ const envSchema = z.object({
   PUBLIC_URL: optionalString,
   DATA_DIR: optionalString,
   TRUST_PROXY: trustProxy,
+  HEADERS_TIMEOUT: duration(10).refine((v) => v >= 1 && v <= 3600, {
+    message: 'must be from 1 second to 1 hour',
+  }),
+  REQUEST_TIMEOUT: duration(30).refine((v) => v >= 1 && v <= 3600, {
+    message: 'must be from 1 second to 1 hour',
+  }),
   ZOHO_WEBHOOK_SECRET: csv,
   ZOHO_WEBHOOK_TOKEN: csv,
   ZOHO_SIGNATURE_TOLERANCE: duration(300),
@@ -245,6 +255,11 @@ export function loadConfig(options: { env?: NodeJS.ProcessEnv; dotenvPath?: stri
       'Invalid configuration:\n  MOODLE_URL and MOODLE_TOKEN go together: set both to provision Moodle, or neither to keep a local mirror only.',
     );
   }
+  if (e.HEADERS_TIMEOUT > e.REQUEST_TIMEOUT) {
+    throw new ConfigError(
+      `Invalid configuration:\n  HEADERS_TIMEOUT (${e.HEADERS_TIMEOUT} s) must not be longer than REQUEST_TIMEOUT (${e.REQUEST_TIMEOUT} s), which covers headers and body.`,
+    );
+  }
   const databaseUrl = e.DATABASE_URL === '' ? 'sqlite:./data/mzi.sqlite' : e.DATABASE_URL;
   return deepFreeze({
     port: e.PORT,
@@ -258,7 +273,11 @@ export function loadConfig(options: { env?: NodeJS.ProcessEnv; dotenvPath?: stri
         : './data'),
     logLevel: e.LOG_LEVEL,
     publicUrl: e.PUBLIC_URL,
-    http: { trustProxy: e.TRUST_PROXY },
+    http: {
+      trustProxy: e.TRUST_PROXY,
+      headersTimeoutSeconds: e.HEADERS_TIMEOUT,
+      requestTimeoutSeconds: e.REQUEST_TIMEOUT,
+    },
     webhook: {
       secrets: e.ZOHO_WEBHOOK_SECRET,
       tokens: e.ZOHO_WEBHOOK_TOKEN,

@@ -10,6 +10,7 @@ import type { Metrics } from '../metrics/create-metrics.js';
 import { VERSION } from '../version.js';
 import type { EventAppender } from '../webhooks/create-event-appender.js';
 import { createAdminAuth } from './admin-auth.js';
+import { createClientErrorHandler } from './client-error-handler.js';
 import { errorHandler } from './error-handler.js';
 import { adminApiRoutes } from './routes/admin-api-routes.js';
 import { dashboardRoutes } from './routes/dashboard-routes.js';
@@ -36,10 +37,26 @@ export interface AppOptions {
 /** Builds the HTTP app; the only place that knows Fastify. */
 export function createApp(options: AppOptions): FastifyInstance {
   const { config } = options;
+  const headersTimeout = config.http.headersTimeoutSeconds * 1000;
+  const requestTimeout = config.http.requestTimeoutSeconds * 1000;
   const app = Fastify({
     // pino's Logger is Fastify's logger; the cast only bridges the two type declarations.
     loggerInstance: options.logger as FastifyBaseLogger,
     bodyLimit: config.webhook.bodyLimitBytes,
+    // Fastify waits for a body forever by default: a client that stalls would hold its connection (and its share
+    // of the server) before any authentication. Node answers 408 through clientErrorHandler.
+    requestTimeout,
+    http: {
+      headersTimeout,
+      requestTimeout,
+      // Node looks for expired requests every 30 s by default, far past short limits.
+      connectionsCheckingInterval: 1000,
+    },
+    clientErrorHandler: createClientErrorHandler({
+      logger: options.logger,
+      headersTimeoutSeconds: config.http.headersTimeoutSeconds,
+      requestTimeoutSeconds: config.http.requestTimeoutSeconds,
+    }),
     requestIdHeader: 'x-request-id',
     // Behind a trusted proxy, request.protocol/host/ip (Secure cookie, origin check, rate-limit key) come from
     // X-Forwarded-Proto/-Host/-For; off by default, since anyone can send those headers.
