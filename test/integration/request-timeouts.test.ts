@@ -103,6 +103,17 @@ describe('slow and stalled requests', () => {
     expect(parseAnswer(exchange.received).statusLine).toBe('HTTP/1.1 408 Request Timeout');
   }, 30_000);
 
+  it('answers headers too large with 431 JSON, and input that is not HTTP with 400 JSON', async () => {
+    const large = await stallAfter(
+      `GET /api/v1/events/health HTTP/1.1\r\nHost: a\r\nX-Filler: ${'a'.repeat(20_000)}\r\n\r\n`,
+    );
+    expect(parseAnswer(large.received).statusLine).toBe('HTTP/1.1 431 Request Header Fields Too Large');
+    expect(JSON.parse(parseAnswer(large.received).body)).toMatchObject({ error: 'headers_too_large' });
+    const garbage = await stallAfter('HELLO THERE\r\n\r\n');
+    expect(parseAnswer(garbage.received).statusLine).toBe('HTTP/1.1 400 Bad Request');
+    expect(JSON.parse(parseAnswer(garbage.received).body)).toMatchObject({ error: 'bad_request' });
+  }, 30_000);
+
   it('still takes a delivery sent at once, under the same limits', async () => {
     const response = await fetch(`http://127.0.0.1:${port}/api/v1/events/zoho/student?operation=insert`, {
       method: 'POST',
