@@ -12,6 +12,7 @@ import type { EventAppender } from '../webhooks/create-event-appender.js';
 import { createAdminAuth } from './admin-auth.js';
 import { createClientErrorHandler } from './client-error-handler.js';
 import { errorHandler } from './error-handler.js';
+import { requestId } from './request-id.js';
 import { adminApiRoutes } from './routes/admin-api-routes.js';
 import { dashboardRoutes } from './routes/dashboard-routes.js';
 import { eventRoutes } from './routes/event-routes.js';
@@ -57,7 +58,9 @@ export function createApp(options: AppOptions): FastifyInstance {
       headersTimeoutSeconds: config.http.headersTimeoutSeconds,
       requestTimeoutSeconds: config.http.requestTimeoutSeconds,
     }),
-    requestIdHeader: 'x-request-id',
+    // Fastify would take X-Request-Id as it comes; requestId accepts only a short, plain one.
+    requestIdHeader: false,
+    genReqId: requestId,
     // Behind a trusted proxy, request.protocol/host/ip (Secure cookie, origin check, rate-limit key) come from
     // X-Forwarded-Proto/-Host/-For; off by default, since anyone can send those headers.
     trustProxy: fastifyTrustProxy(config.http.trustProxy),

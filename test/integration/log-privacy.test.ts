@@ -281,4 +281,25 @@ describe('logged URLs and request ids carry no personal data', () => {
       expect(findIn(lines, [email, encodeURIComponent(email), studentId, recordId])).toEqual([]);
     });
   }
+
+  it('logs a short, plain X-Request-Id as the request id', async () => {
+    const lines = await logsOf(() => get('/api/v1/events/stats', { 'x-request-id': 'lb-7f3a.2:e_1' }));
+    expect(lines).toContain('"reqId":"lb-7f3a.2:e_1"');
+  });
+
+  for (const [name, given] of [
+    ['15 kB long', `x${'0123456789abcdef'.repeat(960)}`],
+    ['with control characters', 'id\twith\ttabs\u001b[31m'],
+    ['with quotes and braces', '{"reqId":"forged"}'],
+    ['that is an email address', email],
+  ] as const) {
+    it(`replaces an X-Request-Id ${name} with a generated one`, async () => {
+      const lines = await logsOf(() => get('/api/v1/events/stats', { 'x-request-id': given }));
+      const ids = [...lines.matchAll(/"reqId":"([^"]*)"/g)].map((match) => match[1]);
+      expect(ids.length).toBeGreaterThan(0);
+      for (const id of ids) expect(id).toMatch(/^[0-9a-f-]{36}$/);
+      expect(lines).not.toContain(JSON.stringify(given).slice(1, -1));
+      expect(lines.length).toBeLessThan(2000);
+    });
+  }
 });
