@@ -1,3 +1,4 @@
+import { isIP } from 'node:net';
 import pino, { type Logger, type LoggerOptions } from 'pino';
 
 /**
@@ -249,7 +250,9 @@ export function createLogger(config: LoggerConfig): Logger {
         id: req.id,
         method: req.method,
         url: req.url === undefined ? undefined : redactUrl(req.url),
-        remoteAddress: req.ip,
+        // Behind a proxy the address comes from X-Forwarded-For, which a misconfigured proxy passes on as the
+        // client wrote it.
+        remoteAddress: req.ip === undefined || isIP(req.ip) ? req.ip : '[not an address]',
       }),
       err: pino.stdSerializers.err,
     },

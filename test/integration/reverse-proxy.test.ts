@@ -65,6 +65,23 @@ describe('behind a trusted reverse proxy (TRUST_PROXY=127.0.0.1)', () => {
     expect(await guess(service, 11, () => second)).toEqual([...Array(10).fill(303), 429]);
   });
 
+  it('takes the address the proxy appended, not what the client wrote before it', async () => {
+    service = await startTestService({ TRUST_PROXY: '127.0.0.1' });
+    const statuses = await guess(service, 11, (i) => ({
+      ...FORWARDED,
+      'x-forwarded-for': `198.51.100.${i + 1}, 203.0.113.7`,
+    }));
+    expect(statuses).toEqual([...Array(10).fill(303), 429]);
+  });
+
+  it('does not log a forwarded client address that is not an address', async () => {
+    service = await startTestService({ TRUST_PROXY: '127.0.0.1' });
+    const junk = `someone@example.edu-${'x'.repeat(5000)}`;
+    await signIn(service, { ...FORWARDED, 'x-forwarded-for': junk });
+    expect(service.logs()).toContain('"remoteAddress":"[not an address]"');
+    expect(service.logs()).not.toContain('someone@example.edu');
+  });
+
   it('with a hop count, takes the client address the nearest proxy saw', async () => {
     service = await startTestService({ TRUST_PROXY: '1' });
     const { response } = await signIn(service, {
