@@ -1,5 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname } from 'node:path';
+import proxyAddr from '@fastify/proxy-addr';
 import { parse as parseDotenv } from 'dotenv';
 import { z } from 'zod';
 import { DEFAULT_INTAKE_LIMITS } from './webhooks/intake-limits.js';
@@ -15,6 +16,17 @@ export interface Config {
   readonly dataDir: string;
   readonly logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   readonly publicUrl: string | undefined;
+  readonly http: {
+    /**
+     * Whose X-Forwarded-For/-Proto/-Host are believed: nobody (false), every peer (true), the nearest N hops, or
+     * peers at these addresses and CIDR ranges.
+     */
+    readonly trustProxy: TrustProxy;
+    /** Longest wait for a request's headers, from its first byte (or from the connection), in seconds. */
+    readonly headersTimeoutSeconds: number;
+    /** Longest wait for a whole request, headers and body, in seconds. */
+    readonly requestTimeoutSeconds: number;
+  };
   readonly webhook: {
     /** Accepted HMAC secrets; several allow rotation. Empty with no tokens = authentication off. */
     readonly secrets: readonly string[];
@@ -68,6 +80,34 @@ export interface Config {
     readonly protectedUsers: readonly string[];
   };
 }
+
+/** TRUST_PROXY, parsed: off, every peer, a hop count, or a list of addresses and ranges. */
+export type TrustProxy = boolean | number | readonly string[];
+
+const trustProxy = z
+  .string()
+  .optional()
+  .transform((value, ctx): TrustProxy => {
+    const text = (value ?? '').trim();
+    if (['', '0', 'false', 'no', 'off'].includes(text.toLowerCase())) return false;
+    if (['true', 'yes', 'on'].includes(text.toLowerCase())) return true;
+    if (/^\d+$/.test(text)) return Number(text);
+    const list = text
+      .split(',')
+      .map((item) => item.trim())
+      .filter((item) => item !== '');
+    try {
+      // The same parser Fastify uses, so whatever passes here is what the server trusts.
+      proxyAddr.compile(list);
+      return list;
+    } catch (error) {
+      ctx.addIssue({
+        code: 'custom',
+        message: `must be false, true, a number of proxies, or the proxies' addresses and CIDR ranges separated by commas (such as 10.0.0.5,192.168.0.0/16 or loopback); ${(error as Error).message}`,
+      });
+      return z.NEVER;
+    }
+  });
 
 const csv = z
   .string()
@@ -151,6 +191,13 @@ const envSchema = z.object({
     .default('info'),
   PUBLIC_URL: optionalString,
   DATA_DIR: optionalString,
+  TRUST_PROXY: trustProxy,
+  HEADERS_TIMEOUT: duration(10).refine((v) => v >= 1 && v <= 3600, {
+    message: 'must be from 1 second to 1 hour',
+  }),
+  REQUEST_TIMEOUT: duration(30).refine((v) => v >= 1 && v <= 3600, {
+    message: 'must be from 1 second to 1 hour',
+  }),
   ZOHO_WEBHOOK_SECRET: csv,
   ZOHO_WEBHOOK_TOKEN: csv,
   ZOHO_SIGNATURE_TOLERANCE: duration(300),
@@ -214,6 +261,11 @@ export function loadConfig(options: { env?: NodeJS.ProcessEnv; dotenvPath?: stri
       'Invalid configuration:\n  MOODLE_URL and MOODLE_TOKEN go together: set both to provision Moodle, or neither to keep a local mirror only.',
     );
   }
+  if (e.HEADERS_TIMEOUT > e.REQUEST_TIMEOUT) {
+    throw new ConfigError(
+      `Invalid configuration:\n  HEADERS_TIMEOUT (${e.HEADERS_TIMEOUT} s) must not be longer than REQUEST_TIMEOUT (${e.REQUEST_TIMEOUT} s), which covers headers and body.`,
+    );
+  }
   const databaseUrl = e.DATABASE_URL === '' ? 'sqlite:./data/mzi.sqlite' : e.DATABASE_URL;
   return deepFreeze({
     port: e.PORT,
@@ -227,6 +279,11 @@ export function loadConfig(options: { env?: NodeJS.ProcessEnv; dotenvPath?: stri
         : './data'),
     logLevel: e.LOG_LEVEL,
     publicUrl: e.PUBLIC_URL,
+    http: {
+      trustProxy: e.TRUST_PROXY,
+      headersTimeoutSeconds: e.HEADERS_TIMEOUT,
+      requestTimeoutSeconds: e.REQUEST_TIMEOUT,
+    },
     webhook: {
       secrets: e.ZOHO_WEBHOOK_SECRET,
       tokens: e.ZOHO_WEBHOOK_TOKEN,

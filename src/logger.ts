@@ -1,3 +1,4 @@
+import { isIP } from 'node:net';
 import pino, { type Logger, type LoggerOptions } from 'pino';
 
 /**
@@ -67,16 +68,51 @@ const LOGGABLE_QUERY_KEYS = new Set([
   'order',
   'before',
   'after',
-  'record',
-  'record_id',
   'event_id',
 ]);
 
-/** The URL with the value of every query parameter not known to be harmless replaced by `[redacted]`. */
+/** Words that follow `/events/` in mzi's own routes; anything else there may be pasted personal data. */
+const EVENT_ROUTE_WORDS = new Set(['stats', 'health', 'retry', 'zoho']);
+
+/** An event's reference in a path: its row number or its event id (a UUID). */
+const EVENT_REF = /^(\d{1,15}|[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})$/i;
+
+/**
+ * Whether a path segment may name a person: what follows `/students/` (an email, a Student ID or a Zoho record
+ * id), what follows `/events/` unless it is an event reference or a route word, and anything with an `@`.
+ */
+function isPersonalSegment(segment: string, previous: string | undefined): boolean {
+  const decoded = safeDecode(segment);
+  if (decoded.includes('@')) return true;
+  const after = previous === undefined ? undefined : safeDecode(previous).toLowerCase();
+  if (after === 'students') return true;
+  if (after === 'events') return !EVENT_ROUTE_WORDS.has(decoded.toLowerCase()) && !EVENT_REF.test(decoded);
+  return false;
+}
+
+/** The path with every segment that may name a person replaced by `[redacted]`. */
+function redactPath(path: string): string {
+  const segments = path.split('/');
+  let previous: string | undefined;
+  for (let i = 0; i < segments.length; i += 1) {
+    const segment = segments[i] as string;
+    if (segment === '') continue;
+    if (isPersonalSegment(segment, previous)) segments[i] = '[redacted]';
+    previous = segment;
+  }
+  return segments.join('/');
+}
+
+/**
+ * The URL as it may be logged: path segments that may name a person, and the value of every query parameter not
+ * known to be harmless, replaced by `[redacted]`; the fragment is dropped.
+ */
 export function redactUrl(url: string): string {
   const start = url.indexOf('?');
-  if (start < 0) return url;
-  const hash = url.indexOf('#', start);
+  const hash = url.indexOf('#', Math.max(start, 0));
+  const pathEnd = start >= 0 ? start : hash >= 0 ? hash : url.length;
+  const path = redactPath(url.slice(0, pathEnd));
+  if (start < 0) return path;
   const query = url.slice(start + 1, hash < 0 ? undefined : hash);
   const redacted = query
     .split('&')
@@ -88,7 +124,7 @@ export function redactUrl(url: string): string {
       return LOGGABLE_QUERY_KEYS.has(safeDecode(name).toLowerCase()) ? pair : `${name}=[redacted]`;
     })
     .join('&');
-  return `${url.slice(0, start)}?${redacted}`;
+  return `${path}?${redacted}`;
 }
 
 function safeDecode(text: string): string {
@@ -214,7 +250,9 @@ export function createLogger(config: LoggerConfig): Logger {
         id: req.id,
         method: req.method,
         url: req.url === undefined ? undefined : redactUrl(req.url),
-        remoteAddress: req.ip,
+        // Behind a proxy the address comes from X-Forwarded-For, which a misconfigured proxy passes on as the
+        // client wrote it.
+        remoteAddress: req.ip === undefined || isIP(req.ip) ? req.ip : '[not an address]',
       }),
       err: pino.stdSerializers.err,
     },

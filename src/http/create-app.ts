@@ -4,7 +4,7 @@ import swaggerUi from '@fastify/swagger-ui';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify';
 import type { Logger } from 'pino';
 import type { DoctorCheck } from '../admin/run-doctor.js';
-import type { Config } from '../config.js';
+import type { Config, TrustProxy } from '../config.js';
 import type { DatabaseHandle } from '../db/create-database.js';
 import { AppError } from '../errors.js';
 import type { Metrics } from '../metrics/create-metrics.js';
@@ -12,7 +12,9 @@ import { VERSION } from '../version.js';
 import type { EventAppender } from '../webhooks/create-event-appender.js';
 import { createAdminAuth } from './admin-auth.js';
 import { createAuthFailureLimiter } from './auth-failure-limiter.js';
+import { createClientErrorHandler } from './client-error-handler.js';
 import { errorHandler } from './error-handler.js';
+import { requestId } from './request-id.js';
 import { adminApiRoutes } from './routes/admin-api-routes.js';
 import { dashboardRoutes } from './routes/dashboard-routes.js';
 import { eventRoutes } from './routes/event-routes.js';
@@ -44,13 +46,32 @@ const ADMIN_AUTH_FAILURES = { maxFailures: 10, windowMs: 60_000 };
 /** Builds the HTTP app; the only place that knows Fastify. */
 export function createApp(options: AppOptions): FastifyInstance {
   const { config } = options;
+  const headersTimeout = config.http.headersTimeoutSeconds * 1000;
+  const requestTimeout = config.http.requestTimeoutSeconds * 1000;
   const app = Fastify({
     // pino's Logger is Fastify's logger; the cast only bridges the two type declarations.
     loggerInstance: options.logger as FastifyBaseLogger,
     bodyLimit: config.webhook.bodyLimitBytes,
-    requestIdHeader: 'x-request-id',
-    // Behind a proxy the client address comes from X-Forwarded-For; off by default.
-    trustProxy: false,
+    // Fastify waits for a body forever by default: a client that stalls would hold its connection (and its share
+    // of the server) before any authentication. Node answers 408 through clientErrorHandler.
+    requestTimeout,
+    http: {
+      headersTimeout,
+      requestTimeout,
+      // Node looks for expired requests every 30 s by default, far past short limits.
+      connectionsCheckingInterval: 1000,
+    },
+    clientErrorHandler: createClientErrorHandler({
+      logger: options.logger,
+      headersTimeoutSeconds: config.http.headersTimeoutSeconds,
+      requestTimeoutSeconds: config.http.requestTimeoutSeconds,
+    }),
+    // Fastify would take X-Request-Id as it comes; requestId accepts only a short, plain one.
+    requestIdHeader: false,
+    genReqId: requestId,
+    // Behind a trusted proxy, request.protocol/host/ip (Secure cookie, origin check, rate-limit key) come from
+    // X-Forwarded-Proto/-Host/-For; off by default, since anyone can send those headers.
+    trustProxy: fastifyTrustProxy(config.http.trustProxy),
     // Requests that still arrive while closing get mzi's 503 (below), not Fastify's, which has no Retry-After.
     return503OnClosing: false,
     routerOptions: { ignoreTrailingSlash: true },
@@ -141,4 +162,16 @@ function refuseWhileClosing(app: FastifyInstance): void {
         { status: 503 },
       );
   });
+}
+
+/**
+ * TRUST_PROXY in Fastify's terms. Fastify refuses a bare hop count (it cannot tell the proxy from a client that
+ * connects directly), so a count becomes the function Express uses; the README says when a count is safe.
+ */
+function fastifyTrustProxy(
+  trust: TrustProxy,
+): boolean | string[] | ((address: string, hop: number) => boolean) {
+  if (typeof trust === 'number') return (_address, hop) => hop < trust;
+  if (typeof trust === 'boolean') return trust;
+  return [...trust];
 }

@@ -216,3 +216,90 @@ describe('logs, stats and health carry no personal data and no secrets', () => {
     expect(findIn(service.logs(), [...PII, ...secrets])).toEqual([]);
   }, 60_000);
 });
+
+describe('logged URLs and request ids carry no personal data', () => {
+  const email = 'rana.saad@student.example.edu';
+  const studentId = 'BTEC-770011';
+  const recordId = '5725767000009876543';
+  const bearer = { authorization: `Bearer ${ADMIN_TOKEN}` };
+
+  /** Runs `send`, then returns the log lines it added. */
+  async function logsOf(send: () => Promise<unknown>): Promise<string> {
+    const before = service.logs().length;
+    await send();
+    return service.logs().slice(before);
+  }
+  const get = (url: string, headers: Record<string, string> = bearer) =>
+    service.app.inject({ method: 'GET', url, headers });
+
+  for (const [name, url, logged] of [
+    ['a student by email, admin API', `/api/v1/students/${email}`, '/api/v1/students/[redacted]'],
+    [
+      'a student by encoded email, admin API',
+      `/api/v1/students/${encodeURIComponent(email)}`,
+      '/api/v1/students/[redacted]',
+    ],
+    ['a student by Student ID, admin API', `/api/v1/students/${studentId}`, '/api/v1/students/[redacted]'],
+    ['a student by record id, admin API', `/api/v1/students/${recordId}`, '/api/v1/students/[redacted]'],
+    ['a student by email, dashboard', `/admin/students/${email}`, '/admin/students/[redacted]'],
+    ['a student by Student ID, dashboard', `/admin/students/${studentId}`, '/admin/students/[redacted]'],
+    ['an event looked up by email, admin API', `/api/v1/events/${email}`, '/api/v1/events/[redacted]'],
+    ['an event looked up by record id, dashboard', `/admin/events/${recordId}`, '/admin/events/[redacted]'],
+    ['an email in a mistyped path', `/api/v1/student/${email}/events`, '/api/v1/student/[redacted]/events'],
+  ] as const) {
+    it(`redacts the path: ${name}`, async () => {
+      const lines = await logsOf(() => get(url));
+      expect(lines).toContain(`"url":"${logged}"`);
+      expect(findIn(lines, [email, encodeURIComponent(email), studentId, recordId])).toEqual([]);
+    });
+  }
+
+  it('keeps event ids and route words in paths', async () => {
+    const eventId = '01939b2e-7a4c-7d2e-9f00-1234567890ab';
+    const lines = await logsOf(async () => {
+      await get(`/api/v1/events/${eventId}`);
+      await get('/admin/events/42');
+      await get('/api/v1/events/stats');
+    });
+    expect(lines).toContain(`"url":"/api/v1/events/${eventId}"`);
+    expect(lines).toContain('"url":"/admin/events/42"');
+    expect(lines).toContain('"url":"/api/v1/events/stats"');
+  });
+
+  for (const [parameter, url] of [
+    ['record_id', `/api/v1/events?record_id=${recordId}`],
+    ['record_id (dashboard)', `/admin/events?record_id=${encodeURIComponent(email)}`],
+    ['record', `/api/v1/events?record=${encodeURIComponent(email)}`],
+    ['student', `/api/v1/events?student=${encodeURIComponent(email)}`],
+    ['q', `/api/v1/students?q=${encodeURIComponent(email)}`],
+    ['q (dashboard)', `/admin/students?q=${studentId}`],
+    ['email', `/admin/students?email=${encodeURIComponent(email)}`],
+  ] as const) {
+    it(`redacts the query parameter ${parameter}`, async () => {
+      const lines = await logsOf(() => get(url));
+      expect(lines).toContain('=[redacted]');
+      expect(findIn(lines, [email, encodeURIComponent(email), studentId, recordId])).toEqual([]);
+    });
+  }
+
+  it('logs a short, plain X-Request-Id as the request id', async () => {
+    const lines = await logsOf(() => get('/api/v1/events/stats', { 'x-request-id': 'lb-7f3a.2:e_1' }));
+    expect(lines).toContain('"reqId":"lb-7f3a.2:e_1"');
+  });
+
+  for (const [name, given] of [
+    ['15 kB long', `x${'0123456789abcdef'.repeat(960)}`],
+    ['with control characters', 'id\twith\ttabs\u001b[31m'],
+    ['with quotes and braces', '{"reqId":"forged"}'],
+    ['that is an email address', email],
+  ] as const) {
+    it(`replaces an X-Request-Id ${name} with a generated one`, async () => {
+      const lines = await logsOf(() => get('/api/v1/events/stats', { 'x-request-id': given }));
+      const ids = [...lines.matchAll(/"reqId":"([^"]*)"/g)].map((match) => match[1]);
+      expect(ids.length).toBeGreaterThan(0);
+      for (const id of ids) expect(id).toMatch(/^[0-9a-f-]{36}$/);
+      expect(lines).not.toContain(JSON.stringify(given).slice(1, -1));
+      expect(lines.length).toBeLessThan(2000);
+    });
+  }
+});

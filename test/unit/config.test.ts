@@ -87,4 +87,32 @@ describe('loadConfig', () => {
     });
     expect(() => load({ MOODLE_ADOPT_EXISTING: 'always' })).toThrow(/MOODLE_ADOPT_EXISTING/);
   });
+
+  it('reads TRUST_PROXY as off, every peer, a hop count or a list of addresses, and refuses anything else', () => {
+    expect(load({}).http.trustProxy).toBe(false);
+    expect(load({ TRUST_PROXY: 'off' }).http.trustProxy).toBe(false);
+    expect(load({ TRUST_PROXY: '0' }).http.trustProxy).toBe(false);
+    expect(load({ TRUST_PROXY: 'true' }).http.trustProxy).toBe(true);
+    expect(load({ TRUST_PROXY: '2' }).http.trustProxy).toBe(2);
+    expect(load({ TRUST_PROXY: ' 10.0.0.5, 192.168.0.0/16 ,loopback,::1' }).http.trustProxy).toEqual([
+      '10.0.0.5',
+      '192.168.0.0/16',
+      'loopback',
+      '::1',
+    ]);
+    expect(() => load({ TRUST_PROXY: 'proxy.example.edu' })).toThrow(/TRUST_PROXY: must be false, true/);
+    expect(() => load({ TRUST_PROXY: '10.0.0.0/99' })).toThrow(/TRUST_PROXY/);
+  });
+
+  it('bounds the wait for headers and for whole requests, headers first', () => {
+    expect(load({}).http).toMatchObject({ headersTimeoutSeconds: 10, requestTimeoutSeconds: 30 });
+    expect(load({ HEADERS_TIMEOUT: '5', REQUEST_TIMEOUT: '2m' }).http).toMatchObject({
+      headersTimeoutSeconds: 5,
+      requestTimeoutSeconds: 120,
+    });
+    expect(() => load({ REQUEST_TIMEOUT: '0' })).toThrow(/REQUEST_TIMEOUT: must be from 1 second/);
+    expect(() => load({ HEADERS_TIMEOUT: '60', REQUEST_TIMEOUT: '30' })).toThrow(
+      /HEADERS_TIMEOUT \(60 s\) must not be longer than REQUEST_TIMEOUT/,
+    );
+  });
 });

@@ -40,6 +40,32 @@ describe('redactUrl', () => {
     );
     expect(redactUrl('/w?wstoken=abc#frag')).toBe('/w?wstoken=[redacted]');
   });
+
+  it('redacts path segments that may name a person, and keeps event references and route words', () => {
+    expect(redactUrl('/api/v1/students/lina%40example.edu?limit=5')).toBe(
+      '/api/v1/students/[redacted]?limit=5',
+    );
+    expect(redactUrl('/admin/students/B-1042')).toBe('/admin/students/[redacted]');
+    expect(redactUrl('//admin//Students//5725767000001234567/')).toBe('//admin//Students//[redacted]/');
+    expect(redactUrl('/api/v1/events/lina@example.edu/retry')).toBe('/api/v1/events/[redacted]/retry');
+    expect(redactUrl('/admin/events/5725767000001234567')).toBe('/admin/events/[redacted]');
+    expect(redactUrl('/docs/lina@example.edu#x')).toBe('/docs/[redacted]');
+    for (const kept of [
+      '/api/v1/events/zoho/student',
+      '/api/v1/events/stats',
+      '/admin/events/retry',
+      '/admin/events/1234',
+      '/api/v1/events/01939b2e-7a4c-7d2e-9f00-1234567890ab/retry',
+    ]) {
+      expect(redactUrl(kept)).toBe(kept);
+    }
+  });
+
+  it('redacts record and record_id, which may hold an email or a record id', () => {
+    expect(redactUrl('/admin/events?record_id=5725767000001234567&record=lina%40example.edu')).toBe(
+      '/admin/events?record_id=[redacted]&record=[redacted]',
+    );
+  });
 });
 
 describe('the logger', () => {
