@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import { v7 as uuidv7 } from 'uuid';
+import { isDatabaseUnavailable } from '../db/connection-errors.js';
 import { announceNewEvents, lockKeys } from '../db/dialect.js';
 import type { Database, EventStatus, NewEventRow } from '../db/schema.js';
 import { coerceError } from '../errors.js';
@@ -157,12 +158,14 @@ export function createEventAppender(options: EventAppenderOptions): EventAppende
       writable = true;
       if (results.some((r) => r.status === 'queued')) options.onAppended?.();
     } catch (error) {
-      if (batch.length === 1) {
+      // The database is away (restart, failover, a dropped connection): writing the deliveries one by one
+      // would only fail again, each after its own connection attempt. Refuse them all now (503, send again).
+      if (batch.length === 1 || isDatabaseUnavailable(error)) {
         const failure = coerceError(error);
         writable = false;
         lastError = databaseErrorSummary(failure);
         lastErrorAt = now().toISOString();
-        batch[0]?.reject(failure);
+        for (const item of batch) item.reject(failure);
         return;
       }
       // One bad delivery must not fail the others: write them one by one.

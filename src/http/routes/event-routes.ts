@@ -46,7 +46,7 @@ export async function eventRoutes(app: FastifyInstance, options: EventRoutesOpti
       return reply.status(503).send({
         status: 'unhealthy',
         checked_at: checkedAt,
-        reason: 'The database cannot be queried; check disk space and DATABASE_URL.',
+        reason: `The database cannot be queried${errorCodeOf(error)}; deliveries get 503 until it answers again, and mzi reconnects by itself. Check that the database server is up, DATABASE_URL and disk space.`,
         ...described,
         database: { ...database, status: 'error' },
       });
@@ -54,4 +54,10 @@ export async function eventRoutes(app: FastifyInstance, options: EventRoutesOpti
   });
 
   app.get('/api/v1/events/stats', async (_request, reply) => reply.send(await getEventStats(db)));
+}
+
+/** The error's code in brackets (a SQLSTATE or a socket error such as ECONNREFUSED), never its message. */
+function errorCodeOf(error: unknown): string {
+  const code = error && typeof error === 'object' && 'code' in error ? error.code : undefined;
+  return typeof code === 'string' ? ` (${code})` : '';
 }
