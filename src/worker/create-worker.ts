@@ -1,6 +1,7 @@
 import { hostname } from 'node:os';
 import type { Insertable, Kysely } from 'kysely';
 import type { Logger } from 'pino';
+import { isDatabaseUnavailable } from '../db/connection-errors.js';
 import { foldEventCounts } from '../db/dialect.js';
 import { prepareQuery } from '../db/prepared-query.js';
 import type { ClaimedEvent, Database, EventAttemptsTable } from '../db/schema.js';
@@ -263,15 +264,19 @@ export function createWorker(options: WorkerOptions): Worker {
           written.push([event, one]);
         } catch (error) {
           // The database refuses this event's result (e.g. a value longer than its column): fail the event,
-          // saying so, rather than leaving it to come back after its lease and block its record.
-          const refused = new ProcessingError(
-            'worker.outcome_unwritable',
-            `The database refused this event's result (${databaseReason(error)}); correct the record in Zoho and send it again.`,
-          );
+          // saying so, rather than leaving it to come back after its lease and block its record. A lost
+          // connection says nothing about the event: it goes back to pending, to be processed again.
+          const outcome: HandlerResult = isDatabaseUnavailable(error)
+            ? { ok: false, error }
+            : {
+                ok: false,
+                error: new ProcessingError(
+                  'worker.outcome_unwritable',
+                  `The database refused this event's result (${databaseReason(error)}); correct the record in Zoho and send it again.`,
+                ),
+              };
           try {
-            const one = await db
-              .transaction()
-              .execute((trx) => writeOutcome(trx, event, { ok: false, error: refused }, startedAt));
+            const one = await db.transaction().execute((trx) => writeOutcome(trx, event, outcome, startedAt));
             written.push([event, one]);
           } catch (again) {
             logger.error({ err: again, eventId: event.event_id }, 'could not record the outcome of an event');
@@ -321,12 +326,22 @@ export function createWorker(options: WorkerOptions): Worker {
       return { status: 'completed' };
     }
     const error = coerceError(failure);
-    const retry = shouldRetry(error) && hasAttemptsLeft(event.attempts, event.max_attempts);
-    const code = error instanceof ProcessingError ? error.code : 'worker.unexpected';
+    // The database going away mid-event (restart, failover) is no verdict on the event: it is tried again
+    // whatever attempts it has used, and never fails for it.
+    const databaseLost = isDatabaseUnavailable(error);
+    const retry = databaseLost || (shouldRetry(error) && hasAttemptsLeft(event.attempts, event.max_attempts));
+    const code =
+      error instanceof ProcessingError
+        ? error.code
+        : databaseLost
+          ? 'worker.database_unavailable'
+          : 'worker.unexpected';
     const message =
       error instanceof ProcessingError
         ? error.message
-        : `Unexpected error while processing: ${error.message}`;
+        : databaseLost
+          ? `The database was unavailable while processing (${databaseReason(error)}); mzi tries again by itself.`
+          : `Unexpected error while processing: ${error.message}`;
     const nextAttemptAt = new Date(
       Date.parse(finished) + retryDelayMs(event.attempts, options.random),
     ).toISOString();
