@@ -21,6 +21,7 @@ import {
   getEventStats,
   getQueueState,
   listEventPage,
+  MAX_EVENT_ID,
   retryEvent,
   retryMatchingEvents,
 } from '../../event-log/event-store.js';
@@ -28,6 +29,7 @@ import { findStudentsByRef, searchStudents } from '../../students/student-store.
 import { buildStudentDelivery } from '../../webhooks/build-student-delivery.js';
 import { buildStudentWebhookSetup } from '../../webhooks/zoho-webhook-setup.js';
 import { type AdminAuth, SESSION_COOKIE } from '../admin-auth.js';
+import { refuseNulCharacters } from '../refuse-nul-characters.js';
 import { WEBHOOK_ROUTES } from '../webhook-urls.js';
 import { parseEventFilter } from './event-filter.js';
 
@@ -131,6 +133,7 @@ export async function dashboardRoutes(app: FastifyInstance, options: DashboardRo
   // Everything below needs a session.
   await app.register(async (pages) => {
     pages.addHook('preHandler', auth.requirePage);
+    pages.addHook('preHandler', refuseNulCharacters);
 
     pages.get('/admin', async (request, reply) => {
       const now = new Date();
@@ -314,5 +317,5 @@ function safeNext(value: unknown): string {
 
 function toId(value: unknown): number | undefined {
   const n = Number(value);
-  return Number.isInteger(n) && n > 0 ? n : undefined;
+  return Number.isInteger(n) && n > 0 && n <= MAX_EVENT_ID ? n : undefined;
 }
