@@ -83,6 +83,8 @@ export function createWorker(options: WorkerOptions): Worker {
   /** Batches being processed. */
   const inFlight = new Set<Promise<void>>();
   let running = false;
+  /** stop() was called: outcomes are not written again after an outage (see outageRewrite). */
+  let stopping = false;
   let pumping = false;
   /** Claims under way: their events are not in `inFlight` yet, but they are this worker's. */
   let claiming = 0;
@@ -238,16 +240,22 @@ export function createWorker(options: WorkerOptions): Worker {
     const written: Array<[ClaimedEvent, Written]> = [];
     /** Events before this one are committed. */
     let committed = 0;
+    const rewrite = outageRewrite();
     try {
       while (committed < events.length) {
         const chunk: Array<[ClaimedEvent, Written]> = [];
-        await db.transaction().execute(async (trx) => {
-          let i = committed;
-          do {
-            const event = events[i++] as ClaimedEvent;
-            chunk.push([event, await writeOutcome(trx, event, results.get(event), startedAt)]);
-          } while (i < events.length && !options.intakeWaiting?.());
-        });
+        try {
+          await db.transaction().execute(async (trx) => {
+            let i = committed;
+            do {
+              const event = events[i++] as ClaimedEvent;
+              chunk.push([event, await writeOutcome(trx, event, results.get(event), startedAt)]);
+            } while (i < events.length && !options.intakeWaiting?.());
+          });
+        } catch (error) {
+          if (!(await rewrite.waitBeforeAgain(error))) throw error;
+          continue;
+        }
         written.push(...chunk);
         committed += chunk.length;
       }
@@ -285,6 +293,28 @@ export function createWorker(options: WorkerOptions): Worker {
       }
     }
     for (const [event, outcome] of written) logOutcome(event, outcome);
+  }
+
+  /**
+   * While the database is away (a restart, a failover), outcomes already worked out (a Moodle account made) are
+   * written again after growing waits, for up to half the lease, rather than dropped: dropped, their events
+   * would be processed again, and one on its last attempt would fail as interrupted. Not while stopping.
+   */
+  function outageRewrite() {
+    const deadline = Date.now() + (options.leaseSeconds * 1000) / 2;
+    let waitMs = 250;
+    return {
+      async waitBeforeAgain(error: unknown): Promise<boolean> {
+        if (stopping || !isDatabaseUnavailable(error) || Date.now() + waitMs > deadline) return false;
+        logger.warn(
+          { err: error, retryInMs: waitMs },
+          'the database is unavailable; writing the outcomes again',
+        );
+        await new Promise((resolve) => setTimeout(resolve, waitMs));
+        waitMs = Math.min(waitMs * 2, 5000);
+        return true;
+      },
+    };
   }
 
   interface Written {
@@ -420,10 +450,12 @@ export function createWorker(options: WorkerOptions): Worker {
       const released = await releaseExpiredLeases(db, { now: now(), all: options.releaseAllOnStart });
       if (released > 0) logger.warn({ released }, 'took back events left in processing by a previous run');
       running = true;
+      stopping = false;
       void tick();
     },
     async stop(timeoutMs = 10_000) {
       running = false;
+      stopping = true;
       if (timer) clearTimeout(timer);
       timer = undefined;
       if (lingerTimer) clearTimeout(lingerTimer);

@@ -316,14 +316,39 @@ describe('worker', () => {
     expect(event.error_message).toContain('57P01');
   });
 
-  it('puts an event back to pending, not failed, when the connection is lost while its outcome is written', async () => {
+  it('writes an outcome again while the database is away, and completes the event in its one attempt', async () => {
     const appended = await appender.append(delivery('r1', 'a'));
+    let lost = 2;
     const w = worker(async () => ({
       result: {},
       apply: async () => {
-        throw new Error('Connection terminated unexpectedly');
+        if (lost-- > 0) throw new Error('Connection terminated unexpectedly');
       },
     }));
+    await w.drain();
+    const event = await row(appended.eventId);
+    expect(event.status).toBe('completed');
+    expect(event.attempts).toBe(1);
+    const attempts = await database()
+      .db.selectFrom('event_attempts')
+      .select('outcome')
+      .where('event_id', '=', appended.eventId)
+      .execute();
+    expect(attempts).toEqual([{ outcome: 'completed' }]);
+  });
+
+  it('puts an event back to pending, not failed, when the connection stays lost while its outcome is written', async () => {
+    const appended = await appender.append(delivery('r1', 'a'));
+    const w = worker(
+      async () => ({
+        result: {},
+        apply: async () => {
+          throw new Error('Connection terminated unexpectedly');
+        },
+      }),
+      // Outcomes are written again for up to half the lease.
+      { leaseSeconds: 2 },
+    );
     await w.drain();
     const event = await row(appended.eventId);
     expect(event.status).toBe('pending');
