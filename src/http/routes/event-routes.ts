@@ -28,7 +28,7 @@ export async function eventRoutes(app: FastifyInstance, options: EventRoutesOpti
         return reply.status(503).send({
           status: 'unhealthy',
           checked_at: checkedAt,
-          reason: `The event log cannot be written (${append.lastError}, since ${append.lastErrorAt}); deliveries get 503. Check disk space; mzi recovers by itself.`,
+          reason: `The event log cannot be written (${append.lastError}, since ${append.lastErrorAt}); deliveries get 503. Check disk space and that the database server is up; mzi recovers by itself.`,
           ...described,
           database: { ...database, status: 'read-only' },
           queue,
