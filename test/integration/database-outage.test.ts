@@ -182,6 +182,43 @@ describe.skipIf(!haveServerPrograms)('a private PostgreSQL stopped and started u
     expectAlive(server);
   }, 240_000);
 
+  it('keeps separate API and worker processes running through the outage, and the worker picks up afterwards', async () => {
+    const instance = await startPrivatePostgres();
+    instances.push(instance);
+    const env = {
+      DATABASE_URL: instance.url,
+      ZOHO_WEBHOOK_SECRET: SECRET,
+      LOG_LEVEL: 'warn',
+      WORKER_LEASE: '3',
+    };
+    const api = await startMziServer(env, ['--role', 'api']);
+    const worker = await startMziServer({ ...env, LOG_LEVEL: 'info' }, ['--role', 'worker']);
+    servers.push(api, worker);
+
+    const before = startBurst({ baseUrl: api.baseUrl, prefix: 'split-before', lanes: 4, max: 100 });
+    await before.stop();
+    await instance.stop();
+    const during = startBurst({ baseUrl: api.baseUrl, prefix: 'split-during', lanes: 4, max: 40 });
+    await during.stop();
+    expect(during.accepted()).toBe(0);
+    expectOnlyAcceptedOrRetryLater(during.answers);
+    // Long enough for the worker's claims and its listening connection to fail several times.
+    await new Promise((resolve) => setTimeout(resolve, 3000));
+    expectAlive(api);
+    expectAlive(worker);
+
+    await instance.start();
+    await eventually(async () => (await health(api.baseUrl)).status === 200, {
+      what: 'health after the restart',
+    });
+    const after = startBurst({ baseUrl: api.baseUrl, prefix: 'split-after', lanes: 4, max: 100 });
+    await after.stop();
+    expect(after.refused()).toBe(0);
+    await expectAcknowledgedCompleted(instance.url, [...before.answers, ...after.answers]);
+    expectAlive(api);
+    expectAlive(worker);
+  }, 180_000);
+
   it('listens for new events again after the database comes back', async () => {
     const instance = await startPrivatePostgres();
     instances.push(instance);
