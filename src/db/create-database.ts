@@ -155,12 +155,22 @@ function withStatementCache(sqlite: SQLite.Database, max = 256): SqliteDatabase 
   };
 }
 
+/** How long opening a connection may take before it counts as a failure (an unreachable host). */
+const CONNECT_TIMEOUT_MS = 10_000;
+/** Waits before each new attempt to listen again after the connection was lost; the last one repeats. */
+const LISTEN_RETRY_DELAYS_MS = [250, 1000, 2000, 5000];
+
 function openPostgres(url: string, preparedStatements: boolean): DatabaseHandle {
   // bigint (count(*)) arrives as text; every count mzi reads fits in a JS number.
   const { Pool, Client } = loadPg();
-  const pool = new Pool({ connectionString: url, max: 10, idleTimeoutMillis: 30_000 });
-  // An idle client losing its connection must not crash the process; the next query reconnects.
+  const connection = { connectionString: url, connectionTimeoutMillis: CONNECT_TIMEOUT_MS, keepAlive: true };
+  const pool = new Pool({ ...connection, max: 10, idleTimeoutMillis: 30_000 });
+  // A connection lost while idle in the pool: the pool drops it, and the next query opens another.
   pool.on('error', () => {});
+  // A connection lost while checked out (a restart, failover, pg_terminate_backend) emits 'error' on its client,
+  // which would end the process without a listener. The query in flight fails with that error and answers for
+  // it (503 at intake, a retry in the worker); the pool drops the broken client when it is released.
+  pool.on('connect', (client) => client.on('error', () => {}));
   const db = new Kysely<Database>({
     dialect: new PostgresDialect({ pool: preparedStatements ? preparingPool(pool) : pool }),
   });
@@ -171,31 +181,79 @@ function openPostgres(url: string, preparedStatements: boolean): DatabaseHandle 
     db,
     dialect: 'postgres',
     description: `PostgreSQL ${safeUrl.toString()}`,
-    async listen(channel, onNotify, onError) {
-      let client: pg.Client | undefined;
-      let stopped = false;
-      let retry: NodeJS.Timeout | undefined;
-      const connect = async (): Promise<void> => {
-        const next = new Client({ connectionString: url });
-        next.on('notification', () => onNotify());
-        next.on('error', (error) => {
-          onError(error);
-          void next.end().catch(() => {});
-          if (!stopped) retry = setTimeout(() => void connect().catch(onError), 1000).unref();
-        });
-        await next.connect();
-        await next.query(`LISTEN ${channel}`);
-        client = next;
-        // Events appended while we were not listening: look once.
-        onNotify();
-      };
-      await connect();
-      return async () => {
-        stopped = true;
-        if (retry) clearTimeout(retry);
-        await client?.end().catch(() => {});
-      };
-    },
+    listen: (channel, onNotify, onError) =>
+      listenPostgres({ createClient: () => new Client(connection), channel, onNotify, onError }),
     close: () => db.destroy(),
+  };
+}
+
+/**
+ * LISTENs on a connection of its own and keeps doing so: a lost connection is replaced, with growing waits
+ * while the server stays away, and LISTEN is sent again. Notifications sent meanwhile are lost, so `onNotify` is
+ * called once after each (re)connection to look for what was missed.
+ */
+async function listenPostgres(options: {
+  createClient: () => pg.Client;
+  channel: string;
+  onNotify: () => void;
+  onError: (error: Error) => void;
+}): Promise<() => Promise<void>> {
+  const { channel, onNotify, onError } = options;
+  let client: pg.Client | undefined;
+  let stopped = false;
+  let retry: NodeJS.Timeout | undefined;
+  let failures = 0;
+
+  // Not unref'd: in a worker-only process, while the database is away, this timer may be all that is left.
+  const reconnectLater = () => {
+    if (stopped || retry) return;
+    const delay = LISTEN_RETRY_DELAYS_MS[Math.min(failures, LISTEN_RETRY_DELAYS_MS.length - 1)];
+    failures += 1;
+    retry = setTimeout(() => {
+      retry = undefined;
+      connect().catch((error: unknown) => {
+        onError(error as Error);
+        reconnectLater();
+      });
+    }, delay);
+  };
+
+  const connect = async (): Promise<void> => {
+    const next = options.createClient();
+    let lost = false;
+    next.on('notification', () => onNotify());
+    next.on('error', (error) => {
+      if (lost) return;
+      lost = true;
+      void next.end().catch(() => {});
+      // Before LISTEN succeeded, the failure reaches whoever awaits connect() instead.
+      if (client !== next) return;
+      client = undefined;
+      onError(error);
+      reconnectLater();
+    });
+    try {
+      await next.connect();
+      await next.query(`LISTEN ${channel}`);
+    } catch (error) {
+      lost = true;
+      void next.end().catch(() => {});
+      throw error;
+    }
+    if (stopped) {
+      await next.end().catch(() => {});
+      return;
+    }
+    client = next;
+    failures = 0;
+    // Events appended while we were not listening: look once.
+    onNotify();
+  };
+
+  await connect();
+  return async () => {
+    stopped = true;
+    if (retry) clearTimeout(retry);
+    await client?.end().catch(() => {});
   };
 }

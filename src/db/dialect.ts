@@ -129,21 +129,3 @@ export async function foldEventCounts(db: Kysely<any>): Promise<void> {
   // Not in a transaction: the worker calls this on the database, never on one of its transactions.
   await sql`VACUUM (SKIP_LOCKED) event_count_deltas`.execute(db);
 }
-
-/**
- * Whether `error` says the database refuses every write for now, whatever was written: locked by another
- * process, out of space, unreachable. A batch that failed this way is not tried again delivery by delivery
- * (each would wait for the same lock), and what queued behind it is refused with it.
- * SQLite: result codes (extended ones start with the primary code); PostgreSQL: SQLSTATE classes 08 (connection),
- * 53 (insufficient resources, disk_full among them) and 57P (the server shutting down).
- */
-export function isDatabaseUnavailable(error: unknown): boolean {
-  const code = (error as { code?: unknown } | null)?.code;
-  if (typeof code !== 'string') return false;
-  return (
-    /^SQLITE_(BUSY|LOCKED|FULL|IOERR|READONLY|CANTOPEN|NOMEM)/.test(code) ||
-    /^(08|53|57P)[0-9A-Z]{3}$/.test(code) ||
-    code === 'ECONNREFUSED' ||
-    code === 'ECONNRESET'
-  );
-}

@@ -1,3 +1,4 @@
+import { isDatabaseUnavailable } from '../db/connection-errors.js';
 import { ProcessingError } from './processing-error.js';
 
 /** Delays before attempt 2, 3, … (DESIGN.md §3); the last one repeats. */
@@ -43,7 +44,9 @@ export function shouldRetry(error: unknown): boolean {
   // 3. Network-level failures and a busy database, also when wrapped by fetch (`cause`).
   const code = errorCode(error) ?? errorCode(error.cause);
   if (code !== undefined && (RETRYABLE_NETWORK_CODES.has(code) || code.startsWith('UND_ERR_'))) return true;
-  // 4. Anything else is a defect or bad data: retrying would repeat it. Fail and let an operator look.
+  // 4. The database went away (restart, failover, a dropped connection): the same work passes once it is back.
+  if (isDatabaseUnavailable(error)) return true;
+  // 5. Anything else is a defect or bad data: retrying would repeat it. Fail and let an operator look.
   return false;
 }
 

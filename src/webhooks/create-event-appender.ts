@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import { v7 as uuidv7 } from 'uuid';
-import { announceNewEvents, isDatabaseUnavailable, lockKeys } from '../db/dialect.js';
+import { isDatabaseUnavailable } from '../db/connection-errors.js';
+import { announceNewEvents, lockKeys } from '../db/dialect.js';
 import type { Database, EventStatus, NewEventRow } from '../db/schema.js';
 import { coerceError } from '../errors.js';
 import {

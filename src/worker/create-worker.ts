@@ -1,7 +1,8 @@
 import { hostname } from 'node:os';
 import type { Insertable, Kysely } from 'kysely';
 import type { Logger } from 'pino';
-import { foldEventCounts, isDatabaseUnavailable } from '../db/dialect.js';
+import { isDatabaseUnavailable } from '../db/connection-errors.js';
+import { foldEventCounts } from '../db/dialect.js';
 import { prepareQuery } from '../db/prepared-query.js';
 import type { ClaimedEvent, Database, EventAttemptsTable } from '../db/schema.js';
 import { coerceError } from '../errors.js';
@@ -82,6 +83,8 @@ export function createWorker(options: WorkerOptions): Worker {
   /** Batches being processed. */
   const inFlight = new Set<Promise<void>>();
   let running = false;
+  /** stop() was called: outcomes are not written again after an outage (see outageRewrite). */
+  let stopping = false;
   let pumping = false;
   /** Claims under way: their events are not in `inFlight` yet, but they are this worker's. */
   let claiming = 0;
@@ -237,16 +240,22 @@ export function createWorker(options: WorkerOptions): Worker {
     const written: Array<[ClaimedEvent, Written]> = [];
     /** Events before this one are committed. */
     let committed = 0;
+    const rewrite = outageRewrite();
     try {
       while (committed < events.length) {
         const chunk: Array<[ClaimedEvent, Written]> = [];
-        await db.transaction().execute(async (trx) => {
-          let i = committed;
-          do {
-            const event = events[i++] as ClaimedEvent;
-            chunk.push([event, await writeOutcome(trx, event, results.get(event), startedAt)]);
-          } while (i < events.length && !options.intakeWaiting?.());
-        });
+        try {
+          await db.transaction().execute(async (trx) => {
+            let i = committed;
+            do {
+              const event = events[i++] as ClaimedEvent;
+              chunk.push([event, await writeOutcome(trx, event, results.get(event), startedAt)]);
+            } while (i < events.length && !options.intakeWaiting?.());
+          });
+        } catch (error) {
+          if (!(await rewrite.waitBeforeAgain(error))) throw error;
+          continue;
+        }
         written.push(...chunk);
         committed += chunk.length;
       }
@@ -281,14 +290,15 @@ export function createWorker(options: WorkerOptions): Worker {
           }
           // The database refuses this event's result (e.g. a value longer than its column): fail the event,
           // saying so, rather than leaving it to come back after its lease and block its record.
-          const refused = new ProcessingError(
-            'worker.outcome_unwritable',
-            `The database refused this event's result (${databaseReason(error)}); correct the record in Zoho and send it again.`,
-          );
+          const outcome: HandlerResult = {
+            ok: false,
+            error: new ProcessingError(
+              'worker.outcome_unwritable',
+              `The database refused this event's result (${databaseReason(error)}); correct the record in Zoho and send it again.`,
+            ),
+          };
           try {
-            const one = await db
-              .transaction()
-              .execute((trx) => writeOutcome(trx, event, { ok: false, error: refused }, startedAt));
+            const one = await db.transaction().execute((trx) => writeOutcome(trx, event, outcome, startedAt));
             written.push([event, one]);
           } catch (again) {
             logger.error({ err: again, eventId: event.event_id }, 'could not record the outcome of an event');
@@ -297,6 +307,28 @@ export function createWorker(options: WorkerOptions): Worker {
       }
     }
     for (const [event, outcome] of written) logOutcome(event, outcome);
+  }
+
+  /**
+   * While the database is away (a restart, a failover), outcomes already worked out (a Moodle account made) are
+   * written again after growing waits, for up to half the lease, rather than dropped: dropped, their events
+   * would be processed again, and one on its last attempt would fail as interrupted. Not while stopping.
+   */
+  function outageRewrite() {
+    const deadline = Date.now() + (options.leaseSeconds * 1000) / 2;
+    let waitMs = 250;
+    return {
+      async waitBeforeAgain(error: unknown): Promise<boolean> {
+        if (stopping || !isDatabaseUnavailable(error) || Date.now() + waitMs > deadline) return false;
+        logger.warn(
+          { err: error, retryInMs: waitMs },
+          'the database is unavailable; writing the outcomes again',
+        );
+        await new Promise((resolve) => setTimeout(resolve, waitMs));
+        waitMs = Math.min(waitMs * 2, 5000);
+        return true;
+      },
+    };
   }
 
   interface Written {
@@ -338,12 +370,22 @@ export function createWorker(options: WorkerOptions): Worker {
       return { status: 'completed' };
     }
     const error = coerceError(failure);
-    const retry = shouldRetry(error) && hasAttemptsLeft(event.attempts, event.max_attempts);
-    const code = error instanceof ProcessingError ? error.code : 'worker.unexpected';
+    // The database going away mid-event (restart, failover) is no verdict on the event: it is tried again
+    // whatever attempts it has used, and never fails for it.
+    const databaseLost = isDatabaseUnavailable(error);
+    const retry = databaseLost || (shouldRetry(error) && hasAttemptsLeft(event.attempts, event.max_attempts));
+    const code =
+      error instanceof ProcessingError
+        ? error.code
+        : databaseLost
+          ? 'worker.database_unavailable'
+          : 'worker.unexpected';
     const message =
       error instanceof ProcessingError
         ? error.message
-        : `Unexpected error while processing: ${error.message}`;
+        : databaseLost
+          ? `The database was unavailable while processing (${databaseReason(error)}); mzi tries again by itself.`
+          : `Unexpected error while processing: ${error.message}`;
     const nextAttemptAt = new Date(
       Date.parse(finished) + retryDelayMs(event.attempts, options.random),
     ).toISOString();
@@ -422,10 +464,12 @@ export function createWorker(options: WorkerOptions): Worker {
       const released = await releaseExpiredLeases(db, { now: now(), all: options.releaseAllOnStart });
       if (released > 0) logger.warn({ released }, 'took back events left in processing by a previous run');
       running = true;
+      stopping = false;
       void tick();
     },
     async stop(timeoutMs = 10_000) {
       running = false;
+      stopping = true;
       if (timer) clearTimeout(timer);
       timer = undefined;
       if (lingerTimer) clearTimeout(lingerTimer);

@@ -467,6 +467,46 @@ describe('admin API', () => {
     expect((await api('GET', '/api/v1/events/no-such-event')).statusCode).toBe(404);
   });
 
+  it('answers 400 with a JSON error for a NUL character in a filter, search or id, and for a cursor out of range', async () => {
+    await seed(service);
+    const { cookie } = await login(service);
+    const refused: Array<[method: 'GET' | 'POST', url: string, headers: Record<string, string>]> = [
+      ['GET', '/api/v1/events?record_id=a%00b', bearer],
+      ['GET', '/api/v1/events?module=%00', bearer],
+      ['GET', '/api/v1/events?student=ada%00', bearer],
+      ['GET', '/api/v1/events?operation=%00', bearer],
+      ['POST', '/api/v1/events/retry?record_id=%00', bearer],
+      ['GET', '/api/v1/events/%00', bearer],
+      ['POST', '/api/v1/events/ab%00cd/retry', bearer],
+      ['GET', '/api/v1/students?q=%00', bearer],
+      ['GET', '/api/v1/students/%00', bearer],
+      ['GET', '/api/v1/events?cursor=99999999999999999999', bearer],
+      ['GET', '/api/v1/events?cursor=1e308', bearer],
+      ['GET', '/api/v1/events?cursor=-99999999999999999999', bearer],
+      ['GET', '/api/v1/events?after=99999999999999999999', bearer],
+      ['GET', '/api/v1/events?after=1e308', bearer],
+      ['GET', '/admin/events?record_id=%00', { cookie: cookie as string }],
+      ['GET', '/admin/events/%00', { cookie: cookie as string }],
+      ['GET', '/admin/students?q=%00', { cookie: cookie as string }],
+      ['GET', '/admin/students/%00', { cookie: cookie as string }],
+    ];
+    for (const [method, url, headers] of refused) {
+      const response = await service.app.inject({ method, url, headers });
+      expect({ url, status: response.statusCode }).toEqual({ url, status: 400 });
+      expect(response.json(), url).toMatchObject({ error: expect.any(String), message: expect.any(String) });
+    }
+    // A number too large to be an event id is no event, and an older-than cursor past every id is no cursor.
+    const api = (url: string) => service.app.inject({ method: 'GET', url, headers: bearer });
+    expect((await api('/api/v1/events/99999999999')).statusCode).toBe(404);
+    expect((await api('/api/v1/events/999999999999999')).json()).toMatchObject({ error: 'event_not_found' });
+    const page = await service.app.inject({
+      method: 'GET',
+      url: '/admin/events?before=99999999999999999999',
+      headers: { cookie: cookie as string },
+    });
+    expect(page.statusCode).toBe(200);
+  });
+
   it('searches students and shows one with its events', async () => {
     await seed(service);
     const list = (

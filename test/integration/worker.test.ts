@@ -261,6 +261,100 @@ describe('worker', () => {
     expect((await row(second.eventId)).status).toBe('completed');
   });
 
+  it('fails an event with worker.outcome_unwritable when the database refuses its outcome, and completes the others', async () => {
+    const refused = await appender.append(delivery('r1', 'refused'));
+    const fine = await appender.append(delivery('r2', 'fine'));
+    const later = await appender.append(delivery('r1', 'later'));
+    const w = worker(async (event) => ({
+      result: {},
+      // A write that both databases refuse (a NOT NULL column left empty), as a value too long for its column is.
+      apply: async (trx) => {
+        if (city(event) !== 'refused') return;
+        await trx
+          .insertInto('event_attempts')
+          .values({
+            event_id: null as unknown as string,
+            attempt: 1,
+            started_at: clock.toISOString(),
+            finished_at: clock.toISOString(),
+            outcome: 'completed',
+            worker_id: 'test',
+          })
+          .execute();
+      },
+    }));
+    await w.drain();
+    const failed = await row(refused.eventId);
+    expect(failed.status).toBe('failed');
+    expect(failed.error_code).toBe('worker.outcome_unwritable');
+    expect(failed.error_message).toMatch(
+      /^The database refused this event's result \(.+\); correct the record/,
+    );
+    expect((await row(fine.eventId)).status).toBe('completed');
+    expect((await row(later.eventId)).status).toBe('completed');
+  });
+
+  it('puts an event back to pending, not failed, when the database connection is lost while it is processed', async () => {
+    const lastAttempt = createEventAppender({
+      db: database().db,
+      dedupWindowSeconds: 60,
+      maxAttempts: 1,
+      now: () => clock,
+    });
+    const appended = await lastAttempt.append(delivery('r1', 'a'));
+    const w = worker(async () => {
+      // What node-postgres raises when pg_terminate_backend, a restart or a failover ends the connection.
+      throw Object.assign(new Error('terminating connection due to administrator command'), {
+        code: '57P01',
+      });
+    });
+    await w.drain();
+    const event = await row(appended.eventId);
+    expect(event.status).toBe('pending');
+    expect(event.attempts).toBe(1);
+    expect(event.error_code).toBe('worker.database_unavailable');
+    expect(event.error_message).toContain('57P01');
+  });
+
+  it('writes an outcome again while the database is away, and completes the event in its one attempt', async () => {
+    const appended = await appender.append(delivery('r1', 'a'));
+    let lost = 2;
+    const w = worker(async () => ({
+      result: {},
+      apply: async () => {
+        if (lost-- > 0) throw new Error('Connection terminated unexpectedly');
+      },
+    }));
+    await w.drain();
+    const event = await row(appended.eventId);
+    expect(event.status).toBe('completed');
+    expect(event.attempts).toBe(1);
+    const attempts = await database()
+      .db.selectFrom('event_attempts')
+      .select('outcome')
+      .where('event_id', '=', appended.eventId)
+      .execute();
+    expect(attempts).toEqual([{ outcome: 'completed' }]);
+  });
+
+  it('puts an event back to pending, not failed, when the connection stays lost while its outcome is written', async () => {
+    const appended = await appender.append(delivery('r1', 'a'));
+    const w = worker(
+      async () => ({
+        result: {},
+        apply: async () => {
+          throw new Error('Connection terminated unexpectedly');
+        },
+      }),
+      // Outcomes are written again for up to half the lease.
+      { leaseSeconds: 2 },
+    );
+    await w.drain();
+    const event = await row(appended.eventId);
+    expect(event.status).toBe('pending');
+    expect(event.error_code).toBe('worker.database_unavailable');
+  });
+
   it('retries a failed event once on request, and retries all failed events', async () => {
     const a = await appender.append(delivery('r1', 'a'));
     const b = await appender.append(delivery('r2', 'b'));

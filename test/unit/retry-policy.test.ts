@@ -45,6 +45,17 @@ describe('shouldRetry', () => {
     expect(shouldRetry(Object.assign(new Error('b'), { code: 'SQLITE_BUSY' }))).toBe(true);
   });
 
+  it('retries a lost or refused database connection, but not a statement the database rejects', () => {
+    const pgError = (code: string, message: string) => Object.assign(new Error(message), { code });
+    expect(shouldRetry(pgError('57P01', 'terminating connection due to administrator command'))).toBe(true);
+    expect(shouldRetry(pgError('57P03', 'the database system is starting up'))).toBe(true);
+    expect(shouldRetry(pgError('08006', 'connection failure'))).toBe(true);
+    expect(shouldRetry(new Error('Connection terminated unexpectedly'))).toBe(true);
+    expect(shouldRetry(new AggregateError([pgError('ECONNREFUSED', 'connect ECONNREFUSED')]))).toBe(true);
+    expect(shouldRetry(pgError('23505', 'duplicate key value violates unique constraint'))).toBe(false);
+    expect(shouldRetry(pgError('22021', 'invalid byte sequence for encoding "UTF8": 0x00'))).toBe(false);
+  });
+
   it('does not retry defects or non-errors', () => {
     expect(shouldRetry(new TypeError('x is undefined'))).toBe(false);
     expect(shouldRetry('string')).toBe(false);

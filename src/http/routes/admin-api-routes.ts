@@ -6,12 +6,14 @@ import {
   countEvents,
   getEventDetail,
   listEventPage,
+  MAX_EVENT_ID,
   retryEvent,
   retryMatchingEvents,
 } from '../../event-log/event-store.js';
 import { findStudentsByRef, searchStudents } from '../../students/student-store.js';
 import type { AdminAuth } from '../admin-auth.js';
 import { checkOrigin } from '../check-origin.js';
+import { refuseNulCharacters } from '../refuse-nul-characters.js';
 import { parseEventFilter } from './event-filter.js';
 
 export interface AdminApiOptions {
@@ -33,6 +35,8 @@ const EVENT_FILTER_QUERY = {
 } as const;
 
 const SECURITY = [{ bearerAuth: [] }];
+/** An event's numeric id as a query parameter: beyond MAX_EVENT_ID, PostgreSQL would fail the query. */
+const EVENT_ID = { type: 'integer', minimum: 0, maximum: MAX_EVENT_ID } as const;
 const ID_PARAMS = { type: 'object', properties: { id: { type: 'string' } }, required: ['id'] } as const;
 
 /** The JSON admin API (issue 5): the dashboard's data for scripts, with the admin token as a Bearer token. */
@@ -41,6 +45,7 @@ export async function adminApiRoutes(app: FastifyInstance, options: AdminApiOpti
   // A browser sends the dashboard's session cookie with any request to this host, even from a page on another port.
   app.addHook('onRequest', async (request) => checkOrigin(request));
   app.addHook('preHandler', auth.requireApi);
+  app.addHook('preHandler', refuseNulCharacters);
 
   app.get(
     '/api/v1/events',
@@ -55,10 +60,10 @@ export async function adminApiRoutes(app: FastifyInstance, options: AdminApiOpti
             ...EVENT_FILTER_QUERY.properties,
             limit: { type: 'integer', minimum: 1, maximum: 500, default: 50 },
             cursor: {
-              type: 'integer',
+              ...EVENT_ID,
               description: 'next_cursor of the previous page: events older than it',
             },
-            after: { type: 'integer', description: 'Events newer than this id, oldest first (live refresh)' },
+            after: { ...EVENT_ID, description: 'Events newer than this id, oldest first (live refresh)' },
           },
         },
       },

@@ -20,6 +20,7 @@ import {
   getEventStats,
   getQueueState,
   listEventPage,
+  MAX_EVENT_ID,
   retryEvent,
   retryMatchingEvents,
 } from '../../event-log/event-store.js';
@@ -29,6 +30,7 @@ import { buildStudentWebhookSetup } from '../../webhooks/zoho-webhook-setup.js';
 import { type AdminAuth, checkPresented } from '../admin-auth.js';
 import { type AuthFailureLimiter, refuseLockedOut } from '../auth-failure-limiter.js';
 import { checkOrigin } from '../check-origin.js';
+import { refuseNulCharacters } from '../refuse-nul-characters.js';
 import { WEBHOOK_ROUTES } from '../webhook-urls.js';
 import { parseEventFilter } from './event-filter.js';
 
@@ -121,6 +123,7 @@ export async function dashboardRoutes(app: FastifyInstance, options: DashboardRo
   // Everything below needs a session.
   await app.register(async (pages) => {
     pages.addHook('preHandler', auth.requirePage);
+    pages.addHook('preHandler', refuseNulCharacters);
 
     pages.get('/admin', async (request, reply) => {
       const now = new Date();
@@ -304,5 +307,5 @@ function safeNext(value: unknown): string {
 
 function toId(value: unknown): number | undefined {
   const n = Number(value);
-  return Number.isInteger(n) && n > 0 ? n : undefined;
+  return Number.isInteger(n) && n > 0 && n <= MAX_EVENT_ID ? n : undefined;
 }

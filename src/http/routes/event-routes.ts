@@ -21,9 +21,9 @@ export async function eventRoutes(app: FastifyInstance, options: EventRoutesOpti
 
   app.get('/api/v1/events/health', async (request, reply) => {
     const checkedAt = new Date().toISOString();
-    const described = options.describe();
     // A session is looked up in the database, which may be the very thing that is down: then health is public.
     const admin = await options.isAdmin(request).catch(() => false);
+    const described = options.describe();
     const database = databaseFor(described.database, admin);
     try {
       const queue = await getQueueState(db);
@@ -32,7 +32,7 @@ export async function eventRoutes(app: FastifyInstance, options: EventRoutesOpti
         return reply.status(503).send({
           status: 'unhealthy',
           checked_at: checkedAt,
-          reason: `The event log cannot be written (${append.lastError}, since ${append.lastErrorAt}); deliveries get 503. Check disk space; mzi recovers by itself.`,
+          reason: `The event log cannot be written (${append.lastError}, since ${append.lastErrorAt}); deliveries get 503. Check disk space and that the database server is up; mzi recovers by itself.`,
           ...described,
           database: { ...database, status: 'read-only' },
           queue,
@@ -50,7 +50,7 @@ export async function eventRoutes(app: FastifyInstance, options: EventRoutesOpti
       return reply.status(503).send({
         status: 'unhealthy',
         checked_at: checkedAt,
-        reason: 'The database cannot be queried; check disk space and DATABASE_URL.',
+        reason: `The database cannot be queried${errorCodeOf(error)}; deliveries get 503 until it answers again, and mzi reconnects by itself. Check that the database server is up, DATABASE_URL and disk space.`,
         ...described,
         database: { ...database, status: 'error' },
       });
@@ -67,4 +67,10 @@ export async function eventRoutes(app: FastifyInstance, options: EventRoutesOpti
 function databaseFor(database: unknown, admin: boolean): Record<string, unknown> {
   const { description, ...rest } = (database ?? {}) as Record<string, unknown>;
   return admin ? { ...rest, description } : rest;
+}
+
+/** The error's code in brackets (a SQLSTATE or a socket error such as ECONNREFUSED), never its message. */
+function errorCodeOf(error: unknown): string {
+  const code = error && typeof error === 'object' && 'code' in error ? error.code : undefined;
+  return typeof code === 'string' ? ` (${code})` : '';
 }
