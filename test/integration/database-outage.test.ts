@@ -160,6 +160,8 @@ describe.skipIf(!haveServerPrograms)('a private PostgreSQL stopped and started u
     const during = await health(server.baseUrl);
     expect(during.status).toBe(503);
     expect(during.body).toMatchObject({ status: 'unhealthy', database: { status: 'error' } });
+    // Health is public: the outage's errors (connect ECONNREFUSED host:port) must not name the server.
+    expect(JSON.stringify(during.body)).not.toContain(new URL(instance.url).host);
     expectAlive(server);
 
     await instance.start();

@@ -23,7 +23,7 @@ export async function eventRoutes(app: FastifyInstance, options: EventRoutesOpti
     const checkedAt = new Date().toISOString();
     // A session is looked up in the database, which may be the very thing that is down: then health is public.
     const admin = await options.isAdmin(request).catch(() => false);
-    const described = options.describe();
+    const described = admin ? options.describe() : forThePublic(options.describe());
     const database = databaseFor(described.database, admin);
     try {
       const queue = await getQueueState(db);
@@ -32,7 +32,7 @@ export async function eventRoutes(app: FastifyInstance, options: EventRoutesOpti
         return reply.status(503).send({
           status: 'unhealthy',
           checked_at: checkedAt,
-          reason: `The event log cannot be written (${append.lastError}, since ${append.lastErrorAt}); deliveries get 503. Check disk space and that the database server is up; mzi recovers by itself.`,
+          reason: `The event log cannot be written (${admin ? append.lastError : publicError(append.lastError)}, since ${append.lastErrorAt}); deliveries get 503. Check disk space and that the database server is up; mzi recovers by itself.`,
           ...described,
           database: { ...database, status: 'read-only' },
           queue,
@@ -58,6 +58,35 @@ export async function eventRoutes(app: FastifyInstance, options: EventRoutesOpti
   });
 
   app.get('/api/v1/events/stats', async (_request, reply) => reply.send(await getEventStats(db)));
+}
+
+const ADMIN_ONLY = '[shown with the admin token]';
+
+/** Plain words for the error codes a database outage shows, so the public answer still says what is wrong. */
+const ERROR_WORDS: Array<[RegExp, string]> = [
+  [/^(SQLITE_FULL|53100)$/, 'the disk is full'],
+  [/^SQLITE_(BUSY|LOCKED)/, 'the database is locked by another process'],
+  [/^(08|57P)|^E[A-Z]+$/, 'the database server cannot be reached'],
+];
+
+/**
+ * Error texts may name a file path or PostgreSQL's host, port and user (`connect ECONNREFUSED 10.0.0.5:5432`,
+ * `password authentication failed for user "mzi"`): the public sees an error's code in plain words, the admin
+ * the whole text.
+ */
+function publicError(text: string | null): string | null {
+  if (text === null) return null;
+  const code = /^([A-Z][A-Z0-9_]*|[0-9A-Z]{5}): /.exec(text)?.[1];
+  if (code === undefined) return ADMIN_ONLY;
+  const words = ERROR_WORDS.find(([pattern]) => pattern.test(code))?.[1];
+  return words ? `${code}: ${words}` : code;
+}
+
+/** What health tells anyone: the worker's last error reduced as above. */
+function forThePublic(described: Record<string, unknown>): Record<string, unknown> {
+  const worker = described.worker as { last_error?: string | null } | undefined;
+  if (!worker?.last_error) return described;
+  return { ...described, worker: { ...worker, last_error: publicError(worker.last_error) } };
 }
 
 /**
