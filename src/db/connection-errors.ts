@@ -3,7 +3,7 @@
  * statement was wrong: 08 connection exception, 53 insufficient resources (disk_full, too_many_connections…),
  * 57P operator intervention (pg_terminate_backend, a fast or crash shutdown, starting up).
  */
-const UNAVAILABLE_SQLSTATE = /^(08|53|57P)[0-9A-Z]{3}$/;
+const UNAVAILABLE_SQLSTATE = /^((08|53)[0-9A-Z]{3}|57P[0-9A-Z]{2})$/;
 
 /**
  * SQLite result codes (extended codes start with their primary code) that refuse every write for now: locked by
