@@ -260,16 +260,6 @@ export function createWorker(options: WorkerOptions): Worker {
         committed += chunk.length;
       }
     } catch (batchError) {
-      if (isDatabaseUnavailable(batchError)) {
-        // Locked by another process, or full: one by one would wait as long for each event. Their leases end
-        // and they are processed again (handlers are idempotent), as after a crash.
-        logger.error(
-          { err: batchError, events: events.length - committed },
-          'could not write the outcomes of a batch: the database is unavailable; they are retried when their lease ends',
-        );
-        for (const [event, outcome] of written) logOutcome(event, outcome);
-        return;
-      }
       logger.warn(
         { err: batchError, events: events.length - committed },
         'could not write a batch of outcomes; writing them one by one',
@@ -281,27 +271,26 @@ export function createWorker(options: WorkerOptions): Worker {
             .execute((trx) => writeOutcome(trx, event, results.get(event), startedAt));
           written.push([event, one]);
         } catch (error) {
-          if (isDatabaseUnavailable(error)) {
-            logger.error(
-              { err: error, eventId: event.event_id },
-              'could not record the outcome of an event: the database is unavailable; it is retried when its lease ends',
-            );
-            break;
-          }
           // The database refuses this event's result (e.g. a value longer than its column): fail the event,
-          // saying so, rather than leaving it to come back after its lease and block its record.
-          const outcome: HandlerResult = {
-            ok: false,
-            error: new ProcessingError(
-              'worker.outcome_unwritable',
-              `The database refused this event's result (${databaseReason(error)}); correct the record in Zoho and send it again.`,
-            ),
-          };
+          // saying so, rather than leaving it to come back after its lease and block its record. A database that
+          // is away says nothing about the event: it goes back to pending, to be processed again.
+          const outcome: HandlerResult = isDatabaseUnavailable(error)
+            ? { ok: false, error }
+            : {
+                ok: false,
+                error: new ProcessingError(
+                  'worker.outcome_unwritable',
+                  `The database refused this event's result (${databaseReason(error)}); correct the record in Zoho and send it again.`,
+                ),
+              };
           try {
             const one = await db.transaction().execute((trx) => writeOutcome(trx, event, outcome, startedAt));
             written.push([event, one]);
           } catch (again) {
             logger.error({ err: again, eventId: event.event_id }, 'could not record the outcome of an event');
+            // Still away (locked, full, unreachable): each further event would wait as long. Their leases end
+            // and they are processed again (handlers are idempotent), as after a crash.
+            if (isDatabaseUnavailable(again)) break;
           }
         }
       }
@@ -372,7 +361,8 @@ export function createWorker(options: WorkerOptions): Worker {
     const error = coerceError(failure);
     // The database going away mid-event (restart, failover) is no verdict on the event: it is tried again
     // whatever attempts it has used, and never fails for it.
-    const databaseLost = isDatabaseUnavailable(error);
+    // A ProcessingError is a verdict on the event (a Moodle network error among them), never the database lost.
+    const databaseLost = !(error instanceof ProcessingError) && isDatabaseUnavailable(error);
     const retry = databaseLost || (shouldRetry(error) && hasAttemptsLeft(event.attempts, event.max_attempts));
     const code =
       error instanceof ProcessingError
