@@ -3,7 +3,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Database } from '../../src/db/schema.js';
 import { customStudentBody, postStudent } from '../helpers/deliveries.js';
 import { TEST_DIALECT } from '../helpers/test-database.js';
-import { startTestService, type TestService } from '../helpers/test-service.js';
+import { startTestService, TEST_ADMIN_TOKEN, type TestService } from '../helpers/test-service.js';
 
 let service: TestService;
 beforeEach(async () => {
@@ -55,7 +55,12 @@ describe('a full disk', () => {
     expect(refused.length).toBe(bodies.length);
     expect(refused[0]?.headers['retry-after']).toBeDefined();
     expect(refused[0]?.body).toMatchObject({ error: 'storage_unavailable' });
-    const health = await service.app.inject({ method: 'GET', url: '/api/v1/events/health' });
+    // The admin sees the error's text; the public only its code (see health-and-stats.test.ts).
+    const health = await service.app.inject({
+      method: 'GET',
+      url: '/api/v1/events/health',
+      headers: { authorization: `Bearer ${TEST_ADMIN_TOKEN}` },
+    });
     expect(health.statusCode).toBe(503);
     expect(health.json().reason).toContain('cannot be written');
     // The cause, not the failed rollback after it (SQLite had rolled back already).
