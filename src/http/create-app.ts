@@ -60,6 +60,8 @@ export function createApp(options: AppOptions): FastifyInstance {
       requestTimeout,
       // Node looks for expired requests every 30 s by default, far past short limits.
       connectionsCheckingInterval: 1000,
+      // Node would refuse an HTTP/1.1 request without Host with an empty 400; requireHost answers it in JSON.
+      requireHostHeader: false,
     },
     clientErrorHandler: createClientErrorHandler({
       logger: options.logger,
@@ -90,6 +92,7 @@ export function createApp(options: AppOptions): FastifyInstance {
   });
   app.setErrorHandler(errorHandler);
   refuseWhileClosing(app);
+  requireHost(app);
   app.setNotFoundHandler((request, reply) => {
     const base = `${request.protocol}://${request.host}`;
     void reply.status(404).send({
@@ -174,4 +177,14 @@ function fastifyTrustProxy(
   if (typeof trust === 'number') return (_address, hop) => hop < trust;
   if (typeof trust === 'boolean') return trust;
   return [...trust];
+}
+
+/** HTTP/1.1 requires a Host header (RFC 9112 §3.2); without one, a JSON 400 says so, as every refusal does. */
+function requireHost(app: FastifyInstance): void {
+  app.addHook('onRequest', async (request) => {
+    if (request.raw.httpVersion === '1.1' && !request.headers.host)
+      throw new AppError('missing_host', 'HTTP/1.1 requests need a Host header naming this server.', {
+        status: 400,
+      });
+  });
 }

@@ -114,6 +114,13 @@ describe('slow and stalled requests', () => {
     expect(JSON.parse(parseAnswer(garbage.received).body)).toMatchObject({ error: 'bad_request' });
   }, 30_000);
 
+  it('answers an HTTP/1.1 request without Host with 400 JSON', async () => {
+    const exchange = await stallAfter('GET /api/v1/events/health HTTP/1.1\r\nConnection: close\r\n\r\n');
+    const answer = parseAnswer(exchange.received);
+    expect(answer.statusLine).toBe('HTTP/1.1 400 Bad Request');
+    expect(JSON.parse(answer.body)).toMatchObject({ error: 'missing_host' });
+  }, 30_000);
+
   it('still takes a delivery sent at once, under the same limits', async () => {
     const response = await fetch(`http://127.0.0.1:${port}/api/v1/events/zoho/student?operation=insert`, {
       method: 'POST',
