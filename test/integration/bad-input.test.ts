@@ -1,3 +1,4 @@
+import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fixtureText, postStudent } from '../helpers/deliveries.js';
 import { startTestService, type TestService } from '../helpers/test-service.js';
@@ -121,6 +122,32 @@ describe('bad input gets a clear 4xx JSON error, never a 5xx', () => {
     const response = await service.app.inject({ method: 'GET', url: '/api/v1/events/zoho/student' });
     expect(response.statusCode).toBe(404);
     expect(response.json().webhook_urls).toBeDefined();
+  });
+
+  it('refuses a compressed body with 415 naming the encoding, and two different operations with 400', async () => {
+    const compressed = await service.app.inject({
+      method: 'POST',
+      url: '/api/v1/events/zoho/student?operation=insert',
+      payload: gzipSync('{"record_id": "811", "data": {"Academic_Email": "g@b.edu"}}'),
+      headers: { 'content-type': 'application/json', 'content-encoding': 'gzip' },
+    });
+    expect(compressed.statusCode).toBe(415);
+    expect(compressed.json()).toMatchObject({
+      error: 'unsupported_content_encoding',
+      message: expect.stringContaining('gzip'),
+    });
+    const twice = await service.app.inject({
+      method: 'POST',
+      url: '/api/v1/events/zoho/student?operation=insert&operation=delete',
+      payload: '{"record_id": "812", "data": {"Academic_Email": "o@b.edu"}}',
+      headers: { 'content-type': 'application/json' },
+    });
+    expect(twice.statusCode).toBe(400);
+    expect(twice.json().error).toBe('conflicting_operation');
+    const same = await postStudent(service, '{"record_id": "813", "data": {"Academic_Email": "s@b.edu"}}', {
+      query: 'operation=insert&operation=insert',
+    });
+    expect(same.status).toBe(200);
   });
 
   it('stays healthy after all of this', async () => {

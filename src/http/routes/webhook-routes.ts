@@ -76,13 +76,14 @@ export async function webhookRoutes(app: FastifyInstance, options: WebhookRoutes
         throw error;
       }
 
+      refuseEncodedBody(request.headers['content-encoding']);
       const contentType = request.headers['content-type'];
       const body = parseZohoBody(rawBody, contentType, config.webhook);
       const normalized = normalizeDelivery({
         body,
         limits: config.webhook,
         module: route.module,
-        queryOperation: firstString(query.operation),
+        queryOperation: singleOperation(query.operation),
         deliveryIdHeader:
           firstString(request.headers['webhook-id']) ?? firstString(request.headers['x-zoho-delivery-id']),
       });
@@ -145,4 +146,29 @@ function redactHeaders(headers: FastifyRequest['headers']): Record<string, strin
 function firstString(value: unknown): string | undefined {
   if (Array.isArray(value)) return firstString(value[0]);
   return typeof value === 'string' ? value : undefined;
+}
+
+/**
+ * Zoho sends bodies as they are; a compressed one would only fail later as "not UTF-8", so it is refused here,
+ * naming the encoding.
+ */
+function refuseEncodedBody(encoding: string | undefined): void {
+  if (encoding === undefined || /^\s*identity\s*$/i.test(encoding)) return;
+  throw new AppError(
+    'unsupported_content_encoding',
+    `The body is sent with Content-Encoding: ${encoding.slice(0, 40)}, which mzi does not decode; send it uncompressed.`,
+    { status: 415 },
+  );
+}
+
+/** `?operation=` given twice with different values is ambiguous: refused rather than guessing which one counts. */
+function singleOperation(value: unknown): string | undefined {
+  if (Array.isArray(value) && new Set(value).size > 1) {
+    throw new AppError(
+      'conflicting_operation',
+      'The URL gives ?operation= more than once with different values; give each webhook one fixed ?operation=insert, update or delete.',
+      { status: 400 },
+    );
+  }
+  return firstString(value);
 }
