@@ -11,8 +11,8 @@ const UNAVAILABLE_SQLSTATE = /^((08|53)[0-9A-Z]{3}|57P[0-9A-Z]{2})$/;
  */
 const UNAVAILABLE_SQLITE = /^SQLITE_(BUSY|LOCKED|FULL|IOERR|READONLY|CANTOPEN|NOMEM)/;
 
-/** Socket-level failures on the way to the database server. */
-const NETWORK_CODES = new Set([
+/** Socket-level failures on the way to a server: the database's, or Moodle's for the retry policy. */
+export const NETWORK_CODES: ReadonlySet<string> = new Set([
   'ECONNREFUSED',
   'ECONNRESET',
   'ECONNABORTED',

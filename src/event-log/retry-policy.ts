@@ -1,4 +1,4 @@
-import { isDatabaseUnavailable } from '../db/connection-errors.js';
+import { isDatabaseUnavailable, NETWORK_CODES } from '../db/connection-errors.js';
 import { ProcessingError } from './processing-error.js';
 
 /** Delays before attempt 2, 3, … (DESIGN.md §3); the last one repeats. */
@@ -18,20 +18,6 @@ export function retryDelayMs(failedAttempt: number, random: () => number = Math.
   return Math.round(base * factor);
 }
 
-const RETRYABLE_NETWORK_CODES = new Set([
-  'ECONNREFUSED',
-  'ECONNRESET',
-  'ECONNABORTED',
-  'EPIPE',
-  'ETIMEDOUT',
-  'EHOSTUNREACH',
-  'ENETUNREACH',
-  'ENOTFOUND',
-  'EAI_AGAIN',
-  'SQLITE_BUSY',
-  'SQLITE_LOCKED',
-]);
-
 /**
  * Whether an error may pass if we try again later. Ordered; the first rule that matches decides.
  */
@@ -41,9 +27,9 @@ export function shouldRetry(error: unknown): boolean {
   if (!(error instanceof Error)) return false;
   // 2. Timeouts and aborted requests: the other side was slow, not wrong.
   if (error.name === 'TimeoutError' || error.name === 'AbortError') return true;
-  // 3. Network-level failures and a busy database, also when wrapped by fetch (`cause`).
+  // 3. Network-level failures, also when wrapped by fetch (`cause`).
   const code = errorCode(error) ?? errorCode(error.cause);
-  if (code !== undefined && (RETRYABLE_NETWORK_CODES.has(code) || code.startsWith('UND_ERR_'))) return true;
+  if (code !== undefined && (NETWORK_CODES.has(code) || code.startsWith('UND_ERR_'))) return true;
   // 4. The database went away (restart, failover, a dropped connection): the same work passes once it is back.
   if (isDatabaseUnavailable(error)) return true;
   // 5. Anything else is a defect or bad data: retrying would repeat it. Fail and let an operator look.
