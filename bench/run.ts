@@ -495,8 +495,8 @@ async function e2ePhase(
   const url = await newDatabase(kind, label.replace(/[^a-z0-9]/g, '_'));
   const server = await launchMzi(`e2e-${label}`, url, env);
   await waitQuiet();
-  // Sent by wrk, as the ingest rounds are: a Node sender in this process cost 68-71 us of CPU per delivery
-  // against about 18 us for wrk, on the two cores that mzi uses (bench/README.md).
+  // Sent by wrk, as the ingest rounds are: a Node sender in this process costs several times wrk's CPU per
+  // delivery, on the two cores that mzi uses (docs/PERFORMANCE.md#bursts-sent-by-wrk).
   const send = await runWrkBurst({
     url: `${server.baseUrl}${WEBHOOK}`,
     count: settings.burst,

@@ -1,8 +1,8 @@
 #!/usr/bin/env -S MALLOC_ARENA_MAX=2 node --max-semi-space-size=4
-// Entry point of the `mzi` command. A young generation of 4 MB per semi-space instead of V8's 16 MB: it took
-// 15–20 MB off the peak RSS of a busy mzi at no measured cost in speed (docs/PERFORMANCE.md). At most two glibc
-// malloc arenas instead of up to eight per core: with three JavaScript threads each freeing into an arena of its
-// own, that took about 12 MB off the peak RSS of the benchmark's bursts (183–185 MB against 195–198). `npm start`
+// Entry point of the `mzi` command. A young generation of 4 MB per semi-space instead of V8's 16 MB keeps
+// uncollected garbage off the peak RSS (docs/PERFORMANCE.md#young-generation-of-4-mb). At most two glibc malloc
+// arenas instead of up to eight per core: three JavaScript threads would otherwise each keep freed memory in an
+// arena of their own (docs/PERFORMANCE.md#two-malloc-arenas). `npm start`
 // passes the same settings (package.json; it keeps a MALLOC_ARENA_MAX you set yourself); V8 and glibc read them
 // only at start, so they cannot be set from inside.
 // The TypeScript sources are compiled to dist/ by `npm ci` (prepare) and `npm run build`.

@@ -202,10 +202,9 @@ function applyRedaction(value: unknown, node: RedactionNode): unknown {
 
 /**
  * Compiles redaction paths (pino's syntax: `a.b`, `a["b-c"]`, `*` for any key) into a function that returns the
- * value with those paths censored, copying only what it changes. Written here instead of pino's `redact` option:
- * with these paths that option cost about 30 µs per log line against 2 µs without it (measured with pino 10.4),
- * because its wildcard paths run every logged value through a generic redactor; the webhook logs a line per
- * delivery.
+ * value with those paths censored, copying only what it changes. Written here instead of pino's `redact` option,
+ * whose wildcard paths run every logged value through a generic redactor, many times the cost of a log line
+ * (docs/PERFORMANCE.md#log-redaction-compiled-by-mzi); the webhook logs a line per delivery.
  */
 export function compileRedaction(paths: readonly string[]): (value: unknown) => unknown {
   const root = newNode();

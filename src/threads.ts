@@ -62,8 +62,8 @@ export function whenThreadReady<M extends { kind: string }>(
 }
 
 /**
- * A small young generation: with V8's default, a thread's lazily collected garbage added 26–38 MB to the peak
- * RSS of a 20,000-delivery burst (measured on the log writer), at no measured gain in throughput.
+ * A small young generation: with V8's default, a thread's lazily collected garbage raised the peak RSS under
+ * load, for no gain in throughput (docs/PERFORMANCE.md#young-generation-of-4-mb).
  */
 export const YOUNG_GENERATION_MB = 4;
 

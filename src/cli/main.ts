@@ -70,8 +70,8 @@ export function buildCli(getConfig: () => Config = () => loadConfig()): Command 
     )
     .action(async (opts: { role: Role }) => {
       // V8 grows a heap up to fourfold between full collections, and garbage it has not collected yet is most
-      // of what a busy mzi holds: at 20 % its peak RSS under load fell by a sixth at no measured cost in speed
-      // (docs/PERFORMANCE.md). Every isolate of the process follows it, the worker threads included.
+      // of what a busy mzi holds (docs/PERFORMANCE.md#heap-growth-cap). Every isolate of the process follows
+      // it, the worker threads included.
       setFlagsFromString('--heap-growing-percent=20');
       const service = await createService(getConfig(), { role: opts.role });
       let stopping = false;

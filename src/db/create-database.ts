@@ -93,7 +93,8 @@ function openSqlite(rawPath: string, options: DatabaseOptions): DatabaseHandle {
   sqlite.pragma('busy_timeout = 0');
   sqlite.pragma('foreign_keys = ON');
   // Statement journals (each insert or update fires the event_counts triggers) in memory, not in temporary
-  // files: this halves the cost of an event insert (measured on the log writer's statements).
+  // files: writing those was a large share of an event insert's cost
+  // (docs/PERFORMANCE.md#statement-journals-in-memory).
   sqlite.pragma('temp_store = MEMORY');
   const db = new Kysely<Database>({
     dialect: new RetryingSqliteDialect({

@@ -30,7 +30,7 @@ export function skipLockedRows<DB, TB extends keyof DB, O>(
  * Before a claim's SELECT: PostgreSQL plans it from statistics, which for a queue are always stale. Believing
  * only a few events pending (a young log, or one analyzed before a burst), the planner fetches every pending
  * event with a bitmap scan, checks each one's record and sorts them all, to return 32: the whole backlog read
- * for every claim (545 events checked for one claim, 14 ms, in a benchmark burst). Without bitmap scans it walks
+ * for every claim (docs/PERFORMANCE.md#postgresql-claim-plans). Without bitmap scans it walks
  * the pending events in id order and stops at the LIMIT. Transaction-scoped (SET LOCAL), so it holds behind a
  * transaction-mode pooler too. SQLite needs nothing.
  */
@@ -95,9 +95,8 @@ const foldedSinceVacuum = new WeakMap<object, number>();
 
 /**
  * How many folded delta rows make a VACUUM of `event_count_deltas` worth it. Every status change of an event
- * leaves a dead delta row behind its fold, and stats read that table with a sequential scan, dead pages included:
- * 35 ms per stats call after folding the deltas of 1,000,000 appended events, 0.1 ms after a VACUUM (measured with
- * EXPLAIN ANALYZE). Autovacuum would get there in a minute or more; at 1,000 events/s that is 300,000 dead rows.
+ * leaves a dead delta row behind its fold, and stats read that table with a sequential scan, dead pages included;
+ * autovacuum comes too late for a busy log (docs/PERFORMANCE.md#vacuum-of-the-folded-counter-deltas).
  */
 export const VACUUM_AFTER_FOLDED_ROWS = 10_000;
 

@@ -13,7 +13,8 @@ const MAX_COUNTED = 2000;
  * Kysely's PostgreSQL driver sends every query as an unnamed statement, which the server parses and plans on
  * every call. mzi runs a few statements very often (the worker's student upsert, outcome and attempt row for
  * every event; the appender's lookups and insert for every group commit), and for such short statements
- * parsing and planning cost the server as much as running them (docs/PERFORMANCE.md). This pool gives a
+ * parsing and planning cost the server as much as running them
+ * (docs/PERFORMANCE.md#prepared-statements-with-custom-plans). This pool gives a
  * statement with parameters that has run a few times a name, so that node-postgres prepares it once per
  * connection and then only binds and executes it.
  *
@@ -24,10 +25,9 @@ const MAX_COUNTED = 2000;
  * needs PG_PREPARED_STATEMENTS=false.
  */
 export function preparingPool(pool: pg.Pool): PostgresPool {
-  // A prepared statement may switch to a generic plan, made without the parameters' values. Without this, one
-  // benchmark run's PostgreSQL burst fell to 199 events/s (1,041 in a quick run just before), and EXPLAIN of the
-  // claim on a log of 13,000 completed events gave 2.3 ms with its generic plan against 0.15 ms with a custom
-  // one. Plans stay made for each call's values; what is saved is parsing and analysis (PostgreSQL 12 or later).
+  // A prepared statement may switch to a generic plan, made without the parameters' values, and the claim's
+  // generic plan is far slower than a custom one (docs/PERFORMANCE.md#prepared-statements-with-custom-plans).
+  // Plans stay made for each call's values; what is saved is parsing and analysis (PostgreSQL 12 or later).
   pool.on('connect', (client) => {
     client.query('SET plan_cache_mode = force_custom_plan').catch(() => {});
   });

@@ -22,9 +22,8 @@ export const SQLITE_BUSY_WAIT_MS = 2500;
  *
  * The HTTP thread must never block, so it waits asynchronously (`Atomics.waitAsync`). The log writer and worker
  * threads have nothing to do without the lock but queue messages, so they may block (`blocking: true`): waking a
- * blocked thread is a futex wake, while waking an asynchronous waiter took 270–600 µs of the releasing thread's
- * time per hand-over on this project's benchmark machine (measured around `Atomics.notify` under ingest load),
- * with the lock changing hands about 150 times a second.
+ * blocked thread is a futex wake, while waking an asynchronous waiter cost the releasing thread a large share of
+ * its time at the rate the lock changes hands under ingest (docs/PERFORMANCE.md#blocking-waits-for-the-write-lock).
  */
 export class ThreadWriteLock {
   readonly buffer: SharedArrayBuffer;

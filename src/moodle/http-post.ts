@@ -28,8 +28,8 @@ const agents = {
 
 /**
  * POSTs with node:http(s). Where fetch (undici) would do the same, this costs a thread no memory of its own:
- * fetch's first call adds about 19 MB to the process for each thread that makes it (the HTTP thread's health
- * checks and the worker thread's calls), measured with process.memoryUsage().
+ * fetch's first call grows the process for each thread that makes it (the HTTP thread's health checks and the
+ * worker thread's calls; docs/PERFORMANCE.md#moodle-calls-without-fetch).
  * Errors: the signal's reason when it aborted (timeout), else Node's network error (with its `code`).
  */
 export const httpPost: PostTransport = (url, init) =>

@@ -14,7 +14,7 @@ export async function claimEvents(
   const now = options.now.toISOString();
   const lockedUntil = new Date(options.now.getTime() + options.leaseSeconds * 1000).toISOString();
   // Two statements in one transaction, not UPDATE … WHERE id IN (SELECT … LIMIT): PostgreSQL may re-run such
-  // a subquery for every candidate row (a claim over 2,000 pending events took minutes before ANALYZE).
+  // a subquery for every candidate row (docs/PERFORMANCE.md#postgresql-claim-plans).
   const rows = await db.transaction().execute(async (trx) => {
     await planClaimInIdOrder(trx);
     const due = await dueEvents(trx, { now, limit: options.limit }).execute();
@@ -44,7 +44,7 @@ export async function claimEvents(
  * An event waits while an older one of its record is unfinished: its status is not one of these. Said as "not
  * finished" rather than "pending or processing" so that no index on status can serve the check (PostgreSQL,
  * told by its statistics that few events are unfinished, otherwise scanned every unfinished event of the log for
- * each candidate: 32 × 1,500 rows for one claim in a burst).
+ * each candidate; docs/PERFORMANCE.md#postgresql-claim-plans).
  */
 const FINISHED_STATUSES = EVENT_STATUSES.filter((status) => status !== 'pending' && status !== 'processing');
 

@@ -11,9 +11,9 @@ import { STUDENT_MODULE } from '../students/student-fields.js';
 import { createWorker, type Worker } from './create-worker.js';
 
 /**
- * How long new events gather before they are claimed (see WorkerOptions.lingerMs). With the
- * worker keeping up with SQLite intake (wrk, 32 connections), 10 ms made its transactions 40 % fewer and
- * intake 4 % faster than claiming at once; events wait at most that much longer.
+ * How long new events gather before they are claimed (see WorkerOptions.lingerMs): fewer, fuller worker
+ * transactions leave the write lock to intake more often (docs/PERFORMANCE.md#claim-linger); events wait at
+ * most that much longer.
  */
 const LINGER_MS = 10;
 

@@ -96,9 +96,8 @@ const worker = createServiceWorker({
 
 // Checkpoints run here, not in the log writer's commits (where they held the write lock for the length of each
 // checkpoint): a PASSIVE checkpoint copies the WAL into the database alongside the writers, without their lock.
-// The log writer's own threshold is then only a safety net (see LogWriterSettings.walAutocheckpointPages). In a
-// microbenchmark of the log writer's inserts into a log of 100,000 events, this cut the time per event from 175
-// to 104 µs.
+// The log writer's own threshold is then only a safety net (see LogWriterSettings.walAutocheckpointPages). This
+// made each insert markedly cheaper (docs/PERFORMANCE.md#checkpoints-off-the-write-lock).
 const walCheckpoints = setInterval(() => {
   void sql`PRAGMA wal_checkpoint(PASSIVE)`.execute(database.db).catch(() => {});
 }, 100);

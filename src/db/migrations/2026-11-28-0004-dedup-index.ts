@@ -2,8 +2,8 @@ import type { Kysely } from 'kysely';
 
 // The re-delivery lookup (`module = ? AND dedup_key = ? ORDER BY id`) must not be answered by the
 // (module, id) index of migration 0003: SQLite chose it and scanned every event of the module for each
-// delivery (ingest fell from ~1,400 to ~300 deliveries/s as the log grew). One index with all three columns
-// is the obvious choice for any planner. Frozen in time: never edit a migration that has shipped.
+// delivery, slower as the log grew (docs/PERFORMANCE.md#indexes-of-the-event-log). One index with all three
+// columns is the obvious choice for any planner. Frozen in time: never edit a migration that has shipped.
 export async function up(db: Kysely<any>): Promise<void> {
   await db.schema.dropIndex('events_dedup_key_idx').execute();
   await db.schema

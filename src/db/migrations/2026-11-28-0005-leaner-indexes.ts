@@ -14,7 +14,7 @@ export async function up(db: Kysely<any>): Promise<void> {
     .where(sql.ref('duplicate_of'), 'is not', null)
     .execute();
   // Record first: the same index then serves per-record order and dedup (module and record given) and the
-  // dashboard's search by Zoho record id alone (58 ms at 100,000 events without it).
+  // dashboard's search by Zoho record id alone (docs/PERFORMANCE.md#indexes-of-the-event-log).
   await db.schema.dropIndex('events_record_idx').execute();
   await db.schema
     .createIndex('events_record_idx')

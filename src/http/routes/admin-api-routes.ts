@@ -1,12 +1,12 @@
 import type { FastifyInstance } from 'fastify';
 import type { Kysely } from 'kysely';
+import type { z } from 'zod';
 import type { Database } from '../../db/schema.js';
 import { AppError } from '../../errors.js';
 import {
   countEvents,
   getEventDetail,
   listEventPage,
-  MAX_EVENT_ID,
   retryEvent,
   retryMatchingEvents,
 } from '../../event-log/event-store.js';
@@ -14,6 +14,20 @@ import { findStudentsByRef, searchStudents } from '../../students/student-store.
 import type { AdminAuth } from '../admin-auth.js';
 import { checkOrigin } from '../check-origin.js';
 import { refuseNulCharacters } from '../refuse-nul-characters.js';
+import {
+  type EVENT_DETAIL_RESPONSE,
+  EVENT_LIST_QUERY,
+  type EVENT_PAGE_RESPONSE,
+  type EVENT_RETRIED_RESPONSE,
+  EVENT_RETRY_QUERY,
+  type EVENT_RETRY_RESPONSE,
+  ID_PARAMS,
+  parseRequestPart,
+  type STUDENT_DETAIL_RESPONSE,
+  STUDENT_SEARCH_QUERY,
+  type STUDENT_SEARCH_RESPONSE,
+  toRouteSchema,
+} from './admin-api-schemas.js';
 import { parseEventFilter } from './event-filter.js';
 
 export interface AdminApiOptions {
@@ -21,23 +35,8 @@ export interface AdminApiOptions {
   auth: AdminAuth;
 }
 
-const EVENT_FILTER_QUERY = {
-  type: 'object',
-  properties: {
-    status: { type: 'string', enum: ['pending', 'processing', 'completed', 'failed', 'duplicate'] },
-    module: { type: 'string', examples: ['BTEC_Students'] },
-    operation: { type: 'string', enum: ['insert', 'update', 'delete', 'invalid'] },
-    record_id: { type: 'string', description: 'Zoho record id' },
-    student: { type: 'string', description: "A student's Academic_Email (any case) or Student_ID_Number" },
-    from: { type: 'string', description: 'Created at or after (ISO 8601, UTC)' },
-    to: { type: 'string', description: 'Created before (ISO 8601, UTC)' },
-  },
-} as const;
-
 const SECURITY = [{ bearerAuth: [] }];
-/** An event's numeric id as a query parameter: beyond MAX_EVENT_ID, PostgreSQL would fail the query. */
-const EVENT_ID = { type: 'integer', minimum: 0, maximum: MAX_EVENT_ID } as const;
-const ID_PARAMS = { type: 'object', properties: { id: { type: 'string' } }, required: ['id'] } as const;
+const ID_PARAMS_SCHEMA = toRouteSchema(ID_PARAMS);
 
 /** The JSON admin API (issue 5): the dashboard's data for scripts, with the admin token as a Bearer token. */
 export async function adminApiRoutes(app: FastifyInstance, options: AdminApiOptions): Promise<void> {
@@ -54,27 +53,12 @@ export async function adminApiRoutes(app: FastifyInstance, options: AdminApiOpti
         tags: ['admin'],
         summary: 'List events, newest first, with filters and cursor pagination',
         security: SECURITY,
-        querystring: {
-          ...EVENT_FILTER_QUERY,
-          properties: {
-            ...EVENT_FILTER_QUERY.properties,
-            limit: { type: 'integer', minimum: 1, maximum: 500, default: 50 },
-            cursor: {
-              ...EVENT_ID,
-              description: 'next_cursor of the previous page: events older than it',
-            },
-            after: { ...EVENT_ID, description: 'Events newer than this id, oldest first (live refresh)' },
-          },
-        },
+        querystring: toRouteSchema(EVENT_LIST_QUERY),
       },
     },
     async (request) => {
-      const query = request.query as Record<string, unknown> & {
-        limit?: number;
-        cursor?: number;
-        after?: number;
-      };
-      const limit = query.limit ?? 50;
+      const query = parseRequestPart(EVENT_LIST_QUERY, request.query);
+      const limit = query.limit;
       const rows = await listEventPage(db, parseEventFilter(query), {
         limit: limit + 1,
         before: query.cursor,
@@ -82,7 +66,10 @@ export async function adminApiRoutes(app: FastifyInstance, options: AdminApiOpti
       });
       const events = rows.slice(0, limit);
       const more = rows.length > limit && query.after === undefined;
-      return { events, next_cursor: more ? (events[events.length - 1]?.id ?? null) : null };
+      return {
+        events,
+        next_cursor: more ? (events[events.length - 1]?.id ?? null) : null,
+      } satisfies z.input<typeof EVENT_PAGE_RESPONSE>;
     },
   );
 
@@ -93,14 +80,11 @@ export async function adminApiRoutes(app: FastifyInstance, options: AdminApiOpti
         tags: ['admin'],
         summary: 'Retry every failed event that matches the filter (one more attempt each)',
         security: SECURITY,
-        querystring: {
-          ...EVENT_FILTER_QUERY,
-          properties: { ...EVENT_FILTER_QUERY.properties, dry_run: { type: 'boolean' } },
-        },
+        querystring: toRouteSchema(EVENT_RETRY_QUERY),
       },
     },
-    async (request) => {
-      const query = request.query as Record<string, unknown> & { dry_run?: boolean };
+    async (request): Promise<z.input<typeof EVENT_RETRY_RESPONSE>> => {
+      const query = parseRequestPart(EVENT_RETRY_QUERY, request.query);
       const filter = { ...parseEventFilter(query), status: 'failed' as const };
       if (query.dry_run) return { matching: await countEvents(db, filter), queued: 0 };
       const queued = await retryMatchingEvents(db, filter);
@@ -116,12 +100,13 @@ export async function adminApiRoutes(app: FastifyInstance, options: AdminApiOpti
         tags: ['admin'],
         summary: 'One event: request, answer, attempts, result, duplicates',
         security: SECURITY,
-        params: ID_PARAMS,
+        params: ID_PARAMS_SCHEMA,
       },
     },
     async (request) => {
-      const detail = await getEventDetail(db, (request.params as { id: string }).id);
-      return { ...detail, event: parsed(detail.event) };
+      const { id } = parseRequestPart(ID_PARAMS, request.params);
+      const detail = await getEventDetail(db, id);
+      return { ...detail, event: parsed(detail.event) } satisfies z.input<typeof EVENT_DETAIL_RESPONSE>;
     },
   );
 
@@ -132,13 +117,14 @@ export async function adminApiRoutes(app: FastifyInstance, options: AdminApiOpti
         tags: ['admin'],
         summary: 'Queue one failed or completed event for one more attempt',
         security: SECURITY,
-        params: ID_PARAMS,
+        params: ID_PARAMS_SCHEMA,
       },
     },
     async (request) => {
-      const event = await retryEvent(db, (request.params as { id: string }).id);
+      const { id } = parseRequestPart(ID_PARAMS, request.params);
+      const event = await retryEvent(db, id);
       request.log.info({ eventId: event.event_id }, 'operator retried an event through the API');
-      return { event: parsed(event) };
+      return { event: parsed(event) } satisfies z.input<typeof EVENT_RETRIED_RESPONSE>;
     },
   );
 
@@ -149,18 +135,13 @@ export async function adminApiRoutes(app: FastifyInstance, options: AdminApiOpti
         tags: ['admin'],
         summary: 'Search students by name, email, Student ID or Zoho record id',
         security: SECURITY,
-        querystring: {
-          type: 'object',
-          properties: {
-            q: { type: 'string' },
-            limit: { type: 'integer', minimum: 1, maximum: 500, default: 100 },
-          },
-        },
+        querystring: toRouteSchema(STUDENT_SEARCH_QUERY),
       },
     },
     async (request) => {
-      const query = request.query as { q?: string; limit?: number };
-      return { students: await searchStudents(db, { q: query.q, limit: query.limit ?? 100 }) };
+      const query = parseRequestPart(STUDENT_SEARCH_QUERY, request.query);
+      const students = await searchStudents(db, { q: query.q, limit: query.limit });
+      return { students } satisfies z.input<typeof STUDENT_SEARCH_RESPONSE>;
     },
   );
 
@@ -171,16 +152,16 @@ export async function adminApiRoutes(app: FastifyInstance, options: AdminApiOpti
         tags: ['admin'],
         summary: 'One student (by Zoho record id, Student ID or email) with its events',
         security: SECURITY,
-        params: ID_PARAMS,
+        params: ID_PARAMS_SCHEMA,
       },
     },
     async (request) => {
-      const { id } = request.params as { id: string };
+      const { id } = parseRequestPart(ID_PARAMS, request.params);
       const [student] = await findStudentsByRef(db, id);
       if (!student)
         throw new AppError('student_not_found', `No student matches "${id.slice(0, 80)}".`, { status: 404 });
       const events = await listEventPage(db, { recordId: student.zoho_record_id }, { limit: 100 });
-      return { student, events };
+      return { student, events } satisfies z.input<typeof STUDENT_DETAIL_RESPONSE>;
     },
   );
 }

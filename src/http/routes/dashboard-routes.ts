@@ -32,6 +32,7 @@ import { type AuthFailureLimiter, refuseLockedOut } from '../auth-failure-limite
 import { checkOrigin } from '../check-origin.js';
 import { refuseNulCharacters } from '../refuse-nul-characters.js';
 import { WEBHOOK_ROUTES } from '../webhook-urls.js';
+import { FORM_BODY, ID_PARAMS, parseRequestPart, QUERY_PARAMETERS } from './admin-api-schemas.js';
 import { parseEventFilter } from './event-filter.js';
 
 export interface DashboardRoutesOptions {
@@ -57,7 +58,7 @@ const FLASHES: Record<string, Flash> = {
 };
 
 const flashOf = (request: FastifyRequest): Flash | undefined =>
-  FLASHES[String((request.query as Record<string, unknown>).flash ?? '')];
+  FLASHES[String(parseRequestPart(QUERY_PARAMETERS, request.query).flash ?? '')];
 
 /** The operator dashboard under /admin (issue 5): server-rendered pages, a little script, no external assets. */
 export async function dashboardRoutes(app: FastifyInstance, options: DashboardRoutesOptions): Promise<void> {
@@ -96,13 +97,13 @@ export async function dashboardRoutes(app: FastifyInstance, options: DashboardRo
   );
 
   app.get('/admin/login', async (request, reply) => {
-    const next = safeNext((request.query as Record<string, unknown>).next);
+    const next = safeNext(parseRequestPart(QUERY_PARAMETERS, request.query).next);
     if (await auth.isAuthenticated(request)) return reply.redirect(next, 303);
     return html(reply, loginPage({ next, flash: flashOf(request) }));
   });
 
   app.post('/admin/login', async (request, reply) => {
-    const body = (request.body ?? {}) as Record<string, unknown>;
+    const body = parseRequestPart(FORM_BODY, request.body);
     const next = safeNext(body.next);
     const token = typeof body.token === 'string' ? body.token : '';
     const signIn = checkPresented(options.limiter, request, () => auth.checkToken(token));
@@ -157,7 +158,7 @@ export async function dashboardRoutes(app: FastifyInstance, options: DashboardRo
     });
 
     pages.get('/admin/events', async (request, reply) => {
-      const query = request.query as Record<string, unknown>;
+      const query = parseRequestPart(QUERY_PARAMETERS, request.query);
       const filter = parseEventFilter(query);
       const before = toId(query.before);
       const limit = 50;
@@ -178,26 +179,26 @@ export async function dashboardRoutes(app: FastifyInstance, options: DashboardRo
 
     pages.get('/admin/events/retry', async (request, reply) => {
       const filter = {
-        ...parseEventFilter(request.query as Record<string, unknown>),
+        ...parseEventFilter(parseRequestPart(QUERY_PARAMETERS, request.query)),
         status: 'failed' as const,
       };
       return html(reply, retryConfirmPage({ filter, count: await countEvents(db, filter) }));
     });
 
     pages.post('/admin/events/retry', async (request, reply) => {
-      const filter = parseEventFilter(request.query as Record<string, unknown>);
+      const filter = parseEventFilter(parseRequestPart(QUERY_PARAMETERS, request.query));
       const count = await retryMatchingEvents(db, filter);
       request.log.info({ count }, 'operator retried failed events');
       return reply.redirect(`/admin/events?status=failed&flash=bulk-retried`, 303);
     });
 
     pages.get('/admin/events/:id', async (request, reply) => {
-      const { id } = request.params as { id: string };
+      const { id } = parseRequestPart(ID_PARAMS, request.params);
       return html(reply, eventDetailPage(await getEventDetail(db, id), flashOf(request)));
     });
 
     pages.post('/admin/events/:id/retry', async (request, reply) => {
-      const { id } = request.params as { id: string };
+      const { id } = parseRequestPart(ID_PARAMS, request.params);
       try {
         const event = await retryEvent(db, id);
         request.log.info({ eventId: event.event_id }, 'operator retried an event');
@@ -211,12 +212,12 @@ export async function dashboardRoutes(app: FastifyInstance, options: DashboardRo
     });
 
     pages.get('/admin/students', async (request, reply) => {
-      const q = String((request.query as Record<string, unknown>).q ?? '').slice(0, 200);
+      const q = String(parseRequestPart(QUERY_PARAMETERS, request.query).q ?? '').slice(0, 200);
       return html(reply, studentsPage({ q, students: await searchStudents(db, { q, limit: 100 }) }));
     });
 
     pages.get('/admin/students/:id', async (request, reply) => {
-      const { id } = request.params as { id: string };
+      const { id } = parseRequestPart(ID_PARAMS, request.params);
       const [student] = await findStudentsByRef(db, id);
       if (!student)
         throw new AppError('student_not_found', `No student matches "${id.slice(0, 80)}".`, { status: 404 });
@@ -255,7 +256,7 @@ export async function dashboardRoutes(app: FastifyInstance, options: DashboardRo
     });
 
     pages.post('/admin/setup/test-delivery', async (request, reply) => {
-      const body = (request.body ?? {}) as Record<string, unknown>;
+      const body = parseRequestPart(FORM_BODY, request.body);
       const fields: Record<string, string> = {};
       for (const name of ['Name', 'Academic_Email', 'Student_ID_Number', 'Country', 'Student_Status']) {
         const value = body[name];

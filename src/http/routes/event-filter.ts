@@ -1,16 +1,21 @@
-import { EVENT_STATUSES, type EventStatus } from '../../db/schema.js';
+import { z } from 'zod';
+import { EVENT_STATUSES } from '../../db/schema.js';
 import { AppError } from '../../errors.js';
 import type { EventFilter } from '../../event-log/event-store.js';
+import type { QueryParameters } from './admin-api-schemas.js';
+
+const EVENT_STATUS = z.enum(EVENT_STATUSES);
 
 /** Reads an event filter from query parameters (dashboard and admin API alike), refusing malformed values. */
-export function parseEventFilter(query: Record<string, unknown>): EventFilter {
+export function parseEventFilter(query: QueryParameters): EventFilter {
   const text = (key: string, max = 200) => {
     const value = query[key];
     const first = Array.isArray(value) ? value[0] : value;
     return typeof first === 'string' && first.trim() !== '' ? first.trim().slice(0, max) : undefined;
   };
-  const status = text('status');
-  if (status !== undefined && !EVENT_STATUSES.includes(status as EventStatus)) {
+  const statusText = text('status');
+  const status = statusText === undefined ? undefined : EVENT_STATUS.safeParse(statusText);
+  if (status !== undefined && !status.success) {
     throw new AppError('invalid_filter', `status must be one of ${EVENT_STATUSES.join(', ')}.`, {
       status: 400,
     });
@@ -27,7 +32,7 @@ export function parseEventFilter(query: Record<string, unknown>): EventFilter {
     return new Date(parsed).toISOString();
   };
   return {
-    status: status as EventStatus | undefined,
+    status: status?.data,
     module: text('module', 64),
     operation: text('operation', 16),
     recordId: text('record_id', 128),

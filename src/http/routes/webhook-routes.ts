@@ -8,6 +8,7 @@ import { normalizeDelivery } from '../../webhooks/normalize-delivery.js';
 import { parseZohoBody } from '../../webhooks/parse-zoho-body.js';
 import { verifySignature, WebhookVerificationError } from '../../webhooks/verify-signature.js';
 import { WEBHOOK_ROUTES } from '../webhook-urls.js';
+import { parseRequestPart, QUERY_PARAMETERS } from './admin-api-schemas.js';
 
 export interface WebhookRoutesOptions {
   config: Config;
@@ -55,7 +56,7 @@ export async function webhookRoutes(app: FastifyInstance, options: WebhookRoutes
     app.post(route.path, { bodyLimit: config.webhook.bodyLimitBytes }, async (request, reply) => {
       const receivedAt = performance.timeOrigin + performance.now() - reply.elapsedTime;
       const rawBody = Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0);
-      const query = (request.query ?? {}) as Record<string, unknown>;
+      const query = parseRequestPart(QUERY_PARAMETERS.catch({}), request.query);
       let authMethod: string;
       try {
         authMethod = verifySignature({
