@@ -1,4 +1,5 @@
 import { Worker, type WorkerOptions } from 'node:worker_threads';
+import type { ThreadWriteLock } from './db/sqlite-dialect.js';
 import { coerceError } from './errors.js';
 
 /**
@@ -58,6 +59,23 @@ export function whenThreadReady<M extends { kind: string }>(
     thread.on('message', starting);
     thread.on('error', failed);
     thread.on('exit', exited);
+  });
+}
+
+/**
+ * Releases `writeLock` when `thread` ends should it still hold it (see ThreadWriteLock.releaseHeldBy), and then
+ * calls `onReleased`: a thread that died mid-transaction would otherwise leave every other connection of the
+ * process waiting for the lock for good. Call it right after creating the thread: its threadId reads -1 once it
+ * has ended.
+ */
+export function releaseWriteLockOnExit(
+  thread: Worker,
+  writeLock: ThreadWriteLock,
+  onReleased: () => void,
+): void {
+  const id = thread.threadId;
+  thread.once('exit', () => {
+    if (writeLock.releaseHeldBy(id)) onReleased();
   });
 }
 

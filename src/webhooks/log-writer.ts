@@ -1,8 +1,10 @@
 import type { Worker } from 'node:worker_threads';
 import type { Logger } from 'pino';
+import { ThreadWriteLock } from '../db/sqlite-dialect.js';
 import {
   createModuleThread,
   PendingReplies,
+  releaseWriteLockOnExit,
   type ThreadResult,
   whenThreadReady,
   YOUNG_GENERATION_MB,
@@ -67,6 +69,14 @@ export async function startLogWriter(options: LogWriterOptions): Promise<EventAp
     writeLock: options.writeLock,
     walAutocheckpointPages: options.walAutocheckpointPages,
   };
+  const writeLock = new ThreadWriteLock(options.writeLock);
+  const createThread = () => {
+    const created = create(settings);
+    releaseWriteLockOnExit(created, writeLock, () =>
+      logger.error('the log writer thread ended holding the write lock; released it'),
+    );
+    return created;
+  };
   const pending = new PendingReplies();
   let state: AppenderState = { writable: true, lastError: null, lastErrorAt: null };
   let outbox: { id: number; delivery: IncomingDelivery }[] = [];
@@ -99,7 +109,7 @@ export async function startLogWriter(options: LogWriterOptions): Promise<EventAp
   function restartLater(): void {
     setTimeout(() => {
       if (closing) return;
-      whenThreadReady(() => create(settings), onReply, onLost).then(
+      whenThreadReady(createThread, onReply, onLost).then(
         (restarted) => {
           if (closing) void restarted.terminate();
           else thread = restarted;
@@ -112,7 +122,7 @@ export async function startLogWriter(options: LogWriterOptions): Promise<EventAp
     }, options.restartDelayMs ?? 1000).unref();
   }
 
-  let thread: Worker | undefined = await whenThreadReady(() => create(settings), onReply, onLost);
+  let thread: Worker | undefined = await whenThreadReady(createThread, onReply, onLost);
 
   const unavailable = () =>
     new Error(closing ? 'The event log is closed.' : 'The log writer thread is restarting.');

@@ -1,10 +1,12 @@
 import type { Worker as Thread } from 'node:worker_threads';
 import pino, { type Logger } from 'pino';
 import type { Config } from '../config.js';
+import { ThreadWriteLock } from '../db/sqlite-dialect.js';
 import type { MoodleClientOptions } from '../moodle/create-moodle-client.js';
 import {
   createModuleThread,
   PendingReplies,
+  releaseWriteLockOnExit,
   type ThreadResult,
   whenThreadReady,
   YOUNG_GENERATION_MB,
@@ -78,6 +80,14 @@ export function startThreadedWorker(options: ThreadedWorkerOptions): Worker {
   const destination = (logger as unknown as Record<symbol, { write(line: string): void } | undefined>)[
     pino.symbols.streamSym
   ];
+  const writeLock = new ThreadWriteLock(options.writeLock);
+  const createThread = () => {
+    const created = create(settings);
+    releaseWriteLockOnExit(created, writeLock, () =>
+      logger.error('the worker thread ended holding the write lock; released it'),
+    );
+    return created;
+  };
   const pending = new PendingReplies();
   let state: WorkerState = {
     status: 'stopped',
@@ -130,7 +140,7 @@ export function startThreadedWorker(options: ThreadedWorkerOptions): Worker {
 
   function ensureThread(): Promise<Thread> {
     if (thread) return Promise.resolve(thread);
-    spawning ??= whenThreadReady(() => create(settings), onReport, onLost).then(
+    spawning ??= whenThreadReady(createThread, onReport, onLost).then(
       (started) => {
         spawning = undefined;
         thread = started;

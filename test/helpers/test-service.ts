@@ -1,4 +1,5 @@
 import { Writable } from 'node:stream';
+import { Worker } from 'node:worker_threads';
 import type pino from 'pino';
 import { loadConfig } from '../../src/config.js';
 import { createLogger } from '../../src/logger.js';
@@ -31,6 +32,33 @@ export function compiledLogWriterThread(settings: LogWriterSettings) {
 /** The worker thread from dist/, for the same reasons. */
 export function compiledWorkerThread(settings: WorkerThreadSettings) {
   return createWorkerThread(settings, new URL('../../dist/worker/worker-thread.js', import.meta.url));
+}
+
+/**
+ * A thread that takes the write lock in `writeLock` and keeps it until it ends, as one that dies mid-transaction
+ * would. It says it is ready once it holds the lock, and answers each request that has an id with `reply` and
+ * that id in its results (so that a proxy's requests succeed).
+ */
+export function lockHoldingThread(writeLock: SharedArrayBuffer, reply: object): Worker {
+  return new Worker(
+    `const { parentPort, workerData } = require('node:worker_threads');
+     import(workerData.module).then(async ({ ThreadWriteLock }) => {
+       await new ThreadWriteLock(workerData.writeLock, { blocking: true }).acquire();
+       parentPort.on('message', (request) => {
+         if (request.id !== undefined)
+           parentPort.postMessage({ ...workerData.reply, results: [{ id: request.id, ok: true, value: undefined }] });
+       });
+       parentPort.postMessage({ kind: 'ready' });
+     });`,
+    {
+      eval: true,
+      workerData: {
+        writeLock,
+        reply,
+        module: new URL('../../dist/db/sqlite-dialect.js', import.meta.url).href,
+      },
+    },
+  );
 }
 
 /**

@@ -12,6 +12,7 @@ import { customStudentBody, eventRow, postStudent } from '../helpers/deliveries.
 import { TEST_DIALECT } from '../helpers/test-database.js';
 import {
   compiledLogWriterThread,
+  lockHoldingThread,
   refusedThread,
   startTestService,
   type TestService,
@@ -160,6 +161,50 @@ describe.skipIf(TEST_DIALECT !== 'sqlite')('the SQLite log writer thread', () =>
         .prepare('SELECT status FROM integration_events_log WHERE event_id = ?')
         .get(stored.eventId);
       expect(row).toBeDefined();
+    } finally {
+      await appender.close();
+    }
+  });
+
+  it('releases the write lock of a thread that died holding it: the next thread stores again', async () => {
+    const writeLock = new ThreadWriteLock();
+    let held: Worker | undefined;
+    const appender = await startLogWriter({
+      databaseUrl: service.config.databaseUrl,
+      dedupWindowSeconds: 60,
+      maxAttempts: 3,
+      bodyLimitBytes: 1024 * 1024,
+      writeLock: writeLock.buffer,
+      walAutocheckpointPages: 1000,
+      logger: pino({ level: 'silent' }),
+      restartDelayMs: 50,
+      createThread: (settings) => {
+        // The first thread takes the lock and dies holding it, as one would mid-transaction.
+        if (!held) {
+          held = lockHoldingThread(settings.writeLock, {
+            kind: 'results',
+            state: { writable: true, lastError: null, lastErrorAt: null },
+            appended: false,
+          });
+          return held;
+        }
+        return compiledLogWriterThread(settings);
+      },
+    });
+    try {
+      await held?.terminate();
+      let stored: Awaited<ReturnType<typeof appender.append>> | undefined;
+      const started = Date.now();
+      while (!stored && Date.now() - started < 10_000) {
+        stored = await appender.append(incoming()).catch(async () => {
+          await new Promise((resolve) => setTimeout(resolve, 50));
+          return undefined;
+        });
+      }
+      expect(stored?.status).toBe('queued');
+      // Free for the other connections of the process too.
+      await writeLock.acquire(performance.now() + 1000);
+      writeLock.release();
     } finally {
       await appender.close();
     }
