@@ -4,8 +4,11 @@ import type pino from 'pino';
 import { loadConfig } from '../../src/config.js';
 import { createLogger } from '../../src/logger.js';
 import { createService, type Service } from '../../src/main.js';
-import { createLogWriterThread, type LogWriterSettings } from '../../src/webhooks/log-writer.js';
-import { createWorkerThread, type WorkerThreadSettings } from '../../src/worker/threaded-worker.js';
+import {
+  type AppenderThreadSettings,
+  createAppenderThread,
+} from '../../src/webhooks/appender-thread-proxy.js';
+import { createWorkerThread, type WorkerThreadSettings } from '../../src/worker/worker-thread-proxy.js';
 import { createTestDatabase } from './test-database.js';
 
 /** The admin token of test services (override with ADMIN_TOKEN in env). */
@@ -19,19 +22,19 @@ export interface TestService extends Service {
 }
 
 /**
- * The log writer thread from dist/ (built by test/global-setup.ts): a worker thread does not go through Vitest's
+ * The appender thread from dist/ (built by test/global-setup.ts): a worker thread does not go through Vitest's
  * TypeScript transform, and starting it through tsx costs about a second per service.
  */
-export function compiledLogWriterThread(settings: LogWriterSettings) {
-  return createLogWriterThread(
+export function compiledAppenderThread(settings: AppenderThreadSettings) {
+  return createAppenderThread(
     settings,
-    new URL('../../dist/webhooks/log-writer-thread.js', import.meta.url),
+    new URL('../../dist/webhooks/appender-thread-main.js', import.meta.url),
   );
 }
 
 /** The worker thread from dist/, for the same reasons. */
 export function compiledWorkerThread(settings: WorkerThreadSettings) {
-  return createWorkerThread(settings, new URL('../../dist/worker/worker-thread.js', import.meta.url));
+  return createWorkerThread(settings, new URL('../../dist/worker/worker-thread-main.js', import.meta.url));
 }
 
 /**
@@ -100,7 +103,7 @@ export async function startTestService(
   });
   const service = await createService(config, {
     logger,
-    createLogWriterThread: compiledLogWriterThread,
+    createAppenderThread: compiledAppenderThread,
     createWorkerThread: compiledWorkerThread,
     ...overrides,
   });
