@@ -17,10 +17,10 @@ import { MOODLE_TRANSPORT_CODES } from './moodle/moodle-errors.js';
 import { createMoodleFromConfig } from './moodle/moodle-from-config.js';
 import { createMoodleHealth, type MoodleHealth } from './moodle/moodle-health.js';
 import { VERSION } from './version.js';
+import { type AppenderThreadOptions, startAppenderThread } from './webhooks/appender-thread-proxy.js';
 import { createEventAppender, type EventAppender } from './webhooks/create-event-appender.js';
-import { type LogWriterOptions, startLogWriter } from './webhooks/log-writer.js';
 import type { Worker } from './worker/create-worker.js';
-import { startThreadedWorker, type ThreadedWorkerOptions } from './worker/threaded-worker.js';
+import { startWorkerThread, type WorkerThreadOptions } from './worker/worker-thread-proxy.js';
 
 export { VERSION };
 
@@ -47,19 +47,20 @@ export async function createService(
   options: {
     logger?: Logger;
     role?: Role;
-    /** SQLite: how the log writer thread is started (default: createLogWriterThread). */
-    createLogWriterThread?: LogWriterOptions['createThread'];
+    /** SQLite: how the appender thread is started (default: createAppenderThread). */
+    createAppenderThread?: AppenderThreadOptions['createThread'];
     /** SQLite: how the worker thread is started (default: createWorkerThread). */
-    createWorkerThread?: ThreadedWorkerOptions['createThread'];
+    createWorkerThread?: WorkerThreadOptions['createThread'];
   } = {},
 ): Promise<Service> {
   const role = options.role ?? 'all';
   const logger = options.logger ?? createLogger({ level: config.logLevel });
-  // SQLite in a file: the event log gets a writer thread and connection of its own (see startLogWriter).
-  const separateLogWriter = isSharedSqliteFile(config.databaseUrl);
-  const writeLock = separateLogWriter ? new ThreadWriteLock() : undefined;
+  // SQLite in a file: the event log gets an appender thread and connection of its own (see startAppenderThread).
+  const appenderThread = isSharedSqliteFile(config.databaseUrl);
+  const writeLock = appenderThread ? new ThreadWriteLock() : undefined;
   const database = createDatabase(config.databaseUrl, {
-    separateLogWriter,
+    // The appender thread fsyncs each commit and checkpoints; this connection writes what can be done again.
+    ...(appenderThread ? { fsyncEachCommit: false, walAutocheckpointPages: 0 } : {}),
     writeLock,
     preparedStatements: config.pgPreparedStatements,
   });
@@ -99,7 +100,7 @@ export async function createService(
   const onAttempt = (module: string, outcome: string, errorCode: string | undefined) =>
     metrics.attempt(module, outcome, errorCode);
   // SQLite in a file, API and worker in this process: the worker gets a thread and connection of its own.
-  const threaded = separateLogWriter && role === 'all';
+  const threaded = appenderThread && role === 'all';
   // The handlers (validation, Moodle mapping, country names) are loaded only by the thread that runs them.
   const inProcess = threaded ? undefined : await import('./worker/service-worker.js');
   const worker: Worker = inProcess
@@ -111,7 +112,7 @@ export async function createService(
         releaseAllOnStart: database.dialect === 'sqlite',
         onAttempt,
       })
-    : startThreadedWorker({
+    : startWorkerThread({
         config,
         writeLock: (writeLock as ThreadWriteLock).buffer,
         logger,
@@ -140,14 +141,14 @@ export async function createService(
   };
   let appender: EventAppender;
   try {
-    appender = separateLogWriter
-      ? await startLogWriter({
+    appender = appenderThread
+      ? await startAppenderThread({
           ...appenderSettings,
           databaseUrl: config.databaseUrl,
           bodyLimitBytes: config.webhook.bodyLimitBytes,
-          ...(options.createLogWriterThread ? { createThread: options.createLogWriterThread } : {}),
+          ...(options.createAppenderThread ? { createThread: options.createAppenderThread } : {}),
           writeLock: (writeLock as ThreadWriteLock).buffer,
-          // The worker thread checkpoints (worker-thread.ts); without it, commits do, at SQLite's default.
+          // The worker thread checkpoints (worker-thread-main.ts); without it, commits do, at SQLite's default.
           walAutocheckpointPages: threaded && runsWorker ? 10_000 : 1000,
           logger: logger.child({ component: 'log-writer' }),
         })

@@ -29,20 +29,20 @@ export interface DatabaseHandle {
 
 export interface DatabaseOptions {
   /**
-   * SQLite only: the event log is appended by a log writer thread on a connection of its own, which commits
-   * with a full fsync before any delivery is acknowledged. This connection then writes only what can be done
-   * again (worker outcomes, operator actions): it commits without waiting for the disk (`synchronous =
-   * NORMAL`, which survives a crash of the process; on power loss the last outcomes may be undone and their
-   * events processed again, and the writer's next fsync makes them durable anyway), and leaves checkpoints to
-   * the writer, so this thread never waits for the disk.
+   * SQLite: whether each commit waits for the disk (`synchronous = FULL`, the default). The event log's appender
+   * must, since a delivery is acknowledged once it is committed (DESIGN.md §3). A connection that writes only what
+   * can be done again (worker outcomes, operator actions) may commit without it (`synchronous = NORMAL`, which
+   * survives a crash of the process; on power loss the last outcomes may be undone and their events processed
+   * again, and the appender's next fsync makes them durable anyway), so that its thread never waits for the disk.
    */
-  separateLogWriter?: boolean;
+  fsyncEachCommit?: boolean;
   /** SQLite: the lock that the threads of this process writing the file take turns on. */
   writeLock?: ThreadWriteLock | undefined;
   /**
-   * SQLite, the log writer's connection: fold the WAL into the database at a commit once it holds this many
-   * pages (SQLite's default is 1,000). Another thread checkpoints more often; this is the safety net for when it
-   * does not run.
+   * SQLite: fold the WAL into the database at a commit once it holds this many pages (SQLite's default is 1,000);
+   * 0 never does, for a connection that must not wait for the disk and leaves checkpoints to another. The
+   * appender's connection sets a high threshold when another thread checkpoints more often: the safety net for
+   * when that does not run.
    */
   walAutocheckpointPages?: number;
   /** PostgreSQL: prepare the statements run often (see preparingPool); for the service, not one-off commands. */
@@ -80,14 +80,9 @@ function openSqlite(rawPath: string, options: DatabaseOptions): DatabaseHandle {
   const sqlite = new (loadSqlite())(path);
   // Durable before the 200 (DESIGN.md §3): WAL with a full fsync at each commit; commits are grouped by the appender.
   sqlite.pragma('journal_mode = WAL');
-  if (options.separateLogWriter) {
-    sqlite.pragma('synchronous = NORMAL');
-    sqlite.pragma('wal_autocheckpoint = 0');
-  } else {
-    sqlite.pragma('synchronous = FULL');
-    if (options.walAutocheckpointPages !== undefined)
-      sqlite.pragma(`wal_autocheckpoint = ${Math.max(0, Math.trunc(options.walAutocheckpointPages))}`);
-  }
+  sqlite.pragma(options.fsyncEachCommit === false ? 'synchronous = NORMAL' : 'synchronous = FULL');
+  if (options.walAutocheckpointPages !== undefined)
+    sqlite.pragma(`wal_autocheckpoint = ${Math.max(0, Math.trunc(options.walAutocheckpointPages))}`);
   sqlite.pragma(`journal_size_limit = ${SQLITE_JOURNAL_SIZE_LIMIT_BYTES}`);
   // SQLITE_BUSY is waited out on a timer by the dialect, never by sleeping in SQLite's busy handler.
   sqlite.pragma('busy_timeout = 0');

@@ -1,3 +1,4 @@
+import { threadId } from 'node:worker_threads';
 import {
   CompiledQuery,
   type DatabaseConnection,
@@ -24,15 +25,22 @@ export const SQLITE_BUSY_WAIT_MS = 2500;
  * threads have nothing to do without the lock but queue messages, so they may block (`blocking: true`): waking a
  * blocked thread is a futex wake, while waking an asynchronous waiter cost the releasing thread a large share of
  * its time at the rate the lock changes hands under ingest (docs/PERFORMANCE.md#blocking-waits-for-the-write-lock).
+ *
+ * A thread that ends while it holds the lock (terminated, out of memory, an uncaught error mid-transaction) never
+ * releases it: the lock records its holder, and whoever started the thread releases it on the thread's exit
+ * (`releaseHeldBy`). SQLite's own lock needs no such help: the thread's connection is closed as the thread ends,
+ * which rolls its transaction back.
  */
 export class ThreadWriteLock {
   readonly buffer: SharedArrayBuffer;
   readonly #state: Int32Array;
   readonly #blocking: boolean;
   readonly #priority: boolean;
+  /** What [0] holds while this thread holds the lock: its threadId + 1 (the main thread's threadId is 0). */
+  readonly #holder = holderOf(threadId);
 
   /**
-   * [0]: 1 while held; [1]: how many wait for it (releasing with nobody waiting needs no wake-up); [2]: how many
+   * [0]: the holder's threadId + 1 while held, 0 when free; [1]: how many wait for it (releasing with nobody waiting needs no wake-up); [2]: how many
    * holders with `priority` (intake) wait for it: the others let them go first.
    */
   constructor(
@@ -55,14 +63,16 @@ export class ThreadWriteLock {
       for (;;) {
         // Without priority, a free lock is left to a priority holder that waits for it.
         const yielding = !this.#priority && Atomics.load(this.#state, 2) > 0;
-        if (!yielding && Atomics.compareExchange(this.#state, 0, 0, 1) === 0) return;
+        if (!yielding && Atomics.compareExchange(this.#state, 0, 0, this.#holder) === 0) return;
         const left = deadline === undefined ? undefined : deadline - performance.now();
         if (left !== undefined && left <= 0) throw busyError();
+        // Waits while [0] keeps this value: released (or taken by another) meanwhile, the wait ends at once.
+        const held = Atomics.load(this.#state, 0);
+        if (!yielding && held === 0) continue;
         Atomics.add(this.#state, 1, 1);
         try {
           // Yielding, wake up now and then: the priority holder may have taken the lock and let it go already.
           const timeout = yielding ? Math.min(2, left ?? 2) : left;
-          const held = yielding ? Atomics.load(this.#state, 0) : 1;
           if (this.#blocking) {
             Atomics.wait(this.#state, 0, held, timeout);
           } else {
@@ -85,9 +95,29 @@ export class ThreadWriteLock {
 
   release(): void {
     Atomics.store(this.#state, 0, 0);
+    this.#wakeWaiters();
+  }
+
+  /**
+   * Releases the lock if the thread `lostThreadId` (its `threadId`, taken when it was created: a Worker's reads -1
+   * once it has ended) holds it. For a thread that has ended only: a live holder would lose its lock mid-transaction.
+   * Returns whether it held the lock.
+   */
+  releaseHeldBy(lostThreadId: number): boolean {
+    const holder = holderOf(lostThreadId);
+    if (Atomics.compareExchange(this.#state, 0, holder, 0) !== holder) return false;
+    this.#wakeWaiters();
+    return true;
+  }
+
+  #wakeWaiters(): void {
     // Every waiter: the one woken first may be one that yields to a priority holder.
     if (Atomics.load(this.#state, 1) > 0) Atomics.notify(this.#state, 0);
   }
+}
+
+function holderOf(id: number): number {
+  return id + 1;
 }
 
 export interface RetryingSqliteDialectConfig extends SqliteDialectConfig {

@@ -1,10 +1,14 @@
 import { Writable } from 'node:stream';
+import { Worker } from 'node:worker_threads';
 import type pino from 'pino';
 import { loadConfig } from '../../src/config.js';
 import { createLogger } from '../../src/logger.js';
 import { createService, type Service } from '../../src/main.js';
-import { createLogWriterThread, type LogWriterSettings } from '../../src/webhooks/log-writer.js';
-import { createWorkerThread, type WorkerThreadSettings } from '../../src/worker/threaded-worker.js';
+import {
+  type AppenderThreadSettings,
+  createAppenderThread,
+} from '../../src/webhooks/appender-thread-proxy.js';
+import { createWorkerThread, type WorkerThreadSettings } from '../../src/worker/worker-thread-proxy.js';
 import { createTestDatabase } from './test-database.js';
 
 /** The admin token of test services (override with ADMIN_TOKEN in env). */
@@ -18,19 +22,46 @@ export interface TestService extends Service {
 }
 
 /**
- * The log writer thread from dist/ (built by test/global-setup.ts): a worker thread does not go through Vitest's
+ * The appender thread from dist/ (built by test/global-setup.ts): a worker thread does not go through Vitest's
  * TypeScript transform, and starting it through tsx costs about a second per service.
  */
-export function compiledLogWriterThread(settings: LogWriterSettings) {
-  return createLogWriterThread(
+export function compiledAppenderThread(settings: AppenderThreadSettings) {
+  return createAppenderThread(
     settings,
-    new URL('../../dist/webhooks/log-writer-thread.js', import.meta.url),
+    new URL('../../dist/webhooks/appender-thread-main.js', import.meta.url),
   );
 }
 
 /** The worker thread from dist/, for the same reasons. */
 export function compiledWorkerThread(settings: WorkerThreadSettings) {
-  return createWorkerThread(settings, new URL('../../dist/worker/worker-thread.js', import.meta.url));
+  return createWorkerThread(settings, new URL('../../dist/worker/worker-thread-main.js', import.meta.url));
+}
+
+/**
+ * A thread that takes the write lock in `writeLock` and keeps it until it ends, as one that dies mid-transaction
+ * would. It says it is ready once it holds the lock, and answers each request that has an id with `reply` and
+ * that id in its results (so that a proxy's requests succeed).
+ */
+export function lockHoldingThread(writeLock: SharedArrayBuffer, reply: object): Worker {
+  return new Worker(
+    `const { parentPort, workerData } = require('node:worker_threads');
+     import(workerData.module).then(async ({ ThreadWriteLock }) => {
+       await new ThreadWriteLock(workerData.writeLock, { blocking: true }).acquire();
+       parentPort.on('message', (request) => {
+         if (request.id !== undefined)
+           parentPort.postMessage({ ...workerData.reply, results: [{ id: request.id, ok: true, value: undefined }] });
+       });
+       parentPort.postMessage({ kind: 'ready' });
+     });`,
+    {
+      eval: true,
+      workerData: {
+        writeLock,
+        reply,
+        module: new URL('../../dist/db/sqlite-dialect.js', import.meta.url).href,
+      },
+    },
+  );
 }
 
 /**
@@ -72,7 +103,7 @@ export async function startTestService(
   });
   const service = await createService(config, {
     logger,
-    createLogWriterThread: compiledLogWriterThread,
+    createAppenderThread: compiledAppenderThread,
     createWorkerThread: compiledWorkerThread,
     ...overrides,
   });

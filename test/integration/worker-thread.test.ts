@@ -7,6 +7,7 @@ import { type FakeMoodle, startFakeMoodle } from '../helpers/fake-moodle.js';
 import { TEST_DIALECT } from '../helpers/test-database.js';
 import {
   compiledWorkerThread,
+  lockHoldingThread,
   refusedThread,
   startTestService,
   type TestService,
@@ -137,6 +138,47 @@ describe.skipIf(TEST_DIALECT !== 'sqlite')('the SQLite worker thread', () => {
     ).toHaveLength(1);
   }, 30_000);
 });
+
+describe.skipIf(TEST_DIALECT !== 'sqlite')(
+  'the SQLite worker thread, when it dies holding the write lock',
+  () => {
+    it('releases the lock: intake stores again and the next thread processes', async () => {
+      let held: Worker | undefined;
+      service = await startTestService(
+        {},
+        {
+          createWorkerThread: (settings) => {
+            // The first thread takes the lock and dies holding it, as one would mid-transaction.
+            if (!held) {
+              held = lockHoldingThread(settings.writeLock, {
+                kind: 'report',
+                state: {
+                  status: 'running',
+                  worker_id: 'holding',
+                  in_flight: 0,
+                  processed: 0,
+                  last_poll_at: null,
+                  last_error: null,
+                },
+                logs: [],
+                attempts: [],
+                moodleCalls: [],
+                unreachable: [],
+              });
+              return held;
+            }
+            return compiledWorkerThread(settings);
+          },
+        },
+      );
+      await (held as Worker).terminate();
+      await until(() => service?.logs().includes('ended holding the write lock') === true);
+      const reply = await postStudent(service, customStudentBody());
+      expect(reply.status).toBe(200);
+      await until(async () => (await statusOf(reply.body.event_id as string)) === 'completed');
+    }, 30_000);
+  },
+);
 
 describe.skipIf(TEST_DIALECT !== 'sqlite')('the SQLite worker thread, when a new one cannot start', () => {
   it('keeps trying, and processes once a thread starts', async () => {

@@ -118,4 +118,33 @@ describe('ThreadWriteLock', () => {
     expect(order).toEqual(['intake', 'worker']);
     lock.release();
   });
+
+  it('is released for a thread that ended holding it, and waiters wake; not for a thread that does not hold it', async () => {
+    const lock = new ThreadWriteLock();
+    const thread = new Worker(
+      `const { parentPort, workerData } = require('node:worker_threads');
+       import(workerData.module).then(async ({ ThreadWriteLock }) => {
+         await new ThreadWriteLock(workerData.buffer, { blocking: true }).acquire();
+         parentPort.postMessage('held');
+       });`,
+      { eval: true, workerData: { buffer: lock.buffer, module: LOCK_MODULE } },
+    );
+    const id = thread.threadId;
+    await new Promise((resolve) => thread.once('message', resolve));
+    let acquired = false;
+    const waiting = lock.acquire(performance.now() + 5000).then(() => {
+      acquired = true;
+    });
+    await thread.terminate();
+    // The thread is gone and its hold stays: nothing but releaseHeldBy frees the lock.
+    await new Promise((resolve) => setTimeout(resolve, 30));
+    expect(acquired).toBe(false);
+    expect(lock.releaseHeldBy(id + 1)).toBe(false);
+    expect(lock.releaseHeldBy(id)).toBe(true);
+    await waiting;
+    expect(acquired).toBe(true);
+    // Held by this thread now: the lost thread's id no longer releases it.
+    expect(lock.releaseHeldBy(id)).toBe(false);
+    lock.release();
+  });
 });

@@ -1,16 +1,21 @@
-// The log writer thread (see log-writer.ts): the event appender on a connection of its own, so that the
+// The appender thread (see appender-thread-proxy.ts): the event appender on a connection of its own, so that the
 // transactions and fsyncs of intake never hold up the HTTP thread.
 import { parentPort, workerData } from 'node:worker_threads';
 import { sql } from 'kysely';
 import { createDatabase } from '../db/create-database.js';
 import { ThreadWriteLock } from '../db/sqlite-dialect.js';
-import { describeThreadError as describe, type ThreadResult } from '../threads.js';
+import { describeThreadError as describe, type ThreadResult } from '../threads/thread-error.js';
+import type {
+  AppenderThreadReply,
+  AppenderThreadRequest,
+  AppenderThreadSettings,
+} from './appender-thread-proxy.js';
 import { createEventAppender } from './create-event-appender.js';
-import type { LogWriterReply, LogWriterRequest, LogWriterSettings } from './log-writer.js';
 
-if (!parentPort) throw new Error('log-writer-thread runs as a worker thread (see log-writer.ts)');
+if (!parentPort)
+  throw new Error('appender-thread-main runs as a worker thread (see appender-thread-proxy.ts)');
 const port = parentPort;
-const settings = workerData as LogWriterSettings;
+const settings = workerData as AppenderThreadSettings;
 
 const database = createDatabase(settings.databaseUrl, {
   // Intake first: the other connections let this one take the write lock before them when it waits.
@@ -43,14 +48,19 @@ function send(result: ThreadResult): void {
   scheduled = true;
   setImmediate(() => {
     scheduled = false;
-    const reply: LogWriterReply = { kind: 'results', results: outbox, state: appender.state(), appended };
+    const reply: AppenderThreadReply = {
+      kind: 'results',
+      results: outbox,
+      state: appender.state(),
+      appended,
+    };
     outbox = [];
     appended = false;
     port.postMessage(reply);
   });
 }
 
-port.on('message', (request: LogWriterRequest) => {
+port.on('message', (request: AppenderThreadRequest) => {
   switch (request.kind) {
     case 'append':
       for (const { id, delivery } of request.items) {
@@ -85,4 +95,4 @@ port.on('message', (request: LogWriterRequest) => {
   }
 });
 
-port.postMessage({ kind: 'ready' } satisfies LogWriterReply);
+port.postMessage({ kind: 'ready' } satisfies AppenderThreadReply);

@@ -2,13 +2,9 @@ import type { Worker as Thread } from 'node:worker_threads';
 import pino, { type Logger } from 'pino';
 import type { Config } from '../config.js';
 import type { MoodleClientOptions } from '../moodle/create-moodle-client.js';
-import {
-  createModuleThread,
-  PendingReplies,
-  type ThreadResult,
-  whenThreadReady,
-  YOUNG_GENERATION_MB,
-} from '../threads.js';
+import { createModuleThread, YOUNG_GENERATION_MB } from '../threads/create-module-thread.js';
+import { createThreadProxy, type ThreadProxy } from '../threads/create-thread-proxy.js';
+import type { ThreadResult } from '../threads/thread-error.js';
 import type { Worker, WorkerState } from './create-worker.js';
 
 /** What the thread needs to open the database and process events as the service would. */
@@ -45,7 +41,7 @@ export type WorkerThreadReply =
       unreachable: string[];
     };
 
-export interface ThreadedWorkerOptions extends WorkerThreadSettings {
+export interface WorkerThreadOptions extends WorkerThreadSettings {
   /** The service's logger: the thread's log lines are written to its destination. */
   logger: Logger;
   onAttempt: (...attempt: Attempt) => void;
@@ -68,7 +64,7 @@ export interface ThreadedWorkerOptions extends WorkerThreadSettings {
  * worker is meant to run, and gives back the events the old one had claimed (on SQLite this process is the only
  * worker, so every claimed event is given back at start).
  */
-export function startThreadedWorker(options: ThreadedWorkerOptions): Worker {
+export function startWorkerThread(options: WorkerThreadOptions): Worker {
   const { logger } = options;
   const create = options.createThread ?? createWorkerThread;
   const settings: WorkerThreadSettings = {
@@ -78,7 +74,6 @@ export function startThreadedWorker(options: ThreadedWorkerOptions): Worker {
   const destination = (logger as unknown as Record<symbol, { write(line: string): void } | undefined>)[
     pino.symbols.streamSym
   ];
-  const pending = new PendingReplies();
   let state: WorkerState = {
     status: 'stopped',
     worker_id: '',
@@ -87,95 +82,57 @@ export function startThreadedWorker(options: ThreadedWorkerOptions): Worker {
     last_poll_at: null,
     last_error: null,
   };
-  let thread: Thread | undefined;
-  let spawning: Promise<Thread> | undefined;
   /** Whether the worker is meant to run (start called, stop not): a lost thread is then started again. */
   let running = false;
   let wakeQueued = false;
 
-  function onReport(reply: WorkerThreadReply): void {
-    if (reply.kind !== 'report') return;
-    state = reply.state;
-    for (const line of reply.logs) destination?.write(line);
-    for (const attempt of reply.attempts) options.onAttempt(...attempt);
-    for (const call of reply.moodleCalls) options.onMoodleCall(call);
-    for (const detail of reply.unreachable) options.onMoodleUnreachable(detail);
-    pending.settle(reply.results, thread);
-  }
-
-  function onLost(lost: Thread, error: Error): void {
-    if (thread !== lost) return;
-    thread = undefined;
-    const failure = new Error(`The worker thread stopped: ${error.message}`);
-    pending.rejectAll(failure);
-    state = { ...state, status: 'stopped', in_flight: 0, last_error: failure.message.slice(0, 200) };
-    if (!running) return;
-    logger.error({ err: error }, 'the worker thread stopped; starting a new one');
-    restartLater();
-  }
-
-  function restartLater(): void {
-    setTimeout(() => {
-      if (!running) return;
-      ensureThread()
-        .then((current) => request(current, (id) => ({ kind: 'start', id })))
-        .catch((error: unknown) => {
-          // The thread could not start, or the worker in it could not: try again (a second start of a running
-          // worker does nothing).
-          logger.error({ err: error }, 'the worker could not start again; trying again');
-          restartLater();
-        });
-    }, options.restartDelayMs ?? 1000).unref();
-  }
-
-  function ensureThread(): Promise<Thread> {
-    if (thread) return Promise.resolve(thread);
-    spawning ??= whenThreadReady(() => create(settings), onReport, onLost).then(
-      (started) => {
-        spawning = undefined;
-        thread = started;
-        return started;
-      },
-      (error: unknown) => {
-        spawning = undefined;
-        throw error;
-      },
-    );
-    return spawning;
-  }
-
-  function request<T>(current: Thread, make: (id: number) => WorkerThreadRequest): Promise<T> {
-    return pending.send<T>(current, make);
-  }
+  const proxy: ThreadProxy<WorkerThreadRequest> = createThreadProxy<WorkerThreadRequest, WorkerThreadReply>({
+    name: 'the worker thread',
+    create: () => create(settings),
+    logger,
+    writeLock: options.writeLock,
+    restartDelayMs: options.restartDelayMs,
+    onReport(reply) {
+      if (reply.kind !== 'report') return;
+      state = reply.state;
+      for (const line of reply.logs) destination?.write(line);
+      for (const attempt of reply.attempts) options.onAttempt(...attempt);
+      for (const call of reply.moodleCalls) options.onMoodleCall(call);
+      for (const detail of reply.unreachable) options.onMoodleUnreachable(detail);
+    },
+    onLost(failure, error) {
+      state = { ...state, status: 'stopped', in_flight: 0, last_error: failure.message.slice(0, 200) };
+      if (running) logger.error({ err: error }, 'the worker thread stopped; starting a new one');
+    },
+    shouldRestart: () => running,
+    // A second start of a running worker does nothing: a start that failed is simply tried again.
+    onRestarted: (thread) => proxy.request<void>((id) => ({ kind: 'start', id }), thread),
+  });
 
   return {
     async start() {
       running = true;
-      await request(await ensureThread(), (id) => ({ kind: 'start', id }));
+      await proxy.request((id) => ({ kind: 'start', id }), await proxy.ensure());
     },
     async stop(timeoutMs = 10_000) {
       running = false;
-      const current = thread ?? (await spawning?.catch(() => undefined));
-      if (!current) return;
       try {
-        await request(current, (id) => ({ kind: 'stop', id, timeoutMs }));
+        await proxy.close((id) => ({ kind: 'stop', id, timeoutMs }));
       } finally {
-        thread = undefined;
-        await current.terminate();
         state = { ...state, status: 'stopped', in_flight: 0 };
       }
     },
     wake() {
-      if (!running || !thread || wakeQueued) return;
+      if (!running || !proxy.current() || wakeQueued) return;
       // Appends of one turn of the event loop wake the thread once.
       wakeQueued = true;
       setImmediate(() => {
         wakeQueued = false;
-        thread?.postMessage({ kind: 'wake' } satisfies WorkerThreadRequest);
+        proxy.post({ kind: 'wake' });
       });
     },
     async drain() {
-      await request(await ensureThread(), (id) => ({ kind: 'drain', id }));
+      await proxy.request((id) => ({ kind: 'drain', id }), await proxy.ensure());
     },
     state: () => state,
   };
@@ -184,5 +141,5 @@ export function startThreadedWorker(options: ThreadedWorkerOptions): Worker {
 /** Starts a worker thread: the module next to this one (see createModuleThread), with a small young generation. */
 export function createWorkerThread(settings: WorkerThreadSettings, entry?: URL): Thread {
   const options = { workerData: settings, resourceLimits: { maxYoungGenerationSizeMb: YOUNG_GENERATION_MB } };
-  return createModuleThread(import.meta.url, 'worker-thread', options, entry);
+  return createModuleThread(import.meta.url, 'worker-thread-main', options, entry);
 }

@@ -1,16 +1,12 @@
 import type { Worker } from 'node:worker_threads';
 import type { Logger } from 'pino';
-import {
-  createModuleThread,
-  PendingReplies,
-  type ThreadResult,
-  whenThreadReady,
-  YOUNG_GENERATION_MB,
-} from '../threads.js';
+import { createModuleThread, YOUNG_GENERATION_MB } from '../threads/create-module-thread.js';
+import { createThreadProxy } from '../threads/create-thread-proxy.js';
+import type { ThreadResult } from '../threads/thread-error.js';
 import type { AppendResult, EventAppender, IncomingDelivery } from './create-event-appender.js';
 
 /** What the thread needs to open the database and append as the service would. */
-export interface LogWriterSettings {
+export interface AppenderThreadSettings {
   databaseUrl: string;
   dedupWindowSeconds: number;
   maxAttempts: number;
@@ -26,23 +22,23 @@ export interface LogWriterSettings {
   walAutocheckpointPages: number;
 }
 
-export interface LogWriterOptions extends LogWriterSettings {
+export interface AppenderThreadOptions extends AppenderThreadSettings {
   logger: Logger;
   /** Called after each commit that stored at least one pending event (wakes the worker). */
   onAppended?: () => void;
   /** How long to wait before starting a thread that stopped unexpectedly again. */
   restartDelayMs?: number;
-  /** Starts a thread (default: createLogWriterThread); tests pass the compiled one, or hold the thread. */
-  createThread?: (settings: LogWriterSettings) => Worker;
+  /** Starts a thread (default: createAppenderThread); tests pass the compiled one, or hold the thread. */
+  createThread?: (settings: AppenderThreadSettings) => Worker;
 }
 
 type AppenderState = ReturnType<EventAppender['state']>;
 
-export type LogWriterRequest =
+export type AppenderThreadRequest =
   | { kind: 'append'; items: { id: number; delivery: IncomingDelivery }[] }
   | { kind: 'flush' | 'probe' | 'close'; id: number };
 
-export type LogWriterReply =
+export type AppenderThreadReply =
   | { kind: 'ready' }
   | { kind: 'results'; results: ThreadResult[]; state: AppenderState; appended: boolean };
 
@@ -56,10 +52,10 @@ export type LogWriterReply =
  * If the thread dies, the deliveries it had not answered are refused (503, the sender retries; one it had
  * already committed comes back as a duplicate), health reports the log unwritable, and a new thread starts.
  */
-export async function startLogWriter(options: LogWriterOptions): Promise<EventAppender> {
+export async function startAppenderThread(options: AppenderThreadOptions): Promise<EventAppender> {
   const { logger } = options;
-  const create = options.createThread ?? createLogWriterThread;
-  const settings: LogWriterSettings = {
+  const create = options.createThread ?? createAppenderThread;
+  const settings: AppenderThreadSettings = {
     databaseUrl: options.databaseUrl,
     dedupWindowSeconds: options.dedupWindowSeconds,
     maxAttempts: options.maxAttempts,
@@ -67,74 +63,56 @@ export async function startLogWriter(options: LogWriterOptions): Promise<EventAp
     writeLock: options.writeLock,
     walAutocheckpointPages: options.walAutocheckpointPages,
   };
-  const pending = new PendingReplies();
   let state: AppenderState = { writable: true, lastError: null, lastErrorAt: null };
   let outbox: { id: number; delivery: IncomingDelivery }[] = [];
   let scheduled = false;
   let closing = false;
 
-  function onReply(reply: LogWriterReply): void {
-    if (reply.kind !== 'results') return;
-    state = reply.state;
-    pending.settle(reply.results, thread);
-    if (reply.appended) options.onAppended?.();
-  }
-
-  function onLost(lost: Worker, error: Error): void {
-    if (thread !== lost) return;
-    thread = undefined;
-    outbox = [];
-    const failure = new Error(`The log writer thread stopped: ${error.message}`);
-    pending.rejectAll(failure);
-    if (closing) return;
-    state = {
-      writable: false,
-      lastError: failure.message.slice(0, 200),
-      lastErrorAt: new Date().toISOString(),
-    };
-    logger.error({ err: error }, 'the log writer thread stopped; starting a new one');
-    restartLater();
-  }
-
-  function restartLater(): void {
-    setTimeout(() => {
+  const proxy = createThreadProxy<AppenderThreadRequest, AppenderThreadReply>({
+    name: 'the log writer thread',
+    create: () => create(settings),
+    logger,
+    writeLock: options.writeLock,
+    restartDelayMs: options.restartDelayMs,
+    onReport(reply) {
+      if (reply.kind !== 'results') return;
+      state = reply.state;
+      if (reply.appended) options.onAppended?.();
+    },
+    onLost(failure, error) {
+      outbox = [];
       if (closing) return;
-      whenThreadReady(() => create(settings), onReply, onLost).then(
-        (restarted) => {
-          if (closing) void restarted.terminate();
-          else thread = restarted;
-        },
-        (error: unknown) => {
-          logger.error({ err: error }, 'the log writer thread could not start again; trying again');
-          restartLater();
-        },
-      );
-    }, options.restartDelayMs ?? 1000).unref();
-  }
-
-  let thread: Worker | undefined = await whenThreadReady(() => create(settings), onReply, onLost);
+      state = {
+        writable: false,
+        lastError: failure.message.slice(0, 200),
+        lastErrorAt: new Date().toISOString(),
+      };
+      logger.error({ err: error }, 'the log writer thread stopped; starting a new one');
+    },
+    shouldRestart: () => !closing,
+  });
+  await proxy.ensure();
 
   const unavailable = () =>
     new Error(closing ? 'The event log is closed.' : 'The log writer thread is restarting.');
 
-  function request<T>(make: (id: number) => LogWriterRequest): Promise<T> {
-    const current = thread;
-    if (!current) return Promise.reject(unavailable());
-    return pending.send<T>(current, make);
+  function request<T>(make: (id: number) => AppenderThreadRequest): Promise<T> {
+    if (!proxy.current()) return Promise.reject(unavailable());
+    return proxy.request<T>(make);
   }
 
   function postOutbox(): void {
     scheduled = false;
-    if (outbox.length === 0 || !thread) return;
+    if (outbox.length === 0 || !proxy.current()) return;
     const items = outbox;
     outbox = [];
-    thread.postMessage({ kind: 'append', items } satisfies LogWriterRequest);
+    proxy.post({ kind: 'append', items });
   }
 
   return {
     append(delivery) {
-      if (!thread) return Promise.reject(unavailable());
-      const { id, answer } = pending.add<AppendResult>();
+      if (!proxy.current()) return Promise.reject(unavailable());
+      const { id, answer } = proxy.expect<AppendResult>();
       outbox.push({ id, delivery });
       if (!scheduled) {
         scheduled = true;
@@ -144,36 +122,30 @@ export async function startLogWriter(options: LogWriterOptions): Promise<EventAp
     },
     async flush() {
       postOutbox();
-      if (thread) await request<void>((id) => ({ kind: 'flush', id }));
+      if (proxy.current()) await request<void>((id) => ({ kind: 'flush', id }));
     },
     state: () => state,
     async probe() {
-      if (!thread) return false;
+      if (!proxy.current()) return false;
       return request<boolean>((id) => ({ kind: 'probe', id }));
     },
     async close() {
       postOutbox();
       closing = true;
-      const current = thread;
-      if (!current) return;
-      try {
-        await request<void>((id) => ({ kind: 'close', id }));
-      } finally {
-        thread = undefined;
-        await current.terminate();
-      }
+      if (!proxy.current()) return;
+      await proxy.close((id) => ({ kind: 'close', id }));
     },
   };
 }
 
 /**
- * Starts a log writer thread running `entry`: by default the module next to this one, compiled; from the
+ * Starts an appender thread running `entry`: by default the module next to this one, compiled; from the
  * TypeScript sources (`npm run dev`) the source through tsx, which is slower to start. The tests pass the
  * compiled module in dist/ (test/helpers/test-service.ts), which their setup builds first.
  */
-export function createLogWriterThread(settings: LogWriterSettings, entry?: URL): Worker {
+export function createAppenderThread(settings: AppenderThreadSettings, entry?: URL): Worker {
   const options = { workerData: settings, resourceLimits: threadLimits(settings.bodyLimitBytes) };
-  return createModuleThread(import.meta.url, 'log-writer-thread', options, entry);
+  return createModuleThread(import.meta.url, 'appender-thread-main', options, entry);
 }
 
 /**

@@ -4,14 +4,15 @@ import { sql } from 'kysely';
 import pino from 'pino';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ThreadWriteLock } from '../../src/db/sqlite-dialect.js';
+import { startAppenderThread } from '../../src/webhooks/appender-thread-proxy.js';
 import type { IncomingDelivery } from '../../src/webhooks/create-event-appender.js';
-import { startLogWriter } from '../../src/webhooks/log-writer.js';
 import { normalizeDelivery } from '../../src/webhooks/normalize-delivery.js';
 import { parseZohoBody } from '../../src/webhooks/parse-zoho-body.js';
 import { customStudentBody, eventRow, postStudent } from '../helpers/deliveries.js';
 import { TEST_DIALECT } from '../helpers/test-database.js';
 import {
-  compiledLogWriterThread,
+  compiledAppenderThread,
+  lockHoldingThread,
   refusedThread,
   startTestService,
   type TestService,
@@ -63,7 +64,7 @@ function settledWithin<T>(promise: Promise<T>, waitMs: number): Promise<T | 'pen
   ]);
 }
 
-describe.skipIf(TEST_DIALECT !== 'sqlite')('the SQLite log writer thread', () => {
+describe.skipIf(TEST_DIALECT !== 'sqlite')('the SQLite appender thread', () => {
   it('relaxes only the HTTP thread connection (NORMAL), and acknowledges a delivery another connection already sees', async () => {
     const main = await sql<{ synchronous: number }>`PRAGMA synchronous`.execute(service.database.db);
     expect(main.rows[0]?.synchronous).toBe(1); // NORMAL: the worker's outcomes can be done again
@@ -115,7 +116,7 @@ describe.skipIf(TEST_DIALECT !== 'sqlite')('the SQLite log writer thread', () =>
   it('starts a new thread when its thread dies, refusing meanwhile what it cannot store, and tries again when the system refuses a thread', async () => {
     const threads: Worker[] = [];
     let calls = 0;
-    const appender = await startLogWriter({
+    const appender = await startAppenderThread({
       databaseUrl: service.config.databaseUrl,
       dedupWindowSeconds: 60,
       maxAttempts: 3,
@@ -128,7 +129,7 @@ describe.skipIf(TEST_DIALECT !== 'sqlite')('the SQLite log writer thread', () =>
         calls += 1;
         // The first new thread is refused as Node refuses one the system cannot create: at once, in the call.
         if (calls === 2) throw refusedThread();
-        const thread = compiledLogWriterThread(settings);
+        const thread = compiledAppenderThread(settings);
         threads.push(thread);
         return thread;
       },
@@ -160,6 +161,50 @@ describe.skipIf(TEST_DIALECT !== 'sqlite')('the SQLite log writer thread', () =>
         .prepare('SELECT status FROM integration_events_log WHERE event_id = ?')
         .get(stored.eventId);
       expect(row).toBeDefined();
+    } finally {
+      await appender.close();
+    }
+  });
+
+  it('releases the write lock of a thread that died holding it: the next thread stores again', async () => {
+    const writeLock = new ThreadWriteLock();
+    let held: Worker | undefined;
+    const appender = await startAppenderThread({
+      databaseUrl: service.config.databaseUrl,
+      dedupWindowSeconds: 60,
+      maxAttempts: 3,
+      bodyLimitBytes: 1024 * 1024,
+      writeLock: writeLock.buffer,
+      walAutocheckpointPages: 1000,
+      logger: pino({ level: 'silent' }),
+      restartDelayMs: 50,
+      createThread: (settings) => {
+        // The first thread takes the lock and dies holding it, as one would mid-transaction.
+        if (!held) {
+          held = lockHoldingThread(settings.writeLock, {
+            kind: 'results',
+            state: { writable: true, lastError: null, lastErrorAt: null },
+            appended: false,
+          });
+          return held;
+        }
+        return compiledAppenderThread(settings);
+      },
+    });
+    try {
+      await held?.terminate();
+      let stored: Awaited<ReturnType<typeof appender.append>> | undefined;
+      const started = Date.now();
+      while (!stored && Date.now() - started < 10_000) {
+        stored = await appender.append(incoming()).catch(async () => {
+          await new Promise((resolve) => setTimeout(resolve, 50));
+          return undefined;
+        });
+      }
+      expect(stored?.status).toBe('queued');
+      // Free for the other connections of the process too.
+      await writeLock.acquire(performance.now() + 1000);
+      writeLock.release();
     } finally {
       await appender.close();
     }

@@ -1,4 +1,4 @@
-// The worker thread (see threaded-worker.ts): the service's worker on a database connection of its own, so that
+// The worker thread (see worker-thread-proxy.ts): the service's worker on a database connection of its own, so that
 // processing never holds up the HTTP thread.
 import { parentPort, workerData } from 'node:worker_threads';
 import { sql } from 'kysely';
@@ -6,7 +6,7 @@ import { createDatabase } from '../db/create-database.js';
 import { ThreadWriteLock } from '../db/sqlite-dialect.js';
 import { createLogger } from '../logger.js';
 import { createMoodleFromConfig } from '../moodle/moodle-from-config.js';
-import { describeThreadError, type ThreadResult } from '../threads.js';
+import { describeThreadError, type ThreadResult } from '../threads/thread-error.js';
 import { createServiceWorker, listenForNewEvents } from './service-worker.js';
 import type {
   Attempt,
@@ -14,9 +14,9 @@ import type {
   WorkerThreadReply,
   WorkerThreadRequest,
   WorkerThreadSettings,
-} from './threaded-worker.js';
+} from './worker-thread-proxy.js';
 
-if (!parentPort) throw new Error('worker-thread runs as a worker thread (see threaded-worker.ts)');
+if (!parentPort) throw new Error('worker-thread-main runs as a worker thread (see worker-thread-proxy.ts)');
 const port = parentPort;
 const settings = workerData as WorkerThreadSettings;
 const { config } = settings;
@@ -68,7 +68,11 @@ const logger = createLogger({
 
 // The log writer thread appends and fsyncs; this connection commits like the HTTP thread's (see createDatabase).
 const writeLock = new ThreadWriteLock(settings.writeLock, { blocking: true });
-const database = createDatabase(config.databaseUrl, { separateLogWriter: true, writeLock });
+const database = createDatabase(config.databaseUrl, {
+  fsyncEachCommit: false,
+  walAutocheckpointPages: 0,
+  writeLock,
+});
 const moodle = createMoodleFromConfig(config, {
   onTransportError: (error) => {
     unreachable.push(error.message);
@@ -96,7 +100,7 @@ const worker = createServiceWorker({
 
 // Checkpoints run here, not in the log writer's commits (where they held the write lock for the length of each
 // checkpoint): a PASSIVE checkpoint copies the WAL into the database alongside the writers, without their lock.
-// The log writer's own threshold is then only a safety net (see LogWriterSettings.walAutocheckpointPages). This
+// The log writer's own threshold is then only a safety net (see AppenderThreadSettings.walAutocheckpointPages). This
 // made each insert markedly cheaper (docs/PERFORMANCE.md#checkpoints-off-the-write-lock).
 const walCheckpoints = setInterval(() => {
   void sql`PRAGMA wal_checkpoint(PASSIVE)`.execute(database.db).catch(() => {});
