@@ -63,7 +63,7 @@ export async function createService(
     writeLock,
     preparedStatements: config.pgPreparedStatements,
   });
-  if (role !== 'all' && database.dialect === 'sqlite') {
+  if (role !== 'all' && database.adapter.singleProcess) {
     await database.close();
     throw new AppError(
       'config.role_needs_postgres',
@@ -108,7 +108,7 @@ export async function createService(
         db: database.db,
         logger: logger.child({ component: 'worker' }),
         moodle,
-        releaseAllOnStart: database.dialect === 'sqlite',
+        releaseAllOnStart: database.adapter.singleProcess,
         onAttempt,
       })
     : startThreadedWorker({
@@ -181,7 +181,7 @@ export async function createService(
     describe: () => ({
       version: VERSION,
       uptime_seconds: Math.round((Date.now() - startedAt) / 1000),
-      database: { dialect: database.dialect, description: database.description },
+      database: { dialect: database.adapter.name, description: database.description },
       worker: runsWorker ? worker.state() : { status: 'disabled' },
       moodle: moodleHealth.state().status,
       moodle_detail: moodleHealth.state(),

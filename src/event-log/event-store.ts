@@ -1,5 +1,5 @@
 import type { ExpressionBuilder, Kysely, SelectQueryBuilder } from 'kysely';
-import { skipLockedRows } from '../db/dialect.js';
+import { dialectAdapter } from '../db/dialect-adapter.js';
 import {
   type Database,
   EVENT_STATUSES,
@@ -410,16 +410,17 @@ export async function purgeEvents(db: Kysely<Database>, options: PurgeOptions): 
   let total = 0;
   for (let batch = 0; batch < (options.maxBatches ?? Number.POSITIVE_INFINITY); batch += 1) {
     const deleted = await db.transaction().execute(async (trx) => {
-      const rows = await skipLockedRows(
-        trx,
-        trx
-          .selectFrom('integration_events_log')
-          .select(['id', 'event_id'])
-          .where('created_at', '<', cutoff)
-          .where('status', 'in', statuses)
-          .orderBy('created_at')
-          .limit(batchSize),
-      ).execute();
+      const rows = await dialectAdapter(trx)
+        .skipLockedRows(
+          trx
+            .selectFrom('integration_events_log')
+            .select(['id', 'event_id'])
+            .where('created_at', '<', cutoff)
+            .where('status', 'in', statuses)
+            .orderBy('created_at')
+            .limit(batchSize),
+        )
+        .execute();
       if (rows.length === 0) return 0;
       await trx
         .deleteFrom('event_attempts')

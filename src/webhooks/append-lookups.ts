@@ -1,5 +1,5 @@
 import { type Kysely, sql } from 'kysely';
-import { dialectOf } from '../db/dialect.js';
+import { type DialectName, dialectAdapter } from '../db/dialect-adapter.js';
 import { prepareQuery } from '../db/prepared-query.js';
 import type { Database, NewEventRow } from '../db/schema.js';
 
@@ -41,7 +41,7 @@ export function keyOf(module: string, id: string): string {
 
 /** The lookups for this database's dialect (the one place where the appender's SQL differs). */
 export function appendLookupsFor(db: Kysely<Database>): AppendLookups {
-  return dialectOf(db) === 'postgres' ? POSTGRES_LOOKUPS : SQLITE_LOOKUPS;
+  return LOOKUPS[dialectAdapter(db).name];
 }
 
 const SQLITE_LOOKUPS: AppendLookups = {
@@ -124,6 +124,8 @@ const POSTGRES_LOOKUPS: AppendLookups = {
       ORDER BY r.ordinality`.execute(trx);
   },
 };
+
+const LOOKUPS: Record<DialectName, AppendLookups> = { sqlite: SQLITE_LOOKUPS, postgres: POSTGRES_LOOKUPS };
 
 /**
  * The rows as one JSON text for `json_populate_recordset`. JSON.stringify writes a lone surrogate as a `\ud800`

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import { v7 as uuidv7 } from 'uuid';
 import { isDatabaseUnavailable } from '../db/connection-errors.js';
-import { announceNewEvents, lockKeys } from '../db/dialect.js';
+import { dialectAdapter } from '../db/dialect-adapter.js';
 import type { Database, EventStatus, NewEventRow } from '../db/schema.js';
 import { coerceError } from '../errors.js';
 import {
@@ -109,6 +109,7 @@ export function createEventAppender(options: EventAppenderOptions): EventAppende
   const now = options.now ?? (() => new Date());
   const maxBatch = options.maxBatch ?? 256;
   const lookups = appendLookupsFor(db);
+  const adapter = dialectAdapter(db);
   let queue: Pending[] = [];
   let writable = true;
   let lastError: string | null = null;
@@ -139,7 +140,7 @@ export function createEventAppender(options: EventAppenderOptions): EventAppende
       const deliveries = batch.map((item) => item.delivery.normalized);
       const prepared = batch.map((item) => prepare(item.delivery));
       const results = await db.transaction().execute(async (trx) => {
-        await lockKeys(
+        await adapter.lockKeys(
           trx,
           deliveries.map((n) => `${n.module}:${n.recordId}`),
         );
@@ -152,7 +153,7 @@ export function createEventAppender(options: EventAppenderOptions): EventAppende
           rows.push(row);
         }
         await lookups.insertEvents(trx, rows);
-        if (out.some((r) => r.status === 'queued')) await announceNewEvents(trx);
+        if (out.some((r) => r.status === 'queued')) await adapter.announceNewEvents(trx);
         return out;
       });
       for (const [i, item] of batch.entries()) item.resolve(results[i] as AppendResult);

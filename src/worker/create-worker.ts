@@ -2,7 +2,7 @@ import { hostname } from 'node:os';
 import type { Insertable, Kysely } from 'kysely';
 import type { Logger } from 'pino';
 import { isDatabaseUnavailable } from '../db/connection-errors.js';
-import { foldEventCounts } from '../db/dialect.js';
+import { dialectAdapter } from '../db/dialect-adapter.js';
 import { prepareQuery } from '../db/prepared-query.js';
 import type { ClaimedEvent, Database, EventAttemptsTable } from '../db/schema.js';
 import { coerceError } from '../errors.js';
@@ -163,7 +163,7 @@ export function createWorker(options: WorkerOptions): Worker {
     try {
       const released = await releaseExpiredLeases(db, { now: now(), all: false });
       if (released > 0) logger.warn({ released }, 'took back events whose worker lease expired');
-      await foldEventCounts(db);
+      await dialectAdapter(db).foldEventCounts(db);
       await applyRetention();
     } catch (error) {
       logger.error({ err: error }, 'worker housekeeping failed (expired leases, counts); will try again');
