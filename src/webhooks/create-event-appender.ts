@@ -5,11 +5,11 @@ import { isDatabaseUnavailable } from '../db/connection-errors.js';
 import { dialectAdapter } from '../db/dialect-adapter.js';
 import type { Database, EventStatus, NewEventRow } from '../db/schema.js';
 import { coerceError } from '../errors.js';
+import { appendEvents } from '../event-log/append-events.js';
 import {
   type AppendLookups,
   appendLookupsFor,
   type DeliveryKey,
-  insertEvent,
   keyOf,
   type LatestEvent,
   type OriginalEvent,
@@ -152,8 +152,7 @@ export function createEventAppender(options: EventAppenderOptions): EventAppende
           out.push(result);
           rows.push(row);
         }
-        await lookups.insertEvents(trx, rows);
-        if (out.some((r) => r.status === 'queued')) await adapter.announceNewEvents(trx);
+        await appendEvents(trx, rows);
         return out;
       });
       for (const [i, item] of batch.entries()) item.resolve(results[i] as AppendResult);
@@ -333,7 +332,7 @@ export function createEventAppender(options: EventAppenderOptions): EventAppende
         await db.transaction().execute(async (trx) => {
           // A realistic row, rolled back: proves that the log has room again, and leaves nothing behind.
           const at = now().toISOString();
-          await insertEvent(trx, {
+          const probe: NewEventRow = {
             event_id: `probe-${randomUUID()}`,
             source: 'mzi',
             module: 'mzi.probe',
@@ -368,7 +367,8 @@ export function createEventAppender(options: EventAppenderOptions): EventAppende
             response_body: null,
             academic_email: null,
             student_id_number: null,
-          });
+          };
+          await appendEvents(trx, [probe]);
           throw rollback;
         });
       } catch (error) {
