@@ -7,7 +7,8 @@ import { createDatabase, type DatabaseHandle, isSharedSqliteFile } from './db/cr
 import { migrateToLatest } from './db/migrate.js';
 import { ThreadWriteLock } from './db/sqlite-dialect.js';
 import { AppError } from './errors.js';
-import { expediteRetries, getQueueState } from './event-log/event-store.js';
+import { expediteRetries } from './event-log/expedite-retries.js';
+import { getQueueState } from './event-log/get-queue-state.js';
 import { createApp } from './http/create-app.js';
 import { WEBHOOK_ROUTES } from './http/webhook-urls.js';
 import { createLogger } from './logger.js';

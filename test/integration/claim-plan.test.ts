@@ -1,7 +1,7 @@
 import { type RawBuilder, sql } from 'kysely';
 import { describe, expect, it } from 'vitest';
 import { dialectAdapter } from '../../src/db/dialect-adapter.js';
-import { claimEvents, dueEvents } from '../../src/worker/claim-events.js';
+import { claimEvents, dueEvents } from '../../src/event-log/claim-events.js';
 import { migratedDatabasePerTest, TEST_DIALECT } from '../helpers/test-database.js';
 
 // The worker's claim must stay a walk of the pending events in id order, checking each candidate's record

@@ -1,7 +1,7 @@
 import { sql } from 'kysely';
 import { describe, expect, it } from 'vitest';
 import { VACUUM_AFTER_FOLDED_ROWS } from '../../src/db/postgres-adapter.js';
-import { getEventStats } from '../../src/event-log/event-store.js';
+import { getEventStats } from '../../src/event-log/get-event-stats.js';
 import { migratedDatabasePerTest, TEST_DIALECT } from '../helpers/test-database.js';
 
 const database = migratedDatabasePerTest();

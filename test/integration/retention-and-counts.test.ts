@@ -1,6 +1,8 @@
 import { sql } from 'kysely';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { getEventStats, purgeEvents, retryMatchingEvents } from '../../src/event-log/event-store.js';
+import { getEventStats } from '../../src/event-log/get-event-stats.js';
+import { purgeEvents } from '../../src/event-log/purge-events.js';
+import { retryMatchingEvents } from '../../src/event-log/retry-matching-events.js';
 import { customStudentBody, postStudent } from '../helpers/deliveries.js';
 import { runMzi } from '../helpers/mzi-process.js';
 import { startTestService, type TestService } from '../helpers/test-service.js';

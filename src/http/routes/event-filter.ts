@@ -1,6 +1,6 @@
 import { EVENT_STATUSES, type EventStatus } from '../../db/schema.js';
 import { AppError } from '../../errors.js';
-import type { EventFilter } from '../../event-log/event-store.js';
+import type { EventFilter } from '../../event-log/apply-event-filter.js';
 
 /** Reads an event filter from query parameters (dashboard and admin API alike), refusing malformed values. */
 export function parseEventFilter(query: Record<string, unknown>): EventFilter {
