@@ -7,7 +7,8 @@ import { createDatabase, type DatabaseHandle, isSharedSqliteFile } from './db/cr
 import { migrateToLatest } from './db/migrate.js';
 import { ThreadWriteLock } from './db/sqlite-dialect.js';
 import { AppError } from './errors.js';
-import { expediteRetries, getQueueState } from './event-log/event-store.js';
+import { expediteRetries } from './event-log/expedite-retries.js';
+import { getQueueState } from './event-log/get-queue-state.js';
 import { createApp } from './http/create-app.js';
 import { WEBHOOK_ROUTES } from './http/webhook-urls.js';
 import { createLogger } from './logger.js';
@@ -64,7 +65,7 @@ export async function createService(
     writeLock,
     preparedStatements: config.pgPreparedStatements,
   });
-  if (role !== 'all' && database.dialect === 'sqlite') {
+  if (role !== 'all' && database.adapter.singleProcess) {
     await database.close();
     throw new AppError(
       'config.role_needs_postgres',
@@ -109,7 +110,7 @@ export async function createService(
         db: database.db,
         logger: logger.child({ component: 'worker' }),
         moodle,
-        releaseAllOnStart: database.dialect === 'sqlite',
+        releaseAllOnStart: database.adapter.singleProcess,
         onAttempt,
       })
     : startWorkerThread({
@@ -182,7 +183,7 @@ export async function createService(
     describe: () => ({
       version: VERSION,
       uptime_seconds: Math.round((Date.now() - startedAt) / 1000),
-      database: { dialect: database.dialect, description: database.description },
+      database: { dialect: database.adapter.name, description: database.description },
       worker: runsWorker ? worker.state() : { status: 'disabled' },
       moodle: moodleHealth.state().status,
       moodle_detail: moodleHealth.state(),

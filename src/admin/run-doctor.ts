@@ -1,7 +1,7 @@
 import { type Config, isWebhookAuthDisabled } from '../config.js';
 import { createDatabase, type DatabaseHandle } from '../db/create-database.js';
 import { migrateToLatest } from '../db/migrate.js';
-import { getEventStats } from '../event-log/event-store.js';
+import { getEventStats } from '../event-log/get-event-stats.js';
 import { MOODLE_FUNCTIONS_USED, type MoodleClient } from '../moodle/create-moodle-client.js';
 import { MoodleException, MoodleTransportError } from '../moodle/moodle-errors.js';
 import { createMoodleFromConfig } from '../moodle/moodle-from-config.js';

@@ -9,15 +9,13 @@ import { createDatabase } from '../db/create-database.js';
 import { migrateToLatest } from '../db/migrate.js';
 import { type Database, EVENT_STATUSES, type EventStatus } from '../db/schema.js';
 import { AppError } from '../errors.js';
-import {
-  getEventOrThrow,
-  getEventStats,
-  listAttempts,
-  listEvents,
-  purgeEvents,
-  retryEvent,
-  retryMatchingEvents,
-} from '../event-log/event-store.js';
+import { getEventOrThrow } from '../event-log/get-event-or-throw.js';
+import { getEventStats } from '../event-log/get-event-stats.js';
+import { listAttempts } from '../event-log/list-attempts.js';
+import { listEvents } from '../event-log/list-events.js';
+import { purgeEvents } from '../event-log/purge-events.js';
+import { retryEvent } from '../event-log/retry-event.js';
+import { retryMatchingEvents } from '../event-log/retry-matching-events.js';
 import { WEBHOOK_ROUTES } from '../http/webhook-urls.js';
 import { createService, type Role, VERSION } from '../main.js';
 import { findStudentsByRef } from '../students/student-store.js';

@@ -1,5 +1,7 @@
 import type { EventRow } from '../db/schema.js';
-import type { EventDetail, EventFilter, EventSummary } from '../event-log/event-store.js';
+import type { EventFilter } from '../event-log/apply-event-filter.js';
+import type { EventSummary } from '../event-log/event-summary.js';
+import type { EventDetail } from '../event-log/get-event-detail.js';
 import { html, type SafeHtml, shortEventId } from './html.js';
 import { type Flash, layout, shortTime, statusBadge } from './layout.js';
 

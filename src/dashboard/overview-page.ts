@@ -1,4 +1,4 @@
-import type { EventStats } from '../event-log/event-store.js';
+import type { EventStats } from '../event-log/get-event-stats.js';
 import { html, trusted } from './html.js';
 import { layout } from './layout.js';
 

@@ -1,5 +1,5 @@
 import type { StudentRow } from '../db/schema.js';
-import type { EventSummary } from '../event-log/event-store.js';
+import type { EventSummary } from '../event-log/event-summary.js';
 import { STUDENT_FIELDS } from '../students/student-fields.js';
 import { html, shortEventId } from './html.js';
 import { layout, shortTime, statusBadge } from './layout.js';

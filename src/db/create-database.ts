@@ -2,17 +2,24 @@ import { chmodSync, closeSync, existsSync, mkdirSync, openSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, relative, resolve, sep } from 'node:path';
 import type SQLite from 'better-sqlite3';
-import { Kysely, PostgresDialect, type SqliteDatabase } from 'kysely';
+import {
+  Kysely,
+  type DialectAdapter as KyselyDialectAdapter,
+  PostgresDialect,
+  type SqliteDatabase,
+} from 'kysely';
 import type pg from 'pg';
 import { AppError } from '../errors.js';
-import type { DialectName } from './dialect.js';
+import { type DialectAdapter, dialectAdapter } from './dialect-adapter.js';
+import { PostgresDialectAdapter } from './postgres-adapter.js';
 import { preparingPool } from './prepared-statements-pool.js';
 import type { Database } from './schema.js';
 import { RetryingSqliteDialect, type ThreadWriteLock } from './sqlite-dialect.js';
 
 export interface DatabaseHandle {
   readonly db: Kysely<Database>;
-  readonly dialect: DialectName;
+  /** What mzi does differently on this database, chosen when it was opened. */
+  readonly adapter: DialectAdapter;
   /** Where the data lives, for humans: a file path or a URL without its password. */
   readonly description: string;
   /**
@@ -99,7 +106,7 @@ function openSqlite(rawPath: string, options: DatabaseOptions): DatabaseHandle {
   });
   return {
     db,
-    dialect: 'sqlite',
+    adapter: dialectAdapter(db),
     description: `SQLite ${path}`,
     listen: async () => async () => {},
     close: () => db.destroy(),
@@ -168,19 +175,26 @@ function openPostgres(url: string, preparedStatements: boolean): DatabaseHandle 
   // it (503 at intake, a retry in the worker); the pool drops the broken client when it is released.
   pool.on('connect', (client) => client.on('error', () => {}));
   const db = new Kysely<Database>({
-    dialect: new PostgresDialect({ pool: preparedStatements ? preparingPool(pool) : pool }),
+    dialect: new MziPostgresDialect({ pool: preparedStatements ? preparingPool(pool) : pool }),
   });
   const safeUrl = new URL(url);
   if (safeUrl.password) safeUrl.password = '***';
   safeUrl.search = '';
   return {
     db,
-    dialect: 'postgres',
+    adapter: dialectAdapter(db),
     description: `PostgreSQL ${safeUrl.toString()}`,
     listen: (channel, onNotify, onError) =>
       listenPostgres({ createClient: () => new Client(connection), channel, onNotify, onError }),
     close: () => db.destroy(),
   };
+}
+
+/** Kysely's PostgreSQL dialect with mzi's adapter, so that the database carries it (see dialectAdapter). */
+class MziPostgresDialect extends PostgresDialect {
+  override createAdapter(): KyselyDialectAdapter {
+    return new PostgresDialectAdapter();
+  }
 }
 
 /**

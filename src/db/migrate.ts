@@ -1,5 +1,5 @@
 import { type Kysely, type MigrationResult, Migrator } from 'kysely';
-import { currentSchema, withStartupLock } from './dialect.js';
+import { dialectAdapter } from './dialect-adapter.js';
 import { MIGRATIONS } from './migrations/index.js';
 
 export interface MigrateOutcome {
@@ -10,8 +10,9 @@ export interface MigrateOutcome {
 /** Applies every pending migration; re-running is a no-op. Never throws: the caller decides how to report. */
 export async function migrateToLatest(db: Kysely<any>): Promise<MigrateOutcome> {
   // Several processes starting together (API and workers on PostgreSQL) must not race to create the tables.
-  return withStartupLock(db, async (locked) => {
-    const schema = await currentSchema(locked);
+  const adapter = dialectAdapter(db);
+  return adapter.withStartupLock(db, async (locked) => {
+    const schema = await adapter.currentSchema(locked);
     const migrator = new Migrator({
       db: locked,
       ...(schema ? { migrationTableSchema: schema } : {}),

@@ -3,10 +3,12 @@ import {
   CompiledQuery,
   type DatabaseConnection,
   type Driver,
+  type DialectAdapter as KyselyDialectAdapter,
   SqliteDialect,
   type SqliteDialectConfig,
   SqliteDriver,
 } from 'kysely';
+import { SqliteDialectAdapter } from './sqlite-adapter.js';
 
 /**
  * How long a transaction or statement waits for the write lock, the threads' and then SQLite's, before it fails
@@ -134,6 +136,7 @@ export interface RetryingSqliteDialectConfig extends SqliteDialectConfig {
  * - a statement refused with SQLITE_BUSY is tried again on a timer for up to SQLITE_BUSY_WAIT_MS instead of
  *   in SQLite's busy handler, which would sleep on the thread and so stall every HTTP request of the process.
  * The connections are opened with `busy_timeout = 0` for that reason.
+ * Its adapter is mzi's (SqliteDialectAdapter), so that the database carries it (see dialectAdapter).
  */
 export class RetryingSqliteDialect extends SqliteDialect {
   readonly #config: RetryingSqliteDialectConfig;
@@ -145,6 +148,10 @@ export class RetryingSqliteDialect extends SqliteDialect {
 
   override createDriver(): Driver {
     return new RetryingSqliteDriver(this.#config, this.#config.writeLock);
+  }
+
+  override createAdapter(): KyselyDialectAdapter {
+    return new SqliteDialectAdapter();
   }
 }
 

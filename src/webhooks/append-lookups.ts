@@ -1,7 +1,7 @@
 import { type Kysely, sql } from 'kysely';
-import { dialectOf } from '../db/dialect.js';
+import { type DialectName, dialectAdapter } from '../db/dialect-adapter.js';
 import { prepareQuery } from '../db/prepared-query.js';
-import type { Database, NewEventRow } from '../db/schema.js';
+import type { Database } from '../db/schema.js';
 
 /** The latest accepted event of a record (not a duplicate, not an invalid operation). */
 export interface LatestEvent {
@@ -22,7 +22,7 @@ export type RecordKey = { module: string; recordId: string };
 export type DeliveryKey = { module: string; deliveryId: string };
 
 /**
- * What the appender reads and writes for one batch of deliveries, each lookup for the whole batch at once.
+ * What the appender reads for one batch of deliveries, each lookup for the whole batch at once.
  * PostgreSQL answers each in one round trip (`unnest` + `LATERAL`, `json_populate_recordset`), so a batch
  * costs a fixed number of round trips however many deliveries it holds; SQLite runs in-process, where a
  * prepared statement per key is the cheapest form. Keys are `keyOf(module, id)`.
@@ -32,7 +32,6 @@ export interface AppendLookups {
   originalEvents(trx: Kysely<Database>, keys: readonly DeliveryKey[]): Promise<Map<string, OriginalEvent>>;
   /** Students by Zoho record id: whether each is deleted (`deleted_at` set). */
   studentsDeleted(trx: Kysely<Database>, recordIds: readonly string[]): Promise<Map<string, boolean>>;
-  insertEvents(trx: Kysely<Database>, rows: readonly NewEventRow[]): Promise<void>;
 }
 
 export function keyOf(module: string, id: string): string {
@@ -41,7 +40,7 @@ export function keyOf(module: string, id: string): string {
 
 /** The lookups for this database's dialect (the one place where the appender's SQL differs). */
 export function appendLookupsFor(db: Kysely<Database>): AppendLookups {
-  return dialectOf(db) === 'postgres' ? POSTGRES_LOOKUPS : SQLITE_LOOKUPS;
+  return LOOKUPS[dialectAdapter(db).name];
 }
 
 const SQLITE_LOOKUPS: AppendLookups = {
@@ -68,9 +67,6 @@ const SQLITE_LOOKUPS: AppendLookups = {
       if (row) out.set(recordId, row.deleted_at !== null);
     }
     return out;
-  },
-  async insertEvents(trx, rows) {
-    for (const row of rows) await insertEvent(trx, row);
   },
 };
 
@@ -113,68 +109,9 @@ const POSTGRES_LOOKUPS: AppendLookups = {
       FROM students WHERE zoho_record_id = ANY(${[...recordIds]}::text[])`.execute(trx);
     return new Map(result.rows.map((row) => [row.zoho_record_id, row.deleted]));
   },
-  async insertEvents(trx, rows) {
-    if (rows.length === 0) return;
-    // One statement and one parameter for the whole batch; ids come from the serial default, in row order.
-    await sql`
-      INSERT INTO integration_events_log (${sql.join(EVENT_COLUMNS.map((c) => sql.ref(c)))})
-      SELECT ${sql.join(EVENT_COLUMNS.map((c) => sql.ref(`r.${c}`)))}
-      FROM json_populate_recordset(NULL::integration_events_log, ${rowsAsJson(rows)}::json)
-        WITH ORDINALITY AS r
-      ORDER BY r.ordinality`.execute(trx);
-  },
 };
 
-/**
- * The rows as one JSON text for `json_populate_recordset`. JSON.stringify writes a lone surrogate as a `\ud800`
- * escape, which PostgreSQL refuses to turn into text; a text parameter would have been stored with U+FFFD in its
- * place, so do the same here. Intake refuses such values in the fields it reads; this covers the rest (the
- * names of fields it does not know, quoted in warnings).
- */
-function rowsAsJson(rows: readonly object[]): string {
-  const json = JSON.stringify(rows);
-  if (!/\\ud[89a-f]/i.test(json)) return json;
-  return JSON.stringify(rows, (_key, value: unknown) =>
-    typeof value === 'string' ? value.toWellFormed() : value,
-  );
-}
-
-const EVENT_COLUMNS = [
-  'event_id',
-  'source',
-  'module',
-  'event_type',
-  'record_id',
-  'status',
-  'error_message',
-  'error_code',
-  'created_at',
-  'updated_at',
-  'processed_at',
-  'payload',
-  'raw_body',
-  'content_type',
-  'headers',
-  'dedup_key',
-  'content_hash',
-  'duplicate_of',
-  'warnings',
-  'result',
-  'attempts',
-  'max_attempts',
-  'next_attempt_at',
-  'locked_by',
-  'locked_until',
-  'request_method',
-  'request_url',
-  'auth_method',
-  'received_at',
-  'stored_ms',
-  'response_status',
-  'response_body',
-  'academic_email',
-  'student_id_number',
-] as const satisfies ReadonlyArray<keyof NewEventRow>;
+const LOOKUPS: Record<DialectName, AppendLookups> = { sqlite: SQLITE_LOOKUPS, postgres: POSTGRES_LOOKUPS };
 
 // SQLite's statements, built once (see prepareQuery).
 const selectLatestEvent = prepareQuery((db: Kysely<Database>, p: RecordKey) =>
@@ -202,11 +139,4 @@ const selectByDeliveryId = prepareQuery((db: Kysely<Database>, p: DeliveryKey) =
 
 const selectStudent = prepareQuery((db: Kysely<Database>, p: { recordId: string }) =>
   db.selectFrom('students').select('deleted_at').where('zoho_record_id', '=', p.recordId),
-);
-
-/** The insert of one event row, every column mzi writes. */
-export const insertEvent = prepareQuery((db: Kysely<Database>, p: NewEventRow) =>
-  db
-    .insertInto('integration_events_log')
-    .values(Object.fromEntries(EVENT_COLUMNS.map((column) => [column, p[column]])) as NewEventRow),
 );

@@ -2,14 +2,14 @@ import { randomUUID } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import { v7 as uuidv7 } from 'uuid';
 import { isDatabaseUnavailable } from '../db/connection-errors.js';
-import { announceNewEvents, lockKeys } from '../db/dialect.js';
+import { dialectAdapter } from '../db/dialect-adapter.js';
 import type { Database, EventStatus, NewEventRow } from '../db/schema.js';
 import { coerceError } from '../errors.js';
+import { appendEvents } from '../event-log/append-events.js';
 import {
   type AppendLookups,
   appendLookupsFor,
   type DeliveryKey,
-  insertEvent,
   keyOf,
   type LatestEvent,
   type OriginalEvent,
@@ -109,6 +109,7 @@ export function createEventAppender(options: EventAppenderOptions): EventAppende
   const now = options.now ?? (() => new Date());
   const maxBatch = options.maxBatch ?? 256;
   const lookups = appendLookupsFor(db);
+  const adapter = dialectAdapter(db);
   let queue: Pending[] = [];
   let writable = true;
   let lastError: string | null = null;
@@ -139,7 +140,7 @@ export function createEventAppender(options: EventAppenderOptions): EventAppende
       const deliveries = batch.map((item) => item.delivery.normalized);
       const prepared = batch.map((item) => prepare(item.delivery));
       const results = await db.transaction().execute(async (trx) => {
-        await lockKeys(
+        await adapter.lockKeys(
           trx,
           deliveries.map((n) => `${n.module}:${n.recordId}`),
         );
@@ -151,8 +152,7 @@ export function createEventAppender(options: EventAppenderOptions): EventAppende
           out.push(result);
           rows.push(row);
         }
-        await lookups.insertEvents(trx, rows);
-        if (out.some((r) => r.status === 'queued')) await announceNewEvents(trx);
+        await appendEvents(trx, rows);
         return out;
       });
       for (const [i, item] of batch.entries()) item.resolve(results[i] as AppendResult);
@@ -332,7 +332,7 @@ export function createEventAppender(options: EventAppenderOptions): EventAppende
         await db.transaction().execute(async (trx) => {
           // A realistic row, rolled back: proves that the log has room again, and leaves nothing behind.
           const at = now().toISOString();
-          await insertEvent(trx, {
+          const probe: NewEventRow = {
             event_id: `probe-${randomUUID()}`,
             source: 'mzi',
             module: 'mzi.probe',
@@ -367,7 +367,8 @@ export function createEventAppender(options: EventAppenderOptions): EventAppende
             response_body: null,
             academic_email: null,
             student_id_number: null,
-          });
+          };
+          await appendEvents(trx, [probe]);
           throw rollback;
         });
       } catch (error) {

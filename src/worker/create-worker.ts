@@ -1,15 +1,17 @@
 import { hostname } from 'node:os';
-import type { Insertable, Kysely } from 'kysely';
+import type { Kysely } from 'kysely';
 import type { Logger } from 'pino';
 import { isDatabaseUnavailable } from '../db/connection-errors.js';
-import { foldEventCounts } from '../db/dialect.js';
-import { prepareQuery } from '../db/prepared-query.js';
-import type { ClaimedEvent, Database, EventAttemptsTable } from '../db/schema.js';
+import { dialectAdapter } from '../db/dialect-adapter.js';
+import type { ClaimedEvent, Database } from '../db/schema.js';
 import { coerceError } from '../errors.js';
-import { purgeEvents } from '../event-log/event-store.js';
+import { claimEvents } from '../event-log/claim-events.js';
+import { completeEvent } from '../event-log/complete-event.js';
+import { failOrRetryEvent } from '../event-log/fail-or-retry-event.js';
 import { ProcessingError } from '../event-log/processing-error.js';
+import { purgeEvents } from '../event-log/purge-events.js';
+import { releaseExpiredLeases } from '../event-log/release-expired-leases.js';
 import { hasAttemptsLeft, retryDelayMs, shouldRetry } from '../event-log/retry-policy.js';
-import { claimEvents, releaseExpiredLeases } from './claim-events.js';
 import type { BatchEventHandler, EventHandler, HandlerOutcome, HandlerResult } from './event-handler.js';
 
 export interface WorkerOptions {
@@ -163,7 +165,7 @@ export function createWorker(options: WorkerOptions): Worker {
     try {
       const released = await releaseExpiredLeases(db, { now: now(), all: false });
       if (released > 0) logger.warn({ released }, 'took back events whose worker lease expired');
-      await foldEventCounts(db);
+      await dialectAdapter(db).foldEventCounts(db);
       await applyRetention();
     } catch (error) {
       logger.error({ err: error }, 'worker housekeeping failed (expired leases, counts); will try again');
@@ -348,14 +350,14 @@ export function createWorker(options: WorkerOptions): Worker {
     }
     const finished = now().toISOString();
     if (failure === undefined && outcome) {
-      await markCompleted(trx, {
+      await completeEvent(trx, {
         id: event.id,
         workerId,
         finished,
         result: JSON.stringify(outcome.result),
         warnings: mergeWarnings(event.warnings, outcome.warnings),
+        attempt: attemptRow(event, startedAt, finished, 'completed', undefined),
       });
-      await insertAttempt(trx, attemptRow(event, startedAt, finished, 'completed', undefined));
       return { status: 'completed' };
     }
     const error = coerceError(failure);
@@ -379,27 +381,19 @@ export function createWorker(options: WorkerOptions): Worker {
     const nextAttemptAt = new Date(
       Date.parse(finished) + retryDelayMs(event.attempts, options.random),
     ).toISOString();
-    await trx
-      .updateTable('integration_events_log')
-      .set({
-        status: retry ? 'pending' : 'failed',
-        error_message: retry
-          ? `${message} (attempt ${event.attempts} of ${event.max_attempts}; will retry)`
-          : message,
-        error_code: code,
-        processed_at: retry ? null : finished,
-        next_attempt_at: retry ? nextAttemptAt : event.next_attempt_at,
-        updated_at: finished,
-        locked_by: null,
-        locked_until: null,
-      })
-      .where('id', '=', event.id)
-      .where('locked_by', '=', workerId)
-      .execute();
-    await insertAttempt(
-      trx,
-      attemptRow(event, startedAt, finished, retry ? 'retry' : 'failed', { code, message }),
-    );
+    await failOrRetryEvent(trx, {
+      id: event.id,
+      workerId,
+      retry,
+      nextAttemptAt,
+      claimedNextAttemptAt: event.next_attempt_at,
+      errorCode: code,
+      errorMessage: retry
+        ? `${message} (attempt ${event.attempts} of ${event.max_attempts}; will retry)`
+        : message,
+      finished,
+      attempt: attemptRow(event, startedAt, finished, retry ? 'retry' : 'failed', { code, message }),
+    });
     return { status: retry ? 'pending' : 'failed', code, error, nextAttemptAt };
   }
 
@@ -505,42 +499,6 @@ function mergeWarnings(stored: string | null, added: string[] | undefined): stri
   }
   return JSON.stringify([...new Set([...existing, ...added])]);
 }
-
-// The two writes of every completed event, built once (see prepareQuery).
-const markCompleted = prepareQuery(
-  (
-    db: Kysely<Database>,
-    p: { id: number; workerId: string; finished: string; result: string; warnings: string | null },
-  ) =>
-    db
-      .updateTable('integration_events_log')
-      .set({
-        status: 'completed',
-        processed_at: p.finished,
-        updated_at: p.finished,
-        result: p.result,
-        warnings: p.warnings,
-        error_message: null,
-        error_code: null,
-        locked_by: null,
-        locked_until: null,
-      })
-      .where('id', '=', p.id)
-      .where('locked_by', '=', p.workerId),
-);
-
-const insertAttempt = prepareQuery((db: Kysely<Database>, p: Insertable<EventAttemptsTable>) =>
-  db.insertInto('event_attempts').values({
-    event_id: p.event_id,
-    attempt: p.attempt,
-    started_at: p.started_at,
-    finished_at: p.finished_at,
-    outcome: p.outcome,
-    error_code: p.error_code,
-    error_message: p.error_message,
-    worker_id: p.worker_id,
-  }),
-);
 
 /** A database error in a few words, without the values it may quote (PostgreSQL's detail holds row data). */
 function databaseReason(error: unknown): string {

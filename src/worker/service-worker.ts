@@ -2,7 +2,7 @@ import type { Kysely } from 'kysely';
 import type { Logger } from 'pino';
 import type { Config } from '../config.js';
 import type { DatabaseHandle } from '../db/create-database.js';
-import { EVENTS_CHANNEL } from '../db/dialect.js';
+import { EVENTS_CHANNEL } from '../db/dialect-adapter.js';
 import type { ClaimedEvent, Database } from '../db/schema.js';
 import type { MoodleClient } from '../moodle/create-moodle-client.js';
 import { createStudentProvisioner } from '../moodle/provision-student.js';

@@ -1,14 +1,14 @@
 import { type RawBuilder, sql } from 'kysely';
 import { describe, expect, it } from 'vitest';
-import { planClaimInIdOrder } from '../../src/db/dialect.js';
-import { claimEvents, dueEvents } from '../../src/worker/claim-events.js';
+import { dialectAdapter } from '../../src/db/dialect-adapter.js';
+import { claimEvents, dueEvents } from '../../src/event-log/claim-events.js';
 import { migratedDatabasePerTest, TEST_DIALECT } from '../helpers/test-database.js';
 
 // The worker's claim must stay a walk of the pending events in id order, checking each candidate's record
 // through the record index, however stale PostgreSQL's statistics are: a queue's statistics always are (they
 // were taken before the burst, or during one). Each case below builds a log whose statistics mislead the
 // planner into reading the whole log or the whole backlog for every claim, as it did before the claim was
-// written for it (migration 0006, FINISHED_STATUSES, the record check as a scalar subquery, planClaimInIdOrder).
+// written for it (migration 0006, FINISHED_STATUSES, the record check as a scalar subquery, the adapter's planClaimInIdOrder).
 
 const database = migratedDatabasePerTest();
 
@@ -45,7 +45,7 @@ async function claimPlan(): Promise<PlanNode[]> {
   return database()
     .db.transaction()
     .execute(async (trx) => {
-      await planClaimInIdOrder(trx);
+      await dialectAdapter(trx).planClaimInIdOrder(trx);
       const query = dueEvents(trx, { now: NOW, limit: 32 }).compile();
       const explained = await trx.executeQuery<{ 'QUERY PLAN': Array<{ Plan: PlanNode }> }>({
         ...query,

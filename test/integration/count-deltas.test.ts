@@ -1,7 +1,7 @@
 import { sql } from 'kysely';
 import { describe, expect, it } from 'vitest';
-import { foldEventCounts, VACUUM_AFTER_FOLDED_ROWS } from '../../src/db/dialect.js';
-import { getEventStats } from '../../src/event-log/event-store.js';
+import { VACUUM_AFTER_FOLDED_ROWS } from '../../src/db/postgres-adapter.js';
+import { getEventStats } from '../../src/event-log/get-event-stats.js';
 import { migratedDatabasePerTest, TEST_DIALECT } from '../helpers/test-database.js';
 
 const database = migratedDatabasePerTest();
@@ -26,7 +26,7 @@ describe.skipIf(TEST_DIALECT !== 'postgres')('folding the count deltas on Postgr
 
   it('vacuums the deltas once enough were folded, so that stats do not read their dead pages', async () => {
     await addDeltas(VACUUM_AFTER_FOLDED_ROWS / 2);
-    await foldEventCounts(database().db);
+    await database().adapter.foldEventCounts(database().db);
     // Folded, not vacuumed yet: the deleted rows' pages stay, and the next deltas go after them.
     const afterFirstFold = await deltaPages();
     expect(afterFirstFold).toBeGreaterThan(0);
@@ -34,7 +34,7 @@ describe.skipIf(TEST_DIALECT !== 'postgres')('folding the count deltas on Postgr
 
     await addDeltas(VACUUM_AFTER_FOLDED_ROWS / 2);
     expect(await deltaPages()).toBeGreaterThan(afterFirstFold);
-    await foldEventCounts(database().db);
+    await database().adapter.foldEventCounts(database().db);
     expect(await deltaPages()).toBe(0);
     expect((await getEventStats(database().db)).total_events).toBe(VACUUM_AFTER_FOLDED_ROWS);
   });

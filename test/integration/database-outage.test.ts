@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createDatabase } from '../../src/db/create-database.js';
-import { EVENTS_CHANNEL } from '../../src/db/dialect.js';
+import { EVENTS_CHANNEL } from '../../src/db/dialect-adapter.js';
 import { sign } from '../../src/webhooks/sign.js';
 import { eventually } from '../helpers/eventually.js';
 import { type MziServer, startMziServer } from '../helpers/mzi-process.js';

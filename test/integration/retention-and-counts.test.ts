@@ -1,7 +1,8 @@
 import { sql } from 'kysely';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { foldEventCounts } from '../../src/db/dialect.js';
-import { getEventStats, purgeEvents, retryMatchingEvents } from '../../src/event-log/event-store.js';
+import { getEventStats } from '../../src/event-log/get-event-stats.js';
+import { purgeEvents } from '../../src/event-log/purge-events.js';
+import { retryMatchingEvents } from '../../src/event-log/retry-matching-events.js';
 import { customStudentBody, postStudent } from '../helpers/deliveries.js';
 import { runMzi } from '../helpers/mzi-process.js';
 import { startTestService, type TestService } from '../helpers/test-service.js';
@@ -39,7 +40,7 @@ async function workload(s: TestService) {
 describe('counts kept by the database', () => {
   it('match a direct count after inserts, duplicates, failures, completions, retries and purges', async () => {
     await workload(service);
-    await foldEventCounts(service.database.db);
+    await service.database.adapter.foldEventCounts(service.database.db);
     expect(nonZero((await getEventStats(service.database.db)).by_status)).toEqual(
       await countedDirectly(service),
     );
@@ -47,7 +48,7 @@ describe('counts kept by the database', () => {
     await retryMatchingEvents(service.database.db, {});
     await service.worker.drain();
     await purgeEvents(service.database.db, { before: new Date(Date.now() + 1000), statuses: ['duplicate'] });
-    await foldEventCounts(service.database.db);
+    await service.database.adapter.foldEventCounts(service.database.db);
     const stats = await getEventStats(service.database.db);
     expect(nonZero(stats.by_status)).toEqual(await countedDirectly(service));
     expect(stats.total_events).toBe(Object.values(await countedDirectly(service)).reduce((a, b) => a + b, 0));
@@ -55,7 +56,7 @@ describe('counts kept by the database', () => {
 
   it('answer stats from the counters, not from the log (a row changed behind the triggers stays uncounted)', async () => {
     await workload(service);
-    await foldEventCounts(service.database.db);
+    await service.database.adapter.foldEventCounts(service.database.db);
     const before = await getEventStats(service.database.db);
     await sql`DELETE FROM event_counts`.execute(service.database.db);
     const after = await getEventStats(service.database.db);

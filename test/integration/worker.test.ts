@@ -1,11 +1,12 @@
 import pino from 'pino';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { CLAIMED_EVENT_COLUMNS, type ClaimedEvent } from '../../src/db/schema.js';
-import { retryEvent, retryMatchingEvents } from '../../src/event-log/event-store.js';
+import { claimEvents } from '../../src/event-log/claim-events.js';
 import { ProcessingError } from '../../src/event-log/processing-error.js';
+import { retryEvent } from '../../src/event-log/retry-event.js';
+import { retryMatchingEvents } from '../../src/event-log/retry-matching-events.js';
 import { createEventAppender, type EventAppender } from '../../src/webhooks/create-event-appender.js';
 import type { NormalizedDelivery } from '../../src/webhooks/normalize-delivery.js';
-import { claimEvents } from '../../src/worker/claim-events.js';
 import { createWorker, type WorkerOptions } from '../../src/worker/create-worker.js';
 import type { EventHandler } from '../../src/worker/event-handler.js';
 import { migratedDatabasePerTest } from '../helpers/test-database.js';

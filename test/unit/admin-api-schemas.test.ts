@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { AppError } from '../../src/errors.js';
-import { MAX_EVENT_ID } from '../../src/event-log/event-store.js';
+import { MAX_EVENT_ID } from '../../src/event-log/find-event.js';
 import {
   EVENT_LIST_QUERY,
   FORM_BODY,

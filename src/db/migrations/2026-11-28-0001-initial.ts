@@ -1,11 +1,11 @@
 import type { Kysely } from 'kysely';
-import { autoIncrementId } from '../dialect.js';
+import { isPostgres } from './is-postgres.js';
 
 // Frozen in time: never edit a migration that has shipped; add a new one.
 export async function up(db: Kysely<any>): Promise<void> {
   await db.schema
     .createTable('integration_events_log')
-    .addColumn('id', autoIncrementId(db), (col) => col.primaryKey())
+    .addColumn('id', isPostgres(db) ? 'serial' : 'integer', (col) => col.primaryKey())
     .addColumn('event_id', 'varchar(64)', (col) => col.notNull().unique())
     .addColumn('source', 'varchar(32)', (col) => col.notNull())
     .addColumn('module', 'varchar(64)', (col) => col.notNull())
@@ -58,7 +58,7 @@ export async function up(db: Kysely<any>): Promise<void> {
 
   await db.schema
     .createTable('event_attempts')
-    .addColumn('id', autoIncrementId(db), (col) => col.primaryKey())
+    .addColumn('id', isPostgres(db) ? 'serial' : 'integer', (col) => col.primaryKey())
     .addColumn('event_id', 'varchar(64)', (col) => col.notNull())
     .addColumn('attempt', 'integer', (col) => col.notNull())
     .addColumn('started_at', 'varchar(32)', (col) => col.notNull())

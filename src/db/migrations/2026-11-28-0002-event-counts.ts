@@ -1,5 +1,5 @@
 import { type Kysely, sql } from 'kysely';
-import { dialectOf } from '../dialect.js';
+import { isPostgres } from './is-postgres.js';
 
 // Stats must stay fast with millions of events (issue 4): counts per (status, source, module) are kept by
 // triggers instead of counted at read time.
@@ -28,7 +28,7 @@ export async function up(db: Kysely<any>): Promise<void> {
     SELECT status, source, module, count(*) FROM integration_events_log GROUP BY status, source, module
   `.execute(db);
 
-  if (dialectOf(db) === 'postgres') {
+  if (isPostgres(db)) {
     await sql`
       CREATE FUNCTION mzi_count_events() RETURNS trigger LANGUAGE plpgsql AS $$
       BEGIN
@@ -61,7 +61,7 @@ export async function up(db: Kysely<any>): Promise<void> {
 }
 
 export async function down(db: Kysely<any>): Promise<void> {
-  if (dialectOf(db) === 'postgres') {
+  if (isPostgres(db)) {
     await sql`DROP TRIGGER IF EXISTS events_count_insert_delete ON integration_events_log`.execute(db);
     await sql`DROP TRIGGER IF EXISTS events_count_update ON integration_events_log`.execute(db);
     await sql`DROP FUNCTION IF EXISTS mzi_count_events()`.execute(db);

@@ -1,5 +1,5 @@
 import { type Kysely, sql } from 'kysely';
-import { dialectOf } from '../dialect.js';
+import { isPostgres } from './is-postgres.js';
 
 // PostgreSQL plans the worker's claim (`status = 'pending' … ORDER BY id LIMIT n`) from statistics, and these
 // are always stale for a queue: analyzed in a burst, they say a third of the log is pending, and the planner
@@ -9,7 +9,7 @@ import { dialectOf } from '../dialect.js';
 // statistics and already walks (status, id); it gets no index to maintain.
 // Frozen in time: never edit a migration that has shipped; add a new one.
 export async function up(db: Kysely<any>): Promise<void> {
-  if (dialectOf(db) !== 'postgres') return;
+  if (!isPostgres(db)) return;
   await db.schema
     .createIndex('events_pending_idx')
     .on('integration_events_log')
@@ -19,6 +19,6 @@ export async function up(db: Kysely<any>): Promise<void> {
 }
 
 export async function down(db: Kysely<any>): Promise<void> {
-  if (dialectOf(db) !== 'postgres') return;
+  if (!isPostgres(db)) return;
   await db.schema.dropIndex('events_pending_idx').execute();
 }

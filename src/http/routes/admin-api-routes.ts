@@ -3,13 +3,11 @@ import type { Kysely } from 'kysely';
 import type { z } from 'zod';
 import type { Database } from '../../db/schema.js';
 import { AppError } from '../../errors.js';
-import {
-  countEvents,
-  getEventDetail,
-  listEventPage,
-  retryEvent,
-  retryMatchingEvents,
-} from '../../event-log/event-store.js';
+import { countEvents } from '../../event-log/count-events.js';
+import { getEventDetail } from '../../event-log/get-event-detail.js';
+import { listEventPage } from '../../event-log/list-event-page.js';
+import { retryEvent } from '../../event-log/retry-event.js';
+import { retryMatchingEvents } from '../../event-log/retry-matching-events.js';
 import { findStudentsByRef, searchStudents } from '../../students/student-store.js';
 import type { AdminAuth } from '../admin-auth.js';
 import { checkOrigin } from '../check-origin.js';

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { EVENT_STATUSES } from '../../db/schema.js';
 import { AppError } from '../../errors.js';
-import { MAX_EVENT_ID } from '../../event-log/event-store.js';
+import { MAX_EVENT_ID } from '../../event-log/find-event.js';
 
 /**
  * Request and response shapes of the admin API and the dashboard, one zod schema each. Fastify validates a request

@@ -13,17 +13,15 @@ import { setupPage } from '../../dashboard/setup-page.js';
 import { studentDetailPage, studentsPage } from '../../dashboard/students-page.js';
 import type { Database } from '../../db/schema.js';
 import { AppError } from '../../errors.js';
-import {
-  countEvents,
-  deliveriesPerMinute,
-  getEventDetail,
-  getEventStats,
-  getQueueState,
-  listEventPage,
-  MAX_EVENT_ID,
-  retryEvent,
-  retryMatchingEvents,
-} from '../../event-log/event-store.js';
+import { countEvents } from '../../event-log/count-events.js';
+import { deliveriesPerMinute } from '../../event-log/deliveries-per-minute.js';
+import { MAX_EVENT_ID } from '../../event-log/find-event.js';
+import { getEventDetail } from '../../event-log/get-event-detail.js';
+import { getEventStats } from '../../event-log/get-event-stats.js';
+import { getQueueState } from '../../event-log/get-queue-state.js';
+import { listEventPage } from '../../event-log/list-event-page.js';
+import { retryEvent } from '../../event-log/retry-event.js';
+import { retryMatchingEvents } from '../../event-log/retry-matching-events.js';
 import { findStudentsByRef, searchStudents } from '../../students/student-store.js';
 import { buildStudentDelivery } from '../../webhooks/build-student-delivery.js';
 import { buildStudentWebhookSetup } from '../../webhooks/zoho-webhook-setup.js';

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { EVENT_STATUSES } from '../../db/schema.js';
 import { AppError } from '../../errors.js';
-import type { EventFilter } from '../../event-log/event-store.js';
+import type { EventFilter } from '../../event-log/apply-event-filter.js';
 import type { QueryParameters } from './admin-api-schemas.js';
 
 const EVENT_STATUS = z.enum(EVENT_STATUSES);

@@ -1,7 +1,8 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Kysely } from 'kysely';
 import type { Database } from '../../db/schema.js';
-import { getEventStats, getQueueState } from '../../event-log/event-store.js';
+import { getEventStats } from '../../event-log/get-event-stats.js';
+import { getQueueState } from '../../event-log/get-queue-state.js';
 import { publicError } from '../public-error.js';
 
 export interface EventRoutesOptions {

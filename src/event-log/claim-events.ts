@@ -1,5 +1,5 @@
 import type { Kysely } from 'kysely';
-import { planClaimInIdOrder, skipLockedRows } from '../db/dialect.js';
+import { dialectAdapter } from '../db/dialect-adapter.js';
 import { CLAIMED_EVENT_COLUMNS, type ClaimedEvent, type Database, EVENT_STATUSES } from '../db/schema.js';
 
 /**
@@ -16,7 +16,7 @@ export async function claimEvents(
   // Two statements in one transaction, not UPDATE … WHERE id IN (SELECT … LIMIT): PostgreSQL may re-run such
   // a subquery for every candidate row (docs/PERFORMANCE.md#postgresql-claim-plans).
   const rows = await db.transaction().execute(async (trx) => {
-    await planClaimInIdOrder(trx);
+    await dialectAdapter(trx).planClaimInIdOrder(trx);
     const due = await dueEvents(trx, { now, limit: options.limit }).execute();
     if (due.length === 0) return [];
     return trx
@@ -50,7 +50,7 @@ const FINISHED_STATUSES = EVENT_STATUSES.filter((status) => status !== 'pending'
 
 /**
  * The ids of up to `limit` due events, oldest first, each the oldest unfinished event of its record, skipping
- * rows another worker has locked (PostgreSQL). Run it after `planClaimInIdOrder`, in the claim's transaction: the
+ * rows another worker has locked (PostgreSQL). Run it after the adapter's `planClaimInIdOrder`, in the claim's transaction: the
  * candidates then come from the index of pending events in id order (on PostgreSQL, migration 0006), whatever
  * the statistics say.
  *
@@ -59,8 +59,7 @@ const FINISHED_STATUSES = EVENT_STATUSES.filter((status) => status !== 'pending'
  * statistics say few events are unfinished); a scalar subquery stays a lookup of the candidate's own record.
  */
 export function dueEvents(trx: Kysely<Database>, options: { now: string; limit: number }) {
-  return skipLockedRows(
-    trx,
+  return dialectAdapter(trx).skipLockedRows(
     trx
       .selectFrom('integration_events_log as e')
       .select('e.id')
@@ -82,41 +81,4 @@ export function dueEvents(trx: Kysely<Database>, options: { now: string; limit: 
       .orderBy('e.id')
       .limit(options.limit),
   );
-}
-
-/**
- * Gives back events whose lease ran out (their worker died or hung). With `all`, every claimed event is given
- * back: right for SQLite, where the starting process is the only worker. An event that has used up its
- * attempts this way fails instead of looping.
- */
-export async function releaseExpiredLeases(
-  db: Kysely<Database>,
-  options: { now: Date; all: boolean },
-): Promise<number> {
-  const now = options.now.toISOString();
-  let exhaust = db
-    .updateTable('integration_events_log')
-    .set({
-      status: 'failed',
-      error_code: 'worker.interrupted',
-      error_message:
-        'Processing was interrupted on every attempt (the worker stopped or crashed mid-event); retry it once the cause is fixed.',
-      processed_at: now,
-      updated_at: now,
-      locked_by: null,
-      locked_until: null,
-    })
-    .where('status', '=', 'processing')
-    .whereRef('attempts', '>=', 'max_attempts');
-  let release = db
-    .updateTable('integration_events_log')
-    .set({ status: 'pending', next_attempt_at: now, updated_at: now, locked_by: null, locked_until: null })
-    .where('status', '=', 'processing');
-  if (!options.all) {
-    exhaust = exhaust.where('locked_until', '<', now);
-    release = release.where('locked_until', '<', now);
-  }
-  const exhausted = await exhaust.executeTakeFirst();
-  const released = await release.executeTakeFirst();
-  return Number(exhausted.numUpdatedRows) + Number(released.numUpdatedRows);
 }

@@ -1,0 +1,55 @@
+import type { SelectQueryBuilder } from 'kysely';
+import type { Database, EventStatus } from '../db/schema.js';
+
+export interface EventFilter {
+  status?: EventStatus | undefined;
+  module?: string | undefined;
+  recordId?: string | undefined;
+  /** insert | update | delete (the event_type). */
+  operation?: string | undefined;
+  /** Created at or after this ISO time. */
+  from?: string | undefined;
+  /** Created before this ISO time. */
+  to?: string | undefined;
+  /** A student's Academic_Email (any case) or Student_ID_Number. */
+  student?: string | undefined;
+}
+
+type EventsQuery<O> = SelectQueryBuilder<Database, 'integration_events_log', O>;
+
+/**
+ * Narrows a query on the event log to a filter. Every branch can use an index, and a date range becomes an
+ * id range (ids grow with time), so newest-first pages stay fast with millions of rows.
+ */
+export function applyEventFilter<O>(query: EventsQuery<O>, filter: EventFilter): EventsQuery<O> {
+  let q = query;
+  if (filter.status) q = q.where('status', '=', filter.status);
+  if (filter.module) q = q.where('module', '=', filter.module);
+  if (filter.recordId) q = q.where('record_id', '=', filter.recordId);
+  if (filter.operation) q = q.where('event_type', '=', filter.operation);
+  if (filter.student) {
+    const value = filter.student.trim();
+    q = value.includes('@')
+      ? q.where('academic_email', '=', value.toLowerCase())
+      : q.where('student_id_number', '=', value);
+  }
+  if (filter.from) {
+    const from = filter.from;
+    q = q.where('id', '>=', (eb) =>
+      eb
+        .selectFrom('integration_events_log as f')
+        .select((f) => f.fn.min<number>('f.id').as('id'))
+        .where('f.created_at', '>=', from),
+    );
+  }
+  if (filter.to) {
+    const to = filter.to;
+    q = q.where('id', '<=', (eb) =>
+      eb
+        .selectFrom('integration_events_log as t')
+        .select((t) => t.fn.max<number>('t.id').as('id'))
+        .where('t.created_at', '<', to),
+    );
+  }
+  return q;
+}

@@ -1,0 +1,23 @@
+import type { EventRow } from '../db/schema.js';
+
+/** The columns of an event in lists (no bodies). */
+export const EVENT_SUMMARY_COLUMNS = [
+  'id',
+  'event_id',
+  'source',
+  'module',
+  'event_type',
+  'record_id',
+  'status',
+  'error_code',
+  'error_message',
+  'attempts',
+  'duplicate_of',
+  'created_at',
+  'processed_at',
+  'next_attempt_at',
+  'academic_email',
+  'student_id_number',
+] as const;
+
+export type EventSummary = Pick<EventRow, (typeof EVENT_SUMMARY_COLUMNS)[number]>;

@@ -1,0 +1,77 @@
+import type { Kysely } from 'kysely';
+import { type Database, EVENT_STATUSES } from '../db/schema.js';
+
+export interface RecentEvent {
+  event_id: string;
+  source: string;
+  module: string;
+  event_type: string;
+  record_id: string;
+  status: string;
+  error_code: string | null;
+  created_at: string;
+  processed_at: string | null;
+}
+
+export interface EventStats {
+  total_events: number;
+  by_status: Record<string, number>;
+  by_source: Record<string, number>;
+  by_module: Record<string, number>;
+  recent_events: RecentEvent[];
+}
+
+/** The stats contract of the original system (DESIGN.md §1), plus by_module and recent events without personal data. */
+export async function getEventStats(
+  db: Kysely<Database>,
+  options: { recent?: number } = {},
+): Promise<EventStats> {
+  // Maintained by triggers (migration 0002): constant time whatever the size of the log.
+  const grouped = await db
+    .selectFrom(
+      db
+        .selectFrom('event_counts')
+        .select(['status', 'source', 'module', 'n'])
+        .unionAll(db.selectFrom('event_count_deltas').select(['status', 'source', 'module', 'd as n']))
+        .as('c'),
+    )
+    .select(['status', 'source', 'module', (eb) => eb.fn.sum<number | string>('n').as('n')])
+    .groupBy(['status', 'source', 'module'])
+    .execute();
+  const byStatus: Record<string, number> = Object.fromEntries(EVENT_STATUSES.map((s) => [s, 0]));
+  const bySource: Record<string, number> = {};
+  const byModule: Record<string, number> = {};
+  let total = 0;
+  for (const row of grouped) {
+    const n = Number(row.n);
+    if (n === 0) continue;
+    total += n;
+    byStatus[row.status] = (byStatus[row.status] ?? 0) + n;
+    bySource[row.source] = (bySource[row.source] ?? 0) + n;
+    byModule[row.module] = (byModule[row.module] ?? 0) + n;
+  }
+  // Error messages can quote field values, so recent events carry the error code only.
+  const recent = await db
+    .selectFrom('integration_events_log')
+    .select([
+      'event_id',
+      'source',
+      'module',
+      'event_type',
+      'record_id',
+      'status',
+      'error_code',
+      'created_at',
+      'processed_at',
+    ])
+    .orderBy('id', 'desc')
+    .limit(options.recent ?? 10)
+    .execute();
+  return {
+    total_events: total,
+    by_status: byStatus,
+    by_source: bySource,
+    by_module: byModule,
+    recent_events: recent,
+  };
+}
