@@ -20,7 +20,7 @@ import {
 } from '../event-log/event-store.js';
 import { WEBHOOK_ROUTES } from '../http/webhook-urls.js';
 import { createService, type Role, VERSION } from '../main.js';
-import { findStudentsByRef } from '../students/student-store.js';
+import { findStudentsByRef } from '../modules/students/student-store.js';
 import { eventDetail, formatEventLine } from './format-event.js';
 import { printZohoSetup } from './print-zoho-setup.js';
 import { printable, printableText } from './printable.js';

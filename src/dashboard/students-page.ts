@@ -1,6 +1,6 @@
 import type { StudentRow } from '../db/schema.js';
 import type { EventSummary } from '../event-log/event-store.js';
-import { STUDENT_FIELDS } from '../students/student-fields.js';
+import { STUDENT_FIELDS } from '../modules/students/student-fields.js';
 import { html, shortEventId } from './html.js';
 import { layout, shortTime, statusBadge } from './layout.js';
 

@@ -1,6 +1,6 @@
 import { randomInt } from 'node:crypto';
 import { AppError } from '../errors.js';
-import { findStudentField } from '../students/student-fields.js';
+import { findStudentField } from '../modules/students/student-fields.js';
 import { sign } from './sign.js';
 
 export interface StudentDeliveryOptions {

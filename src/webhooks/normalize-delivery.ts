@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { AppError } from '../errors.js';
-import { findStudentField, type StudentData } from '../students/student-fields.js';
+import { findStudentField, type StudentData } from '../modules/students/student-fields.js';
 import { DEFAULT_INTAKE_LIMITS, type IntakeLimits } from './intake-limits.js';
 import { normalizeOperation, type Operation } from './normalize-operation.js';
 import type { ParsedBody } from './parse-zoho-body.js';

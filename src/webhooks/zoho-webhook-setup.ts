@@ -1,4 +1,4 @@
-import { STUDENT_FIELDS, STUDENT_MODULE } from '../students/student-fields.js';
+import { STUDENT_FIELDS, STUDENT_MODULE } from '../modules/students/student-fields.js';
 import type { Operation } from './normalize-operation.js';
 
 /** Zoho workflow webhooks take at most 25 module parameters and 10 custom parameters (DESIGN.md §2). */

@@ -4,10 +4,10 @@ import type { Config } from '../config.js';
 import type { DatabaseHandle } from '../db/create-database.js';
 import { EVENTS_CHANNEL } from '../db/dialect.js';
 import type { ClaimedEvent, Database } from '../db/schema.js';
+import { createStudentHandler } from '../modules/students/handle-student-event.js';
+import { createStudentProvisioner } from '../modules/students/provision-student.js';
+import { STUDENT_MODULE } from '../modules/students/student-fields.js';
 import type { MoodleClient } from '../moodle/create-moodle-client.js';
-import { createStudentProvisioner } from '../moodle/provision-student.js';
-import { createStudentHandler } from '../students/handle-student-event.js';
-import { STUDENT_MODULE } from '../students/student-fields.js';
 import { createWorker, type Worker } from './create-worker.js';
 
 /**

@@ -10,7 +10,7 @@ import {
   retryEvent,
   retryMatchingEvents,
 } from '../../event-log/event-store.js';
-import { findStudentsByRef, searchStudents } from '../../students/student-store.js';
+import { findStudentsByRef, searchStudents } from '../../modules/students/student-store.js';
 import type { AdminAuth } from '../admin-auth.js';
 import { checkOrigin } from '../check-origin.js';
 import { refuseNulCharacters } from '../refuse-nul-characters.js';

@@ -24,7 +24,7 @@ import {
   retryEvent,
   retryMatchingEvents,
 } from '../../event-log/event-store.js';
-import { findStudentsByRef, searchStudents } from '../../students/student-store.js';
+import { findStudentsByRef, searchStudents } from '../../modules/students/student-store.js';
 import { buildStudentDelivery } from '../../webhooks/build-student-delivery.js';
 import { buildStudentWebhookSetup } from '../../webhooks/zoho-webhook-setup.js';
 import { type AdminAuth, checkPresented } from '../admin-auth.js';

@@ -1,7 +1,7 @@
 import { type Kysely, sql } from 'kysely';
-import { prepareQuery } from '../db/prepared-query.js';
-import type { Database, NewStudentRow, StudentRow } from '../db/schema.js';
-import { ProcessingError } from '../event-log/processing-error.js';
+import { prepareQuery } from '../../db/prepared-query.js';
+import type { Database, NewStudentRow, StudentRow } from '../../db/schema.js';
+import { ProcessingError } from '../../event-log/processing-error.js';
 import { STUDENT_FIELDS, type StudentData } from './student-fields.js';
 
 /** The students of these Zoho record ids, by record id (one query for a batch of events). */
