@@ -10,7 +10,7 @@ import {
   retryEvent,
   retryMatchingEvents,
 } from '../../event-log/event-store.js';
-import { findStudentsByRef, searchStudents } from '../../modules/students/student-store.js';
+import { students } from '../../modules/index.js';
 import type { AdminAuth } from '../admin-auth.js';
 import { checkOrigin } from '../check-origin.js';
 import { refuseNulCharacters } from '../refuse-nul-characters.js';
@@ -160,7 +160,7 @@ export async function adminApiRoutes(app: FastifyInstance, options: AdminApiOpti
     },
     async (request) => {
       const query = request.query as { q?: string; limit?: number };
-      return { students: await searchStudents(db, { q: query.q, limit: query.limit ?? 100 }) };
+      return { students: await students.records.search(db, { q: query.q, limit: query.limit ?? 100 }) };
     },
   );
 
@@ -176,7 +176,7 @@ export async function adminApiRoutes(app: FastifyInstance, options: AdminApiOpti
     },
     async (request) => {
       const { id } = request.params as { id: string };
-      const [student] = await findStudentsByRef(db, id);
+      const [student] = await students.records.find(db, id);
       if (!student)
         throw new AppError('student_not_found', `No student matches "${id.slice(0, 80)}".`, { status: 404 });
       const events = await listEventPage(db, { recordId: student.zoho_record_id }, { limit: 100 });
