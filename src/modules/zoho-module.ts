@@ -52,6 +52,9 @@ export interface ModuleCheck {
 
 /** The local records of a module, for the dashboard, the admin API and the CLI. */
 export interface ModuleRecords<Row> {
+  /** The dashboard's page of these records, `/admin/<section>`, and its title in the navigation. */
+  readonly section: string;
+  readonly title: string;
   /** Records by Zoho record id or another key the operator knows. */
   find(db: Kysely<Database>, ref: string): Promise<Row[]>;
   /** Records matching a search (all, most recent first, without `q`). */
@@ -91,6 +94,8 @@ export interface ZohoModule<S = unknown> {
   waitsFor(data: RecordData): RecordRef[];
   /** Builds the handler the worker gives this module's events to. */
   createHandler(context: ModuleHandlerContext<S>): EventHandler | BatchEventHandler;
+  /** The module's local records, when it keeps a mirror the dashboard lists. */
+  readonly records?: Pick<ModuleRecords<unknown>, 'section' | 'title'>;
   /** Checks `mzi doctor` adds once Moodle answers, e.g. the account policy in force. */
   doctorChecks?(settings: S, site: { userid: number; username: string }): ModuleCheck[];
 }

@@ -42,7 +42,7 @@ export const students: Omit<ZohoModule<StudentSettings>, 'fields'> & {
   waitsFor: () => [],
   createHandler: ({ settings, moodle }) => lazyStudentHandler(settings, moodle),
   doctorChecks: (settings, site) => [accountPolicyCheck(settings, site)],
-  records: { find: findStudentsByRef, search: searchStudents },
+  records: { section: 'students', title: 'Students', find: findStudentsByRef, search: searchStudents },
 };
 
 /**
