@@ -3,6 +3,7 @@ import { dirname } from 'node:path';
 import proxyAddr from '@fastify/proxy-addr';
 import { parse as parseDotenv } from 'dotenv';
 import { z } from 'zod';
+import { MODULES, type ZohoModule } from './modules/index.js';
 import { DEFAULT_INTAKE_LIMITS } from './webhooks/intake-limits.js';
 
 /** Every setting mzi reads, with its default. The README's configuration table mirrors this list. */
@@ -62,23 +63,12 @@ export interface Config {
   readonly moodle: {
     readonly url: string | undefined;
     readonly token: string | undefined;
-    /** Where usernames come from: the Academic_Email or the Student_ID_Number. */
-    readonly usernameFrom: 'email' | 'student_id';
-    /** Auth plugin of the users mzi creates. */
-    readonly auth: string;
-    /** Student_Status values (case-insensitive) that suspend the Moodle user. */
-    readonly suspendStatuses: readonly string[];
-    readonly onDelete: 'suspend' | 'delete' | 'ignore';
     /** Moodle calls in flight at once. */
     readonly concurrency: number;
     readonly timeoutMs: number;
-    /** Last name given to a student whose Name is a single word (Moodle requires one). */
-    readonly lastnameFallback: string;
-    /** Whether an existing account found only by email or username may be adopted: when unlinked, or never. */
-    readonly adoptExisting: 'unlinked' | 'never';
-    /** Accounts mzi never changes, besides the token's own user, admin and guest: ids, usernames or emails (lowercase). */
-    readonly protectedUsers: readonly string[];
   };
+  /** Each module's own settings (its `settings` section), by module name: read them with `moduleSettings`. */
+  readonly modules: Readonly<Record<string, unknown>>;
 }
 
 /** TRUST_PROXY, parsed: off, every peer, a hop count, or a list of addresses and ranges. */
@@ -220,21 +210,8 @@ const envSchema = z.object({
     message: 'must be the base URL of the Moodle site, such as https://moodle.example.edu',
   }),
   MOODLE_TOKEN: optionalString,
-  MOODLE_USERNAME_FROM: z.enum(['email', 'student_id']).optional().default('email'),
-  MOODLE_AUTH: z
-    .string()
-    .optional()
-    .default('manual')
-    .refine((v) => /^[a-z0-9_]+$/.test(v), {
-      message: 'must be a Moodle auth plugin name such as manual, oauth2 or ldap',
-    }),
-  MOODLE_SUSPEND_STATUSES: z.string().optional().default('Suspended,Withdrawn,Inactive'),
-  MOODLE_ON_DELETE: z.enum(['suspend', 'delete', 'ignore']).optional().default('suspend'),
   MOODLE_CONCURRENCY: integer(4, 1, 32),
   MOODLE_TIMEOUT: duration(15),
-  MOODLE_LASTNAME_FALLBACK: z.string().optional().default('-'),
-  MOODLE_ADOPT_EXISTING: z.enum(['unlinked', 'never']).optional().default('unlinked'),
-  MOODLE_PROTECTED_USERS: csv,
 });
 
 export class ConfigError extends Error {
@@ -245,14 +222,29 @@ export class ConfigError extends Error {
  * Reads the configuration once: the process environment wins over an optional `.env` file.
  * Throws ConfigError naming every bad setting.
  */
-export function loadConfig(options: { env?: NodeJS.ProcessEnv; dotenvPath?: string | null } = {}): Config {
+export function loadConfig(
+  options: {
+    env?: NodeJS.ProcessEnv;
+    dotenvPath?: string | null;
+    /** Whose settings sections are read too (default: MODULES). */
+    modules?: readonly ZohoModule[];
+  } = {},
+): Config {
   const env = options.env ?? process.env;
   const dotenvPath = options.dotenvPath === undefined ? '.env' : options.dotenvPath;
   const fromFile = dotenvPath !== null && existsSync(dotenvPath) ? parseDotenv(readFileSync(dotenvPath)) : {};
   const merged: Record<string, string | undefined> = { ...fromFile, ...env };
   const parsed = envSchema.safeParse(merged);
-  if (!parsed.success) {
-    const lines = parsed.error.issues.map((issue) => `  ${issue.path.join('.')}: ${issue.message}`);
+  const issues = parsed.success ? [] : [...parsed.error.issues];
+  const moduleSections: Record<string, unknown> = {};
+  for (const module of options.modules ?? MODULES) {
+    if (!module.settings) continue;
+    const section = module.settings.schema.safeParse(merged);
+    if (section.success) moduleSections[module.name] = section.data;
+    else issues.push(...section.error.issues);
+  }
+  if (!parsed.success || issues.length > 0) {
+    const lines = issues.map((issue) => `  ${issue.path.join('.')}: ${issue.message}`);
     throw new ConfigError(`Invalid configuration:\n${lines.join('\n')}`);
   }
   const e = parsed.data;
@@ -308,19 +300,10 @@ export function loadConfig(options: { env?: NodeJS.ProcessEnv; dotenvPath?: stri
     moodle: {
       url: e.MOODLE_URL?.replace(/\/+$/, ''),
       token: e.MOODLE_TOKEN,
-      usernameFrom: e.MOODLE_USERNAME_FROM,
-      auth: e.MOODLE_AUTH,
-      suspendStatuses: e.MOODLE_SUSPEND_STATUSES.split(',')
-        .map((v) => v.trim())
-        .filter((v) => v !== ''),
-      onDelete: e.MOODLE_ON_DELETE,
       concurrency: e.MOODLE_CONCURRENCY,
       timeoutMs: e.MOODLE_TIMEOUT * 1000,
-      lastnameFallback: e.MOODLE_LASTNAME_FALLBACK.trim() || '-',
-      adoptExisting: e.MOODLE_ADOPT_EXISTING,
-      // Usernames and emails compare case-insensitively, as Moodle does.
-      protectedUsers: e.MOODLE_PROTECTED_USERS.map((entry) => entry.toLowerCase()),
     },
+    modules: moduleSections,
   });
 }
 

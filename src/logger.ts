@@ -1,5 +1,6 @@
 import { isIP } from 'node:net';
 import pino, { type Logger, type LoggerOptions } from 'pino';
+import { MODULES } from './modules/index.js';
 
 /**
  * Log paths that may carry secrets or personal data (STYLE.md): never written, whatever the level.
@@ -28,17 +29,11 @@ export const REDACT_PATHS = [
   'payload',
   'data',
   '*.data',
-  '*.Academic_Email',
-  '*.academic_email',
   '*.email',
-  '*.Phone',
-  '*.phone',
-  '*.Name',
-  '*.name',
-  '*.Date_of_Birth',
-  '*.date_of_birth',
-  '*.Address',
-  '*.address',
+  // Every module's personal fields, as Zoho names them and in lowercase (the mirror's column names).
+  ...MODULES.flatMap((module) => module.fields)
+    .filter((field) => field.personal)
+    .flatMap((field) => [`*.${field.apiName}`, `*.${field.apiName.toLowerCase()}`]),
   'error_message',
   '*.error_message',
   // Database errors describe the offending row: PostgreSQL's `detail` reads "Key (academic_email)=(…) already

@@ -10,9 +10,10 @@ import { AppError } from './errors.js';
 import { expediteRetries } from './event-log/expedite-retries.js';
 import { getQueueState } from './event-log/get-queue-state.js';
 import { createApp } from './http/create-app.js';
-import { WEBHOOK_ROUTES } from './http/webhook-urls.js';
+import { webhookPath } from './http/webhook-urls.js';
 import { createLogger } from './logger.js';
 import { createMetrics } from './metrics/create-metrics.js';
+import { MODULES, moduleMigrations, type ZohoModule } from './modules/index.js';
 import type { MoodleClient } from './moodle/create-moodle-client.js';
 import { MOODLE_TRANSPORT_CODES } from './moodle/moodle-errors.js';
 import { createMoodleFromConfig } from './moodle/moodle-from-config.js';
@@ -52,12 +53,20 @@ export async function createService(
     createAppenderThread?: AppenderThreadOptions['createThread'];
     /** SQLite: how the worker thread is started (default: createWorkerThread). */
     createWorkerThread?: WorkerThreadOptions['createThread'];
+    /** The Zoho modules served (default: MODULES). */
+    modules?: readonly ZohoModule[];
+    /**
+     * SQLite in a file: whether the event log and the worker get threads of their own (default: true). Without,
+     * both run in this thread, which is what a module the threads cannot load (one defined in a test) needs.
+     */
+    threads?: boolean;
   } = {},
 ): Promise<Service> {
   const role = options.role ?? 'all';
+  const modules = options.modules ?? MODULES;
   const logger = options.logger ?? createLogger({ level: config.logLevel });
   // SQLite in a file: the event log gets an appender thread and connection of its own (see startAppenderThread).
-  const appenderThread = isSharedSqliteFile(config.databaseUrl);
+  const appenderThread = (options.threads ?? true) && isSharedSqliteFile(config.databaseUrl);
   const writeLock = appenderThread ? new ThreadWriteLock() : undefined;
   const database = createDatabase(config.databaseUrl, {
     // The appender thread fsyncs each commit and checkpoints; this connection writes what can be done again.
@@ -73,7 +82,7 @@ export async function createService(
       { status: 400 },
     );
   }
-  const migration = await migrateToLatest(database.db);
+  const migration = await migrateToLatest(database.db, moduleMigrations(modules));
   if (migration.error) {
     await database.close();
     throw new AppError('database.migration_failed', `Database migration failed: ${String(migration.error)}`, {
@@ -103,13 +112,19 @@ export async function createService(
   // SQLite in a file, API and worker in this process: the worker gets a thread and connection of its own.
   const threaded = appenderThread && role === 'all';
   // The handlers (validation, Moodle mapping, country names) are loaded only by the thread that runs them.
-  const inProcess = threaded ? undefined : await import('./worker/service-worker.js');
+  const inProcess = threaded
+    ? undefined
+    : {
+        ...(await import('./worker/create-service-worker.js')),
+        ...(await import('./worker/listen-for-new-events.js')),
+      };
   const worker: Worker = inProcess
     ? inProcess.createServiceWorker({
         config,
         db: database.db,
         logger: logger.child({ component: 'worker' }),
         moodle,
+        modules,
         releaseAllOnStart: database.adapter.singleProcess,
         onAttempt,
       })
@@ -153,7 +168,7 @@ export async function createService(
           walAutocheckpointPages: threaded && runsWorker ? 10_000 : 1000,
           logger: logger.child({ component: 'log-writer' }),
         })
-      : createEventAppender({ ...appenderSettings, db: database.db });
+      : createEventAppender({ ...appenderSettings, db: database.db, modules });
   } catch (error) {
     await database.close();
     throw error;
@@ -176,7 +191,8 @@ export async function createService(
     logger,
     adminToken: admin.token,
     metrics,
-    doctor: () => runDoctor(config, { database, moodle }),
+    doctor: () => runDoctor(config, { database, moodle, modules }),
+    modules,
     onAuthRejected: () => {
       authRejected += 1;
     },
@@ -240,7 +256,7 @@ export async function createService(
       const local = address.replace('://0.0.0.0', '://localhost').replace('://[::]', '://localhost');
       logger.info(
         { address, database: database.description, role },
-        `mzi ${VERSION} listening on ${address}; database: ${database.description}; webhook: POST ${local}${WEBHOOK_ROUTES[0].path}`,
+        `mzi ${VERSION} listening on ${address}; database: ${database.description}; ${webhookList(local, modules)}`,
       );
       return address;
     },
@@ -253,4 +269,10 @@ export async function createService(
       await database.close();
     },
   };
+}
+
+/** The webhook URLs for the start-up line: `webhook: POST <url>`, or `webhooks: POST <url>, <url>`. */
+function webhookList(base: string, modules: readonly ZohoModule[]): string {
+  const urls = modules.map((module) => `${base}${webhookPath(module)}`);
+  return `${urls.length === 1 ? 'webhook' : 'webhooks'}: POST ${urls.join(', ')}`;
 }

@@ -2,7 +2,8 @@ import { type Config, isWebhookAuthDisabled } from '../config.js';
 import { createDatabase, type DatabaseHandle } from '../db/create-database.js';
 import { migrateToLatest } from '../db/migrate.js';
 import { getEventStats } from '../event-log/get-event-stats.js';
-import { MOODLE_FUNCTIONS_USED, type MoodleClient } from '../moodle/create-moodle-client.js';
+import { MODULES, moduleMigrations, moduleSettings, type ZohoModule } from '../modules/index.js';
+import { MOODLE_CORE_FUNCTIONS, type MoodleClient } from '../moodle/create-moodle-client.js';
 import { MoodleException, MoodleTransportError } from '../moodle/moodle-errors.js';
 import { createMoodleFromConfig } from '../moodle/moodle-from-config.js';
 
@@ -18,8 +19,14 @@ export interface DoctorCheck {
 export async function runDoctor(
   config: Config,
   /** A running service's database and Moodle client; by default the doctor opens its own. */
-  use: { database?: DatabaseHandle; moodle?: MoodleClient | undefined } = {},
+  use: {
+    database?: DatabaseHandle;
+    moodle?: MoodleClient | undefined;
+    /** The modules whose Moodle functions and checks count (default: MODULES). */
+    modules?: readonly ZohoModule[];
+  } = {},
 ): Promise<DoctorCheck[]> {
+  const modules = use.modules ?? MODULES;
   const checks: DoctorCheck[] = [{ name: 'config', status: 'ok', detail: 'configuration is valid' }];
 
   if (isWebhookAuthDisabled(config)) {
@@ -60,7 +67,7 @@ export async function runDoctor(
   })();
   if (database) {
     try {
-      const migration = await migrateToLatest(database.db);
+      const migration = await migrateToLatest(database.db, moduleMigrations(modules));
       if (migration.error) throw migration.error;
       const stats = await getEventStats(database.db, { recent: 0 });
       const failed = stats.by_status.failed ?? 0;
@@ -106,15 +113,17 @@ export async function runDoctor(
       status: 'ok',
       detail: `${site.sitename} (Moodle ${site.release}), token of user ${site.username}`,
     });
-    checks.push(accountPolicyCheck(config, site));
+    for (const module of modules)
+      checks.push(...(module.doctorChecks?.(moduleSettings(config, module), site) ?? []));
     const allowed = new Set(site.functions.map((f) => f.name));
-    const missing = MOODLE_FUNCTIONS_USED.filter((name) => !allowed.has(name));
+    const used = moodleFunctionsUsed(modules);
+    const missing = used.filter((name) => !allowed.has(name));
     checks.push(
       missing.length === 0
         ? {
             name: 'moodle functions',
             status: 'ok',
-            detail: `the token's service allows all ${MOODLE_FUNCTIONS_USED.length} functions mzi calls`,
+            detail: `the token's service allows all ${used.length} functions mzi calls`,
           }
         : {
             name: 'moodle functions',
@@ -150,18 +159,9 @@ export async function runDoctor(
   return checks;
 }
 
-/** Which existing Moodle accounts mzi may adopt, and which it never changes (DESIGN.md §5). */
-function accountPolicyCheck(config: Config, site: { userid: number; username: string }): DoctorCheck {
-  const listed = config.moodle.protectedUsers.length;
-  const adopt =
-    config.moodle.adoptExisting === 'unlinked'
-      ? 'adopts an existing account with an empty idnumber (MOODLE_ADOPT_EXISTING=unlinked)'
-      : 'adopts no existing account (MOODLE_ADOPT_EXISTING=never)';
-  return {
-    name: 'moodle accounts',
-    status: 'ok',
-    detail: `${adopt}; never changes the token's user ${site.username} (id ${site.userid}), admin, guest${listed > 0 ? ` and the ${listed} account(s) of MOODLE_PROTECTED_USERS` : ''}`,
-  };
+/** Every Moodle function mzi calls: its own health check's and each module's, in order, once. */
+function moodleFunctionsUsed(modules: readonly ZohoModule[]): string[] {
+  return [...new Set([...MOODLE_CORE_FUNCTIONS, ...modules.flatMap((module) => module.moodleFunctions)])];
 }
 
 /** Human-readable report: one line per check, fixes indented below. */

@@ -16,13 +16,13 @@ import { listEvents } from '../event-log/list-events.js';
 import { purgeEvents } from '../event-log/purge-events.js';
 import { retryEvent } from '../event-log/retry-event.js';
 import { retryMatchingEvents } from '../event-log/retry-matching-events.js';
-import { WEBHOOK_ROUTES } from '../http/webhook-urls.js';
+import { webhookPath } from '../http/webhook-urls.js';
 import { createService, type Role, VERSION } from '../main.js';
-import { findStudentsByRef } from '../students/student-store.js';
+import { MODULES, moduleMigrations, students } from '../modules/index.js';
 import { eventDetail, formatEventLine } from './format-event.js';
 import { printZohoSetup } from './print-zoho-setup.js';
 import { printable, printableText } from './printable.js';
-import { sendStudent } from './send-student.js';
+import { sendDelivery } from './send-delivery.js';
 
 /**
  * Output goes through these so commands stay testable and nothing logs PII by accident. Values come from Zoho
@@ -34,7 +34,7 @@ const err = (text: string) => process.stderr.write(`${printableText(text)}\n`);
 async function withDatabase<T>(config: Config, run: (db: Kysely<Database>) => Promise<T>): Promise<T> {
   const handle = createDatabase(config.databaseUrl);
   try {
-    const migration = await migrateToLatest(handle.db);
+    const migration = await migrateToLatest(handle.db, moduleMigrations(MODULES));
     if (migration.error)
       throw new AppError(
         'database.migration_failed',
@@ -94,7 +94,7 @@ export function buildCli(getConfig: () => Config = () => loadConfig()): Command 
       const config = getConfig();
       const handle = createDatabase(config.databaseUrl);
       try {
-        const { results, error } = await migrateToLatest(handle.db);
+        const { results, error } = await migrateToLatest(handle.db, moduleMigrations(MODULES));
         for (const r of results)
           out(`${r.status === 'Success' ? 'applied' : r.status.toLowerCase()}: ${r.migrationName}`);
         if (error) throw new AppError('database.migration_failed', `Migration failed: ${String(error)}`);
@@ -223,79 +223,86 @@ export function buildCli(getConfig: () => Config = () => loadConfig()): Command 
       out(`purged ${purged} event(s) created before ${before.toISOString()} (${statuses.join(', ')})`);
     });
 
-  const students = program.command('students').description('the local student mirror');
-  students
+  program
+    .command('students')
+    .description('the local student mirror')
     .command('show <ref>')
     .description('a student by Zoho record id, Student_ID_Number or Academic_Email')
     .action(async (ref: string) => {
-      const rows = await withDatabase(getConfig(), (db) => findStudentsByRef(db, ref));
+      const rows = await withDatabase(getConfig(), (db) => students.records.find(db, ref));
       if (rows.length === 0)
         throw new AppError('student_not_found', `No student matches "${ref}".`, { status: 404 });
       out(JSON.stringify(rows.length === 1 ? rows[0] : rows, null, 2));
     });
 
   const send = program.command('send').description('post a test delivery to a running mzi');
-  send
-    .command('student')
-    .description('post a Zoho-shaped student delivery (signed or with the token) and print the reply')
-    .addOption(
-      new Option(
-        '--operation <op>',
-        'insert | update | delete (create, edit, deleted … also accepted)',
-      ).default('insert'),
-    )
-    .option(
-      '--field <Name=value...>',
-      'a BTEC_Students field, e.g. --field Academic_Email=a@b.edu (repeatable)',
-    )
-    .option('--record-id <id>', 'Zoho record id (default: a new random one)')
-    .addOption(new Option('--format <format>', 'body type').choices(['form', 'json']).default('form'))
-    .option('--url <url>', 'base URL of the running mzi (default: http://127.0.0.1:$PORT)')
-    .action(
-      async (opts: {
-        operation: string;
-        field?: string[];
-        recordId?: string;
-        format: 'form' | 'json';
-        url?: string;
-      }) => {
-        const config = getConfig();
-        const reply = await sendStudent({
-          baseUrl: opts.url ?? `http://127.0.0.1:${config.port}`,
-          path: WEBHOOK_ROUTES[0].path,
-          operation: opts.operation,
-          fields: opts.field ?? [],
-          recordId: opts.recordId,
-          format: opts.format,
-          secret: config.webhook.secrets[0],
-          token: config.webhook.tokens[0],
-        });
-        out(`HTTP ${reply.status}`);
-        out(reply.body);
-        if (reply.status >= 400) process.exitCode = 1;
-      },
-    );
-
   const setup = program.command('zoho-setup').description('print what to configure in Zoho CRM');
-  setup
-    .command('student')
-    .description('the three BTEC_Students webhooks (create, edit, delete) to paste into Zoho')
-    .option(
-      '--url <url>',
-      'public base URL of mzi as Zoho reaches it (default: PUBLIC_URL, else http://HOST:PORT)',
-    )
-    .action((opts: { url?: string }) => {
-      const config = getConfig();
-      out(
-        printZohoSetup({
-          baseUrl: opts.url ?? config.publicUrl ?? `http://localhost:${config.port}`,
-          path: WEBHOOK_ROUTES[0].path,
-          token: config.webhook.tokens[0],
-          hmacOnly: config.webhook.tokens.length === 0 && config.webhook.secrets.length > 0,
-          authDisabled: isWebhookAuthDisabled(config),
-        }),
+  for (const module of MODULES) {
+    send
+      .command(module.name)
+      .description(
+        `post a Zoho-shaped ${module.name} delivery (signed or with the token) and print the reply`,
+      )
+      .addOption(
+        new Option(
+          '--operation <op>',
+          'insert | update | delete (create, edit, deleted … also accepted)',
+        ).default('insert'),
+      )
+      .option(
+        '--field <Name=value...>',
+        `a ${module.zohoApiName} field, e.g. --field ${module.testDelivery.hint.field}=${module.testDelivery.hint.example} (repeatable)`,
+      )
+      .option('--record-id <id>', 'Zoho record id (default: a new random one)')
+      .addOption(new Option('--format <format>', 'body type').choices(['form', 'json']).default('form'))
+      .option('--url <url>', 'base URL of the running mzi (default: http://127.0.0.1:$PORT)')
+      .action(
+        async (opts: {
+          operation: string;
+          field?: string[];
+          recordId?: string;
+          format: 'form' | 'json';
+          url?: string;
+        }) => {
+          const config = getConfig();
+          const reply = await sendDelivery({
+            module,
+            baseUrl: opts.url ?? `http://127.0.0.1:${config.port}`,
+            path: webhookPath(module),
+            operation: opts.operation,
+            fields: opts.field ?? [],
+            recordId: opts.recordId,
+            format: opts.format,
+            secret: config.webhook.secrets[0],
+            token: config.webhook.tokens[0],
+          });
+          out(`HTTP ${reply.status}`);
+          out(reply.body);
+          if (reply.status >= 400) process.exitCode = 1;
+        },
       );
-    });
+
+    setup
+      .command(module.name)
+      .description(`the three ${module.zohoApiName} webhooks (create, edit, delete) to paste into Zoho`)
+      .option(
+        '--url <url>',
+        'public base URL of mzi as Zoho reaches it (default: PUBLIC_URL, else http://HOST:PORT)',
+      )
+      .action((opts: { url?: string }) => {
+        const config = getConfig();
+        out(
+          printZohoSetup({
+            module,
+            baseUrl: opts.url ?? config.publicUrl ?? `http://localhost:${config.port}`,
+            path: webhookPath(module),
+            token: config.webhook.tokens[0],
+            hmacOnly: config.webhook.tokens.length === 0 && config.webhook.secrets.length > 0,
+            authDisabled: isWebhookAuthDisabled(config),
+          }),
+        );
+      });
+  }
 
   program
     .command('admin-token')

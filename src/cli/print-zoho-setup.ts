@@ -1,11 +1,13 @@
+import type { ZohoModule } from '../modules/zoho-module.js';
 import { TOKEN_HEADER } from '../webhooks/verify-signature.js';
 import {
-  buildStudentWebhookSetup,
+  buildWebhookSetup,
   ZOHO_MAX_CUSTOM_PARAMS,
   ZOHO_MAX_MODULE_PARAMS,
 } from '../webhooks/zoho-webhook-setup.js';
 
 export interface PrintSetupOptions {
+  module: Pick<ZohoModule, 'name' | 'zohoApiName' | 'fields' | 'testDelivery'>;
   baseUrl: string;
   path: string;
   token: string | undefined;
@@ -13,14 +15,15 @@ export interface PrintSetupOptions {
   authDisabled: boolean;
 }
 
-/** The text of `mzi zoho-setup student`: step by step, ready to paste into Zoho CRM's webhook form. */
+/** The text of `mzi zoho-setup <module>`: step by step, ready to paste into Zoho CRM's webhook form. */
 export function printZohoSetup(options: PrintSetupOptions): string {
   const headerName = 'X-Webhook-Token';
   const authHeader = options.token ? { name: headerName, value: options.token } : undefined;
-  const setups = buildStudentWebhookSetup({ baseUrl: options.baseUrl, path: options.path, authHeader });
+  const { module } = options;
+  const setups = buildWebhookSetup({ module, baseUrl: options.baseUrl, path: options.path, authHeader });
   const lines: string[] = [
     'Zoho CRM: Setup > Automation > Actions > Webhooks > Configure Webhook. Create these three webhooks,',
-    'then one workflow rule per webhook on the BTEC_Students module (Setup > Automation > Workflow Rules).',
+    `then one workflow rule per webhook on the ${module.zohoApiName} module (Setup > Automation > Workflow Rules).`,
     'Zoho has no merge field for the operation, so each webhook carries a fixed ?operation= in its URL.',
     '',
   ];
@@ -60,7 +63,7 @@ export function printZohoSetup(options: PrintSetupOptions): string {
     );
   }
   lines.push(
-    'Test it: save a student in Zoho, then run `mzi events list` (or `mzi send student --field Academic_Email=… ` without Zoho).',
+    `Test it: save a ${module.name} in Zoho, then run \`mzi events list\` (or \`mzi send ${module.name} --field ${module.testDelivery.hint.field}=… \` without Zoho).`,
   );
   return lines.join('\n');
 }

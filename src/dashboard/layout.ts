@@ -1,11 +1,16 @@
+import { MODULES } from '../modules/index.js';
 import { html, type SafeHtml } from './html.js';
 
-export type Section = 'overview' | 'events' | 'students' | 'setup' | 'login';
+/** The page's place in the navigation: a core page, or the records page of a module (`records.section`). */
+export type Section = 'overview' | 'events' | 'setup' | 'login' | (string & {});
 
 const NAV: Array<[Section, string, string]> = [
   ['overview', 'Overview', '/admin'],
   ['events', 'Events', '/admin/events'],
-  ['students', 'Students', '/admin/students'],
+  ...MODULES.flatMap(
+    ({ records }): Array<[Section, string, string]> =>
+      records ? [[records.section, records.title, `/admin/${records.section}`]] : [],
+  ),
   ['setup', 'Setup', '/admin/setup'],
 ];
 

@@ -1,10 +1,12 @@
 import type { DoctorCheck } from '../admin/run-doctor.js';
+import type { ZohoModule } from '../modules/zoho-module.js';
 import { ZOHO_MAX_MODULE_PARAMS, type ZohoWebhookSetup } from '../webhooks/zoho-webhook-setup.js';
 import { html } from './html.js';
 import { type Flash, layout } from './layout.js';
 
+/** The Setup page: each module's Zoho webhooks and test delivery, then the configuration check. */
 export function setupPage(options: {
-  setups: ZohoWebhookSetup[];
+  modules: Array<{ module: ZohoModule; setups: ZohoWebhookSetup[] }>;
   authMode: string;
   checks: DoctorCheck[];
   flash?: Flash | undefined;
@@ -21,17 +23,18 @@ export function setupPage(options: {
     flash: options.flash,
     body: html`
 <h2>1. Configure Zoho CRM</h2>
-<div class="panel">
+${options.modules.map(
+  ({ module, setups }) => html`<div class="panel">
 <p>In Zoho CRM, open <strong>Setup › Automation › Actions › Webhooks › Configure Webhook</strong> and create the three
-webhooks below, then one workflow rule per webhook on the BTEC_Students module (<strong>Setup › Automation ›
+webhooks below, then one workflow rule per webhook on the ${module.zohoApiName} module (<strong>Setup › Automation ›
 Workflow Rules</strong>): on create, on edit, on delete. Zoho has no merge field for the operation, so each webhook
-carries a fixed <code>?operation=</code> in its URL. The same text is printed by <code>npx mzi zoho-setup student</code>.</p>
+carries a fixed <code>?operation=</code> in its URL. The same text is printed by <code>npx mzi zoho-setup ${module.name}</code>.</p>
 ${
   options.authMode === 'disabled'
     ? html`<p class="flash error">Webhook authentication is off: set <code>ZOHO_WEBHOOK_TOKEN</code> to a long random value and restart mzi before connecting Zoho.</p>`
     : ''
 }
-${options.setups.map(
+${setups.map(
   (
     setup,
     i,
@@ -48,21 +51,24 @@ ${options.setups.map(
     )}</tbody></table></dd>
 </dl>`,
 )}
-</div>
+</div>`,
+)}
 <h2>2. Send a test delivery</h2>
-<div class="panel">
-<p>Posts a Zoho-shaped student (form data, authenticated like Zoho) to this server, then shows the event it made.</p>
+${options.modules.map(
+  ({ module }) => html`<div class="panel">
+<p>Posts a Zoho-shaped ${module.name} (form data, authenticated like Zoho) to this server, then shows the event it made.</p>
 <form method="post" action="/admin/setup/test-delivery" class="filters">
+  <input type="hidden" name="module" value="${module.name}">
   <label>Operation<select name="operation"><option>insert</option><option>update</option><option>delete</option></select></label>
   <label>Zoho record id (optional)<input name="record_id" inputmode="numeric" size="20"></label>
-  <label>Name<input name="Name" value="Test Student" dir="auto"></label>
-  <label>Academic email<input name="Academic_Email" value="test.student@student.example.edu" type="text" size="30"></label>
-  <label>Student ID<input name="Student_ID_Number" value="TEST-0001"></label>
-  <label>Country<input name="Country" value="Lebanon"></label>
-  <label>Status<input name="Student_Status" value="Active"></label>
+  ${module.testDelivery.fields.map(
+    (field) =>
+      html`<label>${field.label}<input name="${field.apiName}" value="${field.value}" dir="auto"></label>`,
+  )}
   <button type="submit">Send test delivery</button>
 </form>
-</div>
+</div>`,
+)}
 <h2>3. Configuration check</h2>
 <div class="panel"><table><thead><tr><th>Check</th><th>Result</th><th>How to fix</th></tr></thead><tbody>${options.checks.map(
       (c) =>

@@ -1,6 +1,6 @@
 import type { StudentRow } from '../db/schema.js';
 import type { EventSummary } from '../event-log/event-summary.js';
-import { STUDENT_FIELDS } from '../students/student-fields.js';
+import { students } from '../modules/index.js';
 import { html, shortEventId } from './html.js';
 import { layout, shortTime, statusBadge } from './layout.js';
 
@@ -40,7 +40,7 @@ export function studentDetailPage(options: {
     body: html`
 <div class="panel"><dl class="kv">
   <dt>Zoho record</dt><dd class="mono">${student.zoho_record_id}</dd>
-  ${STUDENT_FIELDS.map((field) => html`<dt>${field.label}</dt><dd dir="auto"><bdi>${student[field.column] ?? ''}</bdi></dd>`)}
+  ${students.fields.map((field) => html`<dt>${field.label}</dt><dd dir="auto"><bdi>${student[field.column] ?? ''}</bdi></dd>`)}
   <dt>Deleted</dt><dd>${student.deleted_at ? `yes, ${shortTime(student.deleted_at)} UTC` : 'no'}</dd>
   <dt>Last change</dt><dd class="mono">${shortTime(student.updated_at)} UTC</dd>
 </dl></div>

@@ -8,6 +8,7 @@ import type { Config, TrustProxy } from '../config.js';
 import type { DatabaseHandle } from '../db/create-database.js';
 import { AppError } from '../errors.js';
 import type { Metrics } from '../metrics/create-metrics.js';
+import type { ZohoModule } from '../modules/zoho-module.js';
 import { VERSION } from '../version.js';
 import type { EventAppender } from '../webhooks/create-event-appender.js';
 import { createAdminAuth } from './admin-auth.js';
@@ -20,7 +21,7 @@ import { dashboardRoutes } from './routes/dashboard-routes.js';
 import { eventRoutes } from './routes/event-routes.js';
 import { metricsRoutes } from './routes/metrics-routes.js';
 import { webhookRoutes } from './routes/webhook-routes.js';
-import { WEBHOOK_ROUTES } from './webhook-urls.js';
+import { webhookPath } from './webhook-urls.js';
 
 export interface AppOptions {
   config: Config;
@@ -35,6 +36,8 @@ export interface AppOptions {
   /** The Setup page's configuration check. */
   doctor: () => Promise<DoctorCheck[]>;
   metrics: Metrics;
+  /** The Zoho modules served: one webhook route each. */
+  modules: readonly ZohoModule[];
 }
 
 /**
@@ -98,7 +101,7 @@ export function createApp(options: AppOptions): FastifyInstance {
     void reply.status(404).send({
       error: 'not_found',
       message: `No route ${request.method} ${request.url.split('?')[0]?.slice(0, 200)}. Zoho webhooks must be sent with POST to one of the webhook URLs below.`,
-      webhook_urls: WEBHOOK_ROUTES.map((route) => `${base}${route.path}`),
+      webhook_urls: options.modules.map((module) => `${base}${webhookPath(module)}`),
       other_urls: [`${base}/api/v1/events/health`, `${base}/api/v1/events/stats`],
     });
   });
@@ -122,6 +125,7 @@ export function createApp(options: AppOptions): FastifyInstance {
     appender: options.appender,
     onAuthRejected: options.onAuthRejected,
     metrics: options.metrics,
+    modules: options.modules,
   });
   app.register(metricsRoutes, {
     metrics: options.metrics,
@@ -143,6 +147,7 @@ export function createApp(options: AppOptions): FastifyInstance {
     limiter,
     describe: options.describe,
     doctor: options.doctor,
+    modules: options.modules,
   });
   return app;
 }

@@ -17,6 +17,9 @@ export const MOODLE_FUNCTIONS_USED = [
 
 export type MoodleFunctionName = (typeof MOODLE_FUNCTIONS_USED)[number];
 
+/** The functions mzi calls whatever its modules: the health check and `mzi doctor` read the site info. */
+export const MOODLE_CORE_FUNCTIONS: readonly MoodleFunctionName[] = ['core_webservice_get_site_info'];
+
 /**
  * A user as `core_user_get_users_by_field` / `core_user_get_users` return it. Empty optional fields are
  * omitted by Moodle (transcripts #7, #15). A deleted user looked up by id comes back anonymised: username

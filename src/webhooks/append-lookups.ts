@@ -30,8 +30,6 @@ export type DeliveryKey = { module: string; deliveryId: string };
 export interface AppendLookups {
   latestEvents(trx: Kysely<Database>, keys: readonly RecordKey[]): Promise<Map<string, LatestEvent>>;
   originalEvents(trx: Kysely<Database>, keys: readonly DeliveryKey[]): Promise<Map<string, OriginalEvent>>;
-  /** Students by Zoho record id: whether each is deleted (`deleted_at` set). */
-  studentsDeleted(trx: Kysely<Database>, recordIds: readonly string[]): Promise<Map<string, boolean>>;
 }
 
 export function keyOf(module: string, id: string): string {
@@ -57,14 +55,6 @@ const SQLITE_LOOKUPS: AppendLookups = {
     for (const key of keys) {
       const row = (await selectByDeliveryId(trx, key)).rows[0];
       if (row) out.set(keyOf(key.module, key.deliveryId), row);
-    }
-    return out;
-  },
-  async studentsDeleted(trx, recordIds) {
-    const out = new Map<string, boolean>();
-    for (const recordId of recordIds) {
-      const row = (await selectStudent(trx, { recordId })).rows[0];
-      if (row) out.set(recordId, row.deleted_at !== null);
     }
     return out;
   },
@@ -102,13 +92,6 @@ const POSTGRES_LOOKUPS: AppendLookups = {
       ) AS o`.execute(trx);
     return new Map(result.rows.map((row) => [keyOf(row.module, row.dedup_key), row]));
   },
-  async studentsDeleted(trx, recordIds) {
-    if (recordIds.length === 0) return new Map();
-    const result = await sql<{ zoho_record_id: string; deleted: boolean }>`
-      SELECT zoho_record_id, deleted_at IS NOT NULL AS deleted
-      FROM students WHERE zoho_record_id = ANY(${[...recordIds]}::text[])`.execute(trx);
-    return new Map(result.rows.map((row) => [row.zoho_record_id, row.deleted]));
-  },
 };
 
 const LOOKUPS: Record<DialectName, AppendLookups> = { sqlite: SQLITE_LOOKUPS, postgres: POSTGRES_LOOKUPS };
@@ -135,8 +118,4 @@ const selectByDeliveryId = prepareQuery((db: Kysely<Database>, p: DeliveryKey) =
     .where('status', '!=', 'duplicate')
     .orderBy('id')
     .limit(1),
-);
-
-const selectStudent = prepareQuery((db: Kysely<Database>, p: { recordId: string }) =>
-  db.selectFrom('students').select('deleted_at').where('zoho_record_id', '=', p.recordId),
 );

@@ -6,6 +6,8 @@ import { dialectAdapter } from '../db/dialect-adapter.js';
 import type { Database, EventStatus, NewEventRow } from '../db/schema.js';
 import { coerceError } from '../errors.js';
 import { appendEvents } from '../event-log/append-events.js';
+import { searchKeyColumns } from '../event-log/search-key-columns.js';
+import { findModuleByApiName, MODULES, type ZohoModule } from '../modules/index.js';
 import {
   type AppendLookups,
   appendLookupsFor,
@@ -66,6 +68,8 @@ export interface EventAppenderOptions {
   now?: () => Date;
   /** Most deliveries written in one transaction. */
   maxBatch?: number;
+  /** The modules whose records and search keys the log knows (default: MODULES). */
+  modules?: readonly ZohoModule[];
 }
 
 interface Pending {
@@ -108,6 +112,7 @@ export function createEventAppender(options: EventAppenderOptions): EventAppende
   const { db } = options;
   const now = options.now ?? (() => new Date());
   const maxBatch = options.maxBatch ?? 256;
+  const modules = options.modules ?? MODULES;
   const lookups = appendLookupsFor(db);
   const adapter = dialectAdapter(db);
   let queue: Pending[] = [];
@@ -144,7 +149,7 @@ export function createEventAppender(options: EventAppenderOptions): EventAppende
           trx,
           deliveries.map((n) => `${n.module}:${n.recordId}`),
         );
-        const known = await loadBatchContext(trx, lookups, deliveries);
+        const known = await loadBatchContext(trx, lookups, deliveries, modules);
         const out: AppendResult[] = [];
         const rows: NewEventRow[] = [];
         for (const [i, item] of batch.entries()) {
@@ -230,7 +235,7 @@ export function createEventAppender(options: EventAppenderOptions): EventAppende
     } else if (n.operation !== undefined) {
       eventType = n.operation;
     } else {
-      eventType = inferOperation(latest?.event_type, known.studentsDeleted.get(n.recordId));
+      eventType = inferOperation(latest?.event_type, known.recordsLive.get(keyOf(n.module, n.recordId)));
       operationSource = 'inferred';
       warnings.push(
         `No operation was sent; inferred "${eventType}" from what mzi knows of record ${n.recordId}. ` +
@@ -267,7 +272,7 @@ export function createEventAppender(options: EventAppenderOptions): EventAppende
     };
     const reply = webhookReply(outcome);
     const request = delivery.request;
-    const email = n.data.Academic_Email;
+    const module = findModuleByApiName(n.module, modules);
     const row: NewEventRow = {
       event_id: eventId,
       source: delivery.source,
@@ -304,8 +309,7 @@ export function createEventAppender(options: EventAppenderOptions): EventAppende
         : null,
       response_status: reply.statusCode,
       response_body: JSON.stringify(reply.body),
-      academic_email: typeof email === 'string' ? email.toLowerCase().slice(0, 320) : null,
-      student_id_number: n.data.Student_ID_Number?.slice(0, 128) ?? null,
+      ...searchKeyColumns(module?.searchKeys(n.data) ?? {}),
     };
     return { result: { ...outcome, reply }, row };
   }
@@ -384,22 +388,24 @@ export function createEventAppender(options: EventAppenderOptions): EventAppende
 }
 
 /** Without an explicit operation: a record we know and have not seen deleted is an update; otherwise an insert. */
-function inferOperation(latestEventType: string | undefined, studentDeleted: boolean | undefined): Operation {
+function inferOperation(latestEventType: string | undefined, recordLive: boolean | undefined): Operation {
   if (latestEventType !== undefined) return latestEventType === 'delete' ? 'insert' : 'update';
-  return studentDeleted === false ? 'update' : 'insert';
+  return recordLive === true ? 'update' : 'insert';
 }
 
 interface BatchContext {
   latest: Map<string, LatestEvent>;
   originals: Map<string, OriginalEvent>;
-  studentsDeleted: Map<string, boolean>;
+  /** Whether each record the log has no history of is live in its module's mirror, by `keyOf(module, recordId)`. */
+  recordsLive: Map<string, boolean>;
 }
 
-/** What the log and the students table hold for the records and delivery ids of a batch: three lookups. */
+/** What the log and the modules' mirrors hold for the records and delivery ids of a batch. */
 async function loadBatchContext(
   trx: Kysely<Database>,
   lookups: AppendLookups,
   deliveries: readonly NormalizedDelivery[],
+  modules: readonly ZohoModule[],
 ): Promise<BatchContext> {
   const records = new Map<string, RecordKey>();
   const deliveryIds = new Map<string, DeliveryKey>();
@@ -413,13 +419,21 @@ async function loadBatchContext(
   }
   const latest = await lookups.latestEvents(trx, [...records.values()]);
   const originals = await lookups.originalEvents(trx, [...deliveryIds.values()]);
-  // Only records without an operation and without history need the students table.
-  const unknown = new Set<string>();
+  // Only records without an operation and without history need their module's mirror.
+  const unknown = new Map<string, Set<string>>();
   for (const n of deliveries) {
-    if (n.operation === undefined && !latest.has(keyOf(n.module, n.recordId))) unknown.add(n.recordId);
+    if (n.operation !== undefined || latest.has(keyOf(n.module, n.recordId))) continue;
+    const ids = unknown.get(n.module) ?? new Set<string>();
+    unknown.set(n.module, ids.add(n.recordId));
   }
-  const studentsDeleted = await lookups.studentsDeleted(trx, [...unknown]);
-  return { latest, originals, studentsDeleted };
+  const recordsLive = new Map<string, boolean>();
+  for (const [moduleName, recordIds] of unknown) {
+    const module = findModuleByApiName(moduleName, modules);
+    if (!module) continue;
+    for (const [recordId, live] of await module.knownRecords(trx, [...recordIds]))
+      recordsLive.set(keyOf(moduleName, recordId), live);
+  }
+  return { latest, originals, recordsLive };
 }
 
 /** The kind of a write failure (code and first line), never the values it may quote. */

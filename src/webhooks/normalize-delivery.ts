@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { AppError } from '../errors.js';
-import { findStudentField, type StudentData } from '../students/student-fields.js';
+import type { ModuleField, RecordData, ZohoModule } from '../modules/zoho-module.js';
 import { DEFAULT_INTAKE_LIMITS, type IntakeLimits } from './intake-limits.js';
 import { normalizeOperation, type Operation } from './normalize-operation.js';
 import type { ParsedBody } from './parse-zoho-body.js';
@@ -16,7 +16,7 @@ export interface NormalizedDelivery {
   operationSource: Exclude<OperationSource, 'inferred'> | undefined;
   /** An explicit value that is not an operation we know (the event will fail, naming it). */
   invalidOperation: string | undefined;
-  data: StudentData;
+  data: RecordData;
   /** A resolved delivery id usable as a dedup key. */
   deliveryId: string | undefined;
   warnings: string[];
@@ -25,7 +25,8 @@ export interface NormalizedDelivery {
 
 export interface NormalizeInput {
   body: ParsedBody;
-  module: string;
+  /** The module the delivery was sent to: its Zoho API name and the fields it keeps. */
+  module: Pick<ZohoModule, 'name' | 'zohoApiName' | 'fields'>;
   /** `operation` from the query string. */
   queryOperation: string | undefined;
   /** A delivery-id header (`webhook-id`, `x-zoho-delivery-id`) when the sender set one. */
@@ -52,7 +53,7 @@ export function isUnresolvedPlaceholder(value: string): boolean {
 }
 
 /**
- * Reads a parsed Zoho body into one shape, whatever the body type: record id, operation, student fields.
+ * Reads a parsed Zoho body into one shape, whatever the body type: record id, operation, the module's fields.
  * Unresolved placeholders count as absent and become warnings; nothing unresolved is ever used as a key.
  */
 export function normalizeDelivery(input: NormalizeInput): NormalizedDelivery {
@@ -79,13 +80,13 @@ export function normalizeDelivery(input: NormalizeInput): NormalizedDelivery {
     if (Object.hasOwn(fields, 'channel_id') && Object.hasOwn(fields, 'ids')) {
       throw new AppError(
         'notification_not_supported',
-        'This looks like a Zoho Notifications API callback, which carries no record data; configure a workflow webhook instead (see `mzi zoho-setup student`).',
+        `This looks like a Zoho Notifications API callback, which carries no record data; configure a workflow webhook instead (see \`mzi zoho-setup ${input.module.name}\`).`,
         { status: 400 },
       );
     }
     throw new AppError(
       'missing_record_id',
-      'The body has no record id: send the Zoho record id as "record_id" (JSON) or "id" (form data), e.g. id=${!BTEC_Students.id}.',
+      `The body has no record id: send the Zoho record id as "record_id" (JSON) or "id" (form data), e.g. id=\${!${input.module.zohoApiName}.id}.`,
       { status: 400 },
     );
   }
@@ -97,10 +98,11 @@ export function normalizeDelivery(input: NormalizeInput): NormalizedDelivery {
     );
   }
 
+  const moduleName = input.module.zohoApiName;
   const bodyModule = text('module');
-  if (bodyModule !== undefined && bodyModule !== input.module) {
+  if (bodyModule !== undefined && bodyModule !== moduleName) {
     warnings.push(
-      `The body names module "${bodyModule.slice(0, 64)}" but was sent to the ${input.module} webhook; treated as ${input.module}.`,
+      `The body names module "${bodyModule.slice(0, 64)}" but was sent to the ${moduleName} webhook; treated as ${moduleName}.`,
     );
   }
 
@@ -124,14 +126,15 @@ export function normalizeDelivery(input: NormalizeInput): NormalizedDelivery {
     break;
   }
 
-  const data: StudentData = {};
+  const data: RecordData = {};
   const ignored: string[] = [];
+  const findField = fieldFinder(input.module.fields);
   const collect = (from: Record<string, unknown>, skipMeta: boolean) => {
     for (const key of Object.keys(from)) {
       if (skipMeta && META_KEYS.has(key)) continue;
       const formKey = /^data\[(.+)\]$/.exec(key);
       const name = formKey?.[1] ?? key;
-      const field = findStudentField(name);
+      const field = findField(name);
       if (!field) {
         ignored.push(name.slice(0, 64));
         continue;
@@ -144,7 +147,7 @@ export function normalizeDelivery(input: NormalizeInput): NormalizedDelivery {
   collect(dataSource, false);
   if (ignored.length > 0) {
     warnings.push(
-      `Ignored fields that are not BTEC_Students fields mzi knows: ${ignored.slice(0, 20).join(', ')}.`,
+      `Ignored fields that are not ${moduleName} fields mzi knows: ${ignored.slice(0, 20).join(', ')}.`,
     );
   }
 
@@ -154,7 +157,7 @@ export function normalizeDelivery(input: NormalizeInput): NormalizedDelivery {
       : text('notification_id')?.slice(0, 255);
 
   return {
-    module: input.module,
+    module: moduleName,
     recordId,
     operation,
     operationSource,
@@ -164,6 +167,19 @@ export function normalizeDelivery(input: NormalizeInput): NormalizedDelivery {
     warnings,
     format: input.body.format,
   };
+}
+
+const FINDERS = new WeakMap<readonly ModuleField[], (name: string) => ModuleField | undefined>();
+
+/** Finds a module's field by its API name, ignoring case (`academic_email` works too). */
+export function fieldFinder(fields: readonly ModuleField[]): (name: string) => ModuleField | undefined {
+  let find = FINDERS.get(fields);
+  if (!find) {
+    const byLowerName = new Map(fields.map((field) => [field.apiName.toLowerCase(), field]));
+    find = (name) => byLowerName.get(name.toLowerCase());
+    FINDERS.set(fields, find);
+  }
+  return find;
 }
 
 /**

@@ -1,4 +1,4 @@
-import { STUDENT_FIELDS, STUDENT_MODULE } from '../students/student-fields.js';
+import type { ZohoModule } from '../modules/zoho-module.js';
 import type { Operation } from './normalize-operation.js';
 
 /** Zoho workflow webhooks take at most 25 module parameters and 10 custom parameters (DESIGN.md §2). */
@@ -27,6 +27,7 @@ export interface ZohoWebhookSetup {
 }
 
 export interface SetupOptions {
+  module: Pick<ZohoModule, 'name' | 'zohoApiName' | 'fields'>;
   /** Public base URL of mzi as Zoho reaches it, e.g. https://mzi.example.edu. */
   baseUrl: string;
   path: string;
@@ -34,34 +35,35 @@ export interface SetupOptions {
   authHeader: { name: string; value: string } | undefined;
 }
 
-const TRIGGERS: Array<{ operation: Operation; trigger: string }> = [
-  { operation: 'insert', trigger: 'a BTEC_Students record is created' },
-  { operation: 'update', trigger: 'a BTEC_Students record is edited' },
-  { operation: 'delete', trigger: 'a BTEC_Students record is deleted' },
+const TRIGGERS: Array<{ operation: Operation; when: string }> = [
+  { operation: 'insert', when: 'created' },
+  { operation: 'update', when: 'edited' },
+  { operation: 'delete', when: 'deleted' },
 ];
 
 /**
- * What to configure in Zoho for the student webhooks: one workflow rule and webhook per trigger, each with a
+ * What to configure in Zoho for a module's webhooks: one workflow rule and webhook per trigger, each with a
  * fixed `?operation=` (Zoho has no merge field for the operation), form data within Zoho's parameter limits.
  */
-export function buildStudentWebhookSetup(options: SetupOptions): ZohoWebhookSetup[] {
+export function buildWebhookSetup(options: SetupOptions): ZohoWebhookSetup[] {
+  const { name, zohoApiName, fields } = options.module;
   const parameters: WebhookParameter[] = [
-    { name: 'id', value: `\${!${STUDENT_MODULE}.id}`, label: 'Record Id' },
-    ...STUDENT_FIELDS.map((field) => ({
+    { name: 'id', value: `\${!${zohoApiName}.id}`, label: 'Record Id' },
+    ...fields.map((field) => ({
       name: field.apiName,
-      value: `\${!${STUDENT_MODULE}.${field.apiName}}`,
+      value: `\${!${zohoApiName}.${field.apiName}}`,
       label: field.label,
     })),
   ];
   if (parameters.length > ZOHO_MAX_MODULE_PARAMS) {
     throw new Error(
-      `The student webhook needs ${parameters.length} parameters; Zoho allows ${ZOHO_MAX_MODULE_PARAMS}.`,
+      `The ${name} webhook needs ${parameters.length} parameters; Zoho allows ${ZOHO_MAX_MODULE_PARAMS}.`,
     );
   }
   const base = options.baseUrl.replace(/\/+$/, '');
-  return TRIGGERS.map(({ operation, trigger }) => ({
-    name: `mzi student ${operation}`,
-    trigger,
+  return TRIGGERS.map(({ operation, when }) => ({
+    name: `mzi ${name} ${operation}`,
+    trigger: `a ${zohoApiName} record is ${when}`,
     operation,
     method: 'POST',
     url: `${base}${options.path}?operation=${operation}`,

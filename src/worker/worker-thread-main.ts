@@ -7,7 +7,8 @@ import { ThreadWriteLock } from '../db/sqlite-dialect.js';
 import { createLogger } from '../logger.js';
 import { createMoodleFromConfig } from '../moodle/moodle-from-config.js';
 import { describeThreadError, type ThreadResult } from '../threads/thread-error.js';
-import { createServiceWorker, listenForNewEvents } from './service-worker.js';
+import { createServiceWorker } from './create-service-worker.js';
+import { listenForNewEvents } from './listen-for-new-events.js';
 import type {
   Attempt,
   MoodleCall,

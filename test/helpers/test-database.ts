@@ -6,6 +6,7 @@ import pg from 'pg';
 import { afterEach, beforeEach } from 'vitest';
 import { createDatabase, type DatabaseHandle } from '../../src/db/create-database.js';
 import { migrateToLatest } from '../../src/db/migrate.js';
+import { MODULES, moduleMigrations } from '../../src/modules/index.js';
 
 /** PostgreSQL server for the tests, when set (e.g. postgres://postgres@127.0.0.1:5432/mzi_ci); else SQLite. */
 export const TEST_DATABASE_URL = process.env.TEST_DATABASE_URL?.trim() || undefined;
@@ -84,7 +85,7 @@ export function migratedDatabasePerTest(): () => DatabaseHandle {
   beforeEach(async () => {
     testDb = await createTestDatabase();
     handle = createDatabase(testDb.url);
-    await migrateToLatest(handle.db);
+    await migrateToLatest(handle.db, moduleMigrations(MODULES));
   });
   afterEach(async () => {
     await handle?.close();

@@ -5,6 +5,7 @@ import { sql } from 'kysely';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createDatabase } from '../../src/db/create-database.js';
 import { migrateToLatest } from '../../src/db/migrate.js';
+import { MODULES, moduleMigrations } from '../../src/modules/index.js';
 import { TEST_DATABASE_URL } from '../helpers/test-database.js';
 
 const mode = (path: string) => statSync(path).mode & 0o777;
@@ -25,7 +26,7 @@ afterEach(() => {
 async function openAndWrite(path: string): Promise<void> {
   const database = createDatabase(`sqlite:${path}`);
   try {
-    await migrateToLatest(database.db);
+    await migrateToLatest(database.db, moduleMigrations(MODULES));
     const limit = await sql<{ journal_size_limit: number }>`PRAGMA journal_size_limit`.execute(database.db);
     expect(limit.rows[0]?.journal_size_limit).toBe(64 * 1024 * 1024);
     expect(mode(`${path}-wal`)).toBe(0o600);

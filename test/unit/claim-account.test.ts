@@ -1,5 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { type ClaimOptions, claimAccount, protectedReason } from '../../src/moodle/claim-account.js';
+import {
+  type ClaimOptions,
+  claimAccount,
+  protectedReason,
+} from '../../src/modules/students/claim-account.js';
 import type { MoodleUser } from '../../src/moodle/create-moodle-client.js';
 
 const user = (fields: Partial<MoodleUser> = {}): MoodleUser => ({

@@ -1,5 +1,7 @@
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { ConfigError, isWebhookAuthDisabled, loadConfig } from '../../src/config.js';
+import { MODULES, moduleSettings, students } from '../../src/modules/index.js';
 
 const load = (env: Record<string, string>) => loadConfig({ env, dotenvPath: null });
 
@@ -64,24 +66,26 @@ describe('loadConfig', () => {
       MOODLE_TOKEN: 't',
       MOODLE_SUSPEND_STATUSES: 'Left, Expelled',
     });
-    expect(config.moodle).toMatchObject({
+    expect(config.moodle).toMatchObject({ concurrency: 4, timeoutMs: 15000 });
+    expect(moduleSettings(config, students)).toMatchObject({
       usernameFrom: 'email',
       auth: 'manual',
       suspendStatuses: ['Left', 'Expelled'],
       onDelete: 'suspend',
-      concurrency: 4,
-      timeoutMs: 15000,
     });
     expect(() => load({ MOODLE_ON_DELETE: 'purge' })).toThrow(/MOODLE_ON_DELETE/);
   });
 
   it('adopts unlinked accounts by default and reads the protected users in lowercase', () => {
-    expect(load({}).moodle).toMatchObject({ adoptExisting: 'unlinked', protectedUsers: [] });
+    expect(moduleSettings(load({}), students)).toMatchObject({
+      adoptExisting: 'unlinked',
+      protectedUsers: [],
+    });
     const config = load({
       MOODLE_ADOPT_EXISTING: 'never',
       MOODLE_PROTECTED_USERS: ' 7, Teacher.One ,Head@School.EDU',
     });
-    expect(config.moodle).toMatchObject({
+    expect(moduleSettings(config, students)).toMatchObject({
       adoptExisting: 'never',
       protectedUsers: ['7', 'teacher.one', 'head@school.edu'],
     });
@@ -114,5 +118,16 @@ describe('loadConfig', () => {
     expect(() => load({ HEADERS_TIMEOUT: '60', REQUEST_TIMEOUT: '30' })).toThrow(
       /HEADERS_TIMEOUT \(60 s\) must not be longer than REQUEST_TIMEOUT/,
     );
+  });
+
+  it("lists every module's settings in the README's configuration table", () => {
+    const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
+    const documented = MODULES.flatMap((module) => module.settings?.documented ?? []);
+    expect(documented.length).toBeGreaterThan(0);
+    for (const [name, defaultValue] of documented) {
+      expect(readme).toMatch(
+        new RegExp(`^\\| \`${name}\` +\\| ${defaultValue.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} +\\|`, 'm'),
+      );
+    }
   });
 });

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from '../../src/config.js';
 import { AppError } from '../../src/errors.js';
+import { students } from '../../src/modules/index.js';
 import { DEFAULT_INTAKE_LIMITS } from '../../src/webhooks/intake-limits.js';
 import { normalizeDelivery } from '../../src/webhooks/normalize-delivery.js';
 import { normalizeOperation } from '../../src/webhooks/normalize-operation.js';
@@ -95,7 +96,7 @@ describe('intake limits', () => {
     const normalize = (name: string) =>
       normalizeDelivery({
         body: json(JSON.stringify({ record_id: '1', data: { Name: name } })),
-        module: 'BTEC_Students',
+        module: students,
         queryOperation: undefined,
         deliveryIdHeader: undefined,
         limits,
@@ -112,7 +113,7 @@ describe('intake limits', () => {
     const escaped = (body: object, queryOperation?: string) =>
       normalizeDelivery({
         body: json(JSON.stringify(body)),
-        module: 'BTEC_Students',
+        module: students,
         queryOperation,
         deliveryIdHeader: undefined,
       });
@@ -130,7 +131,7 @@ describe('intake limits', () => {
     const escaped = (body: object) =>
       normalizeDelivery({
         body: json(JSON.stringify(body)),
-        module: 'BTEC_Students',
+        module: students,
         queryOperation: undefined,
         deliveryIdHeader: undefined,
       });

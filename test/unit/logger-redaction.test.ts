@@ -2,6 +2,7 @@ import { Writable } from 'node:stream';
 import type pino from 'pino';
 import { describe, expect, it } from 'vitest';
 import { createLogger, redactUrl } from '../../src/logger.js';
+import { MODULES } from '../../src/modules/index.js';
 
 function capture(): { logger: pino.Logger; text: () => string } {
   const chunks: string[] = [];
@@ -127,5 +128,22 @@ describe('the logger', () => {
     expect(line.err).toMatchObject({ type: 'TypeError', message: 'bad row', detail: '[redacted]' });
     expect(line.err.stack).toContain('TypeError: bad row');
     expect(error.detail).toBe('Key (email)=(a@b.c)');
+  });
+});
+
+describe('redaction of module fields', () => {
+  it("never writes a module's personal field, as Zoho names it or in lowercase, and keeps the others", () => {
+    const { logger, text } = capture();
+    const fields = MODULES.flatMap((module) => module.fields);
+    for (const field of fields) {
+      const value = `value-of-${field.apiName}`;
+      logger.info({ record: { [field.apiName]: value, [field.apiName.toLowerCase()]: value } }, 'record');
+    }
+    const written = text();
+    for (const field of fields) {
+      if (field.personal) expect(written).not.toContain(`value-of-${field.apiName}`);
+      else expect(written).toContain(`value-of-${field.apiName}`);
+    }
+    expect(fields.some((field) => field.personal)).toBe(true);
   });
 });

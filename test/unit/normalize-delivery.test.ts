@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { students } from '../../src/modules/index.js';
 import { contentHash, normalizeDelivery } from '../../src/webhooks/normalize-delivery.js';
 import { normalizeOperation } from '../../src/webhooks/normalize-operation.js';
 import { parseZohoBody } from '../../src/webhooks/parse-zoho-body.js';
@@ -7,7 +8,7 @@ import { fixtureText } from '../helpers/deliveries.js';
 const normalize = (text: string, contentType = 'application/json', queryOperation?: string) =>
   normalizeDelivery({
     body: parseZohoBody(Buffer.from(text), contentType),
-    module: 'BTEC_Students',
+    module: students,
     queryOperation,
     deliveryIdHeader: undefined,
   });

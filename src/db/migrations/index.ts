@@ -5,10 +5,13 @@ import * as requestDetails from './2026-11-28-0003-request-details.js';
 import * as dedupIndex from './2026-11-28-0004-dedup-index.js';
 import * as leanerIndexes from './2026-11-28-0005-leaner-indexes.js';
 import * as pendingIndex from './2026-12-02-0006-pending-index.js';
-import * as moodleOwnership from './2026-12-07-0007-moodle-ownership.js';
 import * as adminSessions from './2026-12-07-0008-admin-sessions.js';
 
-/** Bundled statically so the compiled service and the CLI need no migration folder at run time. */
+/**
+ * The core migrations (event log, counts, admin sessions); each module brings its own (`ZohoModule.migrations`),
+ * and the migrator applies both in the order of their names. Bundled statically so the compiled service and the CLI need no
+ * migration folder at run time.
+ */
 export const MIGRATIONS: Record<string, Migration> = {
   '2026-11-28-0001-initial': initial,
   '2026-11-28-0002-event-counts': eventCounts,
@@ -16,6 +19,5 @@ export const MIGRATIONS: Record<string, Migration> = {
   '2026-11-28-0004-dedup-index': dedupIndex,
   '2026-11-28-0005-leaner-indexes': leanerIndexes,
   '2026-12-02-0006-pending-index': pendingIndex,
-  '2026-12-07-0007-moodle-ownership': moodleOwnership,
   '2026-12-07-0008-admin-sessions': adminSessions,
 };

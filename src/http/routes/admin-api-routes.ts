@@ -8,7 +8,7 @@ import { getEventDetail } from '../../event-log/get-event-detail.js';
 import { listEventPage } from '../../event-log/list-event-page.js';
 import { retryEvent } from '../../event-log/retry-event.js';
 import { retryMatchingEvents } from '../../event-log/retry-matching-events.js';
-import { findStudentsByRef, searchStudents } from '../../students/student-store.js';
+import { students } from '../../modules/index.js';
 import type { AdminAuth } from '../admin-auth.js';
 import { checkOrigin } from '../check-origin.js';
 import { refuseNulCharacters } from '../refuse-nul-characters.js';
@@ -138,8 +138,8 @@ export async function adminApiRoutes(app: FastifyInstance, options: AdminApiOpti
     },
     async (request) => {
       const query = parseRequestPart(STUDENT_SEARCH_QUERY, request.query);
-      const students = await searchStudents(db, { q: query.q, limit: query.limit });
-      return { students } satisfies z.input<typeof STUDENT_SEARCH_RESPONSE>;
+      const found = await students.records.search(db, { q: query.q, limit: query.limit });
+      return { students: found } satisfies z.input<typeof STUDENT_SEARCH_RESPONSE>;
     },
   );
 
@@ -155,7 +155,7 @@ export async function adminApiRoutes(app: FastifyInstance, options: AdminApiOpti
     },
     async (request) => {
       const { id } = parseRequestPart(ID_PARAMS, request.params);
-      const [student] = await findStudentsByRef(db, id);
+      const [student] = await students.records.find(db, id);
       if (!student)
         throw new AppError('student_not_found', `No student matches "${id.slice(0, 80)}".`, { status: 404 });
       const events = await listEventPage(db, { recordId: student.zoho_record_id }, { limit: 100 });

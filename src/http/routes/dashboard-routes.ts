@@ -22,14 +22,15 @@ import { getQueueState } from '../../event-log/get-queue-state.js';
 import { listEventPage } from '../../event-log/list-event-page.js';
 import { retryEvent } from '../../event-log/retry-event.js';
 import { retryMatchingEvents } from '../../event-log/retry-matching-events.js';
-import { findStudentsByRef, searchStudents } from '../../students/student-store.js';
-import { buildStudentDelivery } from '../../webhooks/build-student-delivery.js';
-import { buildStudentWebhookSetup } from '../../webhooks/zoho-webhook-setup.js';
+import { findModule, students } from '../../modules/index.js';
+import type { ZohoModule } from '../../modules/zoho-module.js';
+import { buildDelivery } from '../../webhooks/build-delivery.js';
+import { buildWebhookSetup } from '../../webhooks/zoho-webhook-setup.js';
 import { type AdminAuth, checkPresented } from '../admin-auth.js';
 import { type AuthFailureLimiter, refuseLockedOut } from '../auth-failure-limiter.js';
 import { checkOrigin } from '../check-origin.js';
 import { refuseNulCharacters } from '../refuse-nul-characters.js';
-import { WEBHOOK_ROUTES } from '../webhook-urls.js';
+import { webhookPath } from '../webhook-urls.js';
 import { FORM_BODY, ID_PARAMS, parseRequestPart, QUERY_PARAMETERS } from './admin-api-schemas.js';
 import { parseEventFilter } from './event-filter.js';
 
@@ -43,6 +44,8 @@ export interface DashboardRoutesOptions {
   describe: () => Record<string, unknown>;
   /** The configuration check of the Setup page (`mzi doctor`, using the running service's connections). */
   doctor: () => Promise<DoctorCheck[]>;
+  /** The modules whose setup and test delivery the Setup page shows. */
+  modules: readonly ZohoModule[];
 }
 
 /** Messages shown after an action; only these texts are ever displayed (nothing from the query is echoed). */
@@ -149,7 +152,9 @@ export async function dashboardRoutes(app: FastifyInstance, options: DashboardRo
             checked_at: null,
           }) as never,
           authMode: String((described.webhook_auth as { mode?: string } | undefined)?.mode ?? 'disabled'),
-          webhookUrls: WEBHOOK_ROUTES.map((route) => `${base}${route.path}?operation=insert|update|delete`),
+          webhookUrls: options.modules.map(
+            (module) => `${base}${webhookPath(module)}?operation=insert|update|delete`,
+          ),
           database: String((described.database as { description?: string } | undefined)?.description ?? ''),
         }),
       );
@@ -211,12 +216,12 @@ export async function dashboardRoutes(app: FastifyInstance, options: DashboardRo
 
     pages.get('/admin/students', async (request, reply) => {
       const q = String(parseRequestPart(QUERY_PARAMETERS, request.query).q ?? '').slice(0, 200);
-      return html(reply, studentsPage({ q, students: await searchStudents(db, { q, limit: 100 }) }));
+      return html(reply, studentsPage({ q, students: await students.records.search(db, { q, limit: 100 }) }));
     });
 
     pages.get('/admin/students/:id', async (request, reply) => {
       const { id } = parseRequestPart(ID_PARAMS, request.params);
-      const [student] = await findStudentsByRef(db, id);
+      const [student] = await students.records.find(db, id);
       if (!student)
         throw new AppError('student_not_found', `No student matches "${id.slice(0, 80)}".`, { status: 404 });
       const events = await listEventPage(db, { recordId: student.zoho_record_id }, { limit: 100 });
@@ -241,11 +246,15 @@ export async function dashboardRoutes(app: FastifyInstance, options: DashboardRo
       return html(
         reply,
         setupPage({
-          setups: buildStudentWebhookSetup({
-            baseUrl: base,
-            path: WEBHOOK_ROUTES[0].path,
-            authHeader: token ? { name: 'X-Webhook-Token', value: token } : undefined,
-          }),
+          modules: options.modules.map((module) => ({
+            module,
+            setups: buildWebhookSetup({
+              module,
+              baseUrl: base,
+              path: webhookPath(module),
+              authHeader: token ? { name: 'X-Webhook-Token', value: token } : undefined,
+            }),
+          })),
           authMode: String((described.webhook_auth as { mode?: string } | undefined)?.mode ?? 'disabled'),
           checks: await options.doctor(),
           flash: flashOf(request),
@@ -255,8 +264,15 @@ export async function dashboardRoutes(app: FastifyInstance, options: DashboardRo
 
     pages.post('/admin/setup/test-delivery', async (request, reply) => {
       const body = parseRequestPart(FORM_BODY, request.body);
+      // A form without a module (posted by hand or from an older page) is the first module's.
+      const module =
+        typeof body.module === 'string' ? findModule(body.module, options.modules) : options.modules[0];
+      if (!module)
+        throw new AppError('unknown_module', 'The test delivery names no module mzi serves.', {
+          status: 400,
+        });
       const fields: Record<string, string> = {};
-      for (const name of ['Name', 'Academic_Email', 'Student_ID_Number', 'Country', 'Student_Status']) {
+      for (const { apiName: name } of module.testDelivery.fields) {
         const value = body[name];
         if (typeof value === 'string' && value.trim() !== '') fields[name] = value.trim().slice(0, 500);
       }
@@ -267,8 +283,9 @@ export async function dashboardRoutes(app: FastifyInstance, options: DashboardRo
         typeof body.record_id === 'string' && /^\d{1,30}$/.test(body.record_id.trim())
           ? body.record_id.trim()
           : undefined;
-      const delivery = buildStudentDelivery({
-        path: WEBHOOK_ROUTES[0].path,
+      const delivery = buildDelivery({
+        module,
+        path: webhookPath(module),
         operation,
         fields,
         recordId,

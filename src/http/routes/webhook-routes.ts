@@ -3,11 +3,12 @@ import type { Config } from '../../config.js';
 import { AppError } from '../../errors.js';
 import { redactUrl } from '../../logger.js';
 import type { Metrics } from '../../metrics/create-metrics.js';
+import type { ZohoModule } from '../../modules/zoho-module.js';
 import type { EventAppender } from '../../webhooks/create-event-appender.js';
 import { normalizeDelivery } from '../../webhooks/normalize-delivery.js';
 import { parseZohoBody } from '../../webhooks/parse-zoho-body.js';
 import { verifySignature, WebhookVerificationError } from '../../webhooks/verify-signature.js';
-import { WEBHOOK_ROUTES } from '../webhook-urls.js';
+import { webhookPath } from '../webhook-urls.js';
 import { parseRequestPart, QUERY_PARAMETERS } from './admin-api-schemas.js';
 
 export interface WebhookRoutesOptions {
@@ -16,6 +17,8 @@ export interface WebhookRoutesOptions {
   /** Counts rejected authentication attempts (health shows it). */
   onAuthRejected: () => void;
   metrics: Metrics;
+  /** One route per module: `POST /api/v1/events/zoho/<name>`. */
+  modules: readonly ZohoModule[];
 }
 
 const REDACTED_HEADERS = new Set([
@@ -34,6 +37,7 @@ const REDACTED_HEADERS = new Set([
  */
 export async function webhookRoutes(app: FastifyInstance, options: WebhookRoutesOptions): Promise<void> {
   const { config, appender } = options;
+  const routes = options.modules.map((module) => ({ module, path: webhookPath(module) }));
   app.removeAllContentTypeParsers();
   app.addContentTypeParser(
     '*',
@@ -48,12 +52,15 @@ export async function webhookRoutes(app: FastifyInstance, options: WebhookRoutes
   app.addHook('onResponse', async (request, reply) => {
     options.metrics.ingestSeconds(reply.elapsedTime / 1000);
     if (counted.has(request)) return;
-    const module = WEBHOOK_ROUTES.find((route) => request.url.startsWith(route.path))?.module ?? 'unknown';
+    const module =
+      routes.find((route) => request.url.startsWith(route.path))?.module.zohoApiName ?? 'unknown';
     options.metrics.delivery(module, reply.statusCode >= 500 ? 'error' : 'bad_request', 'unknown');
   });
 
-  for (const route of WEBHOOK_ROUTES) {
-    app.post(route.path, { bodyLimit: config.webhook.bodyLimitBytes }, async (request, reply) => {
+  for (const { module, path } of routes) {
+    // Metrics and logs name the module as its events do, by its Zoho API name.
+    const moduleLabel = module.zohoApiName;
+    app.post(path, { bodyLimit: config.webhook.bodyLimitBytes }, async (request, reply) => {
       const receivedAt = performance.timeOrigin + performance.now() - reply.elapsedTime;
       const rawBody = Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0);
       const query = parseRequestPart(QUERY_PARAMETERS.catch({}), request.query);
@@ -71,7 +78,7 @@ export async function webhookRoutes(app: FastifyInstance, options: WebhookRoutes
       } catch (error) {
         if (error instanceof WebhookVerificationError) {
           counted.add(request);
-          options.metrics.delivery(route.module, 'unauthorized', 'failed');
+          options.metrics.delivery(moduleLabel, 'unauthorized', 'failed');
           return rejectAuth(request, reply, error, options);
         }
         throw error;
@@ -83,7 +90,7 @@ export async function webhookRoutes(app: FastifyInstance, options: WebhookRoutes
       const normalized = normalizeDelivery({
         body,
         limits: config.webhook,
-        module: route.module,
+        module,
         queryOperation: singleOperation(query.operation),
         deliveryIdHeader:
           firstString(request.headers['webhook-id']) ?? firstString(request.headers['x-zoho-delivery-id']),
@@ -112,13 +119,13 @@ export async function webhookRoutes(app: FastifyInstance, options: WebhookRoutes
         {
           eventId: result.eventId,
           recordId: normalized.recordId,
-          module: route.module,
+          module: moduleLabel,
           status: result.status,
         },
         'delivery stored',
       );
       counted.add(request);
-      options.metrics.delivery(route.module, result.status, authMethod);
+      options.metrics.delivery(moduleLabel, result.status, authMethod);
       return reply.status(result.reply.statusCode).send(result.reply.body);
     });
   }

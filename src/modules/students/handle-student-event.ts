@@ -1,19 +1,19 @@
 import type { Kysely } from 'kysely';
-import type { ClaimedEvent, Database, StudentRow } from '../db/schema.js';
-import { ProcessingError } from '../event-log/processing-error.js';
-import type { StudentForMoodle } from '../moodle/map-student.js';
-import type {
-  Provisioned,
-  ProvisionInput,
-  ProvisionResult,
-  StudentProvisioner,
-} from '../moodle/provision-student.js';
+import type { ClaimedEvent, Database, StudentRow } from '../../db/schema.js';
+import { ProcessingError } from '../../event-log/processing-error.js';
 import type {
   BatchEventHandler,
   HandlerContext,
   HandlerOutcome,
   HandlerResult,
-} from '../worker/event-handler.js';
+} from '../../worker/event-handler.js';
+import type { StudentForMoodle } from './map-student.js';
+import type {
+  Provisioned,
+  ProvisionInput,
+  ProvisionResult,
+  StudentProvisioner,
+} from './provision-student.js';
 import { STUDENT_FIELDS, type StudentData } from './student-fields.js';
 import { assertStudentIdAvailable, findMoodleHolders, findStudents, upsertStudent } from './student-store.js';
 import { validateFieldLengths, validateStudent } from './validate-student.js';

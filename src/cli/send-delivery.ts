@@ -1,7 +1,9 @@
 import { AppError } from '../errors.js';
-import { buildStudentDelivery } from '../webhooks/build-student-delivery.js';
+import type { ZohoModule } from '../modules/zoho-module.js';
+import { buildDelivery } from '../webhooks/build-delivery.js';
 
-export interface SendStudentOptions {
+export interface SendDeliveryOptions {
+  module: Pick<ZohoModule, 'zohoApiName' | 'fields'>;
   baseUrl: string;
   path: string;
   operation: string;
@@ -14,15 +16,16 @@ export interface SendStudentOptions {
   fetchImpl?: typeof fetch;
 }
 
-/** `mzi send student`: posts a Zoho-shaped delivery to a running mzi and returns its answer. */
-export async function sendStudent(options: SendStudentOptions): Promise<{ status: number; body: string }> {
+/** `mzi send <module>`: posts a Zoho-shaped delivery to a running mzi and returns its answer. */
+export async function sendDelivery(options: SendDeliveryOptions): Promise<{ status: number; body: string }> {
   const fields: Record<string, string> = {};
   for (const pair of options.fields) {
     const at = pair.indexOf('=');
     if (at <= 0) throw new AppError('usage', `--field takes Name=value, got "${pair}".`, { status: 400 });
     fields[pair.slice(0, at)] = pair.slice(at + 1);
   }
-  const delivery = buildStudentDelivery({
+  const delivery = buildDelivery({
+    module: options.module,
     path: options.path,
     operation: options.operation,
     fields,

@@ -1,5 +1,5 @@
-import { ProcessingError } from '../event-log/processing-error.js';
-import type { MoodleUser } from './create-moodle-client.js';
+import { ProcessingError } from '../../event-log/processing-error.js';
+import type { MoodleUser } from '../../moodle/create-moodle-client.js';
 
 /**
  * How mzi came to own a student's Moodle account (DESIGN.md §5, issue 15):

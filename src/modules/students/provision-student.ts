@@ -1,4 +1,11 @@
-import { ProcessingError } from '../event-log/processing-error.js';
+import { ProcessingError } from '../../event-log/processing-error.js';
+import type {
+  MoodleClient,
+  MoodleUser,
+  MoodleUserUpdate,
+  NewMoodleUser,
+} from '../../moodle/create-moodle-client.js';
+import { MoodleException, MoodleWarningError } from '../../moodle/moodle-errors.js';
 import {
   claimAccount,
   type MatchedBy,
@@ -6,7 +13,6 @@ import {
   type MoodleOwnership,
   type Protection,
 } from './claim-account.js';
-import type { MoodleClient, MoodleUser, MoodleUserUpdate, NewMoodleUser } from './create-moodle-client.js';
 import {
   type DesiredMoodleUser,
   type MappingSettings,
@@ -14,7 +20,6 @@ import {
   randomPolicyPassword,
   type StudentForMoodle,
 } from './map-student.js';
-import { MoodleException, MoodleWarningError } from './moodle-errors.js';
 
 export type { MatchedBy, MoodleOwnership } from './claim-account.js';
 

@@ -1,4 +1,4 @@
-import type { StudentsTable } from '../db/schema.js';
+import type { StudentsTable } from '../../db/schema.js';
 
 /** The Zoho CRM custom module mirrored by mzi. */
 export const STUDENT_MODULE = 'BTEC_Students';

@@ -1,9 +1,11 @@
 import { randomInt } from 'node:crypto';
 import { AppError } from '../errors.js';
-import { findStudentField } from '../students/student-fields.js';
+import type { ZohoModule } from '../modules/zoho-module.js';
+import { fieldFinder } from './normalize-delivery.js';
 import { sign } from './sign.js';
 
-export interface StudentDeliveryOptions {
+export interface DeliveryOptions {
+  module: Pick<ZohoModule, 'zohoApiName' | 'fields'>;
   path: string;
   operation: string;
   /** Field API name → value. */
@@ -18,9 +20,9 @@ export interface StudentDeliveryOptions {
 /**
  * A delivery shaped like Zoho's: form data with `id` and the fields (operation in the URL, as Zoho's fixed
  * parameter), or the original system's custom JSON; authenticated like Zoho or a signing sender would.
- * Used by `mzi send student` and the dashboard's test delivery.
+ * Used by `mzi send <module>` and the dashboard's test delivery.
  */
-export function buildStudentDelivery(options: StudentDeliveryOptions): {
+export function buildDelivery(options: DeliveryOptions): {
   pathWithQuery: string;
   headers: Record<string, string>;
   body: string;
@@ -28,10 +30,13 @@ export function buildStudentDelivery(options: StudentDeliveryOptions): {
 } {
   const recordId = options.recordId || `57257670${String(randomInt(1e9, 1e10))}`;
   const data: Record<string, string> = {};
+  const findField = fieldFinder(options.module.fields);
   for (const [name, value] of Object.entries(options.fields)) {
-    const field = findStudentField(name);
+    const field = findField(name);
     if (!field)
-      throw new AppError('usage', `"${name}" is not a BTEC_Students field mzi knows.`, { status: 400 });
+      throw new AppError('usage', `"${name}" is not a ${options.module.zohoApiName} field mzi knows.`, {
+        status: 400,
+      });
     data[field.apiName] = value;
   }
   let body: string;
@@ -42,7 +47,7 @@ export function buildStudentDelivery(options: StudentDeliveryOptions): {
     body = JSON.stringify({
       notification_id: `${recordId}_${Date.now()}`,
       timestamp: new Date().toISOString(),
-      module: 'BTEC_Students',
+      module: options.module.zohoApiName,
       operation: options.operation,
       record_id: recordId,
       data,

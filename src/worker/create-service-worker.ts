@@ -1,13 +1,9 @@
 import type { Kysely } from 'kysely';
 import type { Logger } from 'pino';
 import type { Config } from '../config.js';
-import type { DatabaseHandle } from '../db/create-database.js';
-import { EVENTS_CHANNEL } from '../db/dialect-adapter.js';
 import type { ClaimedEvent, Database } from '../db/schema.js';
+import { createModuleHandlers, MODULES, type ZohoModule } from '../modules/index.js';
 import type { MoodleClient } from '../moodle/create-moodle-client.js';
-import { createStudentProvisioner } from '../moodle/provision-student.js';
-import { createStudentHandler } from '../students/handle-student-event.js';
-import { STUDENT_MODULE } from '../students/student-fields.js';
 import { createWorker, type Worker } from './create-worker.js';
 
 /**
@@ -17,13 +13,15 @@ import { createWorker, type Worker } from './create-worker.js';
  */
 const LINGER_MS = 10;
 
-/** The worker of a service: every module's handler, set up from the configuration. */
+/** The worker of a service: every module's handler (built by the registry), set up from the configuration. */
 export function createServiceWorker(options: {
   config: Config;
   db: Kysely<Database>;
   logger: Logger;
-  /** Undefined when Moodle is not configured: students are then mirrored locally only. */
+  /** Undefined when Moodle is not configured: modules then keep their local mirror only. */
   moodle: MoodleClient | undefined;
+  /** Whose events the worker processes (default: MODULES). */
+  modules?: readonly ZohoModule[];
   /** SQLite: this process is the only worker, so every claimed event is given back at start. */
   releaseAllOnStart: boolean;
   /** SQLite: whether intake waits for the write lock (see WorkerOptions.intakeWaiting). */
@@ -35,11 +33,10 @@ export function createServiceWorker(options: {
   ) => void;
 }): Worker {
   const { config, moodle } = options;
-  const provisioner = moodle ? createStudentProvisioner(moodle, config.moodle) : undefined;
   return createWorker({
     db: options.db,
     logger: options.logger,
-    handlers: { [STUDENT_MODULE]: createStudentHandler({ provisioner }) },
+    handlers: createModuleHandlers({ modules: options.modules ?? MODULES, config, moodle }),
     concurrency: config.worker.concurrency,
     batchSize: config.worker.batchSize,
     pollIntervalMs: config.worker.pollIntervalMs,
@@ -51,21 +48,4 @@ export function createServiceWorker(options: {
     releaseAllOnStart: options.releaseAllOnStart,
     ...(options.intakeWaiting ? { intakeWaiting: options.intakeWaiting } : {}),
   });
-}
-
-/**
- * Wakes the worker whenever another process announces new events (API-only processes on PostgreSQL); SQLite has
- * no other process. Returns how to stop listening.
- */
-export function listenForNewEvents(
-  database: DatabaseHandle,
-  worker: Worker,
-  logger: Logger,
-): Promise<() => Promise<void>> {
-  return database.listen(
-    EVENTS_CHANNEL,
-    () => worker.wake(),
-    (error) =>
-      logger.warn({ err: error }, 'lost the new-event notifications; reconnecting (the poll covers the gap)'),
-  );
 }

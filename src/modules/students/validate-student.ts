@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { ProcessingError } from '../event-log/processing-error.js';
+import { ProcessingError } from '../../event-log/processing-error.js';
 import { STUDENT_FIELDS, type StudentData } from './student-fields.js';
 
 const emailSchema = z.email();

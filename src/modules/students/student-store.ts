@@ -1,7 +1,7 @@
 import { type Kysely, sql } from 'kysely';
-import { prepareQuery } from '../db/prepared-query.js';
-import type { Database, NewStudentRow, StudentRow } from '../db/schema.js';
-import { ProcessingError } from '../event-log/processing-error.js';
+import { prepareQuery } from '../../db/prepared-query.js';
+import type { Database, NewStudentRow, StudentRow } from '../../db/schema.js';
+import { ProcessingError } from '../../event-log/processing-error.js';
 import { STUDENT_FIELDS, type StudentData } from './student-fields.js';
 
 /** The students of these Zoho record ids, by record id (one query for a batch of events). */
@@ -188,3 +188,17 @@ const otherLiveHolder = prepareQuery((db: Kysely<Database>, p: { studentId: stri
     .where('zoho_record_id', '!=', p.recordId)
     .where('deleted_at', 'is', null),
 );
+
+/** Of these Zoho record ids, the students the mirror knows: true when live, false when deleted. */
+export async function knownStudents(
+  db: Kysely<Database>,
+  zohoRecordIds: readonly string[],
+): Promise<Map<string, boolean>> {
+  if (zohoRecordIds.length === 0) return new Map();
+  const rows = await db
+    .selectFrom('students')
+    .select(['zoho_record_id', 'deleted_at'])
+    .where('zoho_record_id', 'in', [...zohoRecordIds])
+    .execute();
+  return new Map(rows.map((row) => [row.zoho_record_id, row.deleted_at === null]));
+}

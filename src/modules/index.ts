@@ -1,0 +1,49 @@
+import type { Migration } from 'kysely';
+import type { Config } from '../config.js';
+import type { MoodleClient } from '../moodle/create-moodle-client.js';
+import type { BatchEventHandler, EventHandler } from '../worker/event-handler.js';
+import { students } from './students/index.js';
+import type { ZohoModule } from './zoho-module.js';
+
+export type { ZohoModule } from './zoho-module.js';
+export { students };
+
+/** Every Zoho module mzi keeps in step: adding one is its folder and its line here (DESIGN.md §9). */
+export const MODULES: readonly ZohoModule[] = [students];
+
+/** The module of a URL segment or CLI noun (`student`). */
+export function findModule(name: string, modules: readonly ZohoModule[] = MODULES): ZohoModule | undefined {
+  return modules.find((module) => module.name === name);
+}
+
+/** The module whose events carry this Zoho API name (`BTEC_Students`). */
+export function findModuleByApiName(
+  zohoApiName: string,
+  modules: readonly ZohoModule[] = MODULES,
+): ZohoModule | undefined {
+  return modules.find((module) => module.zohoApiName === zohoApiName);
+}
+
+/** A module's settings as loaded into the Config (see loadConfig). */
+export function moduleSettings<S>(config: Config, module: ZohoModule<S>): S {
+  return config.modules[module.name] as S;
+}
+
+/** The migrations of every module, to merge with the core ones. */
+export function moduleMigrations(modules: readonly ZohoModule[]): Record<string, Migration> {
+  return Object.assign({}, ...modules.map((module) => module.migrations ?? {}));
+}
+
+/** The worker's handlers, by the Zoho API name its events carry. */
+export function createModuleHandlers(options: {
+  modules: readonly ZohoModule[];
+  config: Config;
+  moodle: MoodleClient | undefined;
+}): Record<string, EventHandler | BatchEventHandler> {
+  return Object.fromEntries(
+    options.modules.map((module) => [
+      module.zohoApiName,
+      module.createHandler({ settings: moduleSettings(options.config, module), moodle: options.moodle }),
+    ]),
+  );
+}

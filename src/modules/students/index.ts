@@ -1,0 +1,82 @@
+import type { StudentRow } from '../../db/schema.js';
+import type { BatchEventHandler } from '../../worker/event-handler.js';
+import type { ModuleRecords, ZohoModule } from '../zoho-module.js';
+import * as moodleOwnership from './migrations/2026-12-07-0007-moodle-ownership.js';
+import { STUDENT_FIELDS, STUDENT_MODULE, type StudentField } from './student-fields.js';
+import { STUDENT_SETTINGS, type StudentSettings } from './student-settings.js';
+import { findStudentsByRef, knownStudents, searchStudents } from './student-store.js';
+
+/** The BTEC_Students module: students mirrored locally and provisioned as Moodle users (DESIGN.md §4–§5). */
+export const students: Omit<ZohoModule<StudentSettings>, 'fields'> & {
+  readonly fields: readonly StudentField[];
+  readonly records: ModuleRecords<StudentRow>;
+} = {
+  name: 'student',
+  zohoApiName: STUDENT_MODULE,
+  fields: STUDENT_FIELDS,
+  settings: STUDENT_SETTINGS,
+  migrations: { '2026-12-07-0007-moodle-ownership': moodleOwnership },
+  moodleFunctions: [
+    'core_webservice_get_site_info',
+    'core_user_get_users_by_field',
+    'core_user_get_users',
+    'core_user_create_users',
+    'core_user_update_users',
+    'core_user_delete_users',
+  ],
+  testDelivery: {
+    fields: [
+      { apiName: 'Name', label: 'Name', value: 'Test Student' },
+      { apiName: 'Academic_Email', label: 'Academic email', value: 'test.student@student.example.edu' },
+      { apiName: 'Student_ID_Number', label: 'Student ID', value: 'TEST-0001' },
+      { apiName: 'Country', label: 'Country', value: 'Lebanon' },
+      { apiName: 'Student_Status', label: 'Status', value: 'Active' },
+    ],
+    hint: { field: 'Academic_Email', example: 'a@b.edu' },
+  },
+  searchKeys: (data) => ({
+    academic_email: data.Academic_Email?.toLowerCase().slice(0, 320),
+    student_id_number: data.Student_ID_Number?.slice(0, 128),
+  }),
+  knownRecords: knownStudents,
+  waitsFor: () => [],
+  createHandler: ({ settings, moodle }) => lazyStudentHandler(settings, moodle),
+  doctorChecks: (settings, site) => [accountPolicyCheck(settings, site)],
+  records: { section: 'students', title: 'Students', find: findStudentsByRef, search: searchStudents },
+};
+
+/**
+ * The handler, loaded on its first batch: validation, Moodle mapping and country names are loaded only by the
+ * thread that processes events, not by the one that serves HTTP.
+ */
+function lazyStudentHandler(
+  settings: StudentSettings,
+  moodle: Parameters<ZohoModule['createHandler']>[0]['moodle'],
+): BatchEventHandler {
+  let loaded: Promise<BatchEventHandler> | undefined;
+  return {
+    async handleBatch(events, context) {
+      loaded ??= Promise.all([import('./handle-student-event.js'), import('./provision-student.js')]).then(
+        ([{ createStudentHandler }, { createStudentProvisioner }]) =>
+          createStudentHandler({
+            provisioner: moodle ? createStudentProvisioner(moodle, settings) : undefined,
+          }),
+      );
+      return (await loaded).handleBatch(events, context);
+    },
+  };
+}
+
+/** Which existing Moodle accounts mzi may adopt, and which it never changes (DESIGN.md §5). */
+function accountPolicyCheck(settings: StudentSettings, site: { userid: number; username: string }) {
+  const listed = settings.protectedUsers.length;
+  const adopt =
+    settings.adoptExisting === 'unlinked'
+      ? 'adopts an existing account with an empty idnumber (MOODLE_ADOPT_EXISTING=unlinked)'
+      : 'adopts no existing account (MOODLE_ADOPT_EXISTING=never)';
+  return {
+    name: 'moodle accounts',
+    status: 'ok' as const,
+    detail: `${adopt}; never changes the token's user ${site.username} (id ${site.userid}), admin, guest${listed > 0 ? ` and the ${listed} account(s) of MOODLE_PROTECTED_USERS` : ''}`,
+  };
+}

@@ -1,0 +1,101 @@
+import type { Kysely, Migration } from 'kysely';
+import type { ZodType } from 'zod';
+import type { Database } from '../db/schema.js';
+import type { MoodleClient } from '../moodle/create-moodle-client.js';
+import type { BatchEventHandler, EventHandler } from '../worker/event-handler.js';
+
+/** A field of a Zoho module as mzi reads it from deliveries (DESIGN.md §9). */
+export interface ModuleField {
+  /** Zoho API name; deliveries may spell it in any case. */
+  readonly apiName: string;
+  /** Its label in Zoho's UI. */
+  readonly label: string;
+  /** Personal data: never logged (the logger's redaction list is built from these). */
+  readonly personal: boolean;
+  /** Longest value the module keeps. */
+  readonly maxLength: number;
+}
+
+/** A record's data as delivered: a field present with `null` means "empty in Zoho"; absent means "unknown". */
+export type RecordData = Partial<Record<string, string | null>>;
+
+/** A record of a module, named by the module's `name` and its Zoho record id. */
+export interface RecordRef {
+  readonly module: string;
+  readonly recordId: string;
+}
+
+/** The keys the event log indexes for finding a record's events, by key name (see searchKeyColumns). */
+export type SearchKeys = Readonly<Record<string, string | undefined>>;
+
+/** A module's own settings: a zod section over the environment, merged into the Config under the module's name. */
+export interface ModuleSettings<S> {
+  readonly schema: ZodType<S>;
+  /** The README's configuration rows of these settings, `| NAME | default | meaning |` without the pipes. */
+  readonly documented: readonly (readonly [name: string, defaultValue: string, meaning: string])[];
+}
+
+/** What a module's handler is built from: its settings and, when configured, the Moodle client. */
+export interface ModuleHandlerContext<S> {
+  readonly settings: S;
+  /** Undefined when Moodle is not configured. */
+  readonly moodle: MoodleClient | undefined;
+}
+
+/** A check `mzi doctor` adds for a module, once Moodle has answered. */
+export interface ModuleCheck {
+  name: string;
+  status: 'ok' | 'warn' | 'fail';
+  detail: string;
+  fix?: string;
+}
+
+/** The local records of a module, for the dashboard, the admin API and the CLI. */
+export interface ModuleRecords<Row> {
+  /** The dashboard's page of these records, `/admin/<section>`, and its title in the navigation. */
+  readonly section: string;
+  readonly title: string;
+  /** Records by Zoho record id or another key the operator knows. */
+  find(db: Kysely<Database>, ref: string): Promise<Row[]>;
+  /** Records matching a search (all, most recent first, without `q`). */
+  search(db: Kysely<Database>, options: { q?: string | undefined; limit: number }): Promise<Row[]>;
+}
+
+/**
+ * One Zoho module kept in step with Moodle: everything the generic layers (intake, event log, worker, CLI,
+ * dashboard, doctor, metrics) need to know of it. Adding a module is a folder that exports one of these, and its
+ * line in `src/modules/index.ts` (DESIGN.md §9).
+ */
+export interface ZohoModule<S = unknown> {
+  /** URL segment (`/api/v1/events/zoho/<name>`) and CLI noun (`mzi send <name>`). */
+  readonly name: string;
+  /** The Zoho CRM module's API name, stored as each event's `module` and used as the metrics label. */
+  readonly zohoApiName: string;
+  /** Every field intake accepts; intake maps any spelling of a name to its API name and drops the others. */
+  readonly fields: readonly ModuleField[];
+  readonly settings?: ModuleSettings<S>;
+  /** Schema changes of the module, merged with the core migrations by name (date-prefixed, frozen in time). */
+  readonly migrations?: Readonly<Record<string, Migration>>;
+  /** Moodle web-service functions the module calls: `mzi doctor` checks that the token's service allows them. */
+  readonly moodleFunctions: readonly string[];
+  /** A test delivery: the fields the dashboard's setup page offers, and the example the CLI's help gives. */
+  readonly testDelivery: {
+    readonly fields: readonly { readonly apiName: string; readonly label: string; readonly value: string }[];
+    readonly hint: { readonly field: string; readonly example: string };
+  };
+  /** The keys the event log indexes for this record, so its events can be found by them. */
+  searchKeys(data: RecordData): SearchKeys;
+  /**
+   * Of these records, the ones the module's mirror knows: true when live, false when deleted. Intake infers a
+   * missing operation from it (a live record is updated, anything else inserted).
+   */
+  knownRecords(db: Kysely<Database>, recordIds: readonly string[]): Promise<Map<string, boolean>>;
+  /** Records of other modules that must be processed before this one (an enrollment waits for its student). */
+  waitsFor(data: RecordData): RecordRef[];
+  /** Builds the handler the worker gives this module's events to. */
+  createHandler(context: ModuleHandlerContext<S>): EventHandler | BatchEventHandler;
+  /** The module's local records, when it keeps a mirror the dashboard lists. */
+  readonly records?: Pick<ModuleRecords<unknown>, 'section' | 'title'>;
+  /** Checks `mzi doctor` adds once Moodle answers, e.g. the account policy in force. */
+  doctorChecks?(settings: S, site: { userid: number; username: string }): ModuleCheck[];
+}
