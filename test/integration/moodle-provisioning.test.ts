@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { customStudentBody, eventRow, postStudent, studentRow } from '../helpers/deliveries.js';
+import { eventually } from '../helpers/eventually.js';
 import { type FakeMoodle, startFakeMoodle } from '../helpers/fake-moodle.js';
 import { startTestService, TEST_ADMIN_TOKEN, type TestService } from '../helpers/test-service.js';
 
@@ -354,13 +355,11 @@ describe('Moodle provisioning', () => {
 
     moodle.failNext(0, 'network');
     expect((await service.moodleHealth.refresh()).status).toBe('ok');
-    const deadline = Date.now() + 5000;
-    let status = 'pending';
-    while (status !== 'completed' && Date.now() < deadline) {
-      await new Promise((resolve) => setTimeout(resolve, 20));
-      status = (await eventRow(service.database.db, reply.body.event_id as string)).status;
-    }
-    expect(status).toBe('completed');
+    await eventually(
+      async () =>
+        expect((await eventRow(service.database.db, reply.body.event_id as string)).status).toBe('completed'),
+      { what: 'the event completed once Moodle is back' },
+    );
     expect(liveUsers(moodle)).toHaveLength(1);
   });
 
