@@ -18,8 +18,8 @@ export interface TestService extends Service {
 }
 
 /**
- * The log writer thread from dist/ (built by test/global-setup.ts): a worker thread does not go through Vitest's
- * TypeScript transform, and starting it through tsx costs about a second per service.
+ * The log writer thread from dist/, which test/global-setup.ts builds from src/ before each run and each watch
+ * rerun: a worker thread does not go through Vitest's TypeScript transform, and starts slowly through tsx.
  */
 export function compiledLogWriterThread(settings: LogWriterSettings) {
   return createLogWriterThread(

@@ -4,7 +4,7 @@ import { ThreadWriteLock } from '../../src/db/sqlite-dialect.js';
 import { eventually } from '../helpers/eventually.js';
 
 // A thread does not go through Vitest's TypeScript transform: it loads the compiled module (test/global-setup.ts
-// builds dist/).
+// builds dist/ from src/ before each run and each watch rerun).
 const LOCK_MODULE = new URL('../../dist/db/sqlite-dialect.js', import.meta.url).href;
 
 describe('ThreadWriteLock', () => {
