@@ -51,12 +51,17 @@ export async function createService(
     createLogWriterThread?: LogWriterOptions['createThread'];
     /** SQLite: how the worker thread is started (default: createWorkerThread). */
     createWorkerThread?: ThreadedWorkerOptions['createThread'];
+    /**
+     * SQLite in a file: `false` runs intake and the worker in this process on one connection, as for
+     * `sqlite::memory:`, instead of in threads (default true). For tests where the threads are not the subject.
+     */
+    threads?: boolean;
   } = {},
 ): Promise<Service> {
   const role = options.role ?? 'all';
   const logger = options.logger ?? createLogger({ level: config.logLevel });
   // SQLite in a file: the event log gets a writer thread and connection of its own (see startLogWriter).
-  const separateLogWriter = isSharedSqliteFile(config.databaseUrl);
+  const separateLogWriter = options.threads !== false && isSharedSqliteFile(config.databaseUrl);
   const writeLock = separateLogWriter ? new ThreadWriteLock() : undefined;
   const database = createDatabase(config.databaseUrl, {
     separateLogWriter,

@@ -41,7 +41,11 @@ export function refusedThread(): Error {
   return Object.assign(new Error('EAGAIN'), { code: 'ERR_WORKER_INIT_FAILED' });
 }
 
-/** A real service on a fresh real database (SQLite file, or PostgreSQL schema with TEST_DATABASE_URL); logs captured. */
+/**
+ * A real service on a fresh real database (SQLite file, or PostgreSQL schema with TEST_DATABASE_URL); logs captured.
+ * On SQLite it runs the log writer and the worker in threads, as `mzi serve` does; `{ threads: false }` in
+ * `overrides` runs them in this thread instead, for the tests whose subject is not the threads (they start faster).
+ */
 export async function startTestService(
   env: Record<string, string> = {},
   overrides: Parameters<typeof createService>[1] = {},

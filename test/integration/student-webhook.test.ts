@@ -12,7 +12,7 @@ import { startTestService, type TestService } from '../helpers/test-service.js';
 
 let service: TestService;
 beforeEach(async () => {
-  service = await startTestService();
+  service = await startTestService({}, { threads: false });
 });
 afterEach(async () => {
   await service.cleanup();
@@ -299,7 +299,7 @@ describe('re-deliveries', () => {
 
   it('counts the same content again as new once the dedup window has passed', async () => {
     await service.cleanup();
-    service = await startTestService({ DEDUP_WINDOW: '0' });
+    service = await startTestService({ DEDUP_WINDOW: '0' }, { threads: false });
     const options = { contentType: 'application/x-www-form-urlencoded', query: 'operation=update' };
     const form = fixtureText('zoho/student-form.txt');
     await postStudent(service, form, options);
