@@ -56,8 +56,9 @@ export async function createService(
     /** The Zoho modules served (default: MODULES). */
     modules?: readonly ZohoModule[];
     /**
-     * SQLite in a file: whether the event log and the worker get threads of their own (default: true). Without,
-     * both run in this thread, which is what a module the threads cannot load (one defined in a test) needs.
+     * SQLite in a file: `false` runs intake and the worker in this process on one connection, as for
+     * `sqlite::memory:`, instead of in threads (default true): for tests where the threads are not the subject,
+     * and for a module the threads cannot load (one defined in a test).
      */
     threads?: boolean;
   } = {},
@@ -66,7 +67,7 @@ export async function createService(
   const modules = options.modules ?? MODULES;
   const logger = options.logger ?? createLogger({ level: config.logLevel });
   // SQLite in a file: the event log gets an appender thread and connection of its own (see startAppenderThread).
-  const appenderThread = (options.threads ?? true) && isSharedSqliteFile(config.databaseUrl);
+  const appenderThread = options.threads !== false && isSharedSqliteFile(config.databaseUrl);
   const writeLock = appenderThread ? new ThreadWriteLock() : undefined;
   const database = createDatabase(config.databaseUrl, {
     // The appender thread fsyncs each commit and checkpoints; this connection writes what can be done again.

@@ -1,6 +1,7 @@
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
+import { eventually } from './eventually.js';
 
 export const MZI_BIN = fileURLToPath(new URL('../../bin/mzi.js', import.meta.url));
 
@@ -54,31 +55,24 @@ export async function startMziServer(
     output += String(chunk);
   });
   const baseUrl = `http://127.0.0.1:${port}`;
-  const deadline = Date.now() + 20_000;
-  // A worker-only process serves no HTTP: ready once it says it started.
-  while (workerOnly) {
-    if (child.exitCode !== null) throw new Error(`mzi exited with ${child.exitCode}:\n${output}`);
-    if (output.includes('worker started')) break;
-    if (Date.now() > deadline) {
-      child.kill('SIGKILL');
-      throw new Error(`mzi worker did not start:\n${output}`);
-    }
-    await new Promise((resolve) => setTimeout(resolve, 50));
+  const ready = async (): Promise<boolean> => {
+    if (child.exitCode !== null) return true; // reported below, without waiting for the timeout
+    // A worker-only process serves no HTTP: ready once it says it started.
+    if (workerOnly) return output.includes('worker started');
+    const response = await fetch(`${baseUrl}/api/v1/events/health`).catch(() => undefined);
+    return response?.ok === true;
+  };
+  try {
+    await eventually(ready, {
+      what: workerOnly ? 'the mzi worker to start' : 'mzi to answer health',
+      timeoutMs: 20_000,
+      intervalMs: 50,
+    });
+  } catch (error) {
+    child.kill('SIGKILL');
+    throw new Error(`${(error as Error).message}:\n${output}`);
   }
-  for (; !workerOnly; ) {
-    if (child.exitCode !== null) throw new Error(`mzi exited with ${child.exitCode}:\n${output}`);
-    try {
-      const response = await fetch(`${baseUrl}/api/v1/events/health`);
-      if (response.ok) break;
-    } catch {
-      /* not listening yet */
-    }
-    if (Date.now() > deadline) {
-      child.kill('SIGKILL');
-      throw new Error(`mzi did not become healthy:\n${output}`);
-    }
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
+  if (child.exitCode !== null) throw new Error(`mzi exited with ${child.exitCode}:\n${output}`);
   return {
     process: child,
     baseUrl,
@@ -94,15 +88,16 @@ export async function startMziServer(
 
 /** Waits until the server reports nothing pending or processing. */
 export async function waitForIdle(baseUrl: string, timeoutMs = 30_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const health = (await (await fetch(`${baseUrl}/api/v1/events/health`)).json()) as {
-      queue: { pending: number; processing: number };
-    };
-    if (health.queue.pending === 0 && health.queue.processing === 0) return;
-    if (Date.now() > deadline) throw new Error(`still busy: ${JSON.stringify(health.queue)}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
+  await eventually(
+    async () => {
+      const health = (await (await fetch(`${baseUrl}/api/v1/events/health`)).json()) as {
+        queue: { pending: number; processing: number };
+      };
+      if (health.queue.pending !== 0 || health.queue.processing !== 0)
+        throw new Error(`still busy: ${JSON.stringify(health.queue)}`);
+    },
+    { what: 'an idle queue', timeoutMs, intervalMs: 50 },
+  );
 }
 
 /** Kills (SIGKILL) every server of a test that is still running: the end of a test that kills on purpose. */

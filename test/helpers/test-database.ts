@@ -7,6 +7,7 @@ import { afterEach, beforeEach } from 'vitest';
 import { createDatabase, type DatabaseHandle } from '../../src/db/create-database.js';
 import { migrateToLatest } from '../../src/db/migrate.js';
 import { MODULES, moduleMigrations } from '../../src/modules/index.js';
+import { eventually } from './eventually.js';
 
 /** PostgreSQL server for the tests, when set (e.g. postgres://postgres@127.0.0.1:5432/mzi_ci); else SQLite. */
 export const TEST_DATABASE_URL = process.env.TEST_DATABASE_URL?.trim() || undefined;
@@ -63,16 +64,16 @@ export async function queryPostgres<T>(url: string, text: string): Promise<T[]> 
 
 /** Waits until no event of a PostgreSQL test database is pending or processing. */
 export async function waitUntilProcessed(url: string, timeoutMs = 90_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const [row] = await queryPostgres<{ n: string }>(
-      url,
-      "SELECT count(*) AS n FROM integration_events_log WHERE status IN ('pending', 'processing')",
-    );
-    if (Number(row?.n) === 0) return;
-    if (Date.now() > deadline) throw new Error(`still unfinished: ${row?.n}`);
-    await new Promise((resolve) => setTimeout(resolve, 200));
-  }
+  await eventually(
+    async () => {
+      const [row] = await queryPostgres<{ n: string }>(
+        url,
+        "SELECT count(*) AS n FROM integration_events_log WHERE status IN ('pending', 'processing')",
+      );
+      if (Number(row?.n) !== 0) throw new Error(`${row?.n} still pending or processing`);
+    },
+    { what: 'every event processed', timeoutMs, intervalMs: 200 },
+  );
 }
 
 /**

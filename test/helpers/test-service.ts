@@ -22,8 +22,8 @@ export interface TestService extends Service {
 }
 
 /**
- * The appender thread from dist/ (built by test/global-setup.ts): a worker thread does not go through Vitest's
- * TypeScript transform, and starting it through tsx costs about a second per service.
+ * The appender thread from dist/, which test/global-setup.ts builds from src/ before each run and each watch
+ * rerun: a worker thread does not go through Vitest's TypeScript transform, and starts slowly through tsx.
  */
 export function compiledAppenderThread(settings: AppenderThreadSettings) {
   return createAppenderThread(
@@ -72,7 +72,11 @@ export function refusedThread(): Error {
   return Object.assign(new Error('EAGAIN'), { code: 'ERR_WORKER_INIT_FAILED' });
 }
 
-/** A real service on a fresh real database (SQLite file, or PostgreSQL schema with TEST_DATABASE_URL); logs captured. */
+/**
+ * A real service on a fresh real database (SQLite file, or PostgreSQL schema with TEST_DATABASE_URL); logs captured.
+ * On SQLite it runs the log writer and the worker in threads, as `mzi serve` does; `{ threads: false }` in
+ * `overrides` runs them in this thread instead, for the tests whose subject is not the threads (they start faster).
+ */
 export async function startTestService(
   env: Record<string, string> = {},
   overrides: Parameters<typeof createService>[1] = {},

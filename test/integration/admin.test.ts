@@ -8,7 +8,7 @@ import { startTestService, TEST_ADMIN_TOKEN, type TestService } from '../helpers
 
 let service: TestService;
 beforeEach(async () => {
-  service = await startTestService();
+  service = await startTestService({}, { threads: false });
 });
 afterEach(async () => {
   await service.cleanup();
@@ -127,11 +127,14 @@ describe('admin access', () => {
   });
 
   it('ends a session on logout: a saved cookie opens nothing afterwards, in this process or another', async () => {
-    const other = await startTestService({ DATABASE_URL: service.config.databaseUrl });
-    const rotated = await startTestService({
-      DATABASE_URL: service.config.databaseUrl,
-      ADMIN_TOKEN: 'another-admin-token-9876543210',
-    });
+    const other = await startTestService({ DATABASE_URL: service.config.databaseUrl }, { threads: false });
+    const rotated = await startTestService(
+      {
+        DATABASE_URL: service.config.databaseUrl,
+        ADMIN_TOKEN: 'another-admin-token-9876543210',
+      },
+      { threads: false },
+    );
     try {
       const { cookie } = await login(service);
       const saved = { cookie: cookie as string };
@@ -547,7 +550,7 @@ describe('admin API', () => {
 describe('admin token', () => {
   it('is generated on first start when ADMIN_TOKEN is unset, kept private, and shown again by mzi admin-token', async () => {
     await service.cleanup();
-    service = await startTestService({ ADMIN_TOKEN: '' });
+    service = await startTestService({ ADMIN_TOKEN: '' }, { threads: false });
     const path = join(service.dir, 'admin-token');
     expect(statSync(path).mode & 0o777).toBe(0o600);
     const shown = runMzi(['admin-token'], {
@@ -577,7 +580,7 @@ describe('admin token', () => {
     });
     process.stdout.isTTY = terminal;
     try {
-      service = await startTestService({ ADMIN_TOKEN: '' });
+      service = await startTestService({ ADMIN_TOKEN: '' }, { threads: false });
     } finally {
       process.stdout.isTTY = wasTTY;
       write.mockRestore();

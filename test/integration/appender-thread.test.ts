@@ -10,6 +10,7 @@ import type { IncomingDelivery } from '../../src/webhooks/create-event-appender.
 import { normalizeDelivery } from '../../src/webhooks/normalize-delivery.js';
 import { parseZohoBody } from '../../src/webhooks/parse-zoho-body.js';
 import { customStudentBody, eventRow, postStudent } from '../helpers/deliveries.js';
+import { eventually } from '../helpers/eventually.js';
 import { TEST_DIALECT } from '../helpers/test-database.js';
 import {
   compiledAppenderThread,
@@ -47,14 +48,6 @@ function incoming(): IncomingDelivery {
     deliveryIdHeader: undefined,
   });
   return { normalized, source: 'zoho', rawBody, contentType: 'application/json', headers: {} };
-}
-
-async function until(condition: () => boolean, timeoutMs = 10_000): Promise<void> {
-  const started = Date.now();
-  while (!condition()) {
-    if (Date.now() - started > timeoutMs) throw new Error('condition not met in time');
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
 }
 
 /** What `promise` gave within `waitMs`, or 'pending'. */
@@ -139,23 +132,18 @@ describe.skipIf(TEST_DIALECT !== 'sqlite')('the SQLite appender thread', () => {
       expect((await appender.append(incoming())).status).toBe('queued');
 
       await threads[0]?.terminate();
-      await until(() => !appender.state().writable);
+      await eventually(() => !appender.state().writable, { what: 'the appender to notice the lost thread' });
       expect(appender.state().lastError).toMatch(/log writer thread stopped/);
       await expect(appender.append(incoming())).rejects.toThrow(/restarting/);
       expect(await appender.probe()).toBe(false);
 
       // A new thread starts after restartDelayMs; until it is ready, deliveries are still refused.
-      let stored: Awaited<ReturnType<typeof appender.append>> | undefined;
-      const started = Date.now();
-      while (!stored && Date.now() - started < 10_000) {
-        stored = await appender.append(incoming()).catch(async () => {
-          await new Promise((resolve) => setTimeout(resolve, 50));
-          return undefined;
-        });
-      }
+      const stored = await eventually(() => appender.append(incoming()), {
+        what: 'a delivery stored by the restarted thread',
+        intervalMs: 50,
+      });
       expect(calls).toBe(3);
       expect(threads).toHaveLength(2);
-      if (!stored) throw new Error('no thread came back');
       expect(stored.status).toBe('queued');
       expect(appender.state().writable).toBe(true);
       const row = otherConnection()

@@ -5,7 +5,7 @@ import { startTestService, type TestService } from '../helpers/test-service.js';
 
 let service: TestService;
 beforeAll(async () => {
-  service = await startTestService({ BODY_LIMIT: '4096' });
+  service = await startTestService({ BODY_LIMIT: '4096' }, { threads: false });
 });
 afterAll(async () => {
   await service.cleanup();

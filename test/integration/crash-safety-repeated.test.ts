@@ -2,6 +2,7 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sign } from '../../src/webhooks/sign.js';
+import { eventually } from '../helpers/eventually.js';
 import { killAll, type MziServer, startMziServer, waitForIdle } from '../helpers/mzi-process.js';
 import {
   createTestDatabase,
@@ -249,7 +250,11 @@ describe.skipIf(!TEST_DATABASE_URL)(
       // events, so every kill lands in the middle of its work.
       const killer = async () => {
         for (const point of killPoints(KILLS)) {
-          while ((await finished()) < point) await new Promise((resolve) => setTimeout(resolve, 25));
+          await eventually(async () => (await finished()) >= point, {
+            what: `${point} events finished before the next kill`,
+            timeoutMs: 60_000,
+            intervalMs: 25,
+          });
           worker.process.kill('SIGKILL');
           await exited(worker);
           worker = await startWorker();

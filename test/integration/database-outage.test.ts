@@ -147,7 +147,10 @@ describe.skipIf(!haveServerPrograms)('a private PostgreSQL stopped and started u
     servers.push(server);
 
     const burst = startBurst({ baseUrl: server.baseUrl, prefix: 'outage', lanes: 8, max: 20_000 });
-    await eventually(() => burst.accepted() >= 100, { what: 'deliveries accepted before the outage' });
+    await eventually(() => burst.accepted() >= 100, {
+      what: 'deliveries accepted before the outage',
+      timeoutMs: 30_000,
+    });
     await instance.stop();
     const acceptedBeforeStart = burst.accepted();
     await eventually(
@@ -155,7 +158,7 @@ describe.skipIf(!haveServerPrograms)('a private PostgreSQL stopped and started u
         expectAlive(server);
         return burst.refused() >= 20;
       },
-      { what: 'deliveries refused during the outage' },
+      { what: 'deliveries refused during the outage', timeoutMs: 30_000 },
     );
     const during = await health(server.baseUrl);
     expect(during.status).toBe(503);
@@ -167,9 +170,11 @@ describe.skipIf(!haveServerPrograms)('a private PostgreSQL stopped and started u
     await instance.start();
     await eventually(async () => (await health(server.baseUrl)).status === 200, {
       what: 'health after the restart',
+      timeoutMs: 30_000,
     });
     await eventually(() => burst.accepted() >= acceptedBeforeStart + 100, {
       what: 'deliveries accepted after the restart',
+      timeoutMs: 30_000,
     });
     await burst.stop();
     expectAlive(server);
@@ -212,6 +217,7 @@ describe.skipIf(!haveServerPrograms)('a private PostgreSQL stopped and started u
     await instance.start();
     await eventually(async () => (await health(api.baseUrl)).status === 200, {
       what: 'health after the restart',
+      timeoutMs: 30_000,
     });
     const after = startBurst({ baseUrl: api.baseUrl, prefix: 'split-after', lanes: 4, max: 100 });
     await after.stop();
@@ -246,11 +252,14 @@ describe.skipIf(!haveServerPrograms)('a private PostgreSQL stopped and started u
           );
           return Number(rows[0]?.n) === 1;
         },
-        { what: 'a listening connection' },
+        { what: 'a listening connection', timeoutMs: 30_000 },
       );
       const before = notified;
       await queryPostgres(instance.url, `SELECT pg_notify('${EVENTS_CHANNEL}', '')`);
-      await eventually(() => notified > before, { what: 'a notification after the restart' });
+      await eventually(() => notified > before, {
+        what: 'a notification after the restart',
+        timeoutMs: 30_000,
+      });
     } finally {
       await stopListening();
       await handle.close();
@@ -284,10 +293,16 @@ describe.skipIf(!TEST_DATABASE_URL)('mzi connections terminated on the shared Po
     const burst = startBurst({ baseUrl: server.baseUrl, prefix: 'terminated', lanes: 8, max: 20_000 });
     let terminated = 0;
     for (let round = 1; round <= 5; round += 1) {
-      await eventually(() => burst.accepted() >= round * 100, { what: `deliveries before round ${round}` });
+      await eventually(() => burst.accepted() >= round * 100, {
+        what: `deliveries before round ${round}`,
+        timeoutMs: 30_000,
+      });
       terminated += (await terminate()).filter((row) => row.terminated).length;
     }
-    await eventually(() => burst.accepted() >= 600, { what: 'deliveries after the last termination' });
+    await eventually(() => burst.accepted() >= 600, {
+      what: 'deliveries after the last termination',
+      timeoutMs: 30_000,
+    });
     await burst.stop();
     expect(terminated).toBeGreaterThanOrEqual(5);
     expectAlive(server);

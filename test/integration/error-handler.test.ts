@@ -3,7 +3,7 @@ import { startTestService, TEST_ADMIN_TOKEN, type TestService } from '../helpers
 
 let service: TestService;
 beforeEach(async () => {
-  service = await startTestService();
+  service = await startTestService({}, { threads: false });
 });
 afterEach(async () => {
   await service.cleanup();

@@ -4,6 +4,7 @@ import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sign } from '../../src/webhooks/sign.js';
 import { customStudentBody } from '../helpers/deliveries.js';
+import { eventually } from '../helpers/eventually.js';
 import { startFakeMoodle } from '../helpers/fake-moodle.js';
 import { killAll, type MziServer, startMziServer, waitForIdle } from '../helpers/mzi-process.js';
 import { createTestDatabase, TEST_DATABASE_URL, type TestDatabase } from '../helpers/test-database.js';
@@ -172,9 +173,7 @@ describe.skipIf(TEST_DATABASE_URL !== undefined)('graceful shutdown of mzi serve
         acknowledged.push(((await response.json()) as { event_id: string }).event_id);
       }
       // The worker is now stuck in Moodle calls.
-      const deadline = Date.now() + 10_000;
-      while (moodle.inFlight === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
-      expect(moodle.inFlight).toBeGreaterThan(0);
+      await eventually(() => moodle.inFlight > 0, { what: 'a Moodle call in flight' });
 
       const started = Date.now();
       const code = await server.stop();
@@ -207,8 +206,8 @@ describe.skipIf(TEST_DATABASE_URL !== undefined)('graceful shutdown of mzi serve
 
 /** Resolves once nothing accepts connections on `port` any more (the server has begun closing). */
 async function untilRefused(port: number): Promise<void> {
-  for (;;) {
-    const refused = await new Promise<boolean>((resolve) => {
+  const refused = () =>
+    new Promise<boolean>((resolve) => {
       const probe = connect(port, '127.0.0.1');
       probe.once('connect', () => {
         probe.destroy();
@@ -216,9 +215,7 @@ async function untilRefused(port: number): Promise<void> {
       });
       probe.once('error', () => resolve(true));
     });
-    if (refused) return;
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
+  await eventually(refused, { what: `port ${port} refusing connections`, intervalMs: 10 });
 }
 
 describe('a request that arrives while the server closes', () => {

@@ -5,12 +5,15 @@ import { startTestService, type TestService } from '../helpers/test-service.js';
 /** Each intake limit answers a 4xx JSON error that names the limit's setting and value (issue 6). */
 let service: TestService;
 beforeAll(async () => {
-  service = await startTestService({
-    BODY_LIMIT: '4096',
-    MAX_FIELDS: '25',
-    MAX_FIELD_LENGTH: '200',
-    MAX_JSON_DEPTH: '5',
-  });
+  service = await startTestService(
+    {
+      BODY_LIMIT: '4096',
+      MAX_FIELDS: '25',
+      MAX_FIELD_LENGTH: '200',
+      MAX_JSON_DEPTH: '5',
+    },
+    { threads: false },
+  );
 });
 afterAll(async () => {
   await service.cleanup();

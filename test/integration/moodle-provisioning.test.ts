@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { customStudentBody, eventRow, postStudent, studentRow } from '../helpers/deliveries.js';
+import { eventually } from '../helpers/eventually.js';
 import { type FakeMoodle, startFakeMoodle } from '../helpers/fake-moodle.js';
 import { startTestService, TEST_ADMIN_TOKEN, type TestService } from '../helpers/test-service.js';
 
@@ -14,12 +15,15 @@ afterEach(async () => {
 
 async function setup(env: Record<string, string> = {}, fake: Parameters<typeof startFakeMoodle>[0] = {}) {
   moodle = await startFakeMoodle(fake);
-  service = await startTestService({
-    MOODLE_URL: moodle.url,
-    MOODLE_TOKEN: moodle.token,
-    MOODLE_TIMEOUT: '1',
-    ...env,
-  });
+  service = await startTestService(
+    {
+      MOODLE_URL: moodle.url,
+      MOODLE_TOKEN: moodle.token,
+      MOODLE_TIMEOUT: '1',
+      ...env,
+    },
+    { threads: false },
+  );
   // Let the start-up health check finish, so injected failures hit the calls under test.
   await service.moodleHealth.refresh();
   return { moodle, service };
@@ -307,7 +311,10 @@ describe('Moodle provisioning', () => {
 
   it('fails with invalidtoken when the token is wrong, without writing the token anywhere', async () => {
     moodle = await startFakeMoodle();
-    service = await startTestService({ MOODLE_URL: moodle.url, MOODLE_TOKEN: 'wrong-token-value' });
+    service = await startTestService(
+      { MOODLE_URL: moodle.url, MOODLE_TOKEN: 'wrong-token-value' },
+      { threads: false },
+    );
     const event = await deliver(service, customStudentBody());
     expect(event.status).toBe('failed');
     expect(event.error_message).toContain('invalidtoken');
@@ -354,13 +361,11 @@ describe('Moodle provisioning', () => {
 
     moodle.failNext(0, 'network');
     expect((await service.moodleHealth.refresh()).status).toBe('ok');
-    const deadline = Date.now() + 5000;
-    let status = 'pending';
-    while (status !== 'completed' && Date.now() < deadline) {
-      await new Promise((resolve) => setTimeout(resolve, 20));
-      status = (await eventRow(service.database.db, reply.body.event_id as string)).status;
-    }
-    expect(status).toBe('completed');
+    await eventually(
+      async () =>
+        expect((await eventRow(service.database.db, reply.body.event_id as string)).status).toBe('completed'),
+      { what: 'the event completed once Moodle is back' },
+    );
     expect(liveUsers(moodle)).toHaveLength(1);
   });
 
@@ -562,12 +567,15 @@ describe('Moodle account ownership', () => {
     const byId = staff(moodle, 'teacher1');
     staff(moodle, 'teacher2@student.example.edu', { email: 'teacher2@school.example' });
     staff(moodle, 'teacher3');
-    service = await startTestService({
-      MOODLE_URL: moodle.url,
-      MOODLE_TOKEN: moodle.token,
-      WORKER_ENABLED: 'false',
-      MOODLE_PROTECTED_USERS: `${byId.id}, TEACHER2@Student.Example.EDU ,Teacher3@School.Example`,
-    });
+    service = await startTestService(
+      {
+        MOODLE_URL: moodle.url,
+        MOODLE_TOKEN: moodle.token,
+        WORKER_ENABLED: 'false',
+        MOODLE_PROTECTED_USERS: `${byId.id}, TEACHER2@Student.Example.EDU ,Teacher3@School.Example`,
+      },
+      { threads: false },
+    );
     const before = snapshot(moodle);
     const events = await burst(service, [
       student(1, { Academic_Email: 'WS@school.example' }),
@@ -854,7 +862,7 @@ describe('Moodle in health', () => {
     health = (await fake.service.app.inject({ method: 'GET', url: '/api/v1/events/health' })).json();
     expect(health.moodle).toBe('unreachable');
     await fake.service.cleanup();
-    service = await startTestService();
+    service = await startTestService({}, { threads: false });
     health = (await service.app.inject({ method: 'GET', url: '/api/v1/events/health' })).json();
     expect(health.moodle).toBe('disabled');
     const event = await deliver(service, customStudentBody());

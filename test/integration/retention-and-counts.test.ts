@@ -9,7 +9,7 @@ import { startTestService, type TestService } from '../helpers/test-service.js';
 
 let service: TestService;
 beforeEach(async () => {
-  service = await startTestService();
+  service = await startTestService({}, { threads: false });
 });
 afterEach(async () => {
   await service.cleanup();

@@ -41,7 +41,7 @@ async function guess(s: TestService, times: number, headers: (attempt: number) =
 
 describe('behind a trusted reverse proxy (TRUST_PROXY=127.0.0.1)', () => {
   it('signs in over the proxy with a Secure cookie, accepting the public origin', async () => {
-    service = await startTestService({ TRUST_PROXY: '127.0.0.1' });
+    service = await startTestService({ TRUST_PROXY: '127.0.0.1' }, { threads: false });
     const { response, cookie } = await signIn(service, {
       ...FORWARDED,
       origin: 'https://mzi.school.edu',
@@ -58,7 +58,7 @@ describe('behind a trusted reverse proxy (TRUST_PROXY=127.0.0.1)', () => {
   });
 
   it('gives every forwarded client its own sign-in budget', async () => {
-    service = await startTestService({ TRUST_PROXY: '127.0.0.1' });
+    service = await startTestService({ TRUST_PROXY: '127.0.0.1' }, { threads: false });
     const first = { ...FORWARDED, 'x-forwarded-for': '203.0.113.7' };
     const second = { ...FORWARDED, 'x-forwarded-for': '198.51.100.23' };
     expect(await guess(service, 11, () => first)).toEqual([...Array(10).fill(303), 429]);
@@ -66,7 +66,7 @@ describe('behind a trusted reverse proxy (TRUST_PROXY=127.0.0.1)', () => {
   });
 
   it('takes the address the proxy appended, not what the client wrote before it', async () => {
-    service = await startTestService({ TRUST_PROXY: '127.0.0.1' });
+    service = await startTestService({ TRUST_PROXY: '127.0.0.1' }, { threads: false });
     const statuses = await guess(service, 11, (i) => ({
       ...FORWARDED,
       'x-forwarded-for': `198.51.100.${i + 1}, 203.0.113.7`,
@@ -75,7 +75,7 @@ describe('behind a trusted reverse proxy (TRUST_PROXY=127.0.0.1)', () => {
   });
 
   it('does not log a forwarded client address that is not an address', async () => {
-    service = await startTestService({ TRUST_PROXY: '127.0.0.1' });
+    service = await startTestService({ TRUST_PROXY: '127.0.0.1' }, { threads: false });
     const junk = `someone@example.edu-${'x'.repeat(5000)}`;
     await signIn(service, { ...FORWARDED, 'x-forwarded-for': junk });
     expect(service.logs()).toContain('"remoteAddress":"[not an address]"');
@@ -83,7 +83,7 @@ describe('behind a trusted reverse proxy (TRUST_PROXY=127.0.0.1)', () => {
   });
 
   it('with a hop count, takes the client address the nearest proxy saw', async () => {
-    service = await startTestService({ TRUST_PROXY: '1' });
+    service = await startTestService({ TRUST_PROXY: '1' }, { threads: false });
     const { response } = await signIn(service, {
       ...FORWARDED,
       'x-forwarded-for': '192.0.2.99, 203.0.113.7',
@@ -101,7 +101,7 @@ describe('without TRUST_PROXY (the default) or from a peer it does not name', ()
     const name = trust === undefined ? 'TRUST_PROXY unset' : `TRUST_PROXY=${trust}`;
 
     it(`ignores forwarded protocol and host (${name})`, async () => {
-      service = await startTestService(env);
+      service = await startTestService(env, { threads: false });
       const { response, cookie } = await signIn(service, FORWARDED);
       expect(response.statusCode).toBe(303);
       expect(cookie?.secure).toBeUndefined();
@@ -113,7 +113,7 @@ describe('without TRUST_PROXY (the default) or from a peer it does not name', ()
     });
 
     it(`does not let X-Forwarded-For evade the sign-in limit (${name})`, async () => {
-      service = await startTestService(env);
+      service = await startTestService(env, { threads: false });
       const statuses = await guess(service, 11, (i) => ({ 'x-forwarded-for': `203.0.113.${i + 1}` }));
       expect(statuses).toEqual([...Array(10).fill(303), 429]);
     });

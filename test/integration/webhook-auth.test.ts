@@ -21,7 +21,7 @@ describe('webhook authentication with ZOHO_WEBHOOK_SECRET (HMAC)', () => {
   const secret = 'test-secret-1';
 
   it('accepts a hex HMAC-SHA256 of the raw body, bare or as sha256=<hex>', async () => {
-    service = await startTestService({ ZOHO_WEBHOOK_SECRET: secret });
+    service = await startTestService({ ZOHO_WEBHOOK_SECRET: secret }, { threads: false });
     const body = JSON.stringify(customStudentBody());
     const prefixed = sign(body, secret)['x-zoho-signature'] as string;
     const bare = prefixed.replace('sha256=', '');
@@ -37,7 +37,7 @@ describe('webhook authentication with ZOHO_WEBHOOK_SECRET (HMAC)', () => {
   });
 
   it('answers 401 JSON and stores nothing for a missing or wrong signature', async () => {
-    service = await startTestService({ ZOHO_WEBHOOK_SECRET: secret });
+    service = await startTestService({ ZOHO_WEBHOOK_SECRET: secret }, { threads: false });
     const body = JSON.stringify(customStudentBody());
     const missing = await postStudent(service, body);
     expect(missing.status).toBe(401);
@@ -57,7 +57,7 @@ describe('webhook authentication with ZOHO_WEBHOOK_SECRET (HMAC)', () => {
   });
 
   it('accepts any of several comma-separated secrets (rotation)', async () => {
-    service = await startTestService({ ZOHO_WEBHOOK_SECRET: 'old-secret, new-secret' });
+    service = await startTestService({ ZOHO_WEBHOOK_SECRET: 'old-secret, new-secret' }, { threads: false });
     const body = JSON.stringify(customStudentBody());
     expect((await postStudent(service, body, { headers: sign(body, 'old-secret') })).status).toBe(200);
     const body2 = JSON.stringify(customStudentBody());
@@ -65,7 +65,7 @@ describe('webhook authentication with ZOHO_WEBHOOK_SECRET (HMAC)', () => {
   });
 
   it('checks a timestamped signature and refuses one outside the tolerance', async () => {
-    service = await startTestService({ ZOHO_WEBHOOK_SECRET: secret });
+    service = await startTestService({ ZOHO_WEBHOOK_SECRET: secret }, { threads: false });
     const body = JSON.stringify(customStudentBody());
     const now = Math.floor(Date.now() / 1000);
     expect(
@@ -82,7 +82,7 @@ describe('webhook authentication with ZOHO_WEBHOOK_TOKEN', () => {
   const token = 'static-token-123';
 
   it('accepts the token in X-Webhook-Token or ?token=', async () => {
-    service = await startTestService({ ZOHO_WEBHOOK_TOKEN: token });
+    service = await startTestService({ ZOHO_WEBHOOK_TOKEN: token }, { threads: false });
     expect(
       (await postStudent(service, customStudentBody(), { headers: { 'x-webhook-token': token } })).status,
     ).toBe(200);
@@ -92,7 +92,7 @@ describe('webhook authentication with ZOHO_WEBHOOK_TOKEN', () => {
   });
 
   it('refuses a wrong or missing token with 401 and stores nothing', async () => {
-    service = await startTestService({ ZOHO_WEBHOOK_TOKEN: token });
+    service = await startTestService({ ZOHO_WEBHOOK_TOKEN: token }, { threads: false });
     const wrong = await postStudent(service, customStudentBody(), { headers: { 'x-webhook-token': 'nope' } });
     expect(wrong.status).toBe(401);
     expect(wrong.body.reason).toBe('invalid_token');
@@ -102,7 +102,7 @@ describe('webhook authentication with ZOHO_WEBHOOK_TOKEN', () => {
   });
 
   it('stores the request headers with the token redacted', async () => {
-    service = await startTestService({ ZOHO_WEBHOOK_TOKEN: token });
+    service = await startTestService({ ZOHO_WEBHOOK_TOKEN: token }, { threads: false });
     const reply = await postStudent(service, customStudentBody(), { headers: { 'x-webhook-token': token } });
     const row = await service.database.db
       .selectFrom('integration_events_log')
@@ -114,7 +114,7 @@ describe('webhook authentication with ZOHO_WEBHOOK_TOKEN', () => {
   });
 
   it('stores the request line with the query token redacted, the auth method and the answer given', async () => {
-    service = await startTestService({ ZOHO_WEBHOOK_TOKEN: token });
+    service = await startTestService({ ZOHO_WEBHOOK_TOKEN: token }, { threads: false });
     const reply = await postStudent(
       service,
       customStudentBody({ data: { Academic_Email: 'Mixed.Case@Student.Example.edu' } }),
@@ -141,7 +141,7 @@ describe('webhook authentication with ZOHO_WEBHOOK_TOKEN', () => {
   });
 
   it('never writes the token or the student data to the logs', async () => {
-    service = await startTestService({ ZOHO_WEBHOOK_TOKEN: token, LOG_LEVEL: 'trace' });
+    service = await startTestService({ ZOHO_WEBHOOK_TOKEN: token, LOG_LEVEL: 'trace' }, { threads: false });
     await postStudent(service, customStudentBody(), { query: `token=${token}` });
     await postStudent(service, customStudentBody({ data: { Academic_Email: 'broken' } }), {
       headers: { 'x-webhook-token': token },
@@ -164,7 +164,7 @@ describe('webhook authentication with ZOHO_WEBHOOK_TOKEN', () => {
 
 describe('webhook authentication disabled', () => {
   it('accepts unauthenticated deliveries and warns loudly at start', async () => {
-    service = await startTestService();
+    service = await startTestService({}, { threads: false });
     expect((await postStudent(service, customStudentBody())).status).toBe(200);
     expect(service.logs()).toContain('WEBHOOK AUTHENTICATION IS OFF');
   });

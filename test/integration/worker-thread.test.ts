@@ -3,6 +3,7 @@ import { Worker } from 'node:worker_threads';
 import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
 import { customStudentBody, eventRow, postStudent } from '../helpers/deliveries.js';
+import { eventually } from '../helpers/eventually.js';
 import { type FakeMoodle, startFakeMoodle } from '../helpers/fake-moodle.js';
 import { TEST_DIALECT } from '../helpers/test-database.js';
 import {
@@ -22,14 +23,6 @@ afterEach(async () => {
   moodle = undefined;
 });
 
-async function until(condition: () => boolean | Promise<boolean>, timeoutMs = 10_000): Promise<void> {
-  const started = Date.now();
-  while (!(await condition())) {
-    if (Date.now() - started > timeoutMs) throw new Error('condition not met in time');
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}
-
 async function statusOf(eventId: string): Promise<string | undefined> {
   return (await eventRow((service as TestService).database.db, eventId))?.status;
 }
@@ -40,17 +33,23 @@ describe.skipIf(TEST_DIALECT !== 'sqlite')('the SQLite worker thread', () => {
     const reply = await postStudent(service, customStudentBody());
     expect(reply.status).toBe(200);
     // Woken by the append, without drain() and before the 50 ms poll could matter much.
-    await until(async () => (await statusOf(reply.body.event_id as string)) === 'completed');
+    await eventually(async () => (await statusOf(reply.body.event_id as string)) === 'completed', {
+      what: 'the event completed in the thread',
+    });
 
     // The lines the worker logged in its thread reach the service's log.
-    await until(() => service?.logs().includes('"msg":"event processed"') === true);
+    await eventually(() => service?.logs().includes('"msg":"event processed"') === true, {
+      what: "the thread's log line in the service's log",
+    });
     const line = service
       .logs()
       .split('\n')
       .find((text) => text.includes('"msg":"event processed"')) as string;
     expect(JSON.parse(line)).toMatchObject({ component: 'worker', eventId: reply.body.event_id });
 
-    await until(() => (service as TestService).worker.state().processed === 1);
+    await eventually(() => (service as TestService).worker.state().processed === 1, {
+      what: 'the processed count reported by the thread',
+    });
     const health = await service.app.inject({ method: 'GET', url: '/api/v1/events/health' });
     expect(health.json().worker).toMatchObject({ status: 'running', processed: 1, in_flight: 0 });
 
@@ -76,26 +75,34 @@ describe.skipIf(TEST_DIALECT !== 'sqlite')('the SQLite worker thread', () => {
     );
     expect(replies.every((reply) => reply.status === 200)).toBe(true);
     for (const reply of replies)
-      await until(async () => (await statusOf(reply.body.event_id as string)) === 'completed');
+      await eventually(async () => (await statusOf(reply.body.event_id as string)) === 'completed', {
+        what: `event ${reply.body.event_id} completed`,
+      });
     // The database file alone (without its -wal) holds the events once a checkpoint has copied them there. The
-    // log writer would only checkpoint after 10,000 pages, or on its 10-second timer.
+    // log writer would only checkpoint after 10,000 pages, or on its 10-second timer. A copy taken while a
+    // checkpoint writes the file can be torn ("malformed"): that check throws, and eventually() tries again.
     const path = service.config.databaseUrl.slice('sqlite:'.length);
     const copy = `${path}.copy`;
-    await until(() => {
-      copyFileSync(path, copy);
-      const db = new Database(copy, { readonly: true });
-      try {
-        // Before the first checkpoint even the schema is only in the WAL: the file has no tables yet.
-        const tables = db.prepare(`SELECT 1 FROM sqlite_master WHERE name = 'integration_events_log'`).all();
-        if (tables.length === 0) return false;
-        const { n } = db
-          .prepare(`SELECT count(*) AS n FROM integration_events_log WHERE status = 'completed'`)
-          .get() as { n: number };
-        return n === 20;
-      } finally {
-        db.close();
-      }
-    }, 5000);
+    await eventually(
+      () => {
+        copyFileSync(path, copy);
+        const db = new Database(copy, { readonly: true });
+        try {
+          // Before the first checkpoint even the schema is only in the WAL: the file has no tables yet.
+          const tables = db
+            .prepare(`SELECT 1 FROM sqlite_master WHERE name = 'integration_events_log'`)
+            .all();
+          if (tables.length === 0) return false;
+          const { n } = db
+            .prepare(`SELECT count(*) AS n FROM integration_events_log WHERE status = 'completed'`)
+            .get() as { n: number };
+          return n === 20;
+        } finally {
+          db.close();
+        }
+      },
+      { what: 'the 20 completed events in the database file', timeoutMs: 5000 },
+    );
   });
 
   it('starts a new thread when its thread dies mid-event; the event comes back and completes once', async () => {
@@ -116,16 +123,24 @@ describe.skipIf(TEST_DIALECT !== 'sqlite')('the SQLite worker thread', () => {
     expect(reply.status).toBe(200);
     const eventId = reply.body.event_id as string;
     // The thread has claimed the event and waits for Moodle: it dies there.
-    await until(async () => (await statusOf(eventId)) === 'processing');
+    await eventually(async () => (await statusOf(eventId)) === 'processing', {
+      what: 'the event claimed by the thread',
+    });
     await (threads[0] as Worker).terminate();
-    await until(() => (service as TestService).worker.state().status === 'stopped');
+    await eventually(() => (service as TestService).worker.state().status === 'stopped', {
+      what: 'the worker stopped after its thread died',
+    });
     expect(service.worker.state().last_error).toContain('The worker thread stopped');
 
     moodle.setDelay(0);
-    await until(() => threads.length === 2);
-    await until(async () => (await statusOf(eventId)) === 'completed');
+    await eventually(() => threads.length === 2, { what: 'a second thread' });
+    await eventually(async () => (await statusOf(eventId)) === 'completed', {
+      what: 'the event completed by the second thread',
+    });
     // The thread reports its state after the turn that committed the event: the proxy may learn it a little later.
-    await until(() => (service as TestService).worker.state().status === 'running');
+    await eventually(() => (service as TestService).worker.state().status === 'running', {
+      what: 'the worker running again',
+    });
     const attempts = await service.database.db
       .selectFrom('event_attempts')
       .select('outcome')
@@ -172,10 +187,14 @@ describe.skipIf(TEST_DIALECT !== 'sqlite')(
         },
       );
       await (held as Worker).terminate();
-      await until(() => service?.logs().includes('ended holding the write lock') === true);
+      await eventually(() => service?.logs().includes('ended holding the write lock') === true, {
+        what: 'the proxy to release the lock of the ended thread',
+      });
       const reply = await postStudent(service, customStudentBody());
       expect(reply.status).toBe(200);
-      await until(async () => (await statusOf(reply.body.event_id as string)) === 'completed');
+      await eventually(async () => (await statusOf(reply.body.event_id as string)) === 'completed', {
+        what: 'the delivery to be processed after the release',
+      });
     }, 30_000);
   },
 );
@@ -199,12 +218,18 @@ describe.skipIf(TEST_DIALECT !== 'sqlite')('the SQLite worker thread, when a new
         },
       },
     );
-    await until(() => calls === 1 && service?.worker.state().status === 'running');
+    await eventually(() => calls === 1 && service?.worker.state().status === 'running', {
+      what: 'the first thread running',
+    });
     await first?.terminate();
-    await until(() => calls >= 4, 15_000);
+    await eventually(() => calls >= 4, { what: 'a fourth thread started', timeoutMs: 15_000 });
     const reply = await postStudent(service, customStudentBody());
     expect(reply.status).toBe(200);
-    await until(async () => (await statusOf(reply.body.event_id as string)) === 'completed');
-    await until(() => (service as TestService).worker.state().status === 'running');
+    await eventually(async () => (await statusOf(reply.body.event_id as string)) === 'completed', {
+      what: 'the event completed by the new thread',
+    });
+    await eventually(() => (service as TestService).worker.state().status === 'running', {
+      what: 'the worker running again',
+    });
   }, 30_000);
 });

@@ -9,6 +9,7 @@ import { createEventAppender, type EventAppender } from '../../src/webhooks/crea
 import type { NormalizedDelivery } from '../../src/webhooks/normalize-delivery.js';
 import { createWorker, type WorkerOptions } from '../../src/worker/create-worker.js';
 import type { EventHandler } from '../../src/worker/event-handler.js';
+import { eventually } from '../helpers/eventually.js';
 import { migratedDatabasePerTest } from '../helpers/test-database.js';
 
 const database = migratedDatabasePerTest();
@@ -87,7 +88,7 @@ describe('worker', () => {
     });
     await appender.append(delivery('r1', 'a'));
     await w.start();
-    await waitFor(() => batches.length === 1);
+    await eventually(() => batches.length === 1, { what: 'the first batch' });
     // Three events, each announced at once: claimed together once the linger is over, not one by one.
     for (const [record, c] of [
       ['r2', 'b'],
@@ -97,7 +98,7 @@ describe('worker', () => {
       await appender.append(delivery(record, c));
       w.wake();
     }
-    await waitFor(() => batches.flat().length === 4);
+    await eventually(() => batches.flat().length === 4, { what: 'all four events in batches' });
     await w.stop();
     expect(batches).toEqual([['a'], ['b', 'c', 'd']]);
   });
@@ -427,22 +428,13 @@ describe('worker', () => {
     await w.drain();
     clock = new Date(clock.getTime() + 91 * 86_400_000);
     await w.start();
-    const deadline = Date.now() + 5000;
-    while (Date.now() < deadline) {
-      const left = await database().db.selectFrom('integration_events_log').select('event_id').execute();
-      if (left.length === 1) break;
-      await new Promise((resolve) => setTimeout(resolve, 20));
-    }
+    await eventually(
+      async () => {
+        const left = await database().db.selectFrom('integration_events_log').select('event_id').execute();
+        expect(left.map((row) => row.event_id)).toEqual([failed.eventId]);
+      },
+      { what: 'the purge of the completed event' },
+    );
     await w.stop();
-    const left = await database().db.selectFrom('integration_events_log').select('event_id').execute();
-    expect(left.map((row) => row.event_id)).toEqual([failed.eventId]);
   });
 });
-
-async function waitFor(condition: () => boolean, timeoutMs = 5000): Promise<void> {
-  const started = Date.now();
-  while (!condition()) {
-    if (Date.now() - started > timeoutMs) throw new Error('timed out waiting');
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-}

@@ -88,7 +88,11 @@ describe('createThreadProxy', () => {
     expect(proxy.current()).toBeUndefined();
     await expect(proxy.request((id) => ({ kind: 'echo', id, value: 1 }))).rejects.toThrow(/not running/);
 
-    const second = await eventually(() => proxy.current() ?? false, { timeoutMs: 10_000, intervalMs: 10 });
+    const second = await eventually(() => proxy.current() ?? false, {
+      what: 'a new fixture thread',
+      timeoutMs: 10_000,
+      intervalMs: 10,
+    });
     expect(second).not.toBe(first);
     expect(seen.created).toBe(2);
     expect(await proxy.request((id) => ({ kind: 'echo', id, value: 'again' }))).toBe('again');

@@ -1,9 +1,10 @@
 import { Worker } from 'node:worker_threads';
 import { describe, expect, it } from 'vitest';
 import { ThreadWriteLock } from '../../src/db/sqlite-dialect.js';
+import { eventually } from '../helpers/eventually.js';
 
 // A thread does not go through Vitest's TypeScript transform: it loads the compiled module (test/global-setup.ts
-// builds dist/).
+// builds dist/ from src/ before each run and each watch rerun).
 const LOCK_MODULE = new URL('../../dist/db/sqlite-dialect.js', import.meta.url).href;
 
 describe('ThreadWriteLock', () => {
@@ -12,6 +13,7 @@ describe('ThreadWriteLock', () => {
     const order: string[] = [];
     await lock.acquire();
     const second = lock.acquire().then(() => order.push('second'));
+    // A fixed pause on purpose: proves the second holder does not get in while the first holds the lock.
     await new Promise((resolve) => setTimeout(resolve, 20));
     expect(order).toEqual([]);
     order.push('first released');
@@ -57,6 +59,7 @@ describe('ThreadWriteLock', () => {
     const acquiring = lock.acquire().then(() => {
       acquired = true;
     });
+    // A fixed pause on purpose: proves this thread does not get in while the other thread holds the lock.
     await new Promise((resolve) => setTimeout(resolve, 30));
     expect(acquired).toBe(false);
     const released = next();
@@ -86,11 +89,12 @@ describe('ThreadWriteLock', () => {
     );
     const messages: string[] = [];
     thread.on('message', (message: string) => messages.push(message));
-    while (!messages.includes('waiting')) await new Promise((resolve) => setTimeout(resolve, 5));
+    await eventually(() => messages.includes('waiting'), { what: 'the thread waiting for the lock' });
+    // A fixed pause on purpose: proves the thread does not get the lock while this one holds it.
     await new Promise((resolve) => setTimeout(resolve, 50));
     expect(messages).toEqual(['waiting']);
     lock.release();
-    while (!messages.includes('acquired')) await new Promise((resolve) => setTimeout(resolve, 5));
+    await eventually(() => messages.includes('acquired'), { what: 'the thread holding the lock' });
     // Released by the thread: the lock is free for this one again.
     await lock.acquire();
     lock.release();
@@ -103,14 +107,15 @@ describe('ThreadWriteLock', () => {
     const order: string[] = [];
     await lock.acquire();
     const worker = lock.acquire().then(() => order.push('worker'));
+    // Let the worker queue up first, so that intake overtakes a waiter that came before it.
     await new Promise((resolve) => setTimeout(resolve, 10));
     const first = intake.acquire().then(() => order.push('intake'));
-    await new Promise((resolve) => setTimeout(resolve, 10));
-    expect(intake.priorityWaiting()).toBe(true);
+    await eventually(() => intake.priorityWaiting(), { what: 'intake waiting with priority' });
     lock.release();
     await first;
     expect(order).toEqual(['intake']);
     expect(intake.priorityWaiting()).toBe(false);
+    // A fixed pause on purpose: proves the worker does not get in while intake holds the lock.
     await new Promise((resolve) => setTimeout(resolve, 20));
     expect(order).toEqual(['intake']);
     intake.release();
