@@ -197,7 +197,7 @@ export async function createService(
     onAuthRejected: () => {
       authRejected += 1;
     },
-    describe: () => ({
+    readStatus: () => ({
       version: VERSION,
       uptime_seconds: Math.round((Date.now() - startedAt) / 1000),
       database: { dialect: database.adapter.name, description: database.description },

@@ -30,6 +30,7 @@ import { type AdminAuth, checkPresented } from '../admin-auth.js';
 import { type AuthFailureLimiter, refuseLockedOut } from '../auth-failure-limiter.js';
 import { checkOrigin } from '../check-origin.js';
 import { refuseNulCharacters } from '../refuse-nul-characters.js';
+import type { ServiceStatus } from '../service-status.js';
 import { webhookPath } from '../webhook-urls.js';
 import { FORM_BODY, ID_PARAMS, parseRequestPart, QUERY_PARAMETERS } from './admin-api-schemas.js';
 import { parseEventFilter } from './event-filter.js';
@@ -41,7 +42,7 @@ export interface DashboardRoutesOptions {
   /** Wrong tokens per client address, shared with the admin API and /metrics. */
   limiter: AuthFailureLimiter;
   /** Worker, Moodle, authentication and database state, as health reports it. */
-  describe: () => Record<string, unknown>;
+  readStatus: () => ServiceStatus;
   /** The configuration check of the Setup page (`mzi doctor`, using the running service's connections). */
   doctor: () => Promise<DoctorCheck[]>;
   /** The modules whose setup and test delivery the Setup page shows. */
@@ -130,7 +131,7 @@ export async function dashboardRoutes(app: FastifyInstance, options: DashboardRo
     pages.get('/admin', async (request, reply) => {
       const now = new Date();
       const hours = 3;
-      const described = options.describe();
+      const described = options.readStatus();
       const [stats, queue, perMinute] = await Promise.all([
         getEventStats(db, { recent: 0 }),
         getQueueState(db),
@@ -242,7 +243,7 @@ export async function dashboardRoutes(app: FastifyInstance, options: DashboardRo
     pages.get('/admin/setup', async (request, reply) => {
       const base = config.publicUrl ?? `${request.protocol}://${request.host}`;
       const token = config.webhook.tokens[0];
-      const described = options.describe();
+      const described = options.readStatus();
       return html(
         reply,
         setupPage({
