@@ -21,7 +21,7 @@ import { createMoodleHealth, type MoodleHealth } from './moodle/moodle-health.js
 import { VERSION } from './version.js';
 import { type AppenderThreadOptions, startAppenderThread } from './webhooks/appender-thread-proxy.js';
 import { createEventAppender, type EventAppender } from './webhooks/create-event-appender.js';
-import type { Worker } from './worker/create-worker.js';
+import type { EventWorker } from './worker/event-worker.js';
 import { startWorkerThread, type WorkerThreadOptions } from './worker/worker-thread-proxy.js';
 
 export { VERSION };
@@ -34,7 +34,7 @@ export interface Service {
   readonly database: DatabaseHandle;
   readonly app: FastifyInstance;
   readonly appender: EventAppender;
-  readonly worker: Worker;
+  readonly worker: EventWorker;
   readonly moodle: MoodleClient | undefined;
   readonly moodleHealth: MoodleHealth;
   /** Starts the worker (unless disabled) and, with `listen`, the HTTP server. Returns the listening address. */
@@ -119,7 +119,7 @@ export async function createService(
         ...(await import('./worker/create-service-worker.js')),
         ...(await import('./worker/listen-for-new-events.js')),
       };
-  const worker: Worker = inProcess
+  const worker: EventWorker = inProcess
     ? inProcess.createServiceWorker({
         config,
         db: database.db,
@@ -197,7 +197,7 @@ export async function createService(
     onAuthRejected: () => {
       authRejected += 1;
     },
-    describe: () => ({
+    readStatus: () => ({
       version: VERSION,
       uptime_seconds: Math.round((Date.now() - startedAt) / 1000),
       database: { dialect: database.adapter.name, description: database.description },

@@ -21,6 +21,7 @@ import { dashboardRoutes } from './routes/dashboard-routes.js';
 import { eventRoutes } from './routes/event-routes.js';
 import { metricsRoutes } from './routes/metrics-routes.js';
 import { webhookRoutes } from './routes/webhook-routes.js';
+import type { ServiceStatus } from './service-status.js';
 import { webhookPath } from './webhook-urls.js';
 
 export interface AppOptions {
@@ -29,7 +30,7 @@ export interface AppOptions {
   appender: EventAppender;
   logger: Logger;
   /** Live state for health: worker, Moodle, authentication mode. */
-  describe: () => Record<string, unknown>;
+  readStatus: () => ServiceStatus;
   onAuthRejected: () => void;
   /** The admin token that opens the dashboard and the admin API. */
   adminToken: string;
@@ -134,7 +135,7 @@ export function createApp(options: AppOptions): FastifyInstance {
   });
   app.register(eventRoutes, {
     db: options.database.db,
-    describe: options.describe,
+    readStatus: options.readStatus,
     appendState: () => options.appender.state(),
     probeAppend: () => options.appender.probe(),
     isAdmin: (request) => auth.isAuthenticated(request),
@@ -145,7 +146,7 @@ export function createApp(options: AppOptions): FastifyInstance {
     db: options.database.db,
     auth,
     limiter,
-    describe: options.describe,
+    readStatus: options.readStatus,
     doctor: options.doctor,
     modules: options.modules,
   });

@@ -4,7 +4,8 @@ import type { Config } from '../config.js';
 import type { ClaimedEvent, Database } from '../db/schema.js';
 import { createModuleHandlers, MODULES, type ZohoModule } from '../modules/index.js';
 import type { MoodleClient } from '../moodle/create-moodle-client.js';
-import { createWorker, type Worker } from './create-worker.js';
+import { createWorker } from './create-worker.js';
+import type { EventWorker } from './event-worker.js';
 
 /**
  * How long new events gather before they are claimed (see WorkerOptions.lingerMs): fewer, fuller worker
@@ -31,7 +32,7 @@ export function createServiceWorker(options: {
     outcome: 'completed' | 'retry' | 'failed',
     errorCode: string | undefined,
   ) => void;
-}): Worker {
+}): EventWorker {
   const { config, moodle } = options;
   return createWorker({
     db: options.db,

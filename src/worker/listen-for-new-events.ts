@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
 import type { DatabaseHandle } from '../db/create-database.js';
 import { EVENTS_CHANNEL } from '../db/dialect-adapter.js';
-import type { Worker } from './create-worker.js';
+import type { EventWorker } from './event-worker.js';
 
 /**
  * Wakes the worker whenever another process announces new events (API-only processes on PostgreSQL); SQLite has
@@ -9,7 +9,7 @@ import type { Worker } from './create-worker.js';
  */
 export function listenForNewEvents(
   database: DatabaseHandle,
-  worker: Worker,
+  worker: EventWorker,
   logger: Logger,
 ): Promise<() => Promise<void>> {
   return database.listen(

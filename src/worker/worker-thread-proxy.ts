@@ -5,7 +5,7 @@ import type { MoodleClientOptions } from '../moodle/create-moodle-client.js';
 import { createModuleThread, YOUNG_GENERATION_MB } from '../threads/create-module-thread.js';
 import { createThreadProxy, type ThreadProxy } from '../threads/create-thread-proxy.js';
 import type { ThreadResult } from '../threads/thread-error.js';
-import type { Worker, WorkerState } from './create-worker.js';
+import type { EventWorker, WorkerStatus } from './event-worker.js';
 
 /** What the thread needs to open the database and process events as the service would. */
 export interface WorkerThreadSettings {
@@ -32,7 +32,7 @@ export type WorkerThreadReply =
   | {
       kind: 'report';
       results: ThreadResult[];
-      state: WorkerState;
+      state: WorkerStatus;
       /** Log lines, already formatted and redacted by the thread's logger. */
       logs: string[];
       attempts: Attempt[];
@@ -64,7 +64,7 @@ export interface WorkerThreadOptions extends WorkerThreadSettings {
  * worker is meant to run, and gives back the events the old one had claimed (on SQLite this process is the only
  * worker, so every claimed event is given back at start).
  */
-export function startWorkerThread(options: WorkerThreadOptions): Worker {
+export function startWorkerThread(options: WorkerThreadOptions): EventWorker {
   const { logger } = options;
   const create = options.createThread ?? createWorkerThread;
   const settings: WorkerThreadSettings = {
@@ -74,7 +74,7 @@ export function startWorkerThread(options: WorkerThreadOptions): Worker {
   const destination = (logger as unknown as Record<symbol, { write(line: string): void } | undefined>)[
     pino.symbols.streamSym
   ];
-  let state: WorkerState = {
+  let state: WorkerStatus = {
     status: 'stopped',
     worker_id: '',
     in_flight: 0,

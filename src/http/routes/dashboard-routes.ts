@@ -10,6 +10,7 @@ import type { AdminAuth } from '../admin-auth.js';
 import type { AuthFailureLimiter } from '../auth-failure-limiter.js';
 import { checkOrigin } from '../check-origin.js';
 import { refuseNulCharacters } from '../refuse-nul-characters.js';
+import type { ServiceStatus } from '../service-status.js';
 import { assetRoutes } from './dashboard/asset-routes.js';
 import { eventDetailRoutes } from './dashboard/event-detail-routes.js';
 import { eventsRoutes } from './dashboard/events-routes.js';
@@ -25,7 +26,7 @@ export interface DashboardRoutesOptions {
   /** Wrong tokens per client address, shared with the admin API and /metrics. */
   limiter: AuthFailureLimiter;
   /** Worker, Moodle, authentication and database state, as health reports it. */
-  describe: () => Record<string, unknown>;
+  readStatus: () => ServiceStatus;
   /** The configuration check of the Setup page (`mzi doctor`, using the running service's connections). */
   doctor: () => Promise<DoctorCheck[]>;
   /** The modules whose setup and test delivery the Setup page shows. */

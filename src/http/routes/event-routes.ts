@@ -4,6 +4,7 @@ import type { Database } from '../../db/schema.js';
 import { getEventStats } from '../../event-log/get-event-stats.js';
 import { getQueueState } from '../../event-log/get-queue-state.js';
 import { publicError } from '../public-error.js';
+import type { ServiceStatus } from '../service-status.js';
 
 export interface EventRoutesOptions {
   db: Kysely<Database>;
@@ -12,7 +13,7 @@ export interface EventRoutesOptions {
   /** Tries a harmless write after a failed one; true when the log accepts writes again. */
   probeAppend: () => Promise<boolean>;
   /** Everything health reports besides the database check; no personal data. */
-  describe: () => Record<string, unknown>;
+  readStatus: () => ServiceStatus;
   /** Whether the request carries the admin token (or session): only then does health say where the data lives. */
   isAdmin: (request: FastifyRequest) => Promise<boolean>;
 }
@@ -25,7 +26,7 @@ export async function eventRoutes(app: FastifyInstance, options: EventRoutesOpti
     const checkedAt = new Date().toISOString();
     // A session is looked up in the database, which may be the very thing that is down: then health is public.
     const admin = await options.isAdmin(request).catch(() => false);
-    const described = admin ? options.describe() : forThePublic(options.describe());
+    const described = admin ? options.readStatus() : forThePublic(options.readStatus());
     const database = databaseFor(described.database, admin);
     try {
       const queue = await getQueueState(db);
@@ -63,9 +64,9 @@ export async function eventRoutes(app: FastifyInstance, options: EventRoutesOpti
 }
 
 /** What health tells anyone: the worker's last error reduced as above. */
-function forThePublic(described: Record<string, unknown>): Record<string, unknown> {
-  const worker = described.worker as { last_error?: string | null } | undefined;
-  if (!worker?.last_error) return described;
+function forThePublic(described: ServiceStatus): ServiceStatus {
+  const { worker } = described;
+  if (!('last_error' in worker) || !worker.last_error) return described;
   return { ...described, worker: { ...worker, last_error: publicError(worker.last_error) } };
 }
 
@@ -73,8 +74,11 @@ function forThePublic(described: Record<string, unknown>): Record<string, unknow
  * The database as health shows it: its kind for anyone; where it is (a file path, PostgreSQL's user, host and
  * database name) only for the admin, since health is public (SECURITY.md).
  */
-function databaseFor(database: unknown, admin: boolean): Record<string, unknown> {
-  const { description, ...rest } = (database ?? {}) as Record<string, unknown>;
+function databaseFor(
+  database: ServiceStatus['database'],
+  admin: boolean,
+): Partial<ServiceStatus['database']> {
+  const { description, ...rest } = database;
   return admin ? { ...rest, description } : rest;
 }
 

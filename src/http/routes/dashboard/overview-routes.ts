@@ -10,14 +10,14 @@ import { replyHtml } from './reply-html.js';
 /** `/admin`: counts, queue, deliveries per minute, and the state of the worker, Moodle and authentication. */
 export function overviewRoutes(
   pages: FastifyInstance,
-  options: Pick<DashboardRoutesOptions, 'config' | 'db' | 'describe' | 'modules'>,
+  options: Pick<DashboardRoutesOptions, 'config' | 'db' | 'readStatus' | 'modules'>,
 ): void {
   const { db, config } = options;
 
   pages.get('/admin', async (request, reply) => {
     const now = new Date();
     const hours = 3;
-    const described = options.describe();
+    const described = options.readStatus();
     const [stats, queue, perMinute] = await Promise.all([
       getEventStats(db, { recent: 0 }),
       getQueueState(db),

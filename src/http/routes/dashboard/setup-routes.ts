@@ -13,14 +13,14 @@ import { replyHtml } from './reply-html.js';
 /** `/admin/setup`: what to configure in Zoho, the configuration check, and a test delivery through the intake. */
 export function setupRoutes(
   pages: FastifyInstance,
-  options: Pick<DashboardRoutesOptions, 'config' | 'describe' | 'doctor' | 'modules'>,
+  options: Pick<DashboardRoutesOptions, 'config' | 'readStatus' | 'doctor' | 'modules'>,
 ): void {
   const { config } = options;
 
   pages.get('/admin/setup', async (request, reply) => {
     const base = config.publicUrl ?? `${request.protocol}://${request.host}`;
     const token = config.webhook.tokens[0];
-    const described = options.describe();
+    const described = options.readStatus();
     return replyHtml(
       reply,
       setupPage({
