@@ -8,12 +8,8 @@ import type {
   HandlerResult,
 } from '../../worker/event-handler.js';
 import type { StudentForMoodle } from './map-student.js';
-import type {
-  Provisioned,
-  ProvisionInput,
-  ProvisionResult,
-  StudentProvisioner,
-} from './provision-student.js';
+import type { StudentProvisioner } from './provision-student.js';
+import type { Provisioned, ProvisionInput, ProvisionResult } from './provisioning.js';
 import { STUDENT_FIELDS, type StudentData } from './student-fields.js';
 import { assertStudentIdAvailable, findMoodleHolders, findStudents, upsertStudent } from './student-store.js';
 import { validateFieldLengths, validateStudent } from './validate-student.js';

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { ModuleSettings } from '../zoho-module.js';
-import type { ProvisionSettings } from './provision-student.js';
+import type { ProvisionSettings } from './provisioning.js';
 
 /** How students become Moodle users: the student-only settings, read from the same MOODLE_* variables as ever. */
 export type StudentSettings = ProvisionSettings;
