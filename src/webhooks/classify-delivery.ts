@@ -1,6 +1,6 @@
 import { keyOf, type OriginalEvent } from './append-lookups.js';
-import type { BatchContext } from './batch-context.js';
 import type { AppendStatus } from './create-event-appender.js';
+import type { BatchContext } from './load-batch-context.js';
 import type { NormalizedDelivery } from './normalize-delivery.js';
 import { ACCEPTED_OPERATION_SPELLINGS, type Operation } from './normalize-operation.js';
 

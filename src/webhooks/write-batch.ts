@@ -5,11 +5,12 @@ import { coerceError } from '../errors.js';
 import { appendEvents } from '../event-log/append-events.js';
 import type { AppenderState, PendingAppend } from './appender-state.js';
 import { recordWriteFailure } from './appender-state.js';
-import { loadBatchContext, rememberEvent } from './batch-context.js';
 import { buildEventRow } from './build-event-row.js';
 import { buildRowParts, type RowParts } from './build-row-parts.js';
 import { classifyDelivery } from './classify-delivery.js';
 import type { AppendResult } from './create-event-appender.js';
+import { loadBatchContext } from './load-batch-context.js';
+import { rememberEvent } from './remember-event.js';
 import { webhookReply } from './webhook-reply.js';
 
 /**

@@ -1,11 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { keyOf } from '../../src/webhooks/append-lookups.js';
-import type { BatchContext } from '../../src/webhooks/batch-context.js';
 import {
   type ClassifyInput,
   classifyDelivery,
   inferOperation,
 } from '../../src/webhooks/classify-delivery.js';
+import type { BatchContext } from '../../src/webhooks/load-batch-context.js';
 import type { NormalizedDelivery } from '../../src/webhooks/normalize-delivery.js';
 
 const AT = new Date('2026-11-28T10:00:00.000Z');
