@@ -45,7 +45,7 @@ type Step =
 export function createStudentHandler(options: StudentHandlerOptions = {}): BatchEventHandler {
   const { provisioner } = options;
 
-  async function prepare(
+  async function planStep(
     event: ClaimedEvent,
     current: StudentRow | undefined,
     context: HandlerContext,
@@ -164,7 +164,7 @@ export function createStudentHandler(options: StudentHandlerOptions = {}): Batch
       const pending: Array<{ index: number; step: Extract<Step, { kind: string }> }> = [];
       for (const [index, event] of events.entries()) {
         try {
-          const step = await prepare(event, currents.get(event.record_id), context);
+          const step = await planStep(event, currents.get(event.record_id), context);
           if ('done' in step) results[index] = { ok: true, outcome: step.done };
           else pending.push({ index, step });
         } catch (error) {
