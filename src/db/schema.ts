@@ -58,9 +58,9 @@ export interface EventsTable {
   /** The answer mzi gave the sender. */
   response_status: number | null;
   response_body: string | null;
-  /** The student the delivery names, for search (lower-cased email). */
-  academic_email: string | null;
-  student_id_number: string | null;
+  /** The record's search keys, in the columns its module declares (`ZohoModule.searchKeys`), as it stores them. */
+  search_key_1: string | null;
+  search_key_2: string | null;
 }
 
 /** `event_attempts`: one row per processing attempt, for the operator's timeline. */

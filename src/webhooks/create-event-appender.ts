@@ -309,7 +309,7 @@ export function createEventAppender(options: EventAppenderOptions): EventAppende
         : null,
       response_status: reply.statusCode,
       response_body: JSON.stringify(reply.body),
-      ...searchKeyColumns(module?.searchKeys(n.data) ?? {}),
+      ...searchKeyColumns(module?.searchKeys ?? [], n.data),
     };
     return { result: { ...outcome, reply }, row };
   }
@@ -369,8 +369,8 @@ export function createEventAppender(options: EventAppenderOptions): EventAppende
             stored_ms: null,
             response_status: null,
             response_body: null,
-            academic_email: null,
-            student_id_number: null,
+            search_key_1: null,
+            search_key_2: null,
           };
           await appendEvents(trx, [probe]);
           throw rollback;

@@ -162,7 +162,7 @@ export async function dashboardRoutes(app: FastifyInstance, options: DashboardRo
 
     pages.get('/admin/events', async (request, reply) => {
       const query = parseRequestPart(QUERY_PARAMETERS, request.query);
-      const filter = parseEventFilter(query);
+      const filter = parseEventFilter(query, options.modules);
       const before = toId(query.before);
       const limit = 50;
       const events = await listEventPage(db, filter, { limit: limit + 1, before });
@@ -182,14 +182,14 @@ export async function dashboardRoutes(app: FastifyInstance, options: DashboardRo
 
     pages.get('/admin/events/retry', async (request, reply) => {
       const filter = {
-        ...parseEventFilter(parseRequestPart(QUERY_PARAMETERS, request.query)),
+        ...parseEventFilter(parseRequestPart(QUERY_PARAMETERS, request.query), options.modules),
         status: 'failed' as const,
       };
       return html(reply, retryConfirmPage({ filter, count: await countEvents(db, filter) }));
     });
 
     pages.post('/admin/events/retry', async (request, reply) => {
-      const filter = parseEventFilter(parseRequestPart(QUERY_PARAMETERS, request.query));
+      const filter = parseEventFilter(parseRequestPart(QUERY_PARAMETERS, request.query), options.modules);
       const count = await retryMatchingEvents(db, filter);
       request.log.info({ count }, 'operator retried failed events');
       return reply.redirect(`/admin/events?status=failed&flash=bulk-retried`, 303);
