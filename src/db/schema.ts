@@ -61,6 +61,10 @@ export interface EventsTable {
   /** The record's search keys, in the columns its module declares (`ZohoModule.searchKeys`), as it stores them. */
   search_key_1: string | null;
   search_key_2: string | null;
+  /** While the event waits for a record of another module: that record, `<Zoho module>:<record id>`. */
+  waits_for: string | null;
+  /** When the event started waiting for other modules' records (the wait is bounded from then). */
+  waiting_since: Timestamp | null;
 }
 
 /** `event_attempts`: one row per processing attempt, for the operator's timeline. */

@@ -103,7 +103,10 @@ export interface ZohoModule<S = unknown> {
    * missing operation from it (a live record is updated, anything else inserted).
    */
   knownRecords(db: Kysely<Database>, recordIds: readonly string[]): Promise<Map<string, boolean>>;
-  /** Records of other modules that must be processed before this one (an enrollment waits for its student). */
+  /**
+   * Records of other modules (by `name`) that must be processed before this one (an enrollment waits for its
+   * student): until then its event waits, then runs (README, "Records that wait for others").
+   */
   waitsFor(data: RecordData): RecordRef[];
   /** Builds the handler the worker gives this module's events to. */
   createHandler(context: ModuleHandlerContext<S>): EventHandler | BatchEventHandler;

@@ -13,12 +13,15 @@ import { purgeEvents } from '../event-log/purge-events.js';
 import { releaseExpiredLeases } from '../event-log/release-expired-leases.js';
 import { hasAttemptsLeft, retryDelayMs, shouldRetry } from '../event-log/retry-policy.js';
 import type { BatchEventHandler, EventHandler, HandlerOutcome, HandlerResult } from './event-handler.js';
+import { type Dependencies, processAfterDependencies } from './wait-for-dependencies.js';
 
 export interface WorkerOptions {
   db: Kysely<Database>;
   logger: Logger;
   /** Handlers by Zoho module name. */
   handlers: Record<string, EventHandler | BatchEventHandler>;
+  /** What events wait for before they run (records of other modules); none without it. */
+  dependencies?: Dependencies;
   /** Batches processed at once. */
   concurrency: number;
   /** Most events claimed and committed together (their outcomes share one transaction). */
@@ -111,7 +114,8 @@ export function createWorker(options: WorkerOptions): Worker {
       claiming -= 1;
     }
     if (events.length === 0) return 0;
-    const task: Promise<void> = processBatch(events).finally(() => {
+    const context = { db, logger, workerId, now, dependencies: options.dependencies };
+    const task: Promise<void> = processAfterDependencies(events, context, processBatch).finally(() => {
       inFlight.delete(task);
       pumpSoon();
     });
