@@ -128,8 +128,8 @@ function eventRow() {
     stored_ms: 1.5,
     response_status: 200,
     response_body: `{"success":true,"event_id":"${eventId}","status":"queued","event_type":"insert"}`,
-    academic_email: body.data.Academic_Email,
-    student_id_number: body.data.Student_ID_Number,
+    search_key_1: body.data.Academic_Email.toLowerCase(),
+    search_key_2: body.data.Student_ID_Number,
   };
   return Object.fromEntries(COLUMNS.map((column) => [column, row[column] ?? null]));
 }

@@ -56,6 +56,8 @@ export interface Config {
     readonly maxAttempts: number;
     /** Completed and duplicate events older than this many days are purged; 0 keeps them forever. */
     readonly retentionDays: number;
+    /** Longest an event waits for the records of other modules it needs, in seconds; then it fails. */
+    readonly dependencyWaitSeconds: number;
   };
   readonly adminToken: string | undefined;
   /** Bearer token of GET /metrics; when unset, the admin token opens it. */
@@ -202,6 +204,7 @@ const envSchema = z.object({
   WORKER_BATCH_SIZE: integer(32, 1, 500),
   WORKER_POLL_INTERVAL_MS: integer(1000, 10, 60_000),
   WORKER_LEASE: duration(300),
+  DEPENDENCY_WAIT: duration(24 * 3600).refine((v) => v >= 1, { message: 'must be at least 1 second' }),
   MAX_ATTEMPTS: integer(10, 1, 100),
   RETENTION_DAYS: integer(90, 0, 36500),
   ADMIN_TOKEN: optionalString,
@@ -294,6 +297,7 @@ export function loadConfig(
       leaseSeconds: e.WORKER_LEASE,
       maxAttempts: e.MAX_ATTEMPTS,
       retentionDays: e.RETENTION_DAYS,
+      dependencyWaitSeconds: e.DEPENDENCY_WAIT,
     },
     adminToken: e.ADMIN_TOKEN,
     metricsToken: e.METRICS_TOKEN,

@@ -1,12 +1,18 @@
 import type { EventRow } from '../db/schema.js';
+import { DEPENDENCY_WAITING } from '../event-log/wait-for-dependency.js';
 import { printable } from './printable.js';
 
-/** One line per event: `[status] module.event_type - event_id at created_at`, plus the error of a failed one. */
+/**
+ * One line per event: `[status] module.event_type - event_id at created_at`, plus the error of a failed one or
+ * what a waiting one waits for.
+ */
 export function formatEventLine(event: EventRow): string {
   // Each value on one line: an error message quotes Zoho values, and a newline in one could forge a line.
   const line = `[${event.status}] ${printable(event.module)}.${printable(event.event_type)} - ${event.event_id} at ${event.created_at}`;
   if (event.status === 'failed' && event.error_message)
     return `${line}\n    error: ${printable(event.error_message)}`;
+  if (event.status === 'pending' && event.error_code === DEPENDENCY_WAITING && event.error_message)
+    return `${line}\n    waiting: ${printable(event.error_message)}`;
   if (event.status === 'duplicate' && event.duplicate_of)
     return `${line} (duplicate of ${event.duplicate_of})`;
   return line;

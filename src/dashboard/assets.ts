@@ -82,7 +82,7 @@ export const DASHBOARD_JS = `
             var tr = document.createElement('tr'); tr.className = 'row-new';
             var td = document.createElement('td'); var a = document.createElement('a'); a.href = '/admin/events/' + encodeURIComponent(e.event_id); a.textContent = e.event_id.slice(-8); td.className = 'mono'; td.appendChild(a); tr.appendChild(td);
             var st = document.createElement('td'); var b = document.createElement('span'); b.className = 'badge s-' + e.status; b.textContent = e.status; st.appendChild(b); tr.appendChild(st);
-            cell(tr, e.module + '.' + e.event_type); cell(tr, e.record_id, 'mono opt'); var who = cell(tr, e.academic_email || e.student_id_number || '', 'opt'); who.dir = 'auto';
+            cell(tr, e.module + '.' + e.event_type); cell(tr, e.record_id, 'mono opt'); var who = cell(tr, e.search_key_1 || e.search_key_2 || '', 'opt'); who.dir = 'auto';
             cell(tr, e.created_at.replace('T', ' ').slice(0, 19), 'mono'); cell(tr, e.error_message || '', 'opt');
             tbody.insertBefore(tr, tbody.firstChild);
           });

@@ -82,7 +82,7 @@ function eventRow(e: EventSummary): SafeHtml {
 <td>${statusBadge(e.status)}</td>
 <td>${e.module}.${e.event_type}</td>
 <td class="mono opt"><a href="/admin/events?record_id=${e.record_id}">${e.record_id}</a></td>
-<td class="opt" dir="auto">${e.academic_email ?? e.student_id_number ?? ''}</td>
+<td class="opt" dir="auto">${e.search_key_1 ?? e.search_key_2 ?? ''}</td>
 <td class="mono">${shortTime(e.created_at)}</td>
 <td class="opt">${e.error_message ?? ''}</td>
 </tr>`;

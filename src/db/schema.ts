@@ -58,9 +58,13 @@ export interface EventsTable {
   /** The answer mzi gave the sender. */
   response_status: number | null;
   response_body: string | null;
-  /** The student the delivery names, for search (lower-cased email). */
-  academic_email: string | null;
-  student_id_number: string | null;
+  /** The record's search keys, in the columns its module declares (`ZohoModule.searchKeys`), as it stores them. */
+  search_key_1: string | null;
+  search_key_2: string | null;
+  /** While the event waits for a record of another module: that record, `<Zoho module>:<record id>`. */
+  waits_for: string | null;
+  /** When the event started waiting for other modules' records (the wait is bounded from then). */
+  waiting_since: Timestamp | null;
 }
 
 /** `event_attempts`: one row per processing attempt, for the operator's timeline. */

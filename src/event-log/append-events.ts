@@ -79,8 +79,8 @@ const EVENT_COLUMNS = [
   'stored_ms',
   'response_status',
   'response_body',
-  'academic_email',
-  'student_id_number',
+  'search_key_1',
+  'search_key_2',
 ] as const satisfies ReadonlyArray<keyof NewEventRow>;
 
 /** The insert of one event row, every column mzi writes. */

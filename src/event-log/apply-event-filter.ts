@@ -1,5 +1,6 @@
-import type { SelectQueryBuilder } from 'kysely';
+import { type SelectQueryBuilder, sql } from 'kysely';
 import type { Database, EventStatus } from '../db/schema.js';
+import type { SearchKeyTerm } from './search-key-columns.js';
 
 export interface EventFilter {
   status?: EventStatus | undefined;
@@ -11,8 +12,10 @@ export interface EventFilter {
   from?: string | undefined;
   /** Created before this ISO time. */
   to?: string | undefined;
-  /** A student's Academic_Email (any case) or Student_ID_Number. */
+  /** The search term as the operator typed it, e.g. a student's Academic_Email (any case) or Student_ID_Number. */
   student?: string | undefined;
+  /** What the term matches in the search-key columns (`searchKeyTerms`); an empty list matches nothing. */
+  searchKeys?: readonly SearchKeyTerm[] | undefined;
 }
 
 type EventsQuery<O> = SelectQueryBuilder<Database, 'integration_events_log', O>;
@@ -27,11 +30,12 @@ export function applyEventFilter<O>(query: EventsQuery<O>, filter: EventFilter):
   if (filter.module) q = q.where('module', '=', filter.module);
   if (filter.recordId) q = q.where('record_id', '=', filter.recordId);
   if (filter.operation) q = q.where('event_type', '=', filter.operation);
-  if (filter.student) {
-    const value = filter.student.trim();
-    q = value.includes('@')
-      ? q.where('academic_email', '=', value.toLowerCase())
-      : q.where('student_id_number', '=', value);
+  if (filter.searchKeys) {
+    const terms = filter.searchKeys;
+    q =
+      terms.length === 0
+        ? q.where(sql<boolean>`1 = 0`)
+        : q.where((eb) => eb.or(terms.map((term) => eb(term.column, '=', term.value))));
   }
   if (filter.from) {
     const from = filter.from;

@@ -16,8 +16,8 @@ export const EVENT_SUMMARY_COLUMNS = [
   'created_at',
   'processed_at',
   'next_attempt_at',
-  'academic_email',
-  'student_id_number',
+  'search_key_1',
+  'search_key_2',
 ] as const;
 
 export type EventSummary = Pick<EventRow, (typeof EVENT_SUMMARY_COLUMNS)[number]>;

@@ -54,6 +54,6 @@ function probeRow(at: string): NewEventRow {
     stored_ms: null,
     response_status: null,
     response_body: null,
-    ...searchKeyColumns({}),
+    ...searchKeyColumns([], {}),
   };
 }

@@ -14,5 +14,7 @@ export function requeue(now: Date) {
     max_attempts: eb('attempts', '+', 1),
     locked_by: null,
     locked_until: null,
+    // A retried event that waits for another module's record waits anew for the whole limit.
+    waiting_since: null,
   });
 }

@@ -1,23 +1,40 @@
 import type { NewEventRow } from '../db/schema.js';
-import type { SearchKeys } from '../modules/zoho-module.js';
+import type { RecordData, SearchKeys, ZohoModule } from '../modules/zoho-module.js';
 
-type SearchKeyColumn = 'academic_email' | 'student_id_number';
+/** The event log's generic key columns, in the order modules declare their search keys. */
+export const SEARCH_KEY_COLUMNS = ['search_key_1', 'search_key_2'] as const;
+
+export type SearchKeyColumn = (typeof SEARCH_KEY_COLUMNS)[number];
+
+/** A search term as one key column stores it. */
+export interface SearchKeyTerm {
+  readonly column: SearchKeyColumn;
+  readonly value: string;
+}
+
+/** The event row's search-key columns for a record of a module with these keys. */
+export function searchKeyColumns(keys: SearchKeys, data: RecordData): Pick<NewEventRow, SearchKeyColumn> {
+  return {
+    search_key_1: keys[0]?.read(data) ?? null,
+    search_key_2: keys[1]?.read(data) ?? null,
+  };
+}
 
 /**
- * Where the event log keeps a module's search keys: the one mapping from key names to the log's indexed columns.
- * A key without a column of its own is not indexed.
+ * The column values an operator's search term can match: each module's keys say which of them the term can be
+ * and in what form. None when the term fits no key (the search then finds nothing).
  */
-const KEY_COLUMNS: Readonly<Record<string, SearchKeyColumn>> = {
-  academic_email: 'academic_email',
-  student_id_number: 'student_id_number',
-};
-
-/** The event row's search-key columns for a module's `searchKeys(data)`. */
-export function searchKeyColumns(keys: SearchKeys): Pick<NewEventRow, SearchKeyColumn> {
-  const columns: Pick<NewEventRow, SearchKeyColumn> = { academic_email: null, student_id_number: null };
-  for (const [key, value] of Object.entries(keys)) {
-    const column = KEY_COLUMNS[key];
-    if (column && value !== undefined) columns[column] = value;
+export function searchKeyTerms(
+  term: string,
+  modules: readonly Pick<ZohoModule, 'searchKeys'>[],
+): SearchKeyTerm[] {
+  const terms = new Map<string, SearchKeyTerm>();
+  for (const module of modules) {
+    module.searchKeys.forEach((key, index) => {
+      const value = key.match(term);
+      const column = SEARCH_KEY_COLUMNS[index];
+      if (value !== undefined && column) terms.set(`${column}\u0000${value}`, { column, value });
+    });
   }
-  return columns;
+  return [...terms.values()];
 }

@@ -3,7 +3,7 @@ import type { Config } from '../config.js';
 import type { MoodleClient } from '../moodle/create-moodle-client.js';
 import type { BatchEventHandler, EventHandler } from '../worker/event-handler.js';
 import { students } from './students/index.js';
-import type { ZohoModule } from './zoho-module.js';
+import type { RecordData, ZohoModule } from './zoho-module.js';
 
 export type { ZohoModule } from './zoho-module.js';
 export { students };
@@ -46,4 +46,27 @@ export function createModuleHandlers(options: {
       module.createHandler({ settings: moduleSettings(options.config, module), moodle: options.moodle }),
     ]),
   );
+}
+
+/**
+ * The records of other modules an event waits for (its module's `waitsFor`), named as the event log names them:
+ * by Zoho API name and record id.
+ */
+export function moduleDependencies(
+  modules: readonly ZohoModule[],
+): (event: { module: string; payload: string }) => { module: string; recordId: string }[] {
+  return (event) => {
+    const module = findModuleByApiName(event.module, modules);
+    if (!module) return [];
+    let data: RecordData;
+    try {
+      data = (JSON.parse(event.payload) as { data?: RecordData }).data ?? {};
+    } catch {
+      return [];
+    }
+    return module.waitsFor(data).map((ref) => ({
+      module: findModule(ref.module, modules)?.zohoApiName ?? ref.module,
+      recordId: ref.recordId,
+    }));
+  };
 }

@@ -25,8 +25,21 @@ export interface RecordRef {
   readonly recordId: string;
 }
 
-/** The keys the event log indexes for finding a record's events, by key name (see searchKeyColumns). */
-export type SearchKeys = Readonly<Record<string, string | undefined>>;
+/**
+ * A key the event log indexes so an operator finds a record's events by it (an email, a student ID). Its place
+ * in the module's `searchKeys` is the log column it goes in (see searchKeyColumns).
+ */
+export interface SearchKey {
+  /** What the key is, e.g. `academic_email`. */
+  readonly name: string;
+  /** The key's value in a record's data, in the form it is stored and searched (e.g. lower-cased), if any. */
+  read(data: RecordData): string | undefined;
+  /** A search term in this key's stored form, or undefined when the term cannot be such a key. */
+  match(term: string): string | undefined;
+}
+
+/** A module's search keys, at most as many as the event log has key columns, in column order. */
+export type SearchKeys = readonly [] | readonly [SearchKey] | readonly [SearchKey, SearchKey];
 
 /** A module's own settings: a zod section over the environment, merged into the Config under the module's name. */
 export interface ModuleSettings<S> {
@@ -83,14 +96,17 @@ export interface ZohoModule<S = unknown> {
     readonly fields: readonly { readonly apiName: string; readonly label: string; readonly value: string }[];
     readonly hint: { readonly field: string; readonly example: string };
   };
-  /** The keys the event log indexes for this record, so its events can be found by them. */
-  searchKeys(data: RecordData): SearchKeys;
+  /** The keys the event log indexes for this module's records, so their events can be found by them. */
+  readonly searchKeys: SearchKeys;
   /**
    * Of these records, the ones the module's mirror knows: true when live, false when deleted. Intake infers a
    * missing operation from it (a live record is updated, anything else inserted).
    */
   knownRecords(db: Kysely<Database>, recordIds: readonly string[]): Promise<Map<string, boolean>>;
-  /** Records of other modules that must be processed before this one (an enrollment waits for its student). */
+  /**
+   * Records of other modules (by `name`) that must be processed before this one (an enrollment waits for its
+   * student): until then its event waits, then runs (README, "Records that wait for others").
+   */
   waitsFor(data: RecordData): RecordRef[];
   /** Builds the handler the worker gives this module's events to. */
   createHandler(context: ModuleHandlerContext<S>): EventHandler | BatchEventHandler;

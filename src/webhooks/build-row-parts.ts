@@ -34,6 +34,6 @@ export function buildRowParts(
     dataJson: JSON.stringify(n.data),
     headersJson: JSON.stringify(delivery.headers),
     receivedAt: delivery.request ? new Date(delivery.request.receivedAt).toISOString() : null,
-    searchKeys: searchKeyColumns(findModuleByApiName(n.module, modules)?.searchKeys(n.data) ?? {}),
+    searchKeys: searchKeyColumns(findModuleByApiName(n.module, modules)?.searchKeys ?? [], n.data),
   };
 }

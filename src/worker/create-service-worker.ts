@@ -2,7 +2,7 @@ import type { Kysely } from 'kysely';
 import type { Logger } from 'pino';
 import type { Config } from '../config.js';
 import type { ClaimedEvent, Database } from '../db/schema.js';
-import { createModuleHandlers, MODULES, type ZohoModule } from '../modules/index.js';
+import { createModuleHandlers, MODULES, moduleDependencies, type ZohoModule } from '../modules/index.js';
 import type { MoodleClient } from '../moodle/create-moodle-client.js';
 import { createWorker } from './create-worker.js';
 import type { EventWorker } from './event-worker.js';
@@ -34,10 +34,15 @@ export function createServiceWorker(options: {
   ) => void;
 }): EventWorker {
   const { config, moodle } = options;
+  const modules = options.modules ?? MODULES;
   return createWorker({
     db: options.db,
     logger: options.logger,
-    handlers: createModuleHandlers({ modules: options.modules ?? MODULES, config, moodle }),
+    handlers: createModuleHandlers({ modules, config, moodle }),
+    dependencies: {
+      waitsFor: moduleDependencies(modules),
+      waitLimitSeconds: config.worker.dependencyWaitSeconds,
+    },
     concurrency: config.worker.concurrency,
     batchSize: config.worker.batchSize,
     pollIntervalMs: config.worker.pollIntervalMs,

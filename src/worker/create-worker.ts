@@ -7,6 +7,7 @@ import type { EventWorker } from './event-worker.js';
 import { pumpSoon } from './pump.js';
 import { startWorker } from './start-worker.js';
 import { stopWorker } from './stop-worker.js';
+import type { Dependencies } from './wait-for-dependencies.js';
 import { createWorkerState, workerStatus } from './worker-state.js';
 
 export interface WorkerOptions {
@@ -14,6 +15,8 @@ export interface WorkerOptions {
   logger: Logger;
   /** Handlers by Zoho module name. */
   handlers: Record<string, EventHandler | BatchEventHandler>;
+  /** What events wait for before they run (records of other modules); none without it. */
+  dependencies?: Dependencies;
   /** Batches processed at once. */
   concurrency: number;
   /** Most events claimed and committed together (their outcomes share one transaction). */

@@ -2,6 +2,7 @@ import type { ClaimedEvent } from '../db/schema.js';
 import { coerceError } from '../errors.js';
 import { claimEvents } from '../event-log/claim-events.js';
 import { processBatch } from './process-batch.js';
+import { processAfterDependencies } from './wait-for-dependencies.js';
 import type { WorkerState } from './worker-state.js';
 
 /** Claims batches while there is work and room; after a partial batch, lets the next one gather (lingerMs). */
@@ -61,7 +62,15 @@ export async function claimAndStart(state: WorkerState): Promise<number> {
     state.claiming -= 1;
   }
   if (events.length === 0) return 0;
-  const task: Promise<void> = processBatch(state, events).finally(() => {
+  const context = {
+    db: state.db,
+    logger: state.logger,
+    workerId: state.workerId,
+    now: state.now,
+    dependencies: state.options.dependencies,
+  };
+  const ready = (admitted: ClaimedEvent[]) => processBatch(state, admitted);
+  const task: Promise<void> = processAfterDependencies(events, context, ready).finally(() => {
     state.inFlight.delete(task);
     pumpSoon(state);
   });

@@ -37,7 +37,7 @@ const widgets: ZohoModule = {
     fields: [{ apiName: 'Label', label: 'Label', value: 'A widget' }],
     hint: { field: 'Label', example: 'x' },
   },
-  searchKeys: () => ({}),
+  searchKeys: [],
   async knownRecords(db, recordIds) {
     if (recordIds.length === 0) return new Map();
     const rows = await sql<{ zoho_record_id: string; deleted_at: string | null }>`

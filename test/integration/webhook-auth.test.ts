@@ -132,8 +132,8 @@ describe('webhook authentication with ZOHO_WEBHOOK_TOKEN', () => {
       request_url: '/api/v1/events/zoho/student?operation=insert&token=[redacted]',
       auth_method: 'token',
       response_status: 200,
-      academic_email: 'mixed.case@student.example.edu',
-      student_id_number: 'A01B3900C',
+      search_key_1: 'mixed.case@student.example.edu',
+      search_key_2: 'A01B3900C',
     });
     expect(JSON.parse(row.response_body ?? '{}')).toEqual(reply.body);
     expect(row.stored_ms).toBeGreaterThanOrEqual(0);

@@ -6,6 +6,8 @@ import * as dedupIndex from './2026-11-28-0004-dedup-index.js';
 import * as leanerIndexes from './2026-11-28-0005-leaner-indexes.js';
 import * as pendingIndex from './2026-12-02-0006-pending-index.js';
 import * as adminSessions from './2026-12-07-0008-admin-sessions.js';
+import * as genericSearchKeys from './2026-12-07-0009-generic-search-keys.js';
+import * as dependencyWaits from './2026-12-07-0010-dependency-waits.js';
 
 /**
  * The core migrations (event log, counts, admin sessions); each module brings its own (`ZohoModule.migrations`),
@@ -20,4 +22,6 @@ export const MIGRATIONS: Record<string, Migration> = {
   '2026-11-28-0005-leaner-indexes': leanerIndexes,
   '2026-12-02-0006-pending-index': pendingIndex,
   '2026-12-07-0008-admin-sessions': adminSessions,
+  '2026-12-07-0009-generic-search-keys': genericSearchKeys,
+  '2026-12-07-0010-dependency-waits': dependencyWaits,
 };

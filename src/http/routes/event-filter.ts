@@ -2,12 +2,21 @@ import { z } from 'zod';
 import { EVENT_STATUSES } from '../../db/schema.js';
 import { AppError } from '../../errors.js';
 import type { EventFilter } from '../../event-log/apply-event-filter.js';
+import { searchKeyTerms } from '../../event-log/search-key-columns.js';
+import { MODULES } from '../../modules/index.js';
+import type { ZohoModule } from '../../modules/zoho-module.js';
 import type { QueryParameters } from './admin-api-schemas.js';
 
 const EVENT_STATUS = z.enum(EVENT_STATUSES);
 
-/** Reads an event filter from query parameters (dashboard and admin API alike), refusing malformed values. */
-export function parseEventFilter(query: QueryParameters): EventFilter {
+/**
+ * Reads an event filter from query parameters (dashboard and admin API alike), refusing malformed values. The
+ * `student` term is matched against the search keys of these modules.
+ */
+export function parseEventFilter(
+  query: QueryParameters,
+  modules: readonly Pick<ZohoModule, 'searchKeys'>[] = MODULES,
+): EventFilter {
   const text = (key: string, max = 200) => {
     const value = query[key];
     const first = Array.isArray(value) ? value[0] : value;
@@ -31,12 +40,14 @@ export function parseEventFilter(query: QueryParameters): EventFilter {
       });
     return new Date(parsed).toISOString();
   };
+  const student = text('student', 320);
   return {
     status: status?.data,
     module: text('module', 64),
     operation: text('operation', 16),
     recordId: text('record_id', 128),
-    student: text('student', 320),
+    student,
+    searchKeys: student === undefined ? undefined : searchKeyTerms(student, modules),
     from: time('from'),
     to: time('to'),
   };

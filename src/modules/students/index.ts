@@ -34,10 +34,19 @@ export const students: Omit<ZohoModule<StudentSettings>, 'fields'> & {
     ],
     hint: { field: 'Academic_Email', example: 'a@b.edu' },
   },
-  searchKeys: (data) => ({
-    academic_email: data.Academic_Email?.toLowerCase().slice(0, 320),
-    student_id_number: data.Student_ID_Number?.slice(0, 128),
-  }),
+  // A term with an `@` is an email (any case), anything else a student ID, exactly as typed.
+  searchKeys: [
+    {
+      name: 'academic_email',
+      read: (data) => data.Academic_Email?.toLowerCase().slice(0, 320),
+      match: (term) => (term.includes('@') ? term.toLowerCase() : undefined),
+    },
+    {
+      name: 'student_id_number',
+      read: (data) => data.Student_ID_Number?.slice(0, 128),
+      match: (term) => (term.includes('@') ? undefined : term),
+    },
+  ],
   knownRecords: knownStudents,
   waitsFor: () => [],
   createHandler: ({ settings, moodle }) => lazyStudentHandler(settings, moodle),

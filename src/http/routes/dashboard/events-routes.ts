@@ -12,12 +12,15 @@ import { flashOf } from './flash-of.js';
 import { replyHtml } from './reply-html.js';
 
 /** `/admin/events`: the filtered event list, and the confirmation and post of a bulk retry of failed events. */
-export function eventsRoutes(pages: FastifyInstance, options: Pick<DashboardRoutesOptions, 'db'>): void {
+export function eventsRoutes(
+  pages: FastifyInstance,
+  options: Pick<DashboardRoutesOptions, 'db' | 'modules'>,
+): void {
   const { db } = options;
 
   pages.get('/admin/events', async (request, reply) => {
     const query = parseRequestPart(QUERY_PARAMETERS, request.query);
-    const filter = parseEventFilter(query);
+    const filter = parseEventFilter(query, options.modules);
     const before = toId(query.before);
     const limit = 50;
     const events = await listEventPage(db, filter, { limit: limit + 1, before });
@@ -37,14 +40,14 @@ export function eventsRoutes(pages: FastifyInstance, options: Pick<DashboardRout
 
   pages.get('/admin/events/retry', async (request, reply) => {
     const filter = {
-      ...parseEventFilter(parseRequestPart(QUERY_PARAMETERS, request.query)),
+      ...parseEventFilter(parseRequestPart(QUERY_PARAMETERS, request.query), options.modules),
       status: 'failed' as const,
     };
     return replyHtml(reply, retryConfirmPage({ filter, count: await countEvents(db, filter) }));
   });
 
   pages.post('/admin/events/retry', async (request, reply) => {
-    const filter = parseEventFilter(parseRequestPart(QUERY_PARAMETERS, request.query));
+    const filter = parseEventFilter(parseRequestPart(QUERY_PARAMETERS, request.query), options.modules);
     const count = await retryMatchingEvents(db, filter);
     request.log.info({ count }, 'operator retried failed events');
     return reply.redirect(`/admin/events?status=failed&flash=bulk-retried`, 303);
