@@ -1,5 +1,7 @@
 import type { EventRow } from '../db/schema.js';
+import { nameSearchKeys } from '../event-log/name-search-keys.js';
 import { DEPENDENCY_WAITING } from '../event-log/wait-for-dependency.js';
+import type { ZohoModule } from '../modules/zoho-module.js';
 import { printable } from './printable.js';
 
 /**
@@ -18,10 +20,10 @@ export function formatEventLine(event: EventRow): string {
   return line;
 }
 
-/** An event for humans (or JSON), with its stored JSON columns parsed. */
-export function eventDetail(event: EventRow): Record<string, unknown> {
+/** An event for humans (or JSON), with its stored JSON columns parsed and its search keys named by its module. */
+export function eventDetail(event: EventRow, modules: readonly ZohoModule[]): Record<string, unknown> {
   return {
-    ...event,
+    ...nameSearchKeys(event, modules),
     payload: parseJson(event.payload),
     headers: parseJson(event.headers),
     warnings: parseJson(event.warnings) ?? [],

@@ -140,7 +140,7 @@ export function createApp(options: AppOptions): FastifyInstance {
     probeAppend: () => options.appender.probe(),
     isAdmin: (request) => auth.isAuthenticated(request),
   });
-  app.register(adminApiRoutes, { db: options.database.db, auth });
+  app.register(adminApiRoutes, { db: options.database.db, auth, modules: options.modules });
   app.register(dashboardRoutes, {
     config,
     db: options.database.db,

@@ -44,6 +44,33 @@ async function eventIds(path: string): Promise<string[]> {
 }
 
 describe('searching events by a record’s keys', () => {
+  it('shows an event’s keys under its module’s names in the admin API, as before the columns were generic', async () => {
+    const posted = await postStudent(
+      service,
+      customStudentBody({
+        data: { Academic_Email: 'Named.Keys@Student.Example.edu', Student_ID_Number: 'NK-7' },
+      }),
+    );
+    const id = String(posted.body.event_id);
+    const get = async (path: string) =>
+      (
+        await service.app.inject({
+          method: 'GET',
+          url: path,
+          headers: { authorization: `Bearer ${TEST_ADMIN_TOKEN}` },
+        })
+      ).json() as Record<string, unknown>;
+    const keys = { academic_email: 'named.keys@student.example.edu', student_id_number: 'NK-7' };
+
+    const listed = ((await get('/api/v1/events')).events as Record<string, unknown>[])[0];
+    const detail = (await get(`/api/v1/events/${id}`)).event as Record<string, unknown>;
+    for (const event of [listed, detail]) {
+      expect(event).toMatchObject({ event_id: id, ...keys });
+      expect(Object.keys(event ?? {})).not.toContain('search_key_1');
+      expect(Object.keys(event ?? {})).not.toContain('search_key_2');
+    }
+  });
+
   it('finds a student’s events by email in any case or by the exact Student ID', async () => {
     const posted = await postStudent(
       service,

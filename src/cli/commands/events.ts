@@ -29,7 +29,7 @@ interface ListOptions {
   json?: boolean;
 }
 
-function registerList(events: Command, { getConfig }: CliContext): void {
+function registerList(events: Command, { getConfig, modules }: CliContext): void {
   events
     .command('list')
     .description('newest events first')
@@ -51,18 +51,19 @@ function registerList(events: Command, { getConfig }: CliContext): void {
         out('no events');
         return;
       }
-      for (const row of rows) out(opts.json ? JSON.stringify(eventDetail(row)) : formatEventLine(row));
+      for (const row of rows)
+        out(opts.json ? JSON.stringify(eventDetail(row, modules)) : formatEventLine(row));
     });
 }
 
-function registerShow(events: Command, { getConfig }: CliContext): void {
+function registerShow(events: Command, { getConfig, modules }: CliContext): void {
   events
     .command('show <id>')
     .description('one event in full: payload, warnings, result, attempts')
     .action(async (id: string) => {
       const detail = await withDatabase(getConfig(), async (db) => {
         const event = await getEventOrThrow(db, id);
-        return { ...eventDetail(event), attempts_history: await listAttempts(db, event.event_id) };
+        return { ...eventDetail(event, modules), attempts_history: await listAttempts(db, event.event_id) };
       });
       out(JSON.stringify(detail, null, 2));
     });

@@ -4,11 +4,14 @@ import type { z } from 'zod';
 import type { Database } from '../../db/schema.js';
 import { AppError } from '../../errors.js';
 import { countEvents } from '../../event-log/count-events.js';
+import type { EventSummary } from '../../event-log/event-summary.js';
 import { getEventDetail } from '../../event-log/get-event-detail.js';
 import { listEventPage } from '../../event-log/list-event-page.js';
+import { nameSearchKeys } from '../../event-log/name-search-keys.js';
 import { retryEvent } from '../../event-log/retry-event.js';
 import { retryMatchingEvents } from '../../event-log/retry-matching-events.js';
 import { students } from '../../modules/index.js';
+import type { ZohoModule } from '../../modules/zoho-module.js';
 import type { AdminAuth } from '../admin-auth.js';
 import { checkOrigin } from '../check-origin.js';
 import { refuseNulCharacters } from '../refuse-nul-characters.js';
@@ -31,6 +34,8 @@ import { parseEventFilter } from './event-filter.js';
 export interface AdminApiOptions {
   db: Kysely<Database>;
   auth: AdminAuth;
+  /** The Zoho modules served: events show their search keys under the names these give them. */
+  modules: readonly ZohoModule[];
 }
 
 const SECURITY = [{ bearerAuth: [] }];
@@ -38,7 +43,8 @@ const ID_PARAMS_SCHEMA = toRouteSchema(ID_PARAMS);
 
 /** The JSON admin API (issue 5): the dashboard's data for scripts, with the admin token as a Bearer token. */
 export async function adminApiRoutes(app: FastifyInstance, options: AdminApiOptions): Promise<void> {
-  const { db, auth } = options;
+  const { db, auth, modules } = options;
+  const named = <T extends EventSummary>(event: T) => nameSearchKeys(event, modules);
   // A browser sends the dashboard's session cookie with any request to this host, even from a page on another port.
   app.addHook('onRequest', async (request) => checkOrigin(request));
   app.addHook('preHandler', auth.requireApi);
@@ -57,7 +63,7 @@ export async function adminApiRoutes(app: FastifyInstance, options: AdminApiOpti
     async (request) => {
       const query = parseRequestPart(EVENT_LIST_QUERY, request.query);
       const limit = query.limit;
-      const rows = await listEventPage(db, parseEventFilter(query), {
+      const rows = await listEventPage(db, parseEventFilter(query, modules), {
         limit: limit + 1,
         before: query.cursor,
         after: query.after,
@@ -65,7 +71,7 @@ export async function adminApiRoutes(app: FastifyInstance, options: AdminApiOpti
       const events = rows.slice(0, limit);
       const more = rows.length > limit && query.after === undefined;
       return {
-        events,
+        events: events.map(named),
         next_cursor: more ? (events[events.length - 1]?.id ?? null) : null,
       } satisfies z.input<typeof EVENT_PAGE_RESPONSE>;
     },
@@ -83,7 +89,7 @@ export async function adminApiRoutes(app: FastifyInstance, options: AdminApiOpti
     },
     async (request): Promise<z.input<typeof EVENT_RETRY_RESPONSE>> => {
       const query = parseRequestPart(EVENT_RETRY_QUERY, request.query);
-      const filter = { ...parseEventFilter(query), status: 'failed' as const };
+      const filter = { ...parseEventFilter(query, modules), status: 'failed' as const };
       if (query.dry_run) return { matching: await countEvents(db, filter), queued: 0 };
       const queued = await retryMatchingEvents(db, filter);
       request.log.info({ queued }, 'operator retried failed events through the API');
@@ -104,7 +110,9 @@ export async function adminApiRoutes(app: FastifyInstance, options: AdminApiOpti
     async (request) => {
       const { id } = parseRequestPart(ID_PARAMS, request.params);
       const detail = await getEventDetail(db, id);
-      return { ...detail, event: parsed(detail.event) } satisfies z.input<typeof EVENT_DETAIL_RESPONSE>;
+      return { ...detail, event: parsed(named(detail.event)) } satisfies z.input<
+        typeof EVENT_DETAIL_RESPONSE
+      >;
     },
   );
 
@@ -122,7 +130,7 @@ export async function adminApiRoutes(app: FastifyInstance, options: AdminApiOpti
       const { id } = parseRequestPart(ID_PARAMS, request.params);
       const event = await retryEvent(db, id);
       request.log.info({ eventId: event.event_id }, 'operator retried an event through the API');
-      return { event: parsed(event) } satisfies z.input<typeof EVENT_RETRIED_RESPONSE>;
+      return { event: parsed(named(event)) } satisfies z.input<typeof EVENT_RETRIED_RESPONSE>;
     },
   );
 
@@ -159,7 +167,7 @@ export async function adminApiRoutes(app: FastifyInstance, options: AdminApiOpti
       if (!student)
         throw new AppError('student_not_found', `No student matches "${id.slice(0, 80)}".`, { status: 404 });
       const events = await listEventPage(db, { recordId: student.zoho_record_id }, { limit: 100 });
-      return { student, events } satisfies z.input<typeof STUDENT_DETAIL_RESPONSE>;
+      return { student, events: events.map(named) } satisfies z.input<typeof STUDENT_DETAIL_RESPONSE>;
     },
   );
 }
