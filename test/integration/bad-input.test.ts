@@ -1,5 +1,6 @@
 import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { MODULES } from '../../src/modules/index.js';
 import { fixtureText, postStudent } from '../helpers/deliveries.js';
 import { startTestService, type TestService } from '../helpers/test-service.js';
 
@@ -114,7 +115,10 @@ describe('bad input gets a clear 4xx JSON error, never a 5xx', () => {
       expect(response.statusCode).toBe(404);
       const body = response.json();
       expect(body.error).toBe('not_found');
-      expect(body.webhook_urls).toEqual([expect.stringMatching(/\/api\/v1\/events\/zoho\/student$/)]);
+      // Every module's URL, the students' among them.
+      const paths = (body.webhook_urls as string[]).map((webhook) => new URL(webhook).pathname);
+      expect(paths).toEqual(MODULES.map((module) => `/api/v1/events/zoho/${module.name}`));
+      expect(paths).toContain('/api/v1/events/zoho/student');
     }
   });
 

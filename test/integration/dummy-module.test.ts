@@ -147,7 +147,7 @@ describe('a module defined outside src/modules', () => {
     const missing = await service.app.inject({ method: 'GET', url: '/nowhere' });
     expect(
       (missing.json() as { webhook_urls: string[] }).webhook_urls.map((url) => new URL(url).pathname),
-    ).toEqual(['/api/v1/events/zoho/student', '/api/v1/events/zoho/widget']);
+    ).toEqual([...MODULES, widgets].map((module) => `/api/v1/events/zoho/${module.name}`));
     const student = await service.app.inject({
       method: 'POST',
       url: '/api/v1/events/zoho/student?operation=insert',
