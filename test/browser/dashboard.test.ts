@@ -57,8 +57,10 @@ async function shot(page: Page, name: string) {
 
 async function sendTestDelivery(page: Page, email: string) {
   await page.goto(`${base}/admin/setup`);
-  await page.getByLabel('Academic email').fill(email);
-  await page.getByRole('button', { name: 'Send test delivery' }).click();
+  // The students' form: the page has one per module.
+  const form = page.locator('form', { has: page.getByLabel('Academic email') });
+  await form.getByLabel('Academic email').fill(email);
+  await form.getByRole('button', { name: 'Send test delivery' }).click();
   await page.waitForURL(/\/admin\/events\/[0-9a-f-]{36}/);
   return page.url().split('/admin/events/')[1]?.split('?')[0] as string;
 }
