@@ -70,7 +70,7 @@ const studentIdTaken = worker.prepare(
 );
 // The students mirror's columns and the Zoho fields they hold, from mzi's build (the benchmark builds it first).
 const { STUDENT_FIELDS } = await import(
-  pathToFileURL(join(process.cwd(), 'dist/students/student-fields.js')).href
+  pathToFileURL(join(process.cwd(), 'dist/modules/students/student-fields.js')).href
 );
 const STUDENT_COLUMNS = STUDENT_FIELDS.map((field) => field.column);
 const upsertStudent = worker.prepare(
