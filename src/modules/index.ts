@@ -54,10 +54,11 @@ export function createModuleHandlers(options: {
  */
 export function moduleDependencies(
   modules: readonly ZohoModule[],
-): (event: { module: string; payload: string }) => { module: string; recordId: string }[] {
+): ((event: { module: string; payload: string }) => { module: string; recordId: string }[]) | undefined {
+  if (!modules.some((module) => module.waitsFor)) return undefined;
   return (event) => {
     const module = findModuleByApiName(event.module, modules);
-    if (!module) return [];
+    if (!module?.waitsFor) return [];
     let data: RecordData;
     try {
       data = (JSON.parse(event.payload) as { data?: RecordData }).data ?? {};

@@ -105,9 +105,10 @@ export interface ZohoModule<S = unknown> {
   knownRecords(db: Kysely<Database>, recordIds: readonly string[]): Promise<Map<string, boolean>>;
   /**
    * Records of other modules (by `name`) that must be processed before this one (an enrollment waits for its
-   * student): until then its event waits, then runs (README, "Records that wait for others").
+   * student): until then its event waits, then runs (README, "Records that wait for others"). Without it the
+   * module waits for nothing; when no module declares it, the worker skips the check and the wake-ups.
    */
-  waitsFor(data: RecordData): RecordRef[];
+  waitsFor?(data: RecordData): RecordRef[];
   /** Builds the handler the worker gives this module's events to. */
   createHandler(context: ModuleHandlerContext<S>): EventHandler | BatchEventHandler;
   /** The module's local records, when it keeps a mirror the dashboard lists. */

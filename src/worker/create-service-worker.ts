@@ -35,14 +35,14 @@ export function createServiceWorker(options: {
 }): EventWorker {
   const { config, moodle } = options;
   const modules = options.modules ?? MODULES;
+  const waitsFor = moduleDependencies(modules);
   return createWorker({
     db: options.db,
     logger: options.logger,
     handlers: createModuleHandlers({ modules, config, moodle }),
-    dependencies: {
-      waitsFor: moduleDependencies(modules),
-      waitLimitSeconds: config.worker.dependencyWaitSeconds,
-    },
+    ...(waitsFor
+      ? { dependencies: { waitsFor, waitLimitSeconds: config.worker.dependencyWaitSeconds } }
+      : {}),
     concurrency: config.worker.concurrency,
     batchSize: config.worker.batchSize,
     pollIntervalMs: config.worker.pollIntervalMs,

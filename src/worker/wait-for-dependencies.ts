@@ -35,13 +35,15 @@ const RECHECK_MAX_MS = 5 * 60_000;
  * Processes claimed events whose dependencies are processed, and puts the others back to wait (or fails those
  * whose wait ran out). Once the batch is done, wakes the events that wait for its records (README, "Records
  * that wait for others"). Checked after the claim rather than in it, which keeps the claim's plan simple.
+ * Without `dependencies` (no module waits for anything) nothing can be waiting, and neither is done.
  */
 export async function processAfterDependencies(
   events: ClaimedEvent[],
   context: DependencyContext,
   process: (events: ClaimedEvent[]) => Promise<void>,
 ): Promise<void> {
-  const ready = context.dependencies ? await admit(events, context, context.dependencies) : events;
+  if (!context.dependencies) return process(events);
+  const ready = await admit(events, context, context.dependencies);
   if (ready.length === 0) return;
   await process(ready);
   const records = [...new Set(ready.map((event) => `${event.module}:${event.record_id}`))];

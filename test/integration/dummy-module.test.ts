@@ -45,7 +45,6 @@ const widgets: ZohoModule = {
       WHERE zoho_record_id IN (${sql.join([...recordIds])})`.execute(db);
     return new Map(rows.rows.map((row) => [row.zoho_record_id, row.deleted_at === null]));
   },
-  waitsFor: () => [],
   createHandler: () => handleWidget,
 };
 

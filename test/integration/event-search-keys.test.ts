@@ -19,7 +19,6 @@ const parcels: ZohoModule = {
     },
   ],
   knownRecords: async () => new Map(),
-  waitsFor: () => [],
   createHandler: () => async () => ({ result: {} }),
 };
 

@@ -48,7 +48,6 @@ export const students: Omit<ZohoModule<StudentSettings>, 'fields'> & {
     },
   ],
   knownRecords: knownStudents,
-  waitsFor: () => [],
   createHandler: ({ settings, moodle }) => lazyStudentHandler(settings, moodle),
   doctorChecks: (settings, site) => [accountPolicyCheck(settings, site)],
   records: { section: 'students', title: 'Students', find: findStudentsByRef, search: searchStudents },
