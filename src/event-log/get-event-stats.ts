@@ -1,17 +1,20 @@
 import type { Kysely } from 'kysely';
-import { type Database, EVENT_STATUSES } from '../db/schema.js';
+import { type Database, EVENT_STATUSES, type EventRow } from '../db/schema.js';
 
-export interface RecentEvent {
-  event_id: string;
-  source: string;
-  module: string;
-  event_type: string;
-  record_id: string;
-  status: string;
-  error_code: string | null;
-  created_at: string;
-  processed_at: string | null;
-}
+/** The columns of a recent event: no bodies, and the error code without its message. */
+const RECENT_EVENT_COLUMNS = [
+  'event_id',
+  'source',
+  'module',
+  'event_type',
+  'record_id',
+  'status',
+  'error_code',
+  'created_at',
+  'processed_at',
+] as const;
+
+export type RecentEvent = Pick<EventRow, (typeof RECENT_EVENT_COLUMNS)[number]>;
 
 export interface EventStats {
   total_events: number;
@@ -53,17 +56,7 @@ export async function getEventStats(
   // Error messages can quote field values, so recent events carry the error code only.
   const recent = await db
     .selectFrom('integration_events_log')
-    .select([
-      'event_id',
-      'source',
-      'module',
-      'event_type',
-      'record_id',
-      'status',
-      'error_code',
-      'created_at',
-      'processed_at',
-    ])
+    .select(RECENT_EVENT_COLUMNS)
     .orderBy('id', 'desc')
     .limit(options.recent ?? 10)
     .execute();

@@ -182,15 +182,11 @@ describe.skipIf(TEST_DIALECT !== 'sqlite')('the SQLite appender thread', () => {
     });
     try {
       await held?.terminate();
-      let stored: Awaited<ReturnType<typeof appender.append>> | undefined;
-      const started = Date.now();
-      while (!stored && Date.now() - started < 10_000) {
-        stored = await appender.append(incoming()).catch(async () => {
-          await new Promise((resolve) => setTimeout(resolve, 50));
-          return undefined;
-        });
-      }
-      expect(stored?.status).toBe('queued');
+      const stored = await eventually(() => appender.append(incoming()), {
+        what: 'an append once the replacement thread is up',
+        intervalMs: 50,
+      });
+      expect(stored.status).toBe('queued');
       // Free for the other connections of the process too.
       await writeLock.acquire(performance.now() + 1000);
       writeLock.release();

@@ -106,9 +106,9 @@ describe('ThreadWriteLock', () => {
     const intake = new ThreadWriteLock(lock.buffer, { priority: true });
     const order: string[] = [];
     await lock.acquire();
+    // acquire() runs up to its first wait before it returns: the worker waits already, and intake overtakes a
+    // waiter that came before it.
     const worker = lock.acquire().then(() => order.push('worker'));
-    // Let the worker queue up first, so that intake overtakes a waiter that came before it.
-    await new Promise((resolve) => setTimeout(resolve, 10));
     const first = intake.acquire().then(() => order.push('intake'));
     await eventually(() => intake.priorityWaiting(), { what: 'intake waiting with priority' });
     lock.release();
