@@ -5,46 +5,49 @@ import { MODULES } from './modules/index.js';
 /**
  * Log paths that may carry secrets or personal data (STYLE.md): never written, whatever the level.
  * Domain code logs ids and codes only; this list is the safety net for anything that slips through.
+ * Built when a logger is created, not when this file is imported (the HTTP routes import it for redactUrl).
  */
-export const REDACT_PATHS = [
-  'req.headers.authorization',
-  'req.headers.cookie',
-  'req.headers["x-zoho-signature"]',
-  'req.headers["x-webhook-token"]',
-  'req.headers["x-admin-token"]',
-  'headers.authorization',
-  'headers["x-zoho-signature"]',
-  'headers["x-webhook-token"]',
-  'wstoken',
-  '*.wstoken',
-  'token',
-  '*.token',
-  'secret',
-  '*.secret',
-  'password',
-  '*.password',
-  'body',
-  'rawBody',
-  'raw_body',
-  'payload',
-  'data',
-  '*.data',
-  '*.email',
-  // Every module's personal fields, as Zoho names them and in lowercase (the mirror's column names).
-  ...MODULES.flatMap((module) => module.fields)
-    .filter((field) => field.personal)
-    .flatMap((field) => [`*.${field.apiName}`, `*.${field.apiName.toLowerCase()}`]),
-  'error_message',
-  '*.error_message',
-  // Database errors describe the offending row: PostgreSQL's `detail` reads "Key (academic_email)=(…) already
-  // exists", and `where`/`internalQuery` can quote values. The message and code stay.
-  'err.detail',
-  'err.where',
-  'err.internalQuery',
-  '*.err.detail',
-  '*.err.where',
-  '*.err.internalQuery',
-];
+function redactPaths(): string[] {
+  return [
+    'req.headers.authorization',
+    'req.headers.cookie',
+    'req.headers["x-zoho-signature"]',
+    'req.headers["x-webhook-token"]',
+    'req.headers["x-admin-token"]',
+    'headers.authorization',
+    'headers["x-zoho-signature"]',
+    'headers["x-webhook-token"]',
+    'wstoken',
+    '*.wstoken',
+    'token',
+    '*.token',
+    'secret',
+    '*.secret',
+    'password',
+    '*.password',
+    'body',
+    'rawBody',
+    'raw_body',
+    'payload',
+    'data',
+    '*.data',
+    '*.email',
+    // Every module's personal fields, as Zoho names them and in lowercase (the mirror's column names).
+    ...MODULES.flatMap((module) => module.fields)
+      .filter((field) => field.personal)
+      .flatMap((field) => [`*.${field.apiName}`, `*.${field.apiName.toLowerCase()}`]),
+    'error_message',
+    '*.error_message',
+    // Database errors describe the offending row: PostgreSQL's `detail` reads "Key (academic_email)=(…) already
+    // exists", and `where`/`internalQuery` can quote values. The message and code stay.
+    'err.detail',
+    'err.where',
+    'err.internalQuery',
+    '*.err.detail',
+    '*.err.where',
+    '*.err.internalQuery',
+  ];
+}
 
 /**
  * Query parameters whose values may be logged. Everything else is `[redacted]`: tokens, but also whatever an
@@ -222,8 +225,6 @@ export function compileRedaction(paths: readonly string[]): (value: unknown) => 
   return (value) => applyRedaction(value, root);
 }
 
-const redact = compileRedaction(REDACT_PATHS);
-
 export interface LoggerConfig {
   level: LoggerOptions['level'];
   /** Human-readable output; default: when stdout is a terminal. */
@@ -234,6 +235,7 @@ export interface LoggerConfig {
 /** The root logger: JSON lines, redacted; pretty only on a TTY. */
 export function createLogger(config: LoggerConfig): Logger {
   const pretty = config.pretty ?? (process.stdout.isTTY === true && config.destination === undefined);
+  const redact = compileRedaction(redactPaths());
   const options: LoggerOptions = {
     level: config.level ?? 'info',
     base: { service: 'mzi' },
@@ -259,14 +261,14 @@ export function createLogger(config: LoggerConfig): Logger {
     : config.destination
       ? pino(options, config.destination)
       : pino(options);
-  return withRedactedBindings(logger);
+  return withRedactedBindings(logger, redact);
 }
 
 /**
  * Child loggers (Fastify's per request, the worker's per event) inherit `child` from the root through their
  * prototype, so redacting the bindings here covers every generation.
  */
-function withRedactedBindings(logger: Logger): Logger {
+function withRedactedBindings(logger: Logger, redact: (value: unknown) => unknown): Logger {
   const child = logger.child;
   logger.child = function redactedChild(this: Logger, bindings, options) {
     return child.call(this, redact(bindings) as typeof bindings, options);

@@ -1,7 +1,7 @@
 import type { Kysely, Migration } from 'kysely';
 import type { ZodType } from 'zod';
 import type { Database } from '../db/schema.js';
-import type { MoodleClient } from '../moodle/create-moodle-client.js';
+import type { MoodleClient, MoodleFunctionName } from '../moodle/create-moodle-client.js';
 import type { BatchEventHandler, EventHandler } from '../worker/event-handler.js';
 
 /** A field of a Zoho module as mzi reads it from deliveries (DESIGN.md §9). */
@@ -89,8 +89,11 @@ export interface ZohoModule<S = unknown> {
   readonly settings?: ModuleSettings<S>;
   /** Schema changes of the module, merged with the core migrations by name (date-prefixed, frozen in time). */
   readonly migrations?: Readonly<Record<string, Migration>>;
-  /** Moodle web-service functions the module calls: `mzi doctor` checks that the token's service allows them. */
-  readonly moodleFunctions: readonly string[];
+  /**
+   * Moodle web-service functions the module calls: `mzi doctor` checks that the token's service allows them.
+   * Typed by the client's own list, so a module cannot declare a function the client never calls.
+   */
+  readonly moodleFunctions: readonly MoodleFunctionName[];
   /** A test delivery: the fields the dashboard's setup page offers, and the example the CLI's help gives. */
   readonly testDelivery: {
     readonly fields: readonly { readonly apiName: string; readonly label: string; readonly value: string }[];

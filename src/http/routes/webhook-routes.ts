@@ -31,6 +31,9 @@ const REDACTED_HEADERS = new Set([
   'x-admin-token',
 ]);
 
+/** The query string, or an empty one when it is not an object: a delivery is never refused for its query. */
+const WEBHOOK_QUERY = QUERY_PARAMETERS.catch({});
+
 /**
  * Zoho webhook intake: verify the raw bytes, parse, normalize, append durably, answer (DESIGN.md §2–§3).
  * Registered as its own plugin so that only these routes get the raw-body parser.
@@ -63,7 +66,7 @@ export async function webhookRoutes(app: FastifyInstance, options: WebhookRoutes
     app.post(path, { bodyLimit: config.webhook.bodyLimitBytes }, async (request, reply) => {
       const receivedAt = performance.timeOrigin + performance.now() - reply.elapsedTime;
       const rawBody = Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0);
-      const query = parseRequestPart(QUERY_PARAMETERS.catch({}), request.query);
+      const query = parseRequestPart(WEBHOOK_QUERY, request.query);
       let authMethod: string;
       try {
         authMethod = verifySignature({

@@ -85,12 +85,5 @@ export const STUDENT_FIELDS: readonly StudentField[] = [
   },
 ];
 
-const BY_LOWER_NAME = new Map(STUDENT_FIELDS.map((field) => [field.apiName.toLowerCase(), field]));
-
-/** Finds a field by its API name, ignoring case (`academic_email` works too). */
-export function findStudentField(name: string): StudentField | undefined {
-  return BY_LOWER_NAME.get(name.toLowerCase());
-}
-
 /** Student data as delivered: a field present with `null` means "empty in Zoho"; an absent field means "unknown". */
 export type StudentData = Partial<Record<string, string | null>>;
