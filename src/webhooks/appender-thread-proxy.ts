@@ -133,11 +133,7 @@ export async function startAppenderThread(options: AppenderThreadOptions): Promi
   };
 }
 
-/**
- * Starts an appender thread running `entry`: by default the module next to this one, compiled; from the
- * TypeScript sources (`npm run dev`) the source through tsx, which is slower to start. The tests pass the
- * compiled module in dist/ (test/helpers/test-service.ts), which their setup builds first.
- */
+/** Starts an appender thread: the module next to this one (see createModuleThread), with heap limits. */
 export function createAppenderThread(settings: AppenderThreadSettings, entry?: URL): Worker {
   const options = { workerData: settings, resourceLimits: threadLimits(settings.bodyLimitBytes) };
   return createModuleThread(import.meta.url, 'appender-thread-main', options, entry);
