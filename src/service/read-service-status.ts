@@ -28,7 +28,7 @@ export function readServiceStatus(
 }
 
 /** The webhook authentication methods configured: `hmac`, `token`, `hmac+token`, or '' for none. */
-export function webhookAuthMode(config: Config): string {
+function webhookAuthMode(config: Config): string {
   return [
     config.webhook.secrets.length > 0 ? 'hmac' : undefined,
     config.webhook.tokens.length > 0 ? 'token' : undefined,

@@ -18,7 +18,7 @@ export interface ThreadProxyOptions<Report extends ThreadReport> {
   create: () => Worker;
   logger: Logger;
   /** The buffer of the process's ThreadWriteLock: released should the thread end holding it. */
-  writeLock?: SharedArrayBuffer | undefined;
+  writeLock: SharedArrayBuffer;
   /** Each report, before its results settle the requests that wait for them. */
   onReport: (report: Report) => void;
   /**
@@ -59,7 +59,7 @@ export function createThreadProxy<Request, Report extends ThreadReport>(
   options: ThreadProxyOptions<Report>,
 ): ThreadProxy<Request> {
   const { logger, name } = options;
-  const writeLock = options.writeLock ? new ThreadWriteLock(options.writeLock) : undefined;
+  const writeLock = new ThreadWriteLock(options.writeLock);
   const pending = new PendingReplies();
   let thread: Worker | undefined;
   let spawning: Promise<Worker> | undefined;
@@ -68,10 +68,9 @@ export function createThreadProxy<Request, Report extends ThreadReport>(
     const created = options.create();
     // The threadId reads -1 once the thread has ended.
     const id = created.threadId;
-    if (writeLock)
-      created.once('exit', () => {
-        if (writeLock.releaseHeldBy(id)) logger.error(`${name} ended holding the write lock; released it`);
-      });
+    created.once('exit', () => {
+      if (writeLock.releaseHeldBy(id)) logger.error(`${name} ended holding the write lock; released it`);
+    });
     return created;
   }
 

@@ -4,7 +4,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { sql } from 'kysely';
 import { createDatabase } from '../db/create-database.js';
 import { ThreadWriteLock } from '../db/sqlite-dialect.js';
-import { describeThreadError as describe, type ThreadResult } from '../threads/thread-error.js';
+import { describeThreadError, type ThreadResult } from '../threads/thread-error.js';
 import type {
   AppenderThreadReply,
   AppenderThreadRequest,
@@ -60,37 +60,31 @@ function send(result: ThreadResult): void {
   });
 }
 
+/** Sends back what `work` comes to, as the answer to the request `id`. */
+function answer(id: number, work: Promise<unknown>): void {
+  work.then(
+    (value) => send({ id, ok: true, value }),
+    (error: unknown) => send({ id, ok: false, error: describeThreadError(error) }),
+  );
+}
+
 port.on('message', (request: AppenderThreadRequest) => {
   switch (request.kind) {
     case 'append':
-      for (const { id, delivery } of request.items) {
-        appender.append(delivery).then(
-          (result) => send({ id, ok: true, value: result }),
-          (error: unknown) => send({ id, ok: false, error: describe(error) }),
-        );
-      }
+      for (const { id, delivery } of request.items) answer(id, appender.append(delivery));
       return;
     case 'flush':
-      appender.flush().then(
-        () => send({ id: request.id, ok: true, value: undefined }),
-        (error: unknown) => send({ id: request.id, ok: false, error: describe(error) }),
-      );
+      answer(request.id, appender.flush());
       return;
     case 'probe':
-      appender.probe().then(
-        (writable) => send({ id: request.id, ok: true, value: writable }),
-        (error: unknown) => send({ id: request.id, ok: false, error: describe(error) }),
-      );
+      answer(request.id, appender.probe());
       return;
     case 'close':
       clearInterval(checkpoints);
-      appender
-        .flush()
-        .then(() => database.close())
-        .then(
-          () => send({ id: request.id, ok: true, value: undefined }),
-          (error: unknown) => send({ id: request.id, ok: false, error: describe(error) }),
-        );
+      answer(
+        request.id,
+        appender.flush().then(() => database.close()),
+      );
       return;
   }
 });

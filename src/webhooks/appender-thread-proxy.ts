@@ -96,11 +96,6 @@ export async function startAppenderThread(options: AppenderThreadOptions): Promi
   const unavailable = () =>
     new Error(closing ? 'The event log is closed.' : 'The log writer thread is restarting.');
 
-  function request<T>(make: (id: number) => AppenderThreadRequest): Promise<T> {
-    if (!proxy.current()) return Promise.reject(unavailable());
-    return proxy.request<T>(make);
-  }
-
   function postOutbox(): void {
     scheduled = false;
     if (outbox.length === 0 || !proxy.current()) return;
@@ -122,12 +117,12 @@ export async function startAppenderThread(options: AppenderThreadOptions): Promi
     },
     async flush() {
       postOutbox();
-      if (proxy.current()) await request<void>((id) => ({ kind: 'flush', id }));
+      if (proxy.current()) await proxy.request<void>((id) => ({ kind: 'flush', id }));
     },
     state: () => state,
     async probe() {
       if (!proxy.current()) return false;
-      return request<boolean>((id) => ({ kind: 'probe', id }));
+      return proxy.request<boolean>((id) => ({ kind: 'probe', id }));
     },
     async close() {
       postOutbox();
@@ -138,11 +133,7 @@ export async function startAppenderThread(options: AppenderThreadOptions): Promi
   };
 }
 
-/**
- * Starts an appender thread running `entry`: by default the module next to this one, compiled; from the
- * TypeScript sources (`npm run dev`) the source through tsx, which is slower to start. The tests pass the
- * compiled module in dist/ (test/helpers/test-service.ts), which their setup builds first.
- */
+/** Starts an appender thread: the module next to this one (see createModuleThread), with heap limits. */
 export function createAppenderThread(settings: AppenderThreadSettings, entry?: URL): Worker {
   const options = { workerData: settings, resourceLimits: threadLimits(settings.bodyLimitBytes) };
   return createModuleThread(import.meta.url, 'appender-thread-main', options, entry);
