@@ -3,7 +3,7 @@ import type { Config } from '../config.js';
 import type { MoodleClient } from '../moodle/create-moodle-client.js';
 import type { BatchEventHandler, EventHandler } from '../worker/event-handler.js';
 import { students } from './students/index.js';
-import type { RecordData, ZohoModule } from './zoho-module.js';
+import type { LinksOf, RecordData, ZohoModule } from './zoho-module.js';
 
 export type { ZohoModule } from './zoho-module.js';
 export { students };
@@ -40,12 +40,31 @@ export function createModuleHandlers(options: {
   config: Config;
   moodle: MoodleClient | undefined;
 }): Record<string, EventHandler | BatchEventHandler> {
+  const linksOf = createLinksOf(options.modules);
   return Object.fromEntries(
     options.modules.map((module) => [
       module.zohoApiName,
-      module.createHandler({ settings: moduleSettings(options.config, module), moodle: options.moodle }),
+      module.createHandler({
+        settings: moduleSettings(options.config, module),
+        moodle: options.moodle,
+        linksOf,
+      }),
     ]),
   );
+}
+
+/** Reads another module's Moodle links through its `moodleLinks`; naming a module without them is a bug. */
+export function createLinksOf(modules: readonly ZohoModule[]): LinksOf {
+  return async (name, db, recordIds) => {
+    const module = findModule(name, modules);
+    if (!module?.moodleLinks) {
+      throw new TypeError(
+        `No module "${name}" with Moodle links among ${modules.map((m) => m.name).join(', ')}`,
+      );
+    }
+    if (recordIds.length === 0) return new Map();
+    return module.moodleLinks(db, recordIds);
+  };
 }
 
 /**

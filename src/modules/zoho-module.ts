@@ -48,11 +48,27 @@ export interface ModuleSettings<S> {
   readonly documented: readonly (readonly [name: string, defaultValue: string, meaning: string])[];
 }
 
+/** The Moodle object a module's record is linked to: a user, a course category, a course. */
+export interface MoodleLink {
+  readonly moodleId: number;
+  /** False once the record was deleted in Zoho (the link is kept for what happens next). */
+  readonly live: boolean;
+}
+
+/** Moodle links of records of a module, by the module's `name` (e.g. an enrollment reads its student's user). */
+export type LinksOf = (
+  module: string,
+  db: Kysely<Database>,
+  recordIds: readonly string[],
+) => Promise<Map<string, MoodleLink>>;
+
 /** What a module's handler is built from: its settings and, when configured, the Moodle client. */
 export interface ModuleHandlerContext<S> {
   readonly settings: S;
   /** Undefined when Moodle is not configured. */
   readonly moodle: MoodleClient | undefined;
+  /** The Moodle links other modules keep, without importing them: through their `moodleLinks`. */
+  readonly linksOf: LinksOf;
 }
 
 /** A check `mzi doctor` adds for a module, once Moodle has answered. */
@@ -112,6 +128,11 @@ export interface ZohoModule<S = unknown> {
    * module waits for nothing; when no module declares it, the worker skips the check and the wake-ups.
    */
   waitsFor?(data: RecordData): RecordRef[];
+  /**
+   * The Moodle objects the module's mirror links these records to (only records that have one), for modules
+   * whose records refer to them: a class to its program's category and teacher, an enrollment to its student.
+   */
+  moodleLinks?(db: Kysely<Database>, recordIds: readonly string[]): Promise<Map<string, MoodleLink>>;
   /** Builds the handler the worker gives this module's events to. */
   createHandler(context: ModuleHandlerContext<S>): EventHandler | BatchEventHandler;
   /** The module's local records, when it keeps a mirror the dashboard lists. */

@@ -4,7 +4,7 @@ import type { ModuleRecords, ZohoModule } from '../zoho-module.js';
 import * as moodleOwnership from './migrations/2026-12-07-0007-moodle-ownership.js';
 import { STUDENT_FIELDS, STUDENT_MODULE, type StudentField } from './student-fields.js';
 import { STUDENT_SETTINGS, type StudentSettings } from './student-settings.js';
-import { findStudentsByRef, knownStudents, searchStudents } from './student-store.js';
+import { findStudentsByRef, knownStudents, searchStudents, studentMoodleLinks } from './student-store.js';
 
 /** The BTEC_Students module: students mirrored locally and provisioned as Moodle users (DESIGN.md §4–§5). */
 export const students: Omit<ZohoModule<StudentSettings>, 'fields'> & {
@@ -48,6 +48,7 @@ export const students: Omit<ZohoModule<StudentSettings>, 'fields'> & {
     },
   ],
   knownRecords: knownStudents,
+  moodleLinks: studentMoodleLinks,
   createHandler: ({ settings, moodle }) => lazyStudentHandler(settings, moodle),
   doctorChecks: (settings, site) => [accountPolicyCheck(settings, site)],
   records: { section: 'students', title: 'Students', find: findStudentsByRef, search: searchStudents },

@@ -2,6 +2,7 @@ import { type Kysely, sql } from 'kysely';
 import { prepareQuery } from '../../db/prepared-query.js';
 import type { Database, NewStudentRow, StudentRow } from '../../db/schema.js';
 import { ProcessingError } from '../../event-log/processing-error.js';
+import type { MoodleLink } from '../zoho-module.js';
 import { STUDENT_FIELDS, type StudentData } from './student-fields.js';
 
 /** The students of these Zoho record ids, by record id (one query for a batch of events). */
@@ -201,4 +202,24 @@ export async function knownStudents(
     .where('zoho_record_id', 'in', [...zohoRecordIds])
     .execute();
   return new Map(rows.map((row) => [row.zoho_record_id, row.deleted_at === null]));
+}
+
+/** The Moodle users of these students, for modules that refer to students (an enrollment). */
+export async function studentMoodleLinks(
+  db: Kysely<Database>,
+  zohoRecordIds: readonly string[],
+): Promise<Map<string, MoodleLink>> {
+  if (zohoRecordIds.length === 0) return new Map();
+  const rows = await db
+    .selectFrom('students')
+    .select(['zoho_record_id', 'moodle_user_id', 'deleted_at'])
+    .where('zoho_record_id', 'in', [...zohoRecordIds])
+    .where('moodle_user_id', 'is not', null)
+    .execute();
+  return new Map(
+    rows.map((row) => [
+      row.zoho_record_id,
+      { moodleId: Number(row.moodle_user_id), live: row.deleted_at === null },
+    ]),
+  );
 }
