@@ -1,0 +1,288 @@
+import type { ClaimedEvent } from '../../db/schema.js';
+import type { MoodleClient } from '../../moodle/create-moodle-client.js';
+import type {
+  BatchEventHandler,
+  HandlerContext,
+  HandlerOutcome,
+  HandlerResult,
+} from '../../worker/event-handler.js';
+import { explainEnrolmentFailure } from '../shared/enrolment-errors.js';
+import type { LinksOf, RecordData } from '../zoho-module.js';
+import {
+  decideDelete,
+  decideUpsert,
+  type EnrolmentPlan,
+  isSuspendStatus,
+  storedEnrolment,
+} from './decide-enrolment.js';
+import type { EnrollmentSettings } from './enrollment-settings.js';
+import { type EnrollmentRow, findEnrollments, upsertEnrollment } from './enrollment-store.js';
+import { type EnrolmentTimes, enrolmentTimes } from './enrolment-times.js';
+import { type GuardedPlan, guardSharedEnrolments } from './guard-shared-enrolments.js';
+import { enrolmentTarget, readEnrolmentLinks } from './links-for-enrolment.js';
+import {
+  checkFieldLengths,
+  type MergedEnrollment,
+  mergeEnrollment,
+  readEnrollmentEvent,
+  requireParties,
+  staleReason,
+} from './read-enrollment-event.js';
+import { sendEnrolments } from './send-enrolments.js';
+import { suspendedAccounts } from './suspended-accounts.js';
+
+/** The result of an event processed while Moodle is not configured (the same words as the students'). */
+const MOODLE_NOT_CONFIGURED = {
+  action: 'skipped',
+  reason: 'Moodle is not configured (MOODLE_URL is empty): only the local mirror was updated.',
+} as const;
+
+export interface EnrollmentHandlerOptions {
+  settings: EnrollmentSettings;
+  /** Undefined when Moodle is not configured: the mirror is kept and each event says so. */
+  moodle: MoodleClient | undefined;
+  linksOf: LinksOf;
+}
+
+/** An event of the batch on its way: what it asks, and once known, what it does in Moodle. */
+interface Intent {
+  index: number;
+  event: ClaimedEvent;
+  data: RecordData;
+  current: EnrollmentRow | undefined;
+  merged: MergedEnrollment;
+  local: 'created' | 'updated' | 'restored' | 'deleted' | 'deleted_unknown_record';
+  /** Insert or update: the student and class, and the period, it asks for. */
+  upsert?: { studentId: string; classId: string; times: EnrolmentTimes; suspended: boolean };
+}
+
+interface Planned extends GuardedPlan {
+  intent: Intent;
+}
+
+/**
+ * Processes BTEC_Enrollments events a batch at a time: each enrollment is read and checked, its student's
+ * Moodle user and its class's course are looked up, and the enrolments of the batch go to Moodle grouped by
+ * course (issue 17, items 4 and 7). The mirror is written in the transaction that completes each event.
+ */
+export function createEnrollmentHandler(options: EnrollmentHandlerOptions): BatchEventHandler {
+  return {
+    async handleBatch(events, context) {
+      const results: HandlerResult[] = new Array(events.length);
+      const currents = await findEnrollments(
+        context.db,
+        events.map((event) => event.record_id),
+      );
+      const intents: Intent[] = [];
+      for (const [index, event] of events.entries()) {
+        try {
+          const intent = await readIntent(
+            index,
+            event,
+            currents.get(event.record_id),
+            options.settings,
+            context,
+          );
+          if ('done' in intent) results[index] = { ok: true, outcome: intent.done };
+          else intents.push(intent);
+        } catch (error) {
+          results[index] = { ok: false, error };
+        }
+      }
+      const { moodle } = options;
+      if (!moodle) {
+        for (const intent of intents) {
+          results[intent.index] = {
+            ok: true,
+            outcome: finish(intent, context, { result: MOODLE_NOT_CONFIGURED, warnings: [] }),
+          };
+        }
+        return results;
+      }
+      const planned = await planAll(intents, options, context, results);
+      await guardSharedEnrolments(context.db, planned);
+      await sendAll(moodle, planned, context, results);
+      return results;
+    },
+  };
+}
+
+/** Reads one event: a stale one is done at once; otherwise what it asks, checked. */
+async function readIntent(
+  index: number,
+  event: ClaimedEvent,
+  current: EnrollmentRow | undefined,
+  settings: EnrollmentSettings,
+  context: HandlerContext,
+): Promise<Intent | { done: HandlerOutcome }> {
+  const { operation, data } = readEnrollmentEvent(event);
+  const stale = await staleReason(context.db, event, data.Modified_Time, current?.zoho_modified_time);
+  if (stale) return { done: { result: { local: 'skipped', reason: stale } } };
+  checkFieldLengths(event.record_id, data);
+  const merged = mergeEnrollment(data, current);
+  if (operation === 'delete') {
+    return { index, event, data, current, merged, local: current ? 'deleted' : 'deleted_unknown_record' };
+  }
+  const parties = requireParties(event.record_id, merged);
+  const times = enrolmentTimes({
+    recordId: event.record_id,
+    startDate: merged.startDate,
+    endDate: merged.endDate,
+    timeZone: settings.timeZone,
+  });
+  return {
+    index,
+    event,
+    data,
+    current,
+    merged,
+    local: current === undefined ? 'created' : current.deleted_at !== null ? 'restored' : 'updated',
+    upsert: { ...parties, times, suspended: isSuspendStatus(merged.status, settings) },
+  };
+}
+
+/** What each enrollment does in Moodle; one waiting or refused fails only its own event. */
+async function planAll(
+  intents: Intent[],
+  options: EnrollmentHandlerOptions,
+  context: HandlerContext,
+  results: HandlerResult[],
+): Promise<Planned[]> {
+  const links = await readEnrolmentLinks(
+    options.linksOf,
+    context.db,
+    intents.flatMap((intent) => (intent.upsert ? [intent.upsert] : [])),
+  );
+  const planned: Planned[] = [];
+  for (const intent of intents) {
+    try {
+      const previous = intent.current ? storedEnrolment(intent.current) : undefined;
+      let plan: EnrolmentPlan;
+      if (intent.upsert) {
+        const { studentId, classId, times, suspended } = intent.upsert;
+        const target = enrolmentTarget({
+          recordId: intent.event.record_id,
+          studentId,
+          classId,
+          links,
+          active: !suspended,
+        });
+        plan = decideUpsert({ previous, target, times, suspended, settings: options.settings });
+      } else {
+        plan = decideDelete({ previous, settings: options.settings });
+      }
+      planned.push({ recordId: intent.event.record_id, plan, intent });
+    } catch (error) {
+      results[intent.index] = { ok: false, error };
+    }
+  }
+  return planned;
+}
+
+/** Sends every op of the batch, then finishes each event from its ops' outcomes. */
+async function sendAll(
+  moodle: MoodleClient,
+  planned: Planned[],
+  context: HandlerContext,
+  results: HandlerResult[],
+): Promise<void> {
+  const ops = planned.flatMap((p) => p.plan.ops);
+  const outcomes = await sendEnrolments(moodle, ops);
+  let next = 0;
+  const activeUsers: number[] = [];
+  const finished: Array<{ entry: Planned; warnings: string[] }> = [];
+  for (const entry of planned) {
+    const { plan, intent } = entry;
+    const warnings = [...plan.warnings];
+    let failure: unknown;
+    for (const op of plan.ops) {
+      const outcome = outcomes[next++];
+      if (failure !== undefined || !outcome) continue;
+      const subject = subjectOf(intent, op.enrolment);
+      const action = op.kind === 'unenrol' ? 'unenrol' : 'enrol';
+      const explained = outcome.ok
+        ? outcome.notice
+          ? explainEnrolmentFailure(outcome.notice, subject, action)
+          : undefined
+        : explainEnrolmentFailure(outcome.error, subject, action);
+      if (explained?.committed === false) failure = explained.error;
+      else if (explained?.committed) warnings.push(explained.warning);
+    }
+    if (failure !== undefined) {
+      results[intent.index] = { ok: false, error: failure };
+      continue;
+    }
+    if (plan.stored?.state === 'active' && plan.ops.length > 0) activeUsers.push(plan.stored.userId);
+    finished.push({ entry, warnings });
+  }
+  const suspended = await suspendedAccounts(moodle, activeUsers, context.logger);
+  for (const { entry, warnings } of finished) {
+    const { plan, intent } = entry;
+    const stored = plan.stored;
+    if (stored?.state === 'active' && plan.ops.length > 0 && suspended.has(stored.userId)) {
+      warnings.push(
+        `Moodle user ${stored.userId} of student ${intent.upsert?.studentId} is enrolled in course ${stored.courseId}, but the account itself is suspended, so the student cannot log in. Reactivate the account (the student's Student_Status in Zoho, see MOODLE_SUSPEND_STATUSES; or in Moodle: Site administration > Users > Browse list of users).`,
+      );
+    }
+    const moodleResult = {
+      action: plan.action,
+      ...(stored
+        ? {
+            user_id: stored.userId,
+            course_id: stored.courseId,
+            role_id: stored.roleId,
+            timestart: stored.timestart,
+            timeend: stored.timeend,
+            state: stored.state,
+          }
+        : {}),
+      ...(entry.keptActiveBy ? { kept_active_by: entry.keptActiveBy } : {}),
+    };
+    if (entry.keptActiveBy) {
+      warnings.push(
+        `Moodle user ${stored?.userId} stays active in course ${stored?.courseId}: enrollment ${entry.keptActiveBy} of the same student and class is active, and Moodle keeps one enrolment for both.`,
+      );
+    }
+    results[intent.index] = {
+      ok: true,
+      outcome: finish(intent, context, { result: moodleResult, warnings, stored: plan.stored }),
+    };
+  }
+}
+
+/** The words an error message uses for the enrolment an op touches. */
+function subjectOf(intent: Intent, enrolment: { userid: number; courseid: number; roleid?: number }) {
+  const student = intent.merged.studentRecordId;
+  const klass = intent.merged.classRecordId;
+  return {
+    record: `enrollment ${intent.event.record_id} (student ${student ?? '—'}, class ${klass ?? '—'})`,
+    user: `student ${student ?? '—'} (Moodle user ${enrolment.userid})`,
+    userId: enrolment.userid,
+    courseId: enrolment.courseid,
+    roleId: enrolment.roleid,
+    roleSetting: 'MOODLE_STUDENT_ROLE_ID',
+  };
+}
+
+/** The event's outcome: its result, and the mirror's write in the completing transaction. */
+function finish(
+  intent: Intent,
+  context: HandlerContext,
+  moodle: { result: Record<string, unknown>; warnings: string[]; stored?: EnrolmentPlan['stored'] },
+): HandlerOutcome {
+  const now = context.now.toISOString();
+  const deleting = intent.upsert === undefined;
+  return {
+    result: { local: intent.local, moodle: moodle.result },
+    ...(moodle.warnings.length > 0 ? { warnings: moodle.warnings } : {}),
+    apply: (trx) =>
+      upsertEnrollment(trx, {
+        recordId: intent.event.record_id,
+        data: intent.data,
+        eventId: intent.event.event_id,
+        now,
+        deletedAt: deleting ? now : null,
+        moodle: moodle.stored,
+      }),
+  };
+}
