@@ -6,6 +6,7 @@ import { configDefaults, defineConfig } from 'vitest/config';
  */
 const SLOW = [
   'test/browser/**/*.test.ts',
+  'test/integration/class-program-cli.test.ts',
   'test/integration/cli.test.ts',
   'test/integration/crash-safety.test.ts',
   'test/integration/crash-safety-repeated.test.ts',

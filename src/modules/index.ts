@@ -2,15 +2,17 @@ import type { Migration } from 'kysely';
 import type { Config } from '../config.js';
 import type { MoodleClient } from '../moodle/create-moodle-client.js';
 import type { BatchEventHandler, EventHandler } from '../worker/event-handler.js';
+import { classes } from './classes/index.js';
 import { enrollments } from './enrollments/index.js';
+import { programs } from './programs/index.js';
 import { students } from './students/index.js';
 import type { LinksOf, RecordData, ZohoModule } from './zoho-module.js';
 
 export type { ZohoModule } from './zoho-module.js';
-export { enrollments, students };
+export { classes, enrollments, programs, students };
 
 /** Every Zoho module mzi keeps in step: adding one is its folder and its line here (DESIGN.md §9). */
-export const MODULES: readonly ZohoModule[] = [students, enrollments];
+export const MODULES: readonly ZohoModule[] = [students, programs, classes, enrollments];
 
 /** The module of a URL segment or CLI noun (`student`). */
 export function findModule(name: string, modules: readonly ZohoModule[] = MODULES): ZohoModule | undefined {

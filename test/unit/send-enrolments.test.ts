@@ -1,12 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import type { EnrolmentOp } from '../../src/modules/enrollments/decide-enrolment.js';
 import { sendEnrolments } from '../../src/modules/enrollments/send-enrolments.js';
-import { explainEnrolmentFailure } from '../../src/modules/shared/enrolment-errors.js';
 import type { MoodleClient, MoodleEnrolment } from '../../src/moodle/create-moodle-client.js';
-import { MoodleException, MoodleTransportError } from '../../src/moodle/moodle-errors.js';
+import { type MoodleError, MoodleException, MoodleTransportError } from '../../src/moodle/moodle-errors.js';
 
 /** A client whose enrol call refuses the batches that contain a refused user, as Moodle does (156). */
-function stubMoodle(refuse: (enrolment: MoodleEnrolment) => MoodleException | undefined) {
+function stubMoodle(refuse: (enrolment: MoodleEnrolment) => MoodleError | undefined) {
   const calls: MoodleEnrolment[][] = [];
   const client = {
     async enrolUsers(enrolments: MoodleEnrolment[]) {
@@ -99,68 +98,5 @@ describe('sending enrolments to Moodle', () => {
       { ok: true, notice: expect.any(MoodleException) },
     ]);
     expect(calls.map((c) => c.length)).toEqual([2, 1, 1]);
-  });
-});
-
-describe('explaining a refused enrolment', () => {
-  const subject = {
-    record: 'enrollment E1 (student S1, class C1)',
-    user: 'student S1 (Moodle user 805)',
-    userId: 805,
-    courseId: 4,
-    roleId: 5,
-    roleSetting: 'MOODLE_STUDENT_ROLE_ID',
-  };
-  const explain = (errorcode: string, message = 'refused', action: 'enrol' | 'unenrol' = 'enrol') => {
-    const failure = explainEnrolmentFailure(exception(errorcode, message), subject, action);
-    if (failure.committed) throw new Error('expected a failure');
-    return failure.error as Error & { code: string; retryable: boolean };
-  };
-
-  it('names the record, user, course and the fix for each refusal a school meets', () => {
-    expect(explain('wsnoinstance')).toMatchObject({
-      code: 'moodle.wsnoinstance',
-      retryable: false,
-      message: expect.stringMatching(
-        /enrol student S1 \(Moodle user 805\) in Moodle course 4 for enrollment E1 \(student S1, class C1\).*Participants > Enrolment methods.*Manual enrolments/,
-      ),
-    });
-    expect(explain('wsusercannotassign').message).toMatch(
-      /refused role 5.*check MOODLE_STUDENT_ROLE_ID.*Define roles > Allow role assignments/,
-    );
-    expect(explain('requireloginerror').message).toMatch(/hidden.*moodle\/course:viewhiddencourses/);
-    expect(
-      explain('nopermissions', 'Sorry, but you do not currently have permissions to do that (Enrol users).')
-        .message,
-    ).toMatch(/lacks the capability enrol\/manual:enrol \(Enrol users\)/);
-    expect(explain('invalidparameter')).toMatchObject({
-      code: 'moodle.course_missing',
-      message: expect.stringContaining('Moodle has no course 4'),
-    });
-    expect(explain('invalidrecordunknown')).toMatchObject({
-      code: 'moodle.user_missing',
-      message: expect.stringContaining('Moodle has no user 805'),
-    });
-  });
-
-  it('takes "Message was not sent." as stored, with a warning about the site mail', () => {
-    const failure = explainEnrolmentFailure(
-      exception('Message was not sent.', 'error/Message was not sent.'),
-      subject,
-      'enrol',
-    );
-    expect(failure).toEqual({
-      committed: true,
-      warning: expect.stringMatching(/Outgoing mail configuration/),
-    });
-  });
-
-  it('leaves transport failures as they are, to be retried', () => {
-    const error = new MoodleTransportError({
-      reason: 'timeout',
-      wsfunction: 'enrol_manual_enrol_users',
-      detail: '15 s',
-    });
-    expect(explainEnrolmentFailure(error, subject, 'enrol')).toEqual({ committed: false, error });
   });
 });

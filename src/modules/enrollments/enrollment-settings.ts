@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { isSchoolTimeZone } from '../shared/school-dates.js';
+import { listSetting, moodleIdSetting } from '../shared/setting-types.js';
 import type { ModuleSettings } from '../zoho-module.js';
 
 /** How enrollments become Moodle enrolments. */
@@ -15,17 +16,6 @@ export interface EnrollmentSettings {
   /** The school's IANA time zone, in which Zoho dates are read (`SCHOOL_TIMEZONE`). */
   readonly timeZone: string;
 }
-
-const list = (fallback: string) =>
-  z
-    .string()
-    .optional()
-    .transform((value) =>
-      (value ?? fallback)
-        .split(',')
-        .map((item) => item.trim())
-        .filter((item) => item !== ''),
-    );
 
 const UNITS: Record<string, number> = { s: 1, m: 60, h: 3600, d: 86400 };
 
@@ -50,22 +40,8 @@ const duration = (fallbackSeconds: number) =>
 
 const schema = z
   .object({
-    MOODLE_STUDENT_ROLE_ID: z
-      .string()
-      .optional()
-      .transform((value, ctx) => {
-        if (value === undefined || value.trim() === '') return 5;
-        const id = Number(value);
-        if (!Number.isInteger(id) || id < 1) {
-          ctx.addIssue({
-            code: 'custom',
-            message: `must be the id of the Moodle role students get (a positive whole number, 5 on a fresh site), got "${value}"`,
-          });
-          return z.NEVER;
-        }
-        return id;
-      }),
-    MOODLE_ENROLMENT_SUSPEND_STATUSES: list('Withdrawn,Dropped,Cancelled'),
+    MOODLE_STUDENT_ROLE_ID: moodleIdSetting(5),
+    MOODLE_ENROLMENT_SUSPEND_STATUSES: listSetting('Withdrawn,Dropped,Cancelled'),
     MOODLE_ON_UNENROL: z
       .string()
       .optional()

@@ -7,6 +7,12 @@ import type {
   HandlerResult,
 } from '../../worker/event-handler.js';
 import { explainEnrolmentFailure } from '../shared/enrolment-errors.js';
+import {
+  checkFieldLengths,
+  MOODLE_NOT_CONFIGURED,
+  readRecordEvent,
+  staleReason,
+} from '../shared/read-record-event.js';
 import type { LinksOf, RecordData } from '../zoho-module.js';
 import {
   decideDelete,
@@ -15,27 +21,15 @@ import {
   isSuspendStatus,
   storedEnrolment,
 } from './decide-enrolment.js';
+import { ENROLLMENT_FIELDS } from './enrollment-fields.js';
 import type { EnrollmentSettings } from './enrollment-settings.js';
 import { type EnrollmentRow, findEnrollments, upsertEnrollment } from './enrollment-store.js';
 import { type EnrolmentTimes, enrolmentTimes } from './enrolment-times.js';
 import { type GuardedPlan, guardSharedEnrolments } from './guard-shared-enrolments.js';
 import { enrolmentTarget, readEnrolmentLinks } from './links-for-enrolment.js';
-import {
-  checkFieldLengths,
-  type MergedEnrollment,
-  mergeEnrollment,
-  readEnrollmentEvent,
-  requireParties,
-  staleReason,
-} from './read-enrollment-event.js';
+import { type MergedEnrollment, mergeEnrollment, requireParties } from './read-enrollment-event.js';
 import { sendEnrolments } from './send-enrolments.js';
 import { suspendedAccounts } from './suspended-accounts.js';
-
-/** The result of an event processed while Moodle is not configured (the same words as the students'). */
-const MOODLE_NOT_CONFIGURED = {
-  action: 'skipped',
-  reason: 'Moodle is not configured (MOODLE_URL is empty): only the local mirror was updated.',
-} as const;
 
 export interface EnrollmentHandlerOptions {
   settings: EnrollmentSettings;
@@ -115,10 +109,10 @@ async function readIntent(
   settings: EnrollmentSettings,
   context: HandlerContext,
 ): Promise<Intent | { done: HandlerOutcome }> {
-  const { operation, data } = readEnrollmentEvent(event);
+  const { operation, data } = readRecordEvent(event);
   const stale = await staleReason(context.db, event, data.Modified_Time, current?.zoho_modified_time);
   if (stale) return { done: { result: { local: 'skipped', reason: stale } } };
-  checkFieldLengths(event.record_id, data);
+  checkFieldLengths(ENROLLMENT_FIELDS, event.record_id, data);
   const merged = mergeEnrollment(data, current);
   if (operation === 'delete') {
     return { index, event, data, current, merged, local: current ? 'deleted' : 'deleted_unknown_record' };

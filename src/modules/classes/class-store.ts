@@ -1,0 +1,168 @@
+import type { Insertable } from 'kysely';
+import { type Kysely, sql } from 'kysely';
+import type { Database } from '../../db/schema.js';
+import type { MoodleLink, RecordData } from '../zoho-module.js';
+import type { ClassesTable, ClassRow, ClassTables } from './classes.table.js';
+
+type ClassDb = Kysely<Database & ClassTables>;
+
+function classDb(db: Kysely<Database>): ClassDb {
+  return db.withTables<ClassTables>();
+}
+
+/** The Zoho fields of a class and their mirror columns. */
+type FieldColumn =
+  | 'class_name'
+  | 'class_short_name'
+  | 'btec_program'
+  | 'teacher'
+  | 'class_status'
+  | 'start_date'
+  | 'end_date'
+  | 'moodle_class_id'
+  | 'zoho_modified_time';
+
+const COLUMNS: ReadonlyArray<readonly [string, FieldColumn]> = [
+  ['Class_Name', 'class_name'],
+  ['Class_Short_Name', 'class_short_name'],
+  ['BTEC_Program', 'btec_program'],
+  ['Teacher', 'teacher'],
+  ['Class_Status', 'class_status'],
+  ['Start_Date', 'start_date'],
+  ['End_Date', 'end_date'],
+  ['Moodle_Class_ID', 'moodle_class_id'],
+  ['Modified_Time', 'zoho_modified_time'],
+];
+
+/** The class of this Zoho record id, if the mirror has it. */
+export async function findClass(db: Kysely<Database>, recordId: string): Promise<ClassRow | undefined> {
+  return classDb(db)
+    .selectFrom('classes')
+    .selectAll()
+    .where('zoho_record_id', '=', recordId)
+    .executeTakeFirst();
+}
+
+/** Classes by Zoho record id, Class_Short_Name (any case) or Moodle course id. */
+export async function findClassesByRef(db: Kysely<Database>, ref: string): Promise<ClassRow[]> {
+  const value = ref.trim();
+  const id = /^\d{1,15}$/.test(value) ? Number(value) : undefined;
+  return classDb(db)
+    .selectFrom('classes')
+    .selectAll()
+    .where((eb) =>
+      eb.or([
+        eb('zoho_record_id', '=', value),
+        eb(eb.fn('lower', ['class_short_name']), '=', value.toLowerCase()),
+        ...(id === undefined ? [] : [eb('moodle_course_id', '=', id)]),
+      ]),
+    )
+    .orderBy('updated_at', 'desc')
+    .limit(20)
+    .execute();
+}
+
+/** Classes whose name or short name contains `q`, or whose record id is `q`; most recently changed first. */
+export async function searchClasses(
+  db: Kysely<Database>,
+  options: { q?: string | undefined; limit: number },
+): Promise<ClassRow[]> {
+  let query = classDb(db)
+    .selectFrom('classes')
+    .selectAll()
+    .orderBy('updated_at', 'desc')
+    .limit(options.limit);
+  const q = options.q?.trim();
+  if (q) {
+    const like = `%${q.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+    query = query.where((eb) =>
+      eb.or([
+        eb('zoho_record_id', '=', q),
+        eb(sql`lower(class_name)`, 'like', sql`${like} escape '\\'`),
+        eb(sql`lower(class_short_name)`, 'like', sql`${like} escape '\\'`),
+      ]),
+    );
+  }
+  return query.execute();
+}
+
+/** The Moodle side of a class, written with the event that established it. */
+export interface ClassCourseLink {
+  courseId: number;
+  ownership: string;
+  hiddenByMzi: boolean;
+  teacherUserId: number | null;
+  teacherEnrolledByMzi: boolean;
+}
+
+export interface UpsertClassInput {
+  recordId: string;
+  data: RecordData;
+  eventId: string;
+  now: string;
+  /** Set on delete, cleared otherwise (a record restored from Zoho's recycle bin is live again). */
+  deletedAt: string | null;
+  /** The course, when Moodle was asked; absent keeps what is stored. */
+  link?: ClassCourseLink | undefined;
+}
+
+/** Writes a class into the mirror: the fields the delivery carries and, when known, its course. */
+export async function upsertClass(trx: Kysely<Database>, input: UpsertClassInput): Promise<void> {
+  const columns: Partial<Insertable<ClassesTable>> = {};
+  for (const [apiName, column] of COLUMNS) {
+    const value = input.data[apiName];
+    if (value !== undefined) columns[column] = value;
+  }
+  if (input.link) {
+    columns.moodle_course_id = input.link.courseId;
+    columns.course_ownership = input.link.ownership;
+    columns.hidden_by_mzi = input.link.hiddenByMzi ? 1 : 0;
+    columns.teacher_user_id = input.link.teacherUserId;
+    columns.teacher_enrolled_by_mzi = input.link.teacherEnrolledByMzi ? 1 : 0;
+  }
+  const changes = {
+    ...columns,
+    deleted_at: input.deletedAt,
+    last_event_id: input.eventId,
+    updated_at: input.now,
+  };
+  await classDb(trx)
+    .insertInto('classes')
+    .values({ ...changes, zoho_record_id: input.recordId, created_at: input.now })
+    .onConflict((oc) => oc.column('zoho_record_id').doUpdateSet(changes))
+    .execute();
+}
+
+/** Of these Zoho record ids, the classes the mirror knows: true when live, false when deleted. */
+export async function knownClasses(
+  db: Kysely<Database>,
+  recordIds: readonly string[],
+): Promise<Map<string, boolean>> {
+  if (recordIds.length === 0) return new Map();
+  const rows = await classDb(db)
+    .selectFrom('classes')
+    .select(['zoho_record_id', 'deleted_at'])
+    .where('zoho_record_id', 'in', [...recordIds])
+    .execute();
+  return new Map(rows.map((row) => [row.zoho_record_id, row.deleted_at === null]));
+}
+
+/** The Moodle courses of these classes, for the enrollments into them. */
+export async function classMoodleLinks(
+  db: Kysely<Database>,
+  recordIds: readonly string[],
+): Promise<Map<string, MoodleLink>> {
+  if (recordIds.length === 0) return new Map();
+  const rows = await classDb(db)
+    .selectFrom('classes')
+    .select(['zoho_record_id', 'moodle_course_id', 'deleted_at'])
+    .where('zoho_record_id', 'in', [...recordIds])
+    .where('moodle_course_id', 'is not', null)
+    .execute();
+  return new Map(
+    rows.map((row) => [
+      row.zoho_record_id,
+      { moodleId: Number(row.moodle_course_id), live: row.deleted_at === null },
+    ]),
+  );
+}

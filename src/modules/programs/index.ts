@@ -1,0 +1,36 @@
+import type { ModuleRecords, ZohoModule } from '../zoho-module.js';
+import { createProgramHandler } from './handle-program-event.js';
+import * as programsTable from './migrations/2026-12-07-0012-programs.js';
+import { PROGRAM_FIELDS, PROGRAM_MODULE } from './program-fields.js';
+import { PROGRAM_SETTINGS, type ProgramSettings } from './program-settings.js';
+import { findProgramsByRef, knownPrograms, programMoodleLinks, searchPrograms } from './program-store.js';
+import type { ProgramRow } from './programs.table.js';
+
+/** The Products module: the school's programs, each resolved to a Moodle course category (issue 17). */
+export const programs: ZohoModule<ProgramSettings> & { readonly records: ModuleRecords<ProgramRow> } = {
+  name: 'program',
+  zohoApiName: PROGRAM_MODULE,
+  fields: PROGRAM_FIELDS,
+  settings: PROGRAM_SETTINGS,
+  migrations: { '2026-12-07-0012-programs': programsTable },
+  moodleFunctions: ['core_course_get_categories', 'core_course_create_categories'],
+  testDelivery: {
+    fields: [
+      { apiName: 'Product_Name', label: 'Product name', value: 'BTEC Level 3 Test Program' },
+      { apiName: 'MoodleID', label: 'Moodle category id', value: '' },
+    ],
+    hint: { field: 'Product_Name', example: 'BTEC Level 3 IT' },
+  },
+  // A term is a program name, compared in lower case (Zoho record ids are found without a key).
+  searchKeys: [
+    {
+      name: 'product_name',
+      read: (data) => data.Product_Name?.trim().toLowerCase().slice(0, 255) || undefined,
+      match: (term) => term.trim().toLowerCase() || undefined,
+    },
+  ],
+  knownRecords: knownPrograms,
+  moodleLinks: programMoodleLinks,
+  createHandler: ({ settings, moodle }) => createProgramHandler({ settings, moodle }),
+  records: { section: 'programs', title: 'Programs', find: findProgramsByRef, search: searchPrograms },
+};

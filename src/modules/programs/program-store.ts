@@ -1,0 +1,126 @@
+import { type Kysely, sql } from 'kysely';
+import type { Database } from '../../db/schema.js';
+import type { MoodleLink, RecordData } from '../zoho-module.js';
+import type { ProgramRow, ProgramTables } from './programs.table.js';
+
+type ProgramDb = Kysely<Database & ProgramTables>;
+
+function programDb(db: Kysely<Database>): ProgramDb {
+  return db.withTables<ProgramTables>();
+}
+
+/** The program of this Zoho record id, if the mirror has it. */
+export async function findProgram(db: Kysely<Database>, recordId: string): Promise<ProgramRow | undefined> {
+  return programDb(db)
+    .selectFrom('programs')
+    .selectAll()
+    .where('zoho_record_id', '=', recordId)
+    .executeTakeFirst();
+}
+
+/** Programs by Zoho record id, Moodle category id or exact Product_Name (any case). */
+export async function findProgramsByRef(db: Kysely<Database>, ref: string): Promise<ProgramRow[]> {
+  const value = ref.trim();
+  const id = /^\d{1,15}$/.test(value) ? Number(value) : undefined;
+  return programDb(db)
+    .selectFrom('programs')
+    .selectAll()
+    .where((eb) =>
+      eb.or([
+        eb('zoho_record_id', '=', value),
+        eb(eb.fn('lower', ['product_name']), '=', value.toLowerCase()),
+        ...(id === undefined ? [] : [eb('moodle_category_id', '=', id)]),
+      ]),
+    )
+    .orderBy('updated_at', 'desc')
+    .limit(20)
+    .execute();
+}
+
+/** Programs whose name contains `q`, or whose record id is `q`; most recently changed first. */
+export async function searchPrograms(
+  db: Kysely<Database>,
+  options: { q?: string | undefined; limit: number },
+): Promise<ProgramRow[]> {
+  let query = programDb(db)
+    .selectFrom('programs')
+    .selectAll()
+    .orderBy('updated_at', 'desc')
+    .limit(options.limit);
+  const q = options.q?.trim();
+  if (q) {
+    const like = `%${q.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+    query = query.where((eb) =>
+      eb.or([eb('zoho_record_id', '=', q), eb(sql`lower(product_name)`, 'like', sql`${like} escape '\\'`)]),
+    );
+  }
+  return query.execute();
+}
+
+export interface UpsertProgramInput {
+  recordId: string;
+  data: RecordData;
+  eventId: string;
+  now: string;
+  /** Set on delete, cleared otherwise (a record restored from Zoho's recycle bin is live again). */
+  deletedAt: string | null;
+  /** The category resolved, when Moodle was asked; absent keeps the stored link. */
+  link?: { categoryId: number; source: string } | undefined;
+}
+
+/** Writes a program into the mirror: the fields the delivery carries, the link when resolved. */
+export async function upsertProgram(trx: Kysely<Database>, input: UpsertProgramInput): Promise<void> {
+  const columns: Partial<Record<'product_name' | 'moodle_id' | 'zoho_modified_time', string | null>> = {};
+  if (input.data.Product_Name !== undefined) columns.product_name = input.data.Product_Name;
+  if (input.data.MoodleID !== undefined) columns.moodle_id = input.data.MoodleID;
+  if (input.data.Modified_Time !== undefined) columns.zoho_modified_time = input.data.Modified_Time;
+  const link = input.link
+    ? { moodle_category_id: input.link.categoryId, category_source: input.link.source }
+    : {};
+  const changes = {
+    ...columns,
+    ...link,
+    deleted_at: input.deletedAt,
+    last_event_id: input.eventId,
+    updated_at: input.now,
+  };
+  await programDb(trx)
+    .insertInto('programs')
+    .values({ ...changes, zoho_record_id: input.recordId, created_at: input.now })
+    .onConflict((oc) => oc.column('zoho_record_id').doUpdateSet(changes))
+    .execute();
+}
+
+/** Of these Zoho record ids, the programs the mirror knows: true when live, false when deleted. */
+export async function knownPrograms(
+  db: Kysely<Database>,
+  recordIds: readonly string[],
+): Promise<Map<string, boolean>> {
+  if (recordIds.length === 0) return new Map();
+  const rows = await programDb(db)
+    .selectFrom('programs')
+    .select(['zoho_record_id', 'deleted_at'])
+    .where('zoho_record_id', 'in', [...recordIds])
+    .execute();
+  return new Map(rows.map((row) => [row.zoho_record_id, row.deleted_at === null]));
+}
+
+/** The course categories of these programs, for the classes in them. */
+export async function programMoodleLinks(
+  db: Kysely<Database>,
+  recordIds: readonly string[],
+): Promise<Map<string, MoodleLink>> {
+  if (recordIds.length === 0) return new Map();
+  const rows = await programDb(db)
+    .selectFrom('programs')
+    .select(['zoho_record_id', 'moodle_category_id', 'deleted_at'])
+    .where('zoho_record_id', 'in', [...recordIds])
+    .where('moodle_category_id', 'is not', null)
+    .execute();
+  return new Map(
+    rows.map((row) => [
+      row.zoho_record_id,
+      { moodleId: Number(row.moodle_category_id), live: row.deleted_at === null },
+    ]),
+  );
+}

@@ -1,0 +1,95 @@
+import type { Kysely } from 'kysely';
+import type { ClaimedEvent, Database } from '../../db/schema.js';
+import { ProcessingError } from '../../event-log/processing-error.js';
+import type { ModuleField, RecordData } from '../zoho-module.js';
+
+/** An event's operation (`insert`, `update`, `delete`) and its record's data as delivered. */
+export interface RecordEvent {
+  readonly operation: string;
+  readonly data: RecordData;
+}
+
+/** Reads the normalized payload intake stored with the event. */
+export function readRecordEvent(event: ClaimedEvent): RecordEvent {
+  try {
+    const parsed = JSON.parse(event.payload) as { data?: RecordData };
+    return { operation: event.event_type, data: parsed.data ?? {} };
+  } catch (error) {
+    throw new ProcessingError(
+      'worker.payload_unreadable',
+      'The stored payload of this event is not valid JSON.',
+      { cause: error },
+    );
+  }
+}
+
+/**
+ * Why this event must not be applied, if it must not: a retried event older than one of its record that has
+ * completed since (it would undo that one), or a delivery whose Modified_Time is older than the one stored.
+ */
+export async function staleReason(
+  db: Kysely<Database>,
+  event: ClaimedEvent,
+  incomingModified: string | null | undefined,
+  storedModified: string | null | undefined,
+): Promise<string | undefined> {
+  // Only a retried event (more than one attempt) can be older than a completed one of its record.
+  if (event.attempts > 1) {
+    const newer = await db
+      .selectFrom('integration_events_log')
+      .select('event_id')
+      .where('module', '=', event.module)
+      .where('record_id', '=', event.record_id)
+      .where('id', '>', event.id)
+      .where('status', '=', 'completed')
+      .orderBy('id', 'desc')
+      .limit(1)
+      .executeTakeFirst();
+    if (newer) return `superseded by the later event ${newer.event_id}`;
+  }
+  if (storedModified && incomingModified) {
+    const incoming = Date.parse(incomingModified);
+    const stored = Date.parse(storedModified);
+    if (Number.isFinite(incoming) && Number.isFinite(stored) && incoming < stored) {
+      return `stale: Modified_Time ${incomingModified} is older than the stored ${storedModified}`;
+    }
+  }
+  return undefined;
+}
+
+/** Fails a delivery whose field is longer than the module's mirror keeps, naming the field and the limit. */
+export function checkFieldLengths(fields: readonly ModuleField[], recordId: string, data: RecordData): void {
+  for (const field of fields) {
+    const value = data[field.apiName];
+    if (typeof value === 'string' && value.length > field.maxLength) {
+      throw new ProcessingError(
+        'validation.field_too_long',
+        `${field.apiName} of Zoho record ${recordId} has ${value.length} characters; mzi keeps at most ${field.maxLength}. Shorten it in Zoho and save the record.`,
+      );
+    }
+  }
+}
+
+/** A delivered value, or the stored one when the delivery does not carry the field (null = emptied in Zoho). */
+export function mergedValue(
+  data: RecordData,
+  apiName: string,
+  stored: string | null | undefined,
+): string | null {
+  const incoming = data[apiName];
+  if (incoming !== undefined) return nonEmpty(incoming);
+  return nonEmpty(stored);
+}
+
+/** The trimmed text, or null when empty. */
+export function nonEmpty(value: string | null | undefined): string | null {
+  if (value === undefined || value === null) return null;
+  const trimmed = value.trim();
+  return trimmed === '' ? null : trimmed;
+}
+
+/** The result of an event processed while Moodle is not configured (the same words as the students'). */
+export const MOODLE_NOT_CONFIGURED = {
+  action: 'skipped',
+  reason: 'Moodle is not configured (MOODLE_URL is empty): only the local mirror was updated.',
+} as const;

@@ -1,0 +1,87 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type MziServer, runMzi, startMziServer, waitForIdle } from '../helpers/mzi-process.js';
+import { createTestDatabase, type TestDatabase } from '../helpers/test-database.js';
+
+let testDb: TestDatabase;
+let env: Record<string, string>;
+let server: MziServer;
+
+beforeAll(async () => {
+  testDb = await createTestDatabase();
+  env = { DATABASE_URL: testDb.url, ZOHO_WEBHOOK_SECRET: 'cli-secret' };
+  server = await startMziServer(env);
+});
+afterAll(async () => {
+  await server.stop();
+  await testDb.drop();
+});
+
+describe('mzi for programs and classes', () => {
+  it('sends a program and a class to a running server, which mirrors them', async () => {
+    const program = runMzi(
+      [
+        'send',
+        'program',
+        '--url',
+        server.baseUrl,
+        '--operation',
+        'insert',
+        '--record-id',
+        '9300001',
+        '--field',
+        'Product_Name=BTEC Business',
+      ],
+      env,
+    );
+    expect(program.code).toBe(0);
+    expect(program.stdout).toContain('"status":"queued"');
+    const klass = runMzi(
+      [
+        'send',
+        'class',
+        '--url',
+        server.baseUrl,
+        '--format',
+        'json',
+        '--operation',
+        'insert',
+        '--record-id',
+        '9300002',
+        '--field',
+        'Class_Name=Business L3',
+        '--field',
+        'Class_Short_Name=BUS-L3',
+        '--field',
+        'BTEC_Program=9300001',
+        '--field',
+        'Start_Date=2027-01-04',
+      ],
+      env,
+    );
+    expect(klass.code).toBe(0);
+    expect(klass.stdout).toContain('"status":"queued"');
+    await waitForIdle(server.baseUrl);
+    const list = runMzi(['events', 'list', '--module', 'BTEC_Classes'], env);
+    expect(list.stdout).toMatch(/\[completed\] BTEC_Classes\.insert/);
+  });
+
+  it('prints the Zoho webhook setup of each, with its fields as parameters', () => {
+    for (const [name, apiName, field] of [
+      ['program', 'Products', 'Product_Name'],
+      ['class', 'BTEC_Classes', 'Class_Short_Name'],
+    ] as const) {
+      const result = runMzi(['zoho-setup', name, '--url', 'https://mzi.school.example'], {
+        ...env,
+        ZOHO_WEBHOOK_TOKEN: 'zoho-token-value',
+      });
+      expect(result.code).toBe(0);
+      for (const op of ['insert', 'update', 'delete']) {
+        expect(result.stdout).toContain(
+          `https://mzi.school.example/api/v1/events/zoho/${name}?operation=${op}`,
+        );
+      }
+      expect(result.stdout).toContain(`\${!${apiName}.${field}}`);
+      expect(result.stdout).toContain(`\${!${apiName}.id}`);
+    }
+  });
+});
