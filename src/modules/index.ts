@@ -3,7 +3,7 @@ import type { Config } from '../config.js';
 import type { MoodleClient } from '../moodle/create-moodle-client.js';
 import type { BatchEventHandler, EventHandler } from '../worker/event-handler.js';
 import { students } from './students/index.js';
-import type { LinksOf, RecordData, ZohoModule } from './zoho-module.js';
+import type { HoldersOf, LinksOf, MoodleUserHolder, RecordData, ZohoModule } from './zoho-module.js';
 
 export type { ZohoModule } from './zoho-module.js';
 export { students };
@@ -41,6 +41,7 @@ export function createModuleHandlers(options: {
   moodle: MoodleClient | undefined;
 }): Record<string, EventHandler | BatchEventHandler> {
   const linksOf = createLinksOf(options.modules);
+  const holdersOf = createHoldersOf(options.modules);
   return Object.fromEntries(
     options.modules.map((module) => [
       module.zohoApiName,
@@ -48,6 +49,7 @@ export function createModuleHandlers(options: {
         settings: moduleSettings(options.config, module),
         moodle: options.moodle,
         linksOf,
+        holdersOf,
       }),
     ]),
   );
@@ -64,6 +66,27 @@ export function createLinksOf(modules: readonly ZohoModule[]): LinksOf {
     }
     if (recordIds.length === 0) return new Map();
     return module.moodleLinks(db, recordIds);
+  };
+}
+
+/** Reads who holds Moodle users through every module's `moodleUserHolders`. */
+export function createHoldersOf(modules: readonly ZohoModule[]): HoldersOf {
+  const holding = modules.filter((module) => module.moodleUserHolders);
+  return async (db, userIds) => {
+    const holders = new Map<number, MoodleUserHolder[]>();
+    if (userIds.length === 0) return holders;
+    const found = await Promise.all(
+      holding.map(async (module) => ({ module, byUser: await module.moodleUserHolders?.(db, userIds) })),
+    );
+    for (const { module, byUser } of found) {
+      for (const [userId, recordIds] of byUser ?? []) {
+        const list = holders.get(userId) ?? [];
+        for (const recordId of recordIds)
+          list.push({ module: module.name, zohoApiName: module.zohoApiName, recordId });
+        holders.set(userId, list);
+      }
+    }
+    return holders;
   };
 }
 
