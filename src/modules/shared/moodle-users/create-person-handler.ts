@@ -12,7 +12,7 @@ import { staleReason } from '../stale-reason.js';
 import { supersededBy } from '../superseded-by.js';
 import type { UserProvisioner } from './create-user-provisioner.js';
 import type { Person } from './person-kind.js';
-import type { Provisioned, ProvisionInput, ProvisionResult } from './provisioning.js';
+import type { MoodleAction, Provisioned, ProvisionInput, ProvisionResult } from './provisioning.js';
 
 /** What the shared handler reads of a mirror row of people (students, teachers). */
 export interface PersonMirrorRow {
@@ -33,6 +33,8 @@ export interface PersonMirrorWrite {
   moodleUserId?: string | null;
   /** How mzi owns that Moodle account (created, adopted, linked); written together with moodleUserId. */
   moodleOwnership?: string | null;
+  /** What mzi did in Moodle for this event; absent when Moodle is not configured. */
+  moodleAction?: MoodleAction;
 }
 
 /** A delivery read against the mirror: the person after it, and what Zoho says of its Moodle user. */
@@ -189,6 +191,7 @@ async function planStep<Row extends PersonMirrorRow, P extends Person>(
           hooks.write(trx, {
             ...mirror,
             deletedAt: now,
+            ...(moodle ? { moodleAction: moodle.outcome.action } : {}),
             ...(moodle?.outcome.action === 'deleted'
               ? { moodleUserId: null, moodleOwnership: null }
               : moodle?.outcome.ownership
@@ -214,6 +217,7 @@ async function planStep<Row extends PersonMirrorRow, P extends Person>(
           hooks.write(trx, {
             ...mirror,
             deletedAt: null,
+            ...(moodle ? { moodleAction: moodle.outcome.action } : {}),
             ...(userId !== undefined && ownership !== undefined
               ? { moodleUserId: String(userId), moodleOwnership: ownership }
               : {}),
