@@ -2,7 +2,12 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { createLinksOf, MODULES } from '../../src/modules/index.js';
 import { withTeachers } from '../../src/modules/teachers/teacher-table.js';
 import { customStudentBody, eventRow, postStudent } from '../helpers/deliveries.js';
-import { type FakeMoodle, type FakeMoodleOptions, startFakeMoodle } from '../helpers/fake-moodle.js';
+import {
+  type FakeMoodle,
+  type FakeMoodleOptions,
+  RESTRICTED_CAPABILITIES,
+  startFakeMoodle,
+} from '../helpers/fake-moodle.js';
 import { startTestService, type TestService } from '../helpers/test-service.js';
 
 let moodle: FakeMoodle | undefined;
@@ -66,6 +71,11 @@ async function deliverStudent(s: TestService, body: Record<string, unknown>) {
 }
 
 const teacherLinks = (s: TestService, ids: string[]) => createLinksOf(MODULES)('teacher', s.database.db, ids);
+/** The tests run with the admin's token as in the first recordings, and with the restricted user of section D. */
+const TOKENS: Array<[string, FakeMoodleOptions]> = [
+  ['the admin token', {}],
+  ['a restricted web-service user (txwsrole of the recordings)', { restricted: true }],
+];
 const result = (event: { result: string | null }) => JSON.parse(event.result ?? '{}');
 const teacherRow = (s: TestService, recordId: string) =>
   withTeachers(s.database.db)
@@ -84,9 +94,9 @@ const staff = (m: FakeMoodle, name: string, extra: Record<string, unknown> = {})
     ...extra,
   });
 
-describe('teachers in Moodle', () => {
+describe.each(TOKENS)('teachers in Moodle, with %s', (_, fake) => {
   it('creates the Moodle user with the prefixed idnumber, Academic_Email first, and stores the link', async () => {
-    const { moodle, service } = await setup();
+    const { moodle, service } = await setup({}, fake);
     const event = await deliver(service, teacher(1, { Academic_Email: 'Rania.Saad@School.example.edu' }));
     expect(event.status).toBe('completed');
     const outcome = result(event);
@@ -116,7 +126,7 @@ describe('teachers in Moodle', () => {
   });
 
   it('takes Email when Academic_Email is empty and says so; the prefix is a setting', async () => {
-    const { moodle, service } = await setup({ MOODLE_TEACHER_IDNUMBER_PREFIX: 'T-' });
+    const { moodle, service } = await setup({ MOODLE_TEACHER_IDNUMBER_PREFIX: 'T-' }, fake);
     const event = await deliver(service, teacher(2, { Academic_Email: '' }));
     expect(result(event).email_from).toBe('Email');
     expect(moodle.users.get(result(event).moodle.user_id)).toMatchObject({
@@ -127,7 +137,7 @@ describe('teachers in Moodle', () => {
   });
 
   it('updates the same user on edit, and sends nothing when nothing changed', async () => {
-    const { moodle, service } = await setup();
+    const { moodle, service } = await setup({}, fake);
     const id = result(await deliver(service, teacher(3))).moodle.user_id;
     const renamed = await deliver(service, teacher(3, { Name: 'Teacher Number3 Khoury' }, 'update'));
     expect(result(renamed).moodle).toMatchObject({ action: 'updated', user_id: id, changed: ['lastname'] });
@@ -138,7 +148,7 @@ describe('teachers in Moodle', () => {
   });
 
   it('adopts an unlinked staff account found by email: idnumber and names, never username, auth, city or suspension', async () => {
-    const { moodle, service } = await setup({ MOODLE_AUTH: 'oauth2' });
+    const { moodle, service } = await setup({ MOODLE_AUTH: 'oauth2' }, fake);
     const existing = staff(moodle, 'r.saad', {
       email: 'Teacher4@School.example.edu',
       city: 'Beirut',
@@ -176,7 +186,7 @@ describe('teachers in Moodle', () => {
   });
 
   it('refuses protected accounts and accounts whose idnumber is another value, changing nothing', async () => {
-    const { moodle, service } = await setup({ MOODLE_PROTECTED_USERS: 'head@school.example' });
+    const { moodle, service } = await setup({ MOODLE_PROTECTED_USERS: 'head@school.example' }, fake);
     staff(moodle, 'head');
     staff(moodle, 'other', { idnumber: 'EMP-9' });
     const before = snapshot(moodle);
@@ -192,7 +202,7 @@ describe('teachers in Moodle', () => {
   });
 
   it("never adopts a student's account for a teacher, nor a teacher's for a student, naming both records", async () => {
-    const { moodle, service } = await setup();
+    const { moodle, service } = await setup({}, fake);
     const student = customStudentBody({
       recordId: '6400001',
       data: { Student_ID_Number: '', Academic_Email: 'shared@school.example.edu', Moodle_User_ID: '' },
@@ -226,7 +236,7 @@ describe('teachers in Moodle', () => {
   });
 
   it('fails a Teacher_Moodle_ID that is no Moodle user, or not a user id, naming the field', async () => {
-    const { service } = await setup();
+    const { service } = await setup({}, fake);
     const unknown = await deliver(service, teacher(11, { Teacher_Moodle_ID: '4242' }));
     expect(unknown.error_code).toBe('validation.moodle_user_id_not_found');
     expect(unknown.error_message).toContain(
@@ -238,7 +248,7 @@ describe('teachers in Moodle', () => {
   });
 
   it('uses the account Teacher_Moodle_ID names when it is free', async () => {
-    const { moodle, service } = await setup();
+    const { moodle, service } = await setup({}, fake);
     const named = staff(moodle, 'named');
     const event = await deliver(service, teacher(13, { Teacher_Moodle_ID: String(named.id) }));
     expect(result(event).moodle).toMatchObject({
@@ -249,7 +259,7 @@ describe('teachers in Moodle', () => {
   });
 
   it('fails a teacher without any email, or with an invalid one, naming the field', async () => {
-    const { service } = await setup();
+    const { service } = await setup({}, fake);
     const none = await deliver(service, teacher(14, { Academic_Email: '', Email: null }));
     expect(none.error_code).toBe('teacher.email_missing');
     expect(none.error_message).toContain('Zoho record 7100014 has neither an Academic_Email nor an Email');
@@ -259,9 +269,9 @@ describe('teachers in Moodle', () => {
   });
 });
 
-describe('deleting teachers', () => {
+describe.each(TOKENS)('deleting teachers, with %s', (_, fake) => {
   it('keeps the account by default (MOODLE_ON_TEACHER_DELETE=ignore) and marks the teacher deleted', async () => {
-    const { moodle, service } = await setup();
+    const { moodle, service } = await setup({}, fake);
     const id = result(await deliver(service, teacher(20))).moodle.user_id;
     const deleted = await deliver(service, teacher(20, {}, 'delete'));
     expect(result(deleted)).toMatchObject({ local: 'deleted', moodle: { action: 'ignored' } });
@@ -271,7 +281,7 @@ describe('deleting teachers', () => {
   });
 
   it('suspends with MOODLE_ON_TEACHER_DELETE=suspend and reactivates the teacher restored in Zoho', async () => {
-    const { moodle, service } = await setup({ MOODLE_ON_TEACHER_DELETE: 'suspend' });
+    const { moodle, service } = await setup({ MOODLE_ON_TEACHER_DELETE: 'suspend' }, fake);
     const id = result(await deliver(service, teacher(21))).moodle.user_id;
     const deleted = await deliver(service, teacher(21, {}, 'delete'));
     expect(result(deleted).moodle).toMatchObject({ action: 'suspended', user_id: id, ownership: 'created' });
@@ -286,7 +296,7 @@ describe('deleting teachers', () => {
   });
 
   it('does not reactivate, on restore, an account that was already suspended by hand when deleted', async () => {
-    const { moodle, service } = await setup({ MOODLE_ON_TEACHER_DELETE: 'suspend' });
+    const { moodle, service } = await setup({ MOODLE_ON_TEACHER_DELETE: 'suspend' }, fake);
     const id = result(await deliver(service, teacher(22))).moodle.user_id;
     (moodle.users.get(id) as { suspended: boolean }).suspended = true;
     const deleted = await deliver(service, teacher(22, {}, 'delete'));
@@ -295,8 +305,10 @@ describe('deleting teachers', () => {
     expect(result(restored).moodle.action).toBe('unchanged');
     expect(moodle.users.get(id)?.suspended).toBe(true);
   });
+});
 
-  it('deletes with MOODLE_ON_TEACHER_DELETE=delete, only an account mzi owns', async () => {
+describe('deleting teachers with MOODLE_ON_TEACHER_DELETE=delete (the restricted role may not: see below)', () => {
+  it('deletes only an account mzi owns', async () => {
     const { moodle, service } = await setup({ MOODLE_ON_TEACHER_DELETE: 'delete' });
     const id = result(await deliver(service, teacher(23))).moodle.user_id;
     const deleted = await deliver(service, teacher(23, {}, 'delete'));
@@ -312,6 +324,30 @@ describe('deleting teachers', () => {
       moodle: { action: 'not_linked' },
     });
     expect(snapshot(moodle)).toBe(before);
+  });
+});
+
+describe('teachers with a restricted web-service user', () => {
+  it('fails a delete the role may not do, naming the capability and where to grant it', async () => {
+    const { moodle, service } = await setup({ MOODLE_ON_TEACHER_DELETE: 'delete' }, { restricted: true });
+    const id = result(await deliver(service, teacher(40))).moodle.user_id;
+    const deleted = await deliver(service, teacher(40, {}, 'delete'));
+    expect(deleted.status).toBe('failed');
+    expect(deleted.error_code).toBe('moodle.nopermissions');
+    expect(deleted.error_message).toContain('(Delete users)');
+    expect(deleted.error_message).toContain(
+      "The role of mzi's web-service user lacks the capability moodle/user:delete: allow it in Site administration > Users > Permissions > Define roles",
+    );
+    expect(moodle.users.get(id)?.deleted).toBe(false);
+    expect((await teacherRow(service, '7100040'))?.deleted_at).toBeNull();
+  });
+
+  it('fails a new teacher when the role may not create users, naming the capability', async () => {
+    const capabilities = RESTRICTED_CAPABILITIES.filter((c) => c !== 'moodle/user:create');
+    const { service } = await setup({}, { restricted: { capabilities } });
+    const event = await deliver(service, teacher(41));
+    expect(event.error_code).toBe('moodle.nopermissions');
+    expect(event.error_message).toContain('lacks the capability moodle/user:create');
   });
 });
 
@@ -384,7 +420,7 @@ describe('teacher deliveries', () => {
     });
   });
 
-  it("with a restricted web-service user: refuses the token's own account and provisions the others", async () => {
+  it("with a web-service user of its own (not the admin): refuses that account and provisions the others", async () => {
     const { moodle, service } = await setup(
       {},
       { tokenUser: { username: 'mziws', email: 'ws@school.example' } },
