@@ -420,7 +420,7 @@ describe('teacher deliveries', () => {
     });
   });
 
-  it("with a web-service user of its own (not the admin): refuses that account and provisions the others", async () => {
+  it('with a web-service user of its own (not the admin): refuses that account and provisions the others', async () => {
     const { moodle, service } = await setup(
       {},
       { tokenUser: { username: 'mziws', email: 'ws@school.example' } },
