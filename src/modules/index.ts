@@ -6,13 +6,14 @@ import { classes } from './classes/index.js';
 import { enrollments } from './enrollments/index.js';
 import { programs } from './programs/index.js';
 import { students } from './students/index.js';
-import type { LinksOf, RecordData, ZohoModule } from './zoho-module.js';
+import { teachers } from './teachers/index.js';
+import type { HoldersOf, LinksOf, MoodleUserHolder, RecordData, ZohoModule } from './zoho-module.js';
 
 export type { ZohoModule } from './zoho-module.js';
-export { classes, enrollments, programs, students };
+export { classes, enrollments, programs, students, teachers };
 
 /** Every Zoho module mzi keeps in step: adding one is its folder and its line here (DESIGN.md §9). */
-export const MODULES: readonly ZohoModule[] = [students, programs, classes, enrollments];
+export const MODULES: readonly ZohoModule[] = [students, teachers, programs, classes, enrollments];
 
 /** The module of a URL segment or CLI noun (`student`). */
 export function findModule(name: string, modules: readonly ZohoModule[] = MODULES): ZohoModule | undefined {
@@ -44,6 +45,7 @@ export function createModuleHandlers(options: {
   moodle: MoodleClient | undefined;
 }): Record<string, EventHandler | BatchEventHandler> {
   const linksOf = createLinksOf(options.modules);
+  const holdersOf = createHoldersOf(options.modules);
   return Object.fromEntries(
     options.modules.map((module) => [
       module.zohoApiName,
@@ -51,6 +53,7 @@ export function createModuleHandlers(options: {
         settings: moduleSettings(options.config, module),
         moodle: options.moodle,
         linksOf,
+        holdersOf,
       }),
     ]),
   );
@@ -67,6 +70,27 @@ export function createLinksOf(modules: readonly ZohoModule[]): LinksOf {
     }
     if (recordIds.length === 0) return new Map();
     return module.moodleLinks(db, recordIds);
+  };
+}
+
+/** Reads who holds Moodle users through every module's `moodleUserHolders`. */
+export function createHoldersOf(modules: readonly ZohoModule[]): HoldersOf {
+  const holding = modules.filter((module) => module.moodleUserHolders);
+  return async (db, userIds) => {
+    const holders = new Map<number, MoodleUserHolder[]>();
+    if (userIds.length === 0) return holders;
+    const found = await Promise.all(
+      holding.map(async (module) => ({ module, byUser: await module.moodleUserHolders?.(db, userIds) })),
+    );
+    for (const { module, byUser } of found) {
+      for (const [userId, recordIds] of byUser ?? []) {
+        const list = holders.get(userId) ?? [];
+        for (const recordId of recordIds)
+          list.push({ module: module.name, zohoApiName: module.zohoApiName, recordId });
+        holders.set(userId, list);
+      }
+    }
+    return holders;
   };
 }
 
