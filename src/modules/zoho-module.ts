@@ -14,6 +14,12 @@ export interface ModuleField {
   readonly personal: boolean;
   /** Longest value the module keeps. */
   readonly maxLength: number;
+  /**
+   * A lookup to another record (`Classes`, `Teacher`): intake keeps the related record's Zoho id, sent as text,
+   * a number (exact digits), Zoho's object `{"id": "…", "name": "…"}`, or in a form as `Field.id` or
+   * `data[Field][id]`, and ignores anything else with a warning.
+   */
+  readonly lookup?: boolean;
 }
 
 /** A record's data as delivered: a field present with `null` means "empty in Zoho"; absent means "unknown". */
