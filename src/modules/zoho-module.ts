@@ -118,6 +118,13 @@ export interface ZohoModule<S = unknown> {
    * module waits for nothing; when no module declares it, the worker skips the check and the wake-ups.
    */
   waitsFor?(data: RecordData): RecordRef[];
+  /**
+   * How long, in seconds, an event of this module may wait for other records (`waitsFor`, or a WaitForRecord
+   * its handler returns) before it fails `dependency.missing`, counted from when it first started waiting.
+   * Without it, DEPENDENCY_WAIT. A module whose handler returns WaitForRecord declares this or `waitsFor`: the
+   * worker wakes waiting events only when some module does.
+   */
+  waitLimitSeconds?(settings: S): number;
   /** Builds the handler the worker gives this module's events to. */
   createHandler(context: ModuleHandlerContext<S>): EventHandler | BatchEventHandler;
   /** The module's local records, when it keeps a mirror the dashboard lists. */
