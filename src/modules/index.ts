@@ -4,13 +4,14 @@ import type { MoodleClient } from '../moodle/create-moodle-client.js';
 import type { BatchEventHandler, EventHandler } from '../worker/event-handler.js';
 import type { Dependencies } from '../worker/wait-for-dependencies.js';
 import { students } from './students/index.js';
-import type { RecordData, ZohoModule } from './zoho-module.js';
+import { teachers } from './teachers/index.js';
+import type { HoldersOf, LinksOf, MoodleUserHolder, RecordData, ZohoModule } from './zoho-module.js';
 
 export type { ZohoModule } from './zoho-module.js';
-export { students };
+export { students, teachers };
 
 /** Every Zoho module mzi keeps in step: adding one is its folder and its line here (DESIGN.md §9). */
-export const MODULES: readonly ZohoModule[] = [students];
+export const MODULES: readonly ZohoModule[] = [students, teachers];
 
 /** The module of a URL segment or CLI noun (`student`). */
 export function findModule(name: string, modules: readonly ZohoModule[] = MODULES): ZohoModule | undefined {
@@ -41,12 +42,54 @@ export function createModuleHandlers(options: {
   config: Config;
   moodle: MoodleClient | undefined;
 }): Record<string, EventHandler | BatchEventHandler> {
+  const linksOf = createLinksOf(options.modules);
+  const holdersOf = createHoldersOf(options.modules);
   return Object.fromEntries(
     options.modules.map((module) => [
       module.zohoApiName,
-      module.createHandler({ settings: moduleSettings(options.config, module), moodle: options.moodle }),
+      module.createHandler({
+        settings: moduleSettings(options.config, module),
+        moodle: options.moodle,
+        linksOf,
+        holdersOf,
+      }),
     ]),
   );
+}
+
+/** Reads another module's Moodle links through its `moodleLinks`; naming a module without them is a bug. */
+export function createLinksOf(modules: readonly ZohoModule[]): LinksOf {
+  return async (name, db, recordIds) => {
+    const module = findModule(name, modules);
+    if (!module?.moodleLinks) {
+      throw new TypeError(
+        `No module "${name}" with Moodle links among ${modules.map((m) => m.name).join(', ')}`,
+      );
+    }
+    if (recordIds.length === 0) return new Map();
+    return module.moodleLinks(db, recordIds);
+  };
+}
+
+/** Reads who holds Moodle users through every module's `moodleUserHolders`. */
+export function createHoldersOf(modules: readonly ZohoModule[]): HoldersOf {
+  const holding = modules.filter((module) => module.moodleUserHolders);
+  return async (db, userIds) => {
+    const holders = new Map<number, MoodleUserHolder[]>();
+    if (userIds.length === 0) return holders;
+    const found = await Promise.all(
+      holding.map(async (module) => ({ module, byUser: await module.moodleUserHolders?.(db, userIds) })),
+    );
+    for (const { module, byUser } of found) {
+      for (const [userId, recordIds] of byUser ?? []) {
+        const list = holders.get(userId) ?? [];
+        for (const recordId of recordIds)
+          list.push({ module: module.name, zohoApiName: module.zohoApiName, recordId });
+        holders.set(userId, list);
+      }
+    }
+    return holders;
+  };
 }
 
 /**

@@ -1,8 +1,30 @@
 import { z } from 'zod';
 import { encodeParams } from './encode-params.js';
 import { httpPost, type PostTransport } from './http-post.js';
+import {
+  categorySchema,
+  courseSchema,
+  enrolledUserSchema,
+  type MoodleCategory,
+  type MoodleCategoryCriterionKey,
+  type MoodleCourse,
+  type MoodleCourseUpdate,
+  type MoodleEnrolledUser,
+  type MoodleEnrolment,
+  type NewMoodleCategory,
+  type NewMoodleCourse,
+} from './moodle-course-types.js';
 import { MoodleError, MoodleException, MoodleTransportError, type MoodleWarning } from './moodle-errors.js';
 
+export type {
+  MoodleCategory,
+  MoodleCourse,
+  MoodleCourseUpdate,
+  MoodleEnrolledUser,
+  MoodleEnrolment,
+  NewMoodleCategory,
+  NewMoodleCourse,
+} from './moodle-course-types.js';
 export type { MoodleWarning } from './moodle-errors.js';
 
 /** Every web-service function the client calls: the token's external service must include all of them. */
@@ -13,6 +35,14 @@ export const MOODLE_FUNCTIONS_USED = [
   'core_user_create_users',
   'core_user_update_users',
   'core_user_delete_users',
+  'core_course_get_categories',
+  'core_course_create_categories',
+  'core_course_get_courses_by_field',
+  'core_course_create_courses',
+  'core_course_update_courses',
+  'enrol_manual_enrol_users',
+  'enrol_manual_unenrol_users',
+  'core_enrol_get_enrolled_users',
 ] as const;
 
 export type MoodleFunctionName = (typeof MOODLE_FUNCTIONS_USED)[number];
@@ -142,6 +172,31 @@ export interface MoodleClient {
   updateUsers(users: MoodleUserUpdate[]): Promise<{ warnings: MoodleWarning[] }>;
   /** `core_user_delete_users`: all or nothing; a missing or already deleted user fails the call. */
   deleteUsers(userIds: number[]): Promise<void>;
+  /** `core_course_get_categories`: exact matches, ANDed; none = every category; unknown values give []. */
+  getCategories(criteria: { key: MoodleCategoryCriterionKey; value: string }[]): Promise<MoodleCategory[]>;
+  /** `core_course_create_categories`: a taken idnumber is an exception (`categoryidnumbertaken`). */
+  createCategories(categories: NewMoodleCategory[]): Promise<{ id: number; name: string }[]>;
+  /**
+   * `core_course_get_courses_by_field` for one value; nothing found (or hidden from the token's user) is [].
+   * `ids` is not offered: one unknown id crashes Moodle with a PHP Error (transcript 118).
+   */
+  getCoursesByField(
+    field: 'id' | 'idnumber' | 'shortname' | 'category',
+    value: string | number,
+  ): Promise<MoodleCourse[]>;
+  /** `core_course_create_courses`: all or nothing (110). */
+  createCourses(courses: NewMoodleCourse[]): Promise<{ id: number; shortname: string }[]>;
+  /** `core_course_update_courses`: each failing course is a warning; the others are applied (128). */
+  updateCourses(courses: MoodleCourseUpdate[]): Promise<{ warnings: MoodleWarning[] }>;
+  /** `enrol_manual_enrol_users`: `null` on success; all or nothing (156). */
+  enrolUsers(enrolments: MoodleEnrolment[]): Promise<void>;
+  /** `enrol_manual_unenrol_users`: removing someone not enrolled is silent (157). */
+  unenrolUsers(enrolments: { userid: number; courseid: number; roleid?: number }[]): Promise<void>;
+  /** `core_enrol_get_enrolled_users` with its options (`onlyactive`, `onlysuspended`, `userfields`…). */
+  getEnrolledUsers(
+    courseId: number,
+    options?: { name: string; value: string }[],
+  ): Promise<MoodleEnrolledUser[]>;
   /** Any function, untyped: the parsed JSON body, or a MoodleError. */
   call<T = unknown>(wsfunction: string, params?: Record<string, unknown>): Promise<T>;
 }
@@ -340,6 +395,65 @@ export function createMoodleClient(options: MoodleClientOptions): MoodleClient {
     async deleteUsers(userIds) {
       if (userIds.length === 0) return;
       await typed('core_user_delete_users', { userids: userIds }, z.null());
+    },
+
+    async getCategories(criteria) {
+      return await typed(
+        'core_course_get_categories',
+        criteria.length > 0 ? { criteria } : {},
+        z.array(categorySchema),
+      );
+    },
+
+    async createCategories(categories) {
+      if (categories.length === 0) return [];
+      return await typed(
+        'core_course_create_categories',
+        { categories },
+        z.array(z.looseObject({ id: z.number(), name: z.string() })),
+      );
+    },
+
+    async getCoursesByField(field, value) {
+      const result = await typed(
+        'core_course_get_courses_by_field',
+        { field, value: String(value) },
+        z.looseObject({ courses: z.array(courseSchema) }),
+      );
+      return result.courses;
+    },
+
+    async createCourses(courses) {
+      if (courses.length === 0) return [];
+      return await typed(
+        'core_course_create_courses',
+        { courses },
+        z.array(z.looseObject({ id: z.number(), shortname: z.string() })),
+      );
+    },
+
+    async updateCourses(courses) {
+      if (courses.length === 0) return { warnings: [] };
+      const result = await typed('core_course_update_courses', { courses }, warningsSchema);
+      return { warnings: result.warnings.map(toWarning) };
+    },
+
+    async enrolUsers(enrolments) {
+      if (enrolments.length === 0) return;
+      await typed('enrol_manual_enrol_users', { enrolments }, z.null());
+    },
+
+    async unenrolUsers(enrolments) {
+      if (enrolments.length === 0) return;
+      await typed('enrol_manual_unenrol_users', { enrolments }, z.null());
+    },
+
+    async getEnrolledUsers(courseId, options = []) {
+      return (await typed(
+        'core_enrol_get_enrolled_users',
+        options.length > 0 ? { courseid: courseId, options } : { courseid: courseId },
+        z.array(enrolledUserSchema),
+      )) as MoodleEnrolledUser[];
     },
   };
 }
