@@ -8,7 +8,6 @@ import { teachers } from './teachers/index.js';
 import type { HoldersOf, LinksOf, MoodleUserHolder, RecordData, ZohoModule } from './zoho-module.js';
 
 export type { ZohoModule } from './zoho-module.js';
-export { students, teachers };
 
 /** Every Zoho module mzi keeps in step: adding one is its folder and its line here (DESIGN.md §9). */
 export const MODULES: readonly ZohoModule[] = [students, teachers];

@@ -3,6 +3,19 @@ import type { ZodType } from 'zod';
 import type { Database } from '../db/schema.js';
 import type { MoodleClient, MoodleFunctionName } from '../moodle/create-moodle-client.js';
 import type { BatchEventHandler, EventHandler } from '../worker/event-handler.js';
+import type { ModuleRecords } from './module-records.js';
+
+export type {
+  FactGroup,
+  MirrorRow,
+  ModuleRecords,
+  RecordColumn,
+  RecordDetail,
+  RecordFact,
+  RelatedRow,
+  RelatedSection,
+  ShownValue,
+} from './module-records.js';
 
 /** A field of a Zoho module as mzi reads it from deliveries (DESIGN.md §9). */
 export interface ModuleField {
@@ -102,17 +115,6 @@ export interface ModuleCheck {
   fix?: string;
 }
 
-/** The local records of a module, for the dashboard, the admin API and the CLI. */
-export interface ModuleRecords<Row> {
-  /** The dashboard's page of these records, `/admin/<section>`, and its title in the navigation. */
-  readonly section: string;
-  readonly title: string;
-  /** Records by Zoho record id or another key the operator knows. */
-  find(db: Kysely<Database>, ref: string): Promise<Row[]>;
-  /** Records matching a search (all, most recent first, without `q`). */
-  search(db: Kysely<Database>, options: { q?: string | undefined; limit: number }): Promise<Row[]>;
-}
-
 /**
  * One Zoho module kept in step with Moodle: everything the generic layers (intake, event log, worker, CLI,
  * dashboard, doctor, metrics) need to know of it. Adding a module is a folder that exports one of these, and its
@@ -171,8 +173,8 @@ export interface ZohoModule<S = unknown> {
   moodleUserHolders?(db: Kysely<Database>, userIds: readonly number[]): Promise<Map<number, string[]>>;
   /** Builds the handler the worker gives this module's events to. */
   createHandler(context: ModuleHandlerContext<S>): EventHandler | BatchEventHandler;
-  /** The module's local records, when it keeps a mirror the dashboard lists. */
-  readonly records?: Pick<ModuleRecords<unknown>, 'section' | 'title'>;
+  /** The module's local records, when it keeps a mirror: the dashboard, admin API and CLI show them. */
+  readonly records?: ModuleRecords;
   /** Checks `mzi doctor` adds once Moodle answers, e.g. the account policy in force. */
   doctorChecks?(settings: S, site: { userid: number; username: string }): ModuleCheck[];
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { students } from '../../src/modules/index.js';
+import { students } from '../../src/modules/students/index.js';
 import { contentHash, normalizeDelivery } from '../../src/webhooks/normalize-delivery.js';
 import { normalizeOperation } from '../../src/webhooks/normalize-operation.js';
 import { parseZohoBody } from '../../src/webhooks/parse-zoho-body.js';
