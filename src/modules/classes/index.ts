@@ -6,6 +6,23 @@ import type { ClassRow } from './classes.table.js';
 import { createClassHandler } from './handle-class-event.js';
 import * as classesTable from './migrations/2026-12-07-0013-classes.js';
 
+/** The mirror as the dashboard, the admin API and `mzi classs` show it. */
+const CLASS_RECORDS: ModuleRecords<ClassRow> = {
+  section: 'classes',
+  title: 'Classes',
+  findHelp: 'Zoho record id or Class_Short_Name',
+  searchHelp: 'Class name, short name or Zoho record id',
+  find: findClassesByRef,
+  search: searchClasses,
+  columns: [
+    { header: 'Class', value: (c) => c.class_name, link: true, empty: '(no name)' },
+    { header: 'Short name', value: (c) => c.class_short_name, mono: true },
+    { header: 'Status', value: (c) => c.class_status, opt: true },
+    { header: 'Teacher', value: (c) => c.teacher, mono: true, opt: true, empty: '—' },
+    { header: 'Moodle course', value: (c) => c.moodle_course_id, mono: true, empty: '—' },
+  ],
+};
+
 /** The BTEC_Classes module: each class a Moodle course linked by idnumber, with its teacher (issue 17). */
 export const classes: ZohoModule<ClassSettings> & { readonly records: ModuleRecords<ClassRow> } = {
   name: 'class',
@@ -46,5 +63,5 @@ export const classes: ZohoModule<ClassSettings> & { readonly records: ModuleReco
   ],
   moodleLinks: classMoodleLinks,
   createHandler: ({ settings, moodle, linksOf }) => createClassHandler({ settings, moodle, linksOf }),
-  records: { section: 'classes', title: 'Classes', find: findClassesByRef, search: searchClasses },
+  records: CLASS_RECORDS,
 };

@@ -6,6 +6,21 @@ import { PROGRAM_SETTINGS, type ProgramSettings } from './program-settings.js';
 import { findProgramsByRef, knownPrograms, programMoodleLinks, searchPrograms } from './program-store.js';
 import type { ProgramRow } from './programs.table.js';
 
+/** The mirror as the dashboard, the admin API and `mzi programs` show it. */
+const PROGRAM_RECORDS: ModuleRecords<ProgramRow> = {
+  section: 'programs',
+  title: 'Programs',
+  findHelp: 'Zoho record id or Product_Name',
+  searchHelp: 'Product name or Zoho record id',
+  find: findProgramsByRef,
+  search: searchPrograms,
+  columns: [
+    { header: 'Program', value: (p) => p.product_name, link: true, empty: '(no name)' },
+    { header: 'Moodle category', value: (p) => p.moodle_category_id, mono: true, empty: '—' },
+    { header: 'From', value: (p) => p.category_source, opt: true },
+  ],
+};
+
 /** The Products module: the school's programs, each resolved to a Moodle course category (issue 17). */
 export const programs: ZohoModule<ProgramSettings> & { readonly records: ModuleRecords<ProgramRow> } = {
   name: 'program',
@@ -32,5 +47,5 @@ export const programs: ZohoModule<ProgramSettings> & { readonly records: ModuleR
   knownRecords: knownPrograms,
   moodleLinks: programMoodleLinks,
   createHandler: ({ settings, moodle }) => createProgramHandler({ settings, moodle }),
-  records: { section: 'programs', title: 'Programs', find: findProgramsByRef, search: searchPrograms },
+  records: PROGRAM_RECORDS,
 };
