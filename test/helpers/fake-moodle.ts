@@ -1,70 +1,109 @@
-import { createHash, randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { type FakeMoodleGrantOptions, requireRestUse } from './fake-moodle/capabilities.js';
+import { CATEGORY_FUNCTIONS } from './fake-moodle/categories.js';
+import { COURSE_DETAIL_FUNCTIONS } from './fake-moodle/course-details.js';
+import { COURSE_FUNCTIONS } from './fake-moodle/courses.js';
+import { ENROLLED_USER_FUNCTIONS } from './fake-moodle/enrolled-users.js';
+import { ENROLMENT_FUNCTIONS } from './fake-moodle/enrolments.js';
+import {
+  InvalidParameter,
+  invalidToken,
+  missingRecord,
+  type RenderedError,
+  WsError,
+} from './fake-moodle/errors.js';
+import { type Clean, single, validate } from './fake-moodle/params.js';
+import { type PhpArray, parsePhpForm, stringParam, toPlain } from './fake-moodle/php-form.js';
+import { ERROR_500_PAGE, MAINTENANCE_PAGE, phpJson, xmlBody } from './fake-moodle/render.js';
+import {
+  addCategory,
+  addCourse,
+  addEnrolment,
+  addToken,
+  addUser,
+  createSite,
+  type FakeMoodleEnrolmentFields,
+  type FakeMoodleTokenOptions,
+  setManualInstance,
+} from './fake-moodle/site.js';
+import {
+  EXTENDED_SERVICE_FUNCTIONS,
+  OTHER_INSTALLED_FUNCTIONS,
+  RECORDED_SERVICE_FUNCTIONS,
+  SITE_INFO_FUNCTIONS,
+} from './fake-moodle/site-info.js';
+import {
+  ADMIN_ID,
+  type FakeMoodleCategory,
+  type FakeMoodleCourse,
+  type FakeMoodleEnrolment,
+  type FakeMoodleRole,
+  type FakeMoodleUser,
+  type FunctionDef,
+  type ManualInstanceState,
+} from './fake-moodle/state.js';
+import { USER_FUNCTIONS } from './fake-moodle/users.js';
 
 /**
- * A fake Moodle 5.1 REST web service on a real port, pinned to the recorded transcripts
- * (test/fixtures/moodle/transcripts-debug-{off,on}.md; "#N" below refers to them). It answers HTTP 200 with
- * Moodle's exception bodies, validates parameters the way Moodle's external API does, and must never accept
- * what real Moodle rejects. Where the transcripts are silent, it follows Moodle's source and says so
- * ("unverified").
+ * A fake Moodle 5.1 REST web service on a real port, pinned to the recorded transcripts in
+ * test/fixtures/moodle/ ("#N" refers to them: 1-74 transcripts-debug-off.md, 101-215
+ * transcripts-courses-enrolments-grades.md). It answers HTTP 200 with Moodle's exception bodies, validates
+ * parameters the way Moodle's external API does, and must never accept what real Moodle rejects. Where the
+ * transcripts are silent, it follows Moodle's source and says so ("unverified"). The functions live in
+ * fake-moodle/, one file per area; this file is the server and the handle tests hold.
  */
+
+export type { FakeMoodleGrantOptions } from './fake-moodle/capabilities.js';
+export { RESTRICTED_ASSIGNABLE_ROLES, RESTRICTED_CAPABILITIES } from './fake-moodle/capabilities.js';
+export type { FakeMoodleEnrolmentFields, FakeMoodleTokenOptions } from './fake-moodle/site.js';
+export { EXTENDED_SERVICE_FUNCTIONS, RECORDED_SERVICE_FUNCTIONS } from './fake-moodle/site-info.js';
+export type {
+  FakeMoodleCategory,
+  FakeMoodleCourse,
+  FakeMoodleEnrolment,
+  FakeMoodleRole,
+  FakeMoodleUser,
+  ManualInstanceState,
+} from './fake-moodle/state.js';
 
 export type FailureMode = 'network' | 'html503' | 'http500' | 'timeout';
 
 export interface FakeMoodleOptions {
-  /** The one valid token; random by default. */
+  /** The token given at start; random by default. More with `addToken()`. */
   token?: string;
   /** Site debugging on: exceptions carry `debuginfo` and missing records name their table (debug-on file). */
   debug?: boolean;
-  /** Functions in the token's external service; default: the 17 of transcript #1. */
-  allowedFunctions?: string[];
+  /**
+   * Functions in the tokens' external service; default: the extended service of the courses transcript
+   * (EXTENDED_SERVICE_FUNCTIONS, #162). RECORDED_SERVICE_FUNCTIONS is the 17 of transcript #1.
+   */
+  allowedFunctions?: readonly string[];
   /** Installed auth plugins; default: Moodle 5.1 core plugins mzi may meet. */
   authPlugins?: string[];
   /**
-   * The token belongs to this account, created with the site (a restricted web-service user, DESIGN.md §11),
-   * instead of the admin of transcript #1. Site info then names it.
+   * The token belongs to this account, created with the site (a web-service user, DESIGN.md §11), instead of
+   * the admin of transcript #1. Site info then names it. It has every capability unless `restricted`.
    */
   tokenUser?: Partial<FakeMoodleUser>;
-}
-
-/** A row of the fake `user` table. Strings are '' when empty, as in Moodle's database. */
-export interface FakeMoodleUser {
-  id: number;
-  username: string;
-  firstname: string;
-  lastname: string;
-  email: string;
-  auth: string;
-  suspended: boolean;
-  deleted: boolean;
-  confirmed: boolean;
-  /** As sent on create or update (createpassword leaves it ''); kept for assertions. */
-  password: string;
-  idnumber: string;
-  department: string;
-  institution: string;
-  phone1: string;
-  phone2: string;
-  address: string;
-  interests: string;
-  city: string;
-  country: string;
-  lang: string;
-  calendartype: string;
-  theme: string;
-  timezone: string;
-  mailformat: number;
-  maildisplay: number;
-  trackforums: number;
-  description: string;
-  descriptionformat: number;
-  middlename: string;
-  alternatename: string;
-  firstnamephonetic: string;
-  lastnamephonetic: string;
-  firstaccess: number;
-  lastaccess: number;
+  /**
+   * The token's user holds role `txwsrole` of the courses transcript (section A; `txwsuser` unless
+   * `tokenUser` says otherwise): `true` for its capabilities and assignable roles (student only), or an
+   * object to change them.
+   */
+  restricted?: boolean | FakeMoodleGrantOptions;
+  /** `sitename` in site info; the courses transcript's site is "Loopback Moodle" (#162). */
+  siteName?: string;
+  /** The site's clock in Unix seconds (UTC); default the real time. */
+  now?: () => number;
+  /**
+   * The site cannot send mail: an enrolment into a course with a contact (an editing teacher) is committed,
+   * then the call answers the exception "Message was not sent." (#149, #150). Off by default, as on a site
+   * with working mail.
+   */
+  noMailTransport?: boolean;
+  /** Roles beyond the standard eight (1 manager … 8 frontpage), e.g. a site's own teacher role. */
+  roles?: (Partial<FakeMoodleRole> & { shortname: string })[];
 }
 
 export interface RecordedRequest {
@@ -87,6 +126,14 @@ export interface FakeMoodle {
   token: string;
   /** The user table by id (deleted users stay, anonymised). Mutable for setup. */
   users: Map<number, FakeMoodleUser>;
+  /** Course categories by id; category 1 "Category 1" exists from the start. */
+  categories: Map<number, FakeMoodleCategory>;
+  /** Courses by id (not the site course, id 1). */
+  courses: Map<number, FakeMoodleCourse>;
+  /** Manual enrolments: course id → user id → enrolment (roles held in the course, status, times). */
+  enrolments: Map<number, Map<number, FakeMoodleEnrolment>>;
+  /** Roles by id: the standard eight and the `roles` option's. */
+  roles: Map<number, FakeMoodleRole>;
   requests: RecordedRequest[];
   /** Requests being handled right now, and the most ever seen at once. */
   readonly inFlight: number;
@@ -97,34 +144,22 @@ export interface FakeMoodle {
   setDelay(ms: number): void;
   /** Inserts a user directly, as if created through Moodle's UI. */
   addUser(partial?: Partial<FakeMoodleUser>): FakeMoodleUser;
-  /** The user the token belongs to (site info `userid`): the admin unless `tokenUser` was given. */
+  /** Inserts a category (default parent: top level); later categories get the next ids. */
+  addCategory(partial?: Partial<FakeMoodleCategory>): FakeMoodleCategory;
+  /** Inserts a course as PHP's create_course() would (default category 1, enabled manual instance). */
+  addCourse(partial?: Partial<FakeMoodleCourse>): FakeMoodleCourse;
+  /** Disables or deletes (`none`, dropping its enrolments) the course's manual instance, or enables it. */
+  setManualInstance(courseId: number, state: ManualInstanceState): void;
+  /** Enrols a user as enrol_user() would, without checks; roles default to student (5). */
+  addEnrolment(courseId: number, userId: number, fields?: FakeMoodleEnrolmentFields): FakeMoodleEnrolment;
+  /** The user's enrolment in the course, if any. */
+  enrolment(courseId: number, userId: number): FakeMoodleEnrolment | undefined;
+  /** Another token on the same site, e.g. a restricted web-service user beside the admin's. */
+  addToken(options?: FakeMoodleTokenOptions): { token: string; userId: number };
+  /** The user the start token belongs to (site info `userid`): the admin unless `tokenUser`/`restricted`. */
   readonly tokenUserId: number;
   close(): Promise<void>;
 }
-
-/** Functions of the service recorded in transcript #1, with their versions. */
-const TRANSCRIPT_FUNCTIONS = [
-  'core_webservice_get_site_info',
-  'core_user_create_users',
-  'core_user_update_users',
-  'core_user_delete_users',
-  'core_user_get_users_by_field',
-  'core_user_get_users',
-  'enrol_manual_enrol_users',
-  'enrol_manual_unenrol_users',
-  'core_course_get_courses',
-  'core_course_create_courses',
-  'core_enrol_get_enrolled_users',
-  'core_course_get_courses_by_field',
-  'core_course_delete_courses',
-  'core_course_get_categories',
-  'core_enrol_get_users_courses',
-  'core_role_assign_roles',
-  'core_role_unassign_roles',
-];
-
-/** Functions that exist on the site (its external_functions table) though not in the service (#50). */
-const OTHER_INSTALLED_FUNCTIONS = ['core_course_get_contents', 'core_user_get_course_user_profiles'];
 
 /**
  * Moodle 5.1 core auth plugins. Third-party ones (saml2) or plugins removed from core are not assumed; pass
@@ -143,26 +178,6 @@ const DEFAULT_AUTH_PLUGINS = [
   'shibboleth',
   'webservice',
 ];
-const INSTALLED_LANGS = ['en'];
-const INSTALLED_THEMES = ['boost', 'classic'];
-
-/** ISO 3166-1 alpha-2 codes: Moodle's country list; anything else is stored as '' (DESIGN.md §5). */
-const COUNTRIES = new Set(
-  (
-    'AD AE AF AG AI AL AM AO AQ AR AS AT AU AW AX AZ BA BB BD BE BF BG BH BI BJ BL BM BN BO BQ BR BS BT BV BW BY ' +
-    'BZ CA CC CD CF CG CH CI CK CL CM CN CO CR CU CV CW CX CY CZ DE DJ DK DM DO DZ EC EE EG EH ER ES ET FI FJ FK ' +
-    'FM FO FR GA GB GD GE GF GG GH GI GL GM GN GP GQ GR GS GT GU GW GY HK HM HN HR HT HU ID IE IL IM IN IO IQ IR ' +
-    'IS IT JE JM JO JP KE KG KH KI KM KN KP KR KW KY KZ LA LB LC LI LK LR LS LT LU LV LY MA MC MD ME MF MG MH MK ' +
-    'ML MM MN MO MP MQ MR MS MT MU MV MW MX MY MZ NA NC NE NF NG NI NL NO NP NR NU NZ OM PA PE PF PG PH PK PL PM ' +
-    'PN PR PS PT PW PY QA RE RO RS RU RW SA SB SC SD SE SG SH SI SJ SK SL SM SN SO SR SS ST SV SX SY SZ TC TD TF ' +
-    'TG TH TJ TK TL TM TN TO TR TT TV TW TZ UA UG UM US UY UZ VA VC VE VG VI VN VU WF WS YE YT ZA ZM ZW'
-  ).split(' '),
-);
-
-const GUEST_ID = 1;
-const ADMIN_ID = 2;
-const FIRST_NEW_ID = 100;
-const IMAGE_PATH = '/theme/image.php/boost/core/1795898698/u';
 
 const ACCESS_DEBUGINFO = (wsfunction: string): string =>
   [
@@ -180,898 +195,51 @@ const ACCESS_DEBUGINFO = (wsfunction: string): string =>
     '> Server > Web services > External services and Manage tokens.',
   ].join(`\n${' '.repeat(21)}`);
 
-// ---------------------------------------------------------------------------------------------------------
-// Errors, as Moodle renders them
-
-/** A Moodle exception; `missingRecord` ones change code and message with the debug setting (#49 vs on #27). */
-class WsError extends Error {
-  constructor(
-    readonly exception: string,
-    readonly errorcode: string,
-    message: string,
-    readonly debuginfo?: string,
-    readonly missingRecord?: { table: string; sql: string; params: (string | number)[] },
-  ) {
-    super(message);
-  }
-
-  render(debug: boolean): { exception: string; errorcode: string; message: string; debuginfo?: string } {
-    if (this.missingRecord) {
-      if (!debug) {
-        return {
-          exception: this.exception,
-          errorcode: 'invalidrecordunknown',
-          message: "Can't find data record in database.",
-        };
-      }
-      const { table, sql, params } = this.missingRecord;
-      const debuginfo = `${sql}\n${varExport(params)}`;
-      if (table === 'user') {
-        return { exception: this.exception, errorcode: 'invaliduser', message: 'Invalid user', debuginfo };
-      }
-      return {
-        exception: this.exception,
-        errorcode: 'invalidrecord',
-        message: `Can't find data record in database table ${table}.`,
-        debuginfo,
-      };
-    }
-    return {
-      exception: this.exception,
-      errorcode: this.errorcode,
-      message: this.message,
-      ...(debug && this.debuginfo !== undefined ? { debuginfo: this.debuginfo } : {}),
-    };
-  }
-}
-
-class InvalidParameter extends WsError {
-  constructor(debuginfo: string) {
-    super(
-      'core\\exception\\invalid_parameter_exception',
-      'invalidparameter',
-      'Invalid parameter value detected',
-      debuginfo,
-    );
-  }
-}
-
-const invalidToken = (): WsError =>
-  new WsError('core\\exception\\moodle_exception', 'invalidtoken', 'Invalid token - token not found');
-
-const missingRecord = (table: string, sql: string, params: (string | number)[]): WsError =>
-  new WsError('dml_missing_record_exception', 'invalidrecord', '', undefined, { table, sql, params });
-
-/** `moodle_exception($code, 'error')` for a string the error component lacks: message `error/<code>` (#69). */
-const moodleException = (errorcode: string, message = `error/${errorcode}`, debuginfo?: string): WsError =>
-  new WsError('core\\exception\\moodle_exception', errorcode, message, debuginfo);
-
-/** PHP `var_export` of a list, wrapped in brackets, as in dml debuginfo (debug-on #27, #36). */
-function varExport(values: (string | number)[]): string {
-  const lines = values.map(
-    (value, index) =>
-      `  ${index} => ${typeof value === 'number' ? value : `'${value.replace(/[\\']/g, '\\$&')}'`},`,
-  );
-  return `[array (\n${lines.join('\n')}\n)]`;
-}
-
-// ---------------------------------------------------------------------------------------------------------
-// PHP form parsing: `users[0][email]=x` → Map { users → Map { 0 → Map { email → 'x' } } }
-
-type PhpValue = string | PhpArray;
-type PhpArray = Map<string, PhpValue>;
-
-function parsePhpForm(entries: Iterable<[string, string]>, into: PhpArray = new Map()): PhpArray {
-  for (const [name, value] of entries) setPhpValue(into, name, value);
-  return into;
-}
-
-function setPhpValue(root: PhpArray, name: string, value: string): void {
-  const open = name.indexOf('[');
-  const keys: string[] = [];
-  let rest = open > 0 ? name.slice(open) : '';
-  while (rest.startsWith('[')) {
-    const close = rest.indexOf(']');
-    if (close < 0) break;
-    keys.push(rest.slice(1, close));
-    rest = rest.slice(close + 1);
-  }
-  if (keys.length === 0) {
-    root.set(name, value);
-    return;
-  }
-  let container = root;
-  let key = name.slice(0, open);
-  for (const next of keys) {
-    let child = container.get(key);
-    if (!(child instanceof Map)) {
-      child = new Map();
-      container.set(key, child);
-    }
-    container = child;
-    key = next === '' ? String(nextIndex(container)) : next;
-  }
-  container.set(key, value);
-}
-
-function nextIndex(array: PhpArray): number {
-  let max = -1;
-  for (const key of array.keys()) if (/^\d+$/.test(key)) max = Math.max(max, Number(key));
-  return max + 1;
-}
-
-function toPlain(value: PhpValue): unknown {
-  if (typeof value === 'string') return value;
-  return Object.fromEntries([...value].map(([key, item]) => [key, toPlain(item)]));
-}
-
-/** PHP's `print_r` of a scalar or array, enough for "The bad value is: '…'" messages. */
-function printR(value: PhpValue): string {
-  return typeof value === 'string' ? value : 'Array';
-}
-
-// ---------------------------------------------------------------------------------------------------------
-// Parameter descriptions and validation (core_external\external_api::validate_parameters)
-
-type ParamType =
-  | 'int'
-  | 'bool'
-  | 'raw'
-  | 'raw_trimmed'
-  | 'notags'
-  | 'text'
-  | 'alpha'
-  | 'alphanumext'
-  | 'username'
-  | 'auth'
-  | 'plugin'
-  | 'lang'
-  | 'timezone';
-
-type Presence = 'required' | 'optional' | { default: unknown };
-
-type Desc =
-  | { kind: 'value'; type: ParamType; presence: Presence }
-  | { kind: 'single'; keys: Record<string, Desc>; presence: Presence }
-  | { kind: 'multiple'; content: Desc; presence: Presence };
-
-const value = (type: ParamType, presence: Presence = 'required'): Desc => ({ kind: 'value', type, presence });
-const single = (keys: Record<string, Desc>, presence: Presence = 'required'): Desc => ({
-  kind: 'single',
-  keys,
-  presence,
-});
-const multiple = (content: Desc, presence: Presence = 'required'): Desc => ({
-  kind: 'multiple',
-  content,
-  presence,
-});
-
-/** Validated parameters: single → object, multiple → array, int → number, bool → boolean, else string. */
-type Clean = Record<string, unknown>;
-
-function validate(desc: Desc, input: PhpValue, env: Env): unknown {
-  if (desc.kind === 'value') {
-    if (typeof input !== 'string')
-      throw new InvalidParameter('Scalar type expected, array or object received.');
-    // PARAM_BOOL is special-cased to exactly 0/1: "true"/"false" are rejected (#41, #42).
-    if (desc.type === 'bool' && (input === '0' || input === '1')) return input === '1';
-    const cleaned = cleanParam(input, desc.type, env);
-    if (cleaned !== input) {
-      throw new InvalidParameter(
-        `Invalid external api parameter: the value is "${input}", the server was expecting "${desc.type}" type`,
-      );
-    }
-    return desc.type === 'int' ? Number(cleaned) : cleaned;
-  }
-  if (!(input instanceof Map)) {
-    throw new InvalidParameter(`Only arrays accepted. The bad value is: '${printR(input)}'`);
-  }
-  if (desc.kind === 'multiple') return [...input.values()].map((item) => validate(desc.content, item, env));
-  const result: Clean = {};
-  const rest = new Map(input);
-  for (const [key, sub] of Object.entries(desc.keys)) {
-    const given = rest.get(key);
-    rest.delete(key);
-    if (given === undefined) {
-      if (sub.presence === 'required') {
-        throw new InvalidParameter(`Missing required key in single structure: ${key}`);
-      }
-      if (typeof sub.presence === 'object') result[key] = sub.presence.default;
-      continue;
-    }
-    try {
-      result[key] = validate(sub, given, env);
-    } catch (error) {
-      if (error instanceof InvalidParameter) {
-        throw new InvalidParameter(`${key} => Invalid parameter value detected: ${error.debuginfo}`);
-      }
-      throw error;
-    }
-  }
-  if (rest.size > 0) {
-    throw new InvalidParameter(
-      `Unexpected keys (${[...rest.keys()].join(', ')}) detected in parameter array.`,
-    );
-  }
-  return result;
-}
-
-/** Moodle's clean_param for the types used here; validation fails when cleaning changes the value. */
-function cleanParam(input: string, type: ParamType, env: Env): string {
-  switch (type) {
-    case 'int':
-      return String(phpIntval(input));
-    case 'bool':
-      return input === '' || input === '0' || input.toLowerCase() === 'false' || input === 'off' ? '0' : '1';
-    case 'raw':
-      return input;
-    case 'raw_trimmed':
-      return input.trim();
-    case 'notags':
-    case 'text':
-      return input.replace(/<[^>]*>?/g, '');
-    case 'alpha':
-      return input.replace(/[^a-zA-Z]/g, '');
-    case 'alphanumext':
-      return input.replace(/[^a-zA-Z0-9_-]/g, '');
-    case 'username':
-      return cleanUsername(input);
-    case 'plugin':
-      return isPluginName(input) ? input : '';
-    case 'auth':
-      return isPluginName(input) && env.authPlugins.includes(input) ? input : '';
-    case 'lang':
-      return INSTALLED_LANGS.includes(input) ? input : '';
-    case 'timezone':
-      return /^(([+-]?(0?[0-9](\.[5|0])?|1[0-3](\.0)?|1[0-2]\.5))|(99)|[A-Za-z0-9]+(\/?[A-Za-z_-])+)$/.test(
-        input,
-      )
-        ? input
-        : '';
-  }
-}
-
-/** PARAM_USERNAME with `extendedusernamechars` off: trimmed, lowercased, only `[-.@_a-z0-9]` kept (#27, #28). */
-function cleanUsername(input: string): string {
-  return input
-    .trim()
-    .toLowerCase()
-    .replace(/[^-.@_a-z0-9]/g, '');
-}
-
-function isPluginName(input: string): boolean {
-  return /^[a-z](?:[a-z0-9_]*[a-z0-9])?$/.test(input) && !input.includes('__');
-}
-
-/** PHP `(int)` of a string: leading integer, else 0. */
-function phpIntval(input: string): number {
-  const match = /^\s*([+-]?\d+)/.exec(input);
-  return match?.[1] ? Number.parseInt(match[1], 10) || 0 : 0;
-}
-
-/** Moodle's validate_email(). */
-function validateEmail(address: string): boolean {
-  const atom = "[-!#$%&'*+\\/0-9=?A-Z^_`a-z{|}~]+";
-  return new RegExp(`^${atom}(\\.${atom})*@${atom}(\\.${atom})*$`).test(address);
-}
-
-/** Default password policy: 8 chars, 1 digit, 1 lower, 1 upper, 1 special; all failures, in Moodle's order (#33). */
-function passwordPolicyErrors(password: string): string {
-  const errors: string[] = [];
-  if ([...password].length < 8) errors.push('Passwords must be at least 8 characters long.');
-  if (!/[0-9]/.test(password)) errors.push('Passwords must have at least 1 digit(s).');
-  if (!/[a-z]/.test(password)) errors.push('Passwords must have at least 1 lower case letter(s).');
-  if (!/[A-Z]/.test(password)) errors.push('Passwords must have at least 1 upper case letter(s).');
-  if (!/[^a-zA-Z0-9]/.test(password)) {
-    errors.push('The password must have at least 1 special character(s) such as *, -, or #.');
-  }
-  return errors.map((error) => `<div>${error}</div>`).join('');
-}
-
-/** SQL LIKE, case-insensitive, `\` escapes (Moodle's sql_like for email/firstname/lastname, #13). */
-function likeToRegExp(pattern: string): RegExp {
-  let source = '';
-  for (let i = 0; i < pattern.length; i += 1) {
-    const char = pattern[i] as string;
-    if (char === '\\' && i + 1 < pattern.length) {
-      i += 1;
-      source += escapeRegExp(pattern[i] as string);
-    } else if (char === '%') source += '.*';
-    else if (char === '_') source += '.';
-    else source += escapeRegExp(char);
-  }
-  return new RegExp(`^${source}$`, 'is');
-}
-
-function escapeRegExp(text: string): string {
-  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-}
-
-// ---------------------------------------------------------------------------------------------------------
-// Functions
-
-interface Env {
-  debug: boolean;
-  authPlugins: string[];
-  users: Map<number, FakeMoodleUser>;
-  nextId: () => number;
-  siteUrl: string;
-  allowedFunctions: string[];
-  tokenUserId: number;
-}
-
-interface FunctionDef {
-  params: Record<string, Desc>;
-  run: (params: Clean, env: Env) => unknown;
-}
-
-/** Fields shared by create and update (core_user_external), in Moodle's order. */
-const USER_FIELDS: Record<string, Desc> = {
-  maildisplay: value('int', 'optional'),
-  city: value('notags', 'optional'),
-  country: value('alpha', 'optional'),
-  timezone: value('timezone', 'optional'),
-  description: value('raw', 'optional'),
-  firstnamephonetic: value('notags', 'optional'),
-  lastnamephonetic: value('notags', 'optional'),
-  middlename: value('notags', 'optional'),
-  alternatename: value('notags', 'optional'),
-  interests: value('text', 'optional'),
-  idnumber: value('raw', 'optional'),
-  institution: value('text', 'optional'),
-  department: value('text', 'optional'),
-  phone1: value('notags', 'optional'),
-  phone2: value('notags', 'optional'),
-  address: value('text', 'optional'),
-  lang: value('lang', 'optional'),
-  calendartype: value('plugin', 'optional'),
-  theme: value('plugin', 'optional'),
-  mailformat: value('int', 'optional'),
-};
-
 const FUNCTIONS: Record<string, FunctionDef> = {
-  core_webservice_get_site_info: {
-    params: { serviceshortnames: multiple(value('alphanumext'), { default: [] }) },
-    run: (_params, env) => siteInfo(env),
-  },
-
-  core_user_get_users_by_field: {
-    params: { field: value('alpha'), values: multiple(value('raw')) },
-    run: (params, env) => {
-      const field = params.field as string;
-      const values = params.values as string[];
-      let clean: (input: string) => string | number;
-      switch (field) {
-        case 'id':
-          clean = phpIntval;
-          break;
-        case 'idnumber':
-          clean = (input) => input;
-          break;
-        case 'username':
-          clean = cleanUsername;
-          break;
-        case 'email':
-          clean = (input) => input.trim();
-          break;
-        default:
-          throw new WsError(
-            'core\\exception\\coding_exception',
-            'codingerror',
-            'Coding error detected, it must be fixed by a programmer: invalid field parameter',
-            `The search field '${field}' is not supported, look at the web service documentation`,
-          );
-      }
-      const wanted = values.map((input) => {
-        const cleaned = clean(input);
-        // Moodle compares with PHP's loose `!=` here, so " 29" passes for id but "abc" (→ 0) does not (#43).
-        const same = typeof cleaned === 'number' ? looseIntEquals(input, cleaned) : cleaned === input;
-        if (!same) {
-          throw new InvalidParameter(
-            `The field '${field}' value is invalid: ${input}(cleaned value: ${cleaned})`,
-          );
-        }
-        return String(cleaned);
-      });
-      // Exact match (SQL IN), deleted users included: a deleted user is still found by id, anonymised (#66).
-      const wantedSet = new Set(wanted);
-      return sortedUsers(env, (user) =>
-        wantedSet.has(String(user[field as 'id' | 'idnumber' | 'username' | 'email'])),
-      ).map((user) => userDetails(user, env));
-    },
-  },
-
-  core_user_get_users: {
-    params: { criteria: multiple(single({ key: value('alpha'), value: value('raw') })) },
-    run: (params, env) => {
-      const criteria = params.criteria as { key: string; value: string }[];
-      const used = new Set<string>();
-      const tests: ((user: FakeMoodleUser) => boolean)[] = [];
-      const warnings: Record<string, unknown>[] = [];
-      for (const { key, value: raw } of criteria) {
-        // Unverified: Moodle throws moodle_exception('keyalreadyset') for a repeated key.
-        if (used.has(key)) {
-          throw moodleException(
-            'keyalreadyset',
-            'error/keyalreadyset',
-            `The key ${key} can only be sent once`,
-          );
-        }
-        used.add(key);
-        switch (key) {
-          case 'id': {
-            const id = phpIntval(raw);
-            tests.push((user) => user.id === id);
-            break;
-          }
-          case 'idnumber':
-            tests.push((user) => user.idnumber === raw);
-            break;
-          case 'username': {
-            // Cleaned, not rejected: `%` is stripped and the match is exact (#14).
-            const username = cleanUsername(raw);
-            tests.push((user) => user.username === username);
-            break;
-          }
-          case 'auth': {
-            const auth = cleanParam(raw, 'auth', env);
-            tests.push((user) => user.auth === auth);
-            break;
-          }
-          case 'email':
-          case 'firstname':
-          case 'lastname': {
-            const pattern = likeToRegExp(key === 'email' ? raw.trim() : cleanParam(raw, 'notags', env));
-            tests.push((user) => pattern.test(user[key]));
-            break;
-          }
-          default:
-            // An unsupported key is skipped with a warning, so the remaining criteria (maybe none) apply (#15).
-            warnings.push({
-              item: key,
-              warningcode: 'invalidfieldparameter',
-              message: `The search key '${key}' is not supported, look at the web service documentation`,
-            });
-        }
-      }
-      const users = sortedUsers(env, (user) => !user.deleted && tests.every((test) => test(user)));
-      return { users: users.map((user) => userDetails(user, env)), warnings };
-    },
-  },
-
-  core_user_create_users: {
-    params: {
-      users: multiple(
-        single({
-          createpassword: value('bool', 'optional'),
-          username: value('username'),
-          auth: value('auth', { default: 'manual' }),
-          password: value('raw', 'optional'),
-          firstname: value('notags'),
-          lastname: value('notags'),
-          // PARAM_RAW_TRIMMED: a bad address is rejected by the function, not the parameter check (debug-on #16).
-          email: value('raw_trimmed'),
-          ...USER_FIELDS,
-          idnumber: value('raw', { default: '' }),
-          lang: value('lang', { default: 'en' }),
-          calendartype: value('plugin', { default: 'gregorian' }),
-        }),
-      ),
-    },
-    run: (params, env) => {
-      // One transaction: the first failure rolls back the users created before it (#39, #40). Ids are
-      // still consumed, as a database sequence would (#72 got 33 after a rolled-back 32).
-      const created: FakeMoodleUser[] = [];
-      // Taken usernames and emails, read once per call (a per-user scan made large fakes slower than mzi).
-      const usernames = new Set<string>();
-      const emails = new Set<string>();
-      for (const other of env.users.values()) {
-        usernames.add(other.username);
-        emails.add(other.email.toLowerCase());
-      }
-      for (const input of params.users as Clean[]) {
-        const user = input as Record<string, string | number | boolean | undefined>;
-        for (const field of ['username', 'firstname', 'lastname'] as const) {
-          if (String(user[field]).trim() === '') {
-            throw new InvalidParameter(`The field ${field} cannot be blank`);
-          }
-        }
-        const username = String(user.username);
-        if (usernames.has(username)) {
-          throw new InvalidParameter(`Username already exists: ${username}`);
-        }
-        if (user.theme !== undefined && !INSTALLED_THEMES.includes(String(user.theme))) {
-          throw new InvalidParameter(`Invalid theme: ${user.theme}`);
-        }
-        const password = user.password === undefined ? '' : String(user.password);
-        const createpassword = user.createpassword === true;
-        if (phpEmpty(password) && !createpassword) {
-          throw new InvalidParameter('Invalid password: you must provide a password, or set createpassword.');
-        }
-        const email = String(user.email);
-        if (!validateEmail(email)) throw new InvalidParameter(`Email address is invalid: ${email}`);
-        if (emails.has(email.toLowerCase())) {
-          throw new InvalidParameter(`Email address already exists: ${email}`);
-        }
-        if (!createpassword) {
-          const errors = passwordPolicyErrors(password);
-          if (errors) throw moodleException(errors);
-        }
-        const { createpassword: _ignored, ...fields } = user;
-        const fresh = newUser(env.nextId(), {
-          ...(fields as Partial<FakeMoodleUser>),
-          password: createpassword ? '' : password,
-          country: validCountry(user.country),
-        });
-        created.push(fresh);
-        usernames.add(fresh.username);
-        emails.add(fresh.email.toLowerCase());
-      }
-      for (const user of created) env.users.set(user.id, user);
-      return created.map(({ id, username }) => ({ id, username }));
-    },
-  },
-
-  core_user_update_users: {
-    params: {
-      users: multiple(
-        single({
-          id: value('int'),
-          username: value('username', 'optional'),
-          auth: value('auth', 'optional'),
-          suspended: value('bool', 'optional'),
-          password: value('raw', 'optional'),
-          firstname: value('notags', 'optional'),
-          lastname: value('notags', 'optional'),
-          email: value('raw_trimmed', 'optional'),
-          ...USER_FIELDS,
-          userpicture: value('int', 'optional'),
-        }),
-      ),
-    },
-    run: (params, env) => {
-      // Per-user problems become warnings and that user is left unchanged; the rest are updated (#23, #24, #69).
-      const warnings: Record<string, unknown>[] = [];
-      const warn = (itemid: number, warningcode: string, message: string): void => {
-        warnings.push({ item: 'user', itemid, warningcode, message });
-      };
-      for (const input of params.users as Clean[]) {
-        const change = input as Record<string, string | number | boolean | undefined> & { id: number };
-        const existing = env.users.get(change.id);
-        if (!existing) {
-          warn(change.id, 'invaliduserid', 'Invalid user ID');
-          continue;
-        }
-        if (existing.deleted) {
-          warn(change.id, 'usernotupdateddeleted', 'error/usernotupdateddeleted');
-          continue;
-        }
-        if (existing.id === GUEST_ID) {
-          warn(change.id, 'usernotupdatedguest', 'error/usernotupdatedguest'); // unverified message
-          continue;
-        }
-        if (typeof change.email === 'string' && change.email !== existing.email) {
-          if (!validateEmail(change.email)) {
-            warn(change.id, 'useremailinvalid', 'error/useremailinvalid'); // unverified message
-            continue;
-          }
-          const lower = change.email.toLowerCase();
-          if ([...env.users.values()].some((u) => u.id !== existing.id && u.email.toLowerCase() === lower)) {
-            warn(change.id, 'useremailduplicate', 'Duplicate address');
-            continue;
-          }
-        }
-        if (
-          typeof change.username === 'string' &&
-          [...env.users.values()].some((u) => u.id !== existing.id && u.username === change.username)
-        ) {
-          // Unverified: the unique index on username refuses the write.
-          warn(change.id, 'dmlwriteexception', 'Error writing to database');
-          continue;
-        }
-        if (typeof change.password === 'string' && !phpEmpty(change.password)) {
-          const errors = passwordPolicyErrors(change.password);
-          if (errors) {
-            warn(change.id, errors, `error/${errors}`); // unverified: policy failure caught as a warning
-            continue;
-          }
-        }
-        const { id: _id, userpicture: _picture, ...fields } = change;
-        Object.assign(existing, fields);
-        if (change.country !== undefined) existing.country = validCountry(change.country);
-      }
-      return { warnings };
-    },
-  },
-
-  core_user_delete_users: {
-    params: { userids: multiple(value('int')) },
-    run: (params, env) => {
-      // One transaction: any missing, deleted or protected user fails the whole call (#70, #71).
-      const ids = params.userids as number[];
-      const seen = new Set<number>();
-      for (const id of ids) {
-        const user = env.users.get(id);
-        if (!user || user.deleted || seen.has(id)) {
-          throw missingRecord('user', 'SELECT * FROM {user} WHERE id = ? AND deleted = ?', [id, 0]);
-        }
-        seen.add(id);
-        // Unverified message: lang/en/error.php `useradminodelete`.
-        if (id === ADMIN_ID) throw moodleException('useradminodelete', 'Admin accounts cannot be deleted');
-      }
-      const now = Math.floor(Date.now() / 1000);
-      for (const id of seen) {
-        const user = env.users.get(id) as FakeMoodleUser;
-        if (user.id === GUEST_ID) continue; // user_delete_user() refuses the guest silently
-        // delete_user(): username `<email>.<time>` cleaned as a username, email md5(old username),
-        // idnumber cleared; the row stays and is still returned by id (#66).
-        let stamp = now;
-        let username = cleanUsername(`${user.email}.${stamp}`);
-        while ([...env.users.values()].some((other) => other.username === username)) {
-          stamp += 1;
-          username = cleanUsername(`${user.email}.${stamp}`);
-        }
-        user.email = createHash('md5').update(user.username).digest('hex');
-        user.username = username;
-        user.idnumber = '';
-        user.deleted = true;
-      }
-      return null;
-    },
-  },
+  ...SITE_INFO_FUNCTIONS,
+  ...USER_FUNCTIONS,
+  ...CATEGORY_FUNCTIONS,
+  ...COURSE_FUNCTIONS,
+  ...COURSE_DETAIL_FUNCTIONS,
+  ...ENROLMENT_FUNCTIONS,
+  ...ENROLLED_USER_FUNCTIONS,
 };
-
-function siteInfo(env: Env): Record<string, unknown> {
-  const user = env.users.get(env.tokenUserId) as FakeMoodleUser;
-  return {
-    sitename: 'Moodle Loopback Test',
-    username: user.username,
-    firstname: user.firstname,
-    lastname: user.lastname,
-    fullname: `${user.firstname} ${user.lastname}`,
-    lang: user.lang,
-    userid: user.id,
-    siteurl: env.siteUrl,
-    userpictureurl: `${env.siteUrl}${IMAGE_PATH}/f1`,
-    functions: env.allowedFunctions.map((name) => ({
-      name,
-      version: name.startsWith('enrol_manual_') ? '2025100600' : '2025100600.02',
-    })),
-    downloadfiles: 0,
-    uploadfiles: 0,
-    release: '5.1+ (Build: 20251017)',
-    version: '2025100600.02',
-    mobilecssurl: '',
-    usercanmanageownfiles: true,
-    userquota: 0,
-    usermaxuploadfilesize: -1,
-    userhomepage: 1,
-    siteid: 1,
-    sitecalendartype: 'gregorian',
-    usercalendartype: 'gregorian',
-    // Unverified for other users: Moodle reports is_siteadmin() of the token's user.
-    userissiteadmin: user.id === ADMIN_ID,
-    theme: 'boost',
-    limitconcurrentlogins: 0,
-    policyagreed: 0,
-  };
-}
-
-function looseIntEquals(input: string, cleaned: number): boolean {
-  const trimmed = input.trim();
-  return trimmed !== '' && Number(trimmed) === cleaned;
-}
-
-/** PHP `empty()` of a string. */
-function phpEmpty(text: string): boolean {
-  return text === '' || text === '0';
-}
-
-function validCountry(country: unknown): string {
-  return typeof country === 'string' && COUNTRIES.has(country) ? country : '';
-}
-
-/** The users that pass `keep` (all by default), by id as Moodle's SQL orders them; filtered before sorting. */
-function sortedUsers(env: Env, keep: (user: FakeMoodleUser) => boolean = () => true): FakeMoodleUser[] {
-  const kept: FakeMoodleUser[] = [];
-  for (const user of env.users.values()) if (keep(user)) kept.push(user);
-  return kept.sort((a, b) => a.id - b.id);
-}
-
-function newUser(id: number, fields: Partial<FakeMoodleUser>): FakeMoodleUser {
-  const username = fields.username ?? `user${id}`;
-  const defined = Object.fromEntries(Object.entries(fields).filter(([, item]) => item !== undefined));
-  return {
-    username,
-    firstname: 'Test',
-    lastname: `User ${id}`,
-    email: `${username}@example.com`,
-    auth: 'manual',
-    suspended: false,
-    deleted: false,
-    confirmed: true,
-    password: '',
-    idnumber: '',
-    department: '',
-    institution: '',
-    phone1: '',
-    phone2: '',
-    address: '',
-    interests: '',
-    city: '',
-    country: '',
-    lang: 'en',
-    calendartype: 'gregorian',
-    theme: '',
-    timezone: '99',
-    mailformat: 1,
-    maildisplay: 2,
-    trackforums: 0,
-    description: '',
-    descriptionformat: 1,
-    middlename: '',
-    alternatename: '',
-    firstnamephonetic: '',
-    lastnamephonetic: '',
-    firstaccess: 0,
-    lastaccess: 0,
-    ...defined,
-    id,
-  };
-}
-
-/**
- * A user as the get functions return it, keys in Moodle's order (#7, #15): optional fields only when not
- * empty, while `department` and `theme` are always there.
- */
-function userDetails(user: FakeMoodleUser, env: Env): Record<string, unknown> {
-  const optional = (key: keyof FakeMoodleUser): Record<string, unknown> =>
-    user[key] === '' ? {} : { [key]: user[key] };
-  return {
-    id: user.id,
-    username: user.username,
-    firstname: user.firstname,
-    lastname: user.lastname,
-    fullname: `${user.firstname} ${user.lastname}`,
-    email: user.email,
-    ...optional('address'),
-    ...optional('phone1'),
-    ...optional('phone2'),
-    department: user.department,
-    ...optional('institution'),
-    ...optional('idnumber'),
-    ...optional('interests'),
-    firstaccess: user.firstaccess,
-    lastaccess: user.lastaccess,
-    auth: user.auth,
-    suspended: user.suspended,
-    confirmed: user.confirmed,
-    lang: user.lang,
-    theme: user.theme,
-    timezone: user.timezone,
-    mailformat: user.mailformat,
-    trackforums: user.trackforums,
-    ...(user.description === ''
-      ? {}
-      : { description: user.description, descriptionformat: user.descriptionformat }),
-    ...optional('city'),
-    ...optional('country'),
-    profileimageurlsmall: `${env.siteUrl}${IMAGE_PATH}/f2`,
-    profileimageurl: `${env.siteUrl}${IMAGE_PATH}/f1`,
-  };
-}
-
-// ---------------------------------------------------------------------------------------------------------
-// Rendering
-
-/** PHP json_encode: `/` escaped as `\/`, non-ASCII as `\uXXXX` (#1, #33). */
-function phpJson(body: unknown): string {
-  return JSON.stringify(body)
-    .replace(/\//g, '\\/')
-    .replace(/[\u007f-\uffff]/g, (char) => `\\u${char.charCodeAt(0).toString(16).padStart(4, '0')}`);
-}
-
-/** Moodle's XML format (#3, #54), for callers that forget `moodlewsrestformat=json`. */
-function xmlBody(result: unknown, error: ReturnType<WsError['render']> | undefined): string {
-  const head = '<?xml version="1.0" encoding="UTF-8" ?>\n';
-  if (error) {
-    const debug =
-      error.debuginfo === undefined ? '' : `<DEBUGINFO>${xmlEscape(error.debuginfo)}</DEBUGINFO>\n`;
-    return (
-      `${head}<EXCEPTION class="${xmlEscape(error.exception)}">\n<ERRORCODE>${xmlEscape(error.errorcode)}` +
-      `</ERRORCODE>\n<MESSAGE>${xmlEscape(error.message)}</MESSAGE>\n${debug}</EXCEPTION>\n`
-    );
-  }
-  return `${head}<RESPONSE>\n${result === null ? '' : xmlValue(result)}</RESPONSE>\n`;
-}
-
-function xmlValue(item: unknown): string {
-  if (Array.isArray(item)) return `<MULTIPLE>\n${item.map(xmlValue).join('')}</MULTIPLE>\n`;
-  if (item !== null && typeof item === 'object') {
-    const keys = Object.entries(item).map(
-      ([key, sub]) => `<KEY name="${xmlEscape(key)}">${xmlValue(sub)}</KEY>\n`,
-    );
-    return `<SINGLE>\n${keys.join('')}</SINGLE>\n`;
-  }
-  if (item === null || item === undefined) return '<VALUE null="null"/>\n';
-  const text = typeof item === 'boolean' ? (item ? '1' : '0') : String(item);
-  return `<VALUE>${xmlEscape(text)}</VALUE>\n`;
-}
-
-function xmlEscape(text: string): string {
-  return text.replace(/[&<>"]/g, (char) => `&${{ '&': 'amp', '<': 'lt', '>': 'gt', '"': 'quot' }[char]};`);
-}
-
-const MAINTENANCE_PAGE =
-  '<!DOCTYPE html>\n<html><head><title>Site maintenance</title></head>' +
-  '<body><h1>Site maintenance</h1><p>This site is undergoing maintenance and is currently not available.</p>' +
-  '</body></html>\n';
-
-const ERROR_500_PAGE =
-  '<!DOCTYPE html>\n<html><head><title>500 Internal Server Error</title></head>' +
-  '<body><h1>Internal Server Error</h1></body></html>\n';
-
-// ---------------------------------------------------------------------------------------------------------
-// Server
 
 /** Starts a fake Moodle on 127.0.0.1, port 0. Close it when done. */
 export async function startFakeMoodle(options: FakeMoodleOptions = {}): Promise<FakeMoodle> {
-  const token = options.token ?? randomBytes(16).toString('hex');
   const debug = options.debug ?? false;
-  const allowedFunctions = [...(options.allowedFunctions ?? TRANSCRIPT_FUNCTIONS)];
-  const installed = new Set([...TRANSCRIPT_FUNCTIONS, ...OTHER_INSTALLED_FUNCTIONS, ...allowedFunctions]);
-  const users = new Map<number, FakeMoodleUser>();
+  const allowedFunctions = [...(options.allowedFunctions ?? EXTENDED_SERVICE_FUNCTIONS)];
+  const installed = new Set([
+    ...RECORDED_SERVICE_FUNCTIONS,
+    ...EXTENDED_SERVICE_FUNCTIONS,
+    ...OTHER_INSTALLED_FUNCTIONS,
+    ...allowedFunctions,
+  ]);
+  const site = createSite({
+    debug,
+    authPlugins: options.authPlugins ?? DEFAULT_AUTH_PLUGINS,
+    siteName: options.siteName ?? 'Moodle Loopback Test',
+    allowedFunctions,
+    now: options.now ?? (() => Math.floor(Date.now() / 1000)),
+    noMailTransport: options.noMailTransport ?? false,
+    roles: options.roles ?? [],
+  });
+  const { env } = site;
   const requests: RecordedRequest[] = [];
   const held = new Set<ServerResponse>();
-  let idCounter = FIRST_NEW_ID;
   let failures: { mode: FailureMode; left: number } | undefined;
   let delayMs = 0;
   let inFlight = 0;
   let maxInFlight = 0;
 
-  const env: Env = {
-    debug,
-    authPlugins: options.authPlugins ?? DEFAULT_AUTH_PLUGINS,
-    users,
-    nextId: () => {
-      const id = idCounter;
-      idCounter += 1;
-      return id;
-    },
-    siteUrl: '',
-    allowedFunctions,
-    tokenUserId: ADMIN_ID,
-  };
-
-  // The two accounts every site has (#15).
-  users.set(
-    GUEST_ID,
-    newUser(GUEST_ID, {
-      username: 'guest',
-      firstname: 'Guest user',
-      lastname: ' ',
-      email: 'root@localhost',
-      description: 'This user is a special user that allows read-only access to some courses.',
-    }),
-  );
-  users.set(
-    ADMIN_ID,
-    newUser(ADMIN_ID, {
-      username: 'admin',
-      firstname: 'Admin',
-      lastname: 'User',
-      email: 'admin@example.com',
-    }),
-  );
-  if (options.tokenUser) {
-    const id = env.nextId();
-    users.set(
-      id,
-      newUser(id, { username: 'mziws', firstname: 'Web', lastname: 'Service', ...options.tokenUser }),
-    );
-    env.tokenUserId = id;
-  }
+  // The start token: the admin's (#1), or a web-service user's.
+  const restricted = options.restricted ?? false;
+  const start = addToken(site, {
+    ...(options.token === undefined ? {} : { token: options.token }),
+    user: options.tokenUser ?? (restricted ? {} : { id: ADMIN_ID }),
+    restricted,
+  });
+  env.tokenUserId = start.userId;
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://fake-moodle');
@@ -1146,7 +314,7 @@ export async function startFakeMoodle(options: FakeMoodleOptions = {}): Promise<
     // The format may come from the query or the body (#4); anything but json means XML (#3, #54).
     const json = stringParam(form, 'moodlewsrestformat') === 'json';
     let result: unknown;
-    let error: ReturnType<WsError['render']> | undefined;
+    let error: RenderedError | undefined;
     try {
       result = run(form, wsfunction, params);
     } catch (caught) {
@@ -1161,9 +329,11 @@ export async function startFakeMoodle(options: FakeMoodleOptions = {}): Promise<
     }
   }
 
-  /** Moodle's order: token, function name, function exists, function in service, parameters (#49-#53). */
+  /** Moodle's order: token, its user's protocol right, function name, exists, in service, parameters (#49-#53). */
   function run(form: PhpArray, wsfunction: string | undefined, params: PhpArray): unknown {
-    if (stringParam(form, 'wstoken') !== token) throw invalidToken();
+    const caller = site.tokens.get(stringParam(form, 'wstoken') ?? '');
+    if (!caller) throw invalidToken();
+    requireRestUse(caller);
     if (!wsfunction) throw new InvalidParameter('Missing function name');
     if (!installed.has(wsfunction)) {
       throw missingRecord('external_functions', 'SELECT * FROM {external_functions} WHERE name = ?', [
@@ -1181,7 +351,7 @@ export async function startFakeMoodle(options: FakeMoodleOptions = {}): Promise<
     const def = FUNCTIONS[wsfunction];
     if (!def) throw new Error(`fake Moodle does not implement ${wsfunction}`);
     const clean = validate(single(def.params), params, env) as Clean;
-    return def.run(clean, env);
+    return def.run(clean, env, caller);
   }
 
   const server = createServer((req, res) => {
@@ -1198,8 +368,12 @@ export async function startFakeMoodle(options: FakeMoodleOptions = {}): Promise<
 
   return {
     url,
-    token,
-    users,
+    token: start.token,
+    users: env.users,
+    categories: env.categories,
+    courses: env.courses,
+    enrolments: env.enrolments,
+    roles: env.roles,
     requests,
     get inFlight() {
       return inFlight;
@@ -1216,13 +390,13 @@ export async function startFakeMoodle(options: FakeMoodleOptions = {}): Promise<
     setDelay(ms) {
       delayMs = ms;
     },
-    addUser(partial = {}) {
-      const id = partial.id ?? env.nextId();
-      if (users.has(id)) throw new Error(`fake Moodle: user id ${id} already exists`);
-      const user = newUser(id, partial);
-      users.set(id, user);
-      return user;
-    },
+    addUser: (partial) => addUser(site, partial),
+    addCategory: (partial) => addCategory(site, partial),
+    addCourse: (partial) => addCourse(site, partial),
+    setManualInstance: (courseId, state) => setManualInstance(site, courseId, state),
+    addEnrolment: (courseId, userId, fields) => addEnrolment(site, courseId, userId, fields),
+    enrolment: (courseId, userId) => env.enrolments.get(courseId)?.get(userId),
+    addToken: (tokenOptions) => addToken(site, tokenOptions),
     async close() {
       for (const res of held) res.destroy();
       server.closeAllConnections();
@@ -1231,11 +405,6 @@ export async function startFakeMoodle(options: FakeMoodleOptions = {}): Promise<
       );
     },
   };
-}
-
-function stringParam(form: PhpArray, key: string): string | undefined {
-  const item = form.get(key);
-  return typeof item === 'string' ? item : undefined;
 }
 
 async function readBody(req: IncomingMessage): Promise<string> {
