@@ -6,6 +6,7 @@ import {
   GRANT_CAPABILITY_PAGE,
   missingCapability,
 } from '../shared/moodle-capabilities.js';
+import { moodleSaid } from '../shared/moodle-text.js';
 import type { DesiredCourse } from './desired-course.js';
 
 /** What a course error is about, for its message. */
@@ -44,7 +45,7 @@ async function shortnameTaken(context: CourseErrorContext, cause: unknown): Prom
 export async function explainCreateFailure(error: unknown, context: CourseErrorContext): Promise<unknown> {
   if (!(error instanceof MoodleException)) return error;
   const { label, desired } = context;
-  const moodle = `(Moodle: ${error.message})`;
+  const moodle = moodleSaid(error);
   switch (error.errorcode) {
     case 'shortnametaken':
       return shortnameTaken(context, error);
@@ -87,7 +88,7 @@ export async function explainUpdateWarning(
   context: CourseErrorContext,
 ): Promise<ProcessingError> {
   const { label } = context;
-  const moodle = `(Moodle: ${warning.warningcode}: ${warning.message})`;
+  const moodle = moodleSaid({ errorcode: warning.warningcode, moodleMessage: warning.message });
   const what = `update Moodle course ${courseId} of ${label} (${changed.join(', ')})`;
   switch (warning.warningcode) {
     case 'shortnametaken':
@@ -129,7 +130,7 @@ function capabilityError(
   const capability = describeCapability(missingCapability(message), fallback);
   return new ProcessingError(
     'moodle.nopermissions',
-    `Could not ${what}: the web-service user lacks ${capability}. Grant it at ${GRANT_CAPABILITY_PAGE}.${alternative} Then retry this event. (Moodle: nopermissions: ${message})`,
+    `Could not ${what}: the web-service user lacks ${capability}. Grant it at ${GRANT_CAPABILITY_PAGE}.${alternative} Then retry this event. ${moodleSaid({ errorcode: 'nopermissions', moodleMessage: message })}`,
     cause === undefined ? {} : { cause },
   );
 }

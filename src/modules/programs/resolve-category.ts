@@ -6,7 +6,7 @@ import {
   GRANT_CAPABILITY_PAGE,
   missingCapability,
 } from '../shared/moodle-capabilities.js';
-import { sameMoodleText } from '../shared/moodle-text.js';
+import { moodleSaid, sameMoodleText } from '../shared/moodle-text.js';
 import { parseMoodleId } from '../shared/parse-moodle-id.js';
 import { categoryIdnumber, decideMissingCategory, named, type ProgramForMoodle } from './decide-category.js';
 import type { ProgramSettings } from './program-settings.js';
@@ -185,13 +185,13 @@ function explainCreateFailure(error: unknown, r: Resolution, name: string): unkn
     const capability = describeCapability(missingCapability(error.moodleMessage), 'moodle/category:manage');
     return new ProcessingError(
       error.code,
-      `${failed}: the web-service user lacks ${capability}. Grant it at ${GRANT_CAPABILITY_PAGE}, or create the category yourself and set the program's MoodleID in Zoho; then retry this event. (Moodle: ${error.message})`,
+      `${failed}: the web-service user lacks ${capability}. Grant it at ${GRANT_CAPABILITY_PAGE}, or create the category yourself and set the program's MoodleID in Zoho; then retry this event. ${moodleSaid(error)}`,
       { cause: error },
     );
   }
   return new ProcessingError(
     error.code,
-    `${failed}. Check that MOODLE_CATEGORY_PARENT_ID names an existing category (0 = top level), or create the category yourself and set the program's MoodleID in Zoho; then retry this event. (Moodle: ${error.message})`,
+    `${failed}. Check that MOODLE_CATEGORY_PARENT_ID names an existing category (0 = top level), or create the category yourself and set the program's MoodleID in Zoho; then retry this event. ${moodleSaid(error)}`,
     { retryable: error.retryable, cause: error },
   );
 }
