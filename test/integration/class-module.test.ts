@@ -24,8 +24,8 @@ async function setup(
   const extra = typeof env === 'function' ? env(moodle) : env;
   service = await startTestService(
     { MOODLE_URL: moodle.url, MOODLE_TOKEN: moodle.token, MOODLE_TIMEOUT: '1', ...extra },
-    // The stand-in teachers live in this thread only, so the worker does too.
-    { modules: [...MODULES, standInTeachers], threads: false },
+    // The stand-in teachers replace the real ones and live in this thread only, so the worker does too.
+    { modules: [...MODULES.filter((m) => m.name !== 'teacher'), standInTeachers], threads: false },
   );
   await service.moodleHealth.refresh();
   return { moodle, service };
@@ -434,5 +434,30 @@ describe('classes with a restricted web-service user', () => {
     );
     expect(deleted.error_message).toContain('MOODLE_ON_CLASS_DELETE=ignore');
     expect(moodle.courses.get(courseId)?.visible).toBe(1);
+  });
+
+  it('names moodle/course:changefullname when it may not rename the course', async () => {
+    const { moodle, service } = await setup({}, { restricted: true });
+    const { programId } = await programAndTeacher(service, moodle, '1', true);
+    await send(service, 'class', '8400003', activeClass(programId, null));
+    const courseId = courseByIdnumber(moodle, 'zoho-class-8400003')?.id;
+    const renamed = await send(service, 'class', '8400003', { Class_Name: 'New name' }, 'update');
+    expect(renamed).toMatchObject({ status: 'failed', error_code: 'moodle.nopermissions' });
+    expect(renamed.error_message).toContain(
+      `Could not update Moodle course ${courseId} of Zoho class 8400003 ("New name") (fullname): the web-service user lacks moodle/course:changefullname (Change course full name).`,
+    );
+  });
+
+  it('explains a course hidden from it, which it can neither see nor create again', async () => {
+    const { moodle, service } = await setup({}, { restricted: true });
+    const { programId } = await programAndTeacher(service, moodle, '1', true);
+    await send(service, 'class', '8400004', activeClass(programId, null));
+    const course = courseByIdnumber(moodle, 'zoho-class-8400004');
+    if (course) course.visible = 0;
+    const event = await send(service, 'class', '8400004', { Class_Name: 'Hidden' }, 'update');
+    expect(event).toMatchObject({ status: 'failed', error_code: 'class.course_hidden_from_mzi' });
+    expect(event.error_message).toContain(
+      `Moodle course ${course?.id} already carries the short name "IT-L3-27" of Zoho class 8400004 ("Hidden"), but the web-service user cannot see it: it is hidden and the user lacks moodle/course:viewhiddencourses.`,
+    );
   });
 });
