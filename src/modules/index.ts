@@ -5,13 +5,14 @@ import type { BatchEventHandler, EventHandler } from '../worker/event-handler.js
 import { classes } from './classes/index.js';
 import { programs } from './programs/index.js';
 import { students } from './students/index.js';
-import type { LinksOf, RecordData, ZohoModule } from './zoho-module.js';
+import { teachers } from './teachers/index.js';
+import type { HoldersOf, LinksOf, MoodleUserHolder, RecordData, ZohoModule } from './zoho-module.js';
 
 export type { ZohoModule } from './zoho-module.js';
-export { classes, programs, students };
+export { classes, programs, students, teachers };
 
 /** Every Zoho module mzi keeps in step: adding one is its folder and its line here (DESIGN.md §9). */
-export const MODULES: readonly ZohoModule[] = [students, programs, classes];
+export const MODULES: readonly ZohoModule[] = [students, teachers, programs, classes];
 
 /** The module of a URL segment or CLI noun (`student`). */
 export function findModule(name: string, modules: readonly ZohoModule[] = MODULES): ZohoModule | undefined {
@@ -43,6 +44,7 @@ export function createModuleHandlers(options: {
   moodle: MoodleClient | undefined;
 }): Record<string, EventHandler | BatchEventHandler> {
   const linksOf = createLinksOf(options.modules);
+  const holdersOf = createHoldersOf(options.modules);
   return Object.fromEntries(
     options.modules.map((module) => [
       module.zohoApiName,
@@ -50,6 +52,7 @@ export function createModuleHandlers(options: {
         settings: moduleSettings(options.config, module),
         moodle: options.moodle,
         linksOf,
+        holdersOf,
       }),
     ]),
   );
@@ -66,6 +69,27 @@ export function createLinksOf(modules: readonly ZohoModule[]): LinksOf {
     }
     if (recordIds.length === 0) return new Map();
     return module.moodleLinks(db, recordIds);
+  };
+}
+
+/** Reads who holds Moodle users through every module's `moodleUserHolders`. */
+export function createHoldersOf(modules: readonly ZohoModule[]): HoldersOf {
+  const holding = modules.filter((module) => module.moodleUserHolders);
+  return async (db, userIds) => {
+    const holders = new Map<number, MoodleUserHolder[]>();
+    if (userIds.length === 0) return holders;
+    const found = await Promise.all(
+      holding.map(async (module) => ({ module, byUser: await module.moodleUserHolders?.(db, userIds) })),
+    );
+    for (const { module, byUser } of found) {
+      for (const [userId, recordIds] of byUser ?? []) {
+        const list = holders.get(userId) ?? [];
+        for (const recordId of recordIds)
+          list.push({ module: module.name, zohoApiName: module.zohoApiName, recordId });
+        holders.set(userId, list);
+      }
+    }
+    return holders;
   };
 }
 

@@ -62,6 +62,18 @@ export type LinksOf = (
   recordIds: readonly string[],
 ) => Promise<Map<string, MoodleLink>>;
 
+/** A live record whose Moodle user is this one (a student's or a teacher's account). */
+export interface MoodleUserHolder extends RecordRef {
+  /** Its Zoho module, as operators know it in Zoho (`BTEC_Students`). */
+  readonly zohoApiName: string;
+}
+
+/** The live records of every module that hold these Moodle users, by Moodle user id. */
+export type HoldersOf = (
+  db: Kysely<Database>,
+  userIds: readonly number[],
+) => Promise<Map<number, MoodleUserHolder[]>>;
+
 /** What a module's handler is built from: its settings and, when configured, the Moodle client. */
 export interface ModuleHandlerContext<S> {
   readonly settings: S;
@@ -69,6 +81,11 @@ export interface ModuleHandlerContext<S> {
   readonly moodle: MoodleClient | undefined;
   /** The Moodle links other modules keep, without importing them: through their `moodleLinks`. */
   readonly linksOf: LinksOf;
+  /**
+   * Who already holds these Moodle users, across every module that declares `moodleUserHolders`: an account
+   * linked to a student is not adopted for a teacher, and the other way round (DESIGN.md §5).
+   */
+  readonly holdersOf: HoldersOf;
 }
 
 /** A check `mzi doctor` adds for a module, once Moodle has answered. */
@@ -133,6 +150,12 @@ export interface ZohoModule<S = unknown> {
    * whose records refer to them: a class to its program's category and teacher, an enrollment to its student.
    */
   moodleLinks?(db: Kysely<Database>, recordIds: readonly string[]): Promise<Map<string, MoodleLink>>;
+  /**
+   * For modules whose records are Moodle users (students, teachers): the Zoho record ids of the live records
+   * linked to these Moodle user ids, by user id. Every such module reads them all (`holdersOf`) before it
+   * takes over an existing account, so one account never serves two records.
+   */
+  moodleUserHolders?(db: Kysely<Database>, userIds: readonly number[]): Promise<Map<number, string[]>>;
   /** Builds the handler the worker gives this module's events to. */
   createHandler(context: ModuleHandlerContext<S>): EventHandler | BatchEventHandler;
   /** The module's local records, when it keeps a mirror the dashboard lists. */

@@ -1,4 +1,5 @@
 import { ProcessingError } from '../event-log/processing-error.js';
+import { missingCapabilityAdvice } from './missing-capability-advice.js';
 
 /**
  * Any failure talking to Moodle. A ProcessingError, so the worker's `shouldRetry` reads `retryable` and an
@@ -140,8 +141,10 @@ export class MoodleException extends MoodleError {
     const reason = isIdentifier(errorcode)
       ? `${errorcode}: ${readable(message)}`
       : readable(message.endsWith(errorcode) ? errorcode : `${errorcode}: ${message}`);
-    const text = `Moodle rejected ${wsfunction}: ${reason}`;
-    super(`moodle.${codeSuffix(errorcode)}`, debuginfo ? `${text} (${readable(debuginfo)})` : text, {
+    const rejected = `Moodle rejected ${wsfunction}: ${reason}`;
+    const detail = debuginfo ? `${rejected} (${readable(debuginfo)})` : rejected;
+    const advice = missingCapabilityAdvice(wsfunction, errorcode);
+    super(`moodle.${codeSuffix(errorcode)}`, advice ? `${detail} ${advice}` : detail, {
       retryable: shouldRetryMoodleException(errorcode),
       wsfunction,
     });
@@ -173,7 +176,12 @@ export class MoodleWarningError extends MoodleError {
     const item = warning.itemid === undefined ? '' : ` for ${warning.item ?? 'item'} ${warning.itemid}`;
     super(
       `moodle.${codeSuffix(warning.warningcode)}`,
-      `Moodle did not apply ${wsfunction}${item}: ${warning.warningcode}: ${readable(warning.message)}`,
+      [
+        `Moodle did not apply ${wsfunction}${item}: ${warning.warningcode}: ${readable(warning.message)}`,
+        missingCapabilityAdvice(wsfunction, warning.warningcode),
+      ]
+        .filter(Boolean)
+        .join(' '),
       { retryable: false, wsfunction },
     );
     this.name = 'MoodleWarningError';

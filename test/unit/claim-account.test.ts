@@ -3,8 +3,16 @@ import {
   type ClaimOptions,
   claimAccount,
   protectedReason,
-} from '../../src/modules/students/claim-account.js';
+} from '../../src/modules/shared/moodle-users/claim-account.js';
+import { studentKind } from '../../src/modules/students/student-kind.js';
 import type { MoodleUser } from '../../src/moodle/create-moodle-client.js';
+
+const STUDENT = studentKind({
+  usernameFrom: 'email',
+  auth: 'manual',
+  suspendStatuses: [],
+  lastnameFallback: '-',
+});
 
 const user = (fields: Partial<MoodleUser> = {}): MoodleUser => ({
   id: 40,
@@ -25,6 +33,8 @@ const claim = (options: Partial<ClaimOptions> = {}) =>
     matchedBy: 'email',
     recordId: 'R1',
     idnumber: 'S-1',
+    emailField: 'Academic_Email',
+    kind: STUDENT,
     stored: null,
     protection: { tokenUserId: 3, entries: [] },
     adopt: 'unlinked',

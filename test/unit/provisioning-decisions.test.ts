@@ -1,12 +1,20 @@
 import { describe, expect, it } from 'vitest';
 import { ProcessingError } from '../../src/event-log/processing-error.js';
-import { type ClaimCandidate, decideClaims } from '../../src/modules/students/decide-claims.js';
-import { diffUser } from '../../src/modules/students/diff-user.js';
-import type { DesiredMoodleUser } from '../../src/modules/students/map-student.js';
-import { newUserParams } from '../../src/modules/students/new-user-params.js';
-import { parseUserId } from '../../src/modules/students/parse-user-id.js';
-import { storedOwnership } from '../../src/modules/students/stored-ownership.js';
+import { type ClaimCandidate, decideClaims } from '../../src/modules/shared/moodle-users/decide-claims.js';
+import type { DesiredMoodleUser } from '../../src/modules/shared/moodle-users/desired-user.js';
+import { diffUser } from '../../src/modules/shared/moodle-users/diff-user.js';
+import { newUserParams } from '../../src/modules/shared/moodle-users/new-user-params.js';
+import { parseUserId } from '../../src/modules/shared/moodle-users/parse-user-id.js';
+import { storedOwnership } from '../../src/modules/shared/moodle-users/stored-ownership.js';
+import { studentKind } from '../../src/modules/students/student-kind.js';
 import type { MoodleUser } from '../../src/moodle/create-moodle-client.js';
+
+const STUDENT = studentKind({
+  usernameFrom: 'email',
+  auth: 'manual',
+  suspendStatuses: [],
+  lastnameFallback: '-',
+});
 
 const desired = (fields: Partial<DesiredMoodleUser> = {}): DesiredMoodleUser => ({
   username: 'ada@school.example',
@@ -126,6 +134,7 @@ describe('deciding the accounts of a batch', () => {
     matchedBy: 'email',
     recordId: 'R1',
     idnumber: 'S-1',
+    emailField: 'Academic_Email',
     stored: null,
     ...fields,
   });
@@ -139,7 +148,7 @@ describe('deciding the accounts of a batch', () => {
         candidate({ user: user({ id: 41, idnumber: 'S-2' }), recordId: 'R2', idnumber: 'S-2' }),
         candidate({ user: user({ id: 42, idnumber: '' }), recordId: 'R3', stored: 'created' }),
       ],
-      { protection, holders: new Map(), adopt: 'unlinked' },
+      { protection, holders: new Map(), adopt: 'unlinked', kind: STUDENT },
     );
     expect(decisions).toEqual([
       { ok: true, ownership: 'adopted' },
@@ -153,6 +162,7 @@ describe('deciding the accounts of a batch', () => {
       protection,
       holders: new Map(),
       adopt: 'unlinked',
+      kind: STUDENT,
     });
     expect(first).toEqual({ ok: true, ownership: 'adopted' });
     expect(codeOf(second)).toBe('moodle.account_conflict');
@@ -160,12 +170,17 @@ describe('deciding the accounts of a batch', () => {
   });
 
   it('refuses an account another live student holds, but not one the same student holds', () => {
-    const holders = new Map([[40, 'R9']]);
-    const [refused] = decideClaims([candidate()], { protection, holders, adopt: 'unlinked' });
+    const holders = new Map([[40, [{ module: 'student', zohoApiName: 'BTEC_Students', recordId: 'R9' }]]]);
+    const [refused] = decideClaims([candidate()], { protection, holders, adopt: 'unlinked', kind: STUDENT });
     expect(codeOf(refused)).toBe('moodle.account_conflict');
-    const [kept] = decideClaims([candidate({ recordId: 'R9' })], { protection, holders, adopt: 'unlinked' });
+    const [kept] = decideClaims([candidate({ recordId: 'R9' })], {
+      protection,
+      holders,
+      adopt: 'unlinked',
+      kind: STUDENT,
+    });
     expect(kept).toEqual({ ok: true, ownership: 'adopted' });
-    expect(holders).toEqual(new Map([[40, 'R9']]));
+    expect(holders.get(40)).toEqual([{ module: 'student', zohoApiName: 'BTEC_Students', recordId: 'R9' }]);
   });
 
   it('refuses a protected account, another idnumber, and an unlinked one with adoption off', () => {
@@ -175,7 +190,7 @@ describe('deciding the accounts of a batch', () => {
         candidate({ user: user({ id: 41, idnumber: 'S-7' }), recordId: 'R2' }),
         candidate({ user: user({ id: 42, idnumber: '' }), recordId: 'R3' }),
       ],
-      { protection, holders: new Map(), adopt: 'never' },
+      { protection, holders: new Map(), adopt: 'never', kind: STUDENT },
     );
     expect(decisions.map(codeOf)).toEqual([
       'moodle.account_conflict',
@@ -190,7 +205,7 @@ describe('deciding the accounts of a batch', () => {
         candidate({ user: user({ idnumber: 'S-7' }) }),
         candidate({ user: user({ idnumber: 'S-7' }), recordId: 'R2', idnumber: 'S-7' }),
       ],
-      { protection, holders: new Map(), adopt: 'unlinked' },
+      { protection, holders: new Map(), adopt: 'unlinked', kind: STUDENT },
     );
     expect(codeOf(refused)).toBe('moodle.account_conflict');
     expect(adopted).toEqual({ ok: true, ownership: 'linked' });

@@ -1,10 +1,16 @@
 import type { StudentRow } from '../../db/schema.js';
 import type { BatchEventHandler } from '../../worker/event-handler.js';
-import type { ModuleRecords, ZohoModule } from '../zoho-module.js';
+import type { ModuleHandlerContext, ModuleRecords, ZohoModule } from '../zoho-module.js';
 import * as moodleOwnership from './migrations/2026-12-07-0007-moodle-ownership.js';
 import { STUDENT_FIELDS, STUDENT_MODULE, type StudentField } from './student-fields.js';
 import { STUDENT_SETTINGS, type StudentSettings } from './student-settings.js';
-import { findStudentsByRef, knownStudents, searchStudents, studentMoodleLinks } from './student-store.js';
+import {
+  findStudentsByRef,
+  knownStudents,
+  searchStudents,
+  studentMoodleLinks,
+  studentMoodleUserHolders,
+} from './student-store.js';
 
 /** The BTEC_Students module: students mirrored locally and provisioned as Moodle users (DESIGN.md §4–§5). */
 export const students: Omit<ZohoModule<StudentSettings>, 'fields'> & {
@@ -49,7 +55,8 @@ export const students: Omit<ZohoModule<StudentSettings>, 'fields'> & {
   ],
   knownRecords: knownStudents,
   moodleLinks: studentMoodleLinks,
-  createHandler: ({ settings, moodle }) => lazyStudentHandler(settings, moodle),
+  moodleUserHolders: studentMoodleUserHolders,
+  createHandler: (context) => lazyStudentHandler(context),
   doctorChecks: (settings, site) => [accountPolicyCheck(settings, site)],
   records: { section: 'students', title: 'Students', find: findStudentsByRef, search: searchStudents },
 };
@@ -58,18 +65,23 @@ export const students: Omit<ZohoModule<StudentSettings>, 'fields'> & {
  * The handler, loaded on its first batch: validation, Moodle mapping and country names are loaded only by the
  * thread that processes events, not by the one that serves HTTP.
  */
-function lazyStudentHandler(
-  settings: StudentSettings,
-  moodle: Parameters<ZohoModule['createHandler']>[0]['moodle'],
-): BatchEventHandler {
+function lazyStudentHandler({
+  settings,
+  moodle,
+  holdersOf,
+}: ModuleHandlerContext<StudentSettings>): BatchEventHandler {
   let loaded: Promise<BatchEventHandler> | undefined;
   return {
     async handleBatch(events, context) {
-      loaded ??= Promise.all([import('./handle-student-event.js'), import('./provision-student.js')]).then(
-        ([{ createStudentHandler }, { createStudentProvisioner }]) =>
-          createStudentHandler({
-            provisioner: moodle ? createStudentProvisioner(moodle, settings) : undefined,
-          }),
+      loaded ??= Promise.all([
+        import('./handle-student-event.js'),
+        import('../shared/moodle-users/create-user-provisioner.js'),
+        import('./student-kind.js'),
+      ]).then(([{ createStudentHandler }, { createUserProvisioner }, { studentKind }]) =>
+        createStudentHandler({
+          provisioner: moodle ? createUserProvisioner(moodle, settings, studentKind(settings)) : undefined,
+          holdersOf,
+        }),
       );
       return (await loaded).handleBatch(events, context);
     },

@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { type MappedUser, splitName, toMoodleUsername } from '../shared/moodle-users/desired-user.js';
 import { toCountryCode } from './country-code.js';
 
 /** A student as mzi knows it after merging the delivery into the local mirror. */
@@ -20,39 +20,6 @@ export interface MappingSettings {
   lastnameFallback: string;
 }
 
-/** The Moodle user a student should be (DESIGN.md §5); empty strings clear a Moodle field. */
-export interface DesiredMoodleUser {
-  username: string;
-  firstname: string;
-  lastname: string;
-  email: string;
-  idnumber: string;
-  phone1: string;
-  city: string;
-  country: string;
-  auth: string;
-  suspended: boolean;
-}
-
-/**
- * Moodle's own username rule (clean_param PARAM_USERNAME with extendedusernamechars off): lowercase, then
- * only `[-.@_a-z0-9]` kept. Moodle rejects other usernames rather than fixing them, so mzi fixes them first.
- */
-export function toMoodleUsername(value: string): string {
-  return value
-    .trim()
-    .toLowerCase()
-    .replace(/\s+/g, '')
-    .replace(/[^-.@_a-z0-9]/g, '');
-}
-
-/** First word → firstname, the rest → lastname; a single word gets the configured fallback last name. */
-export function splitName(name: string, lastnameFallback: string): { firstname: string; lastname: string } {
-  const words = name.trim().split(/\s+/).filter(Boolean);
-  const [first = '', ...rest] = words;
-  return { firstname: first, lastname: rest.length > 0 ? rest.join(' ') : lastnameFallback };
-}
-
 /**
  * Maps a student to the Moodle user it should be. Throws nothing: problems that stop provisioning come back
  * as `problem` (permanent, with a message naming the field), data that Moodle would drop as `warnings`.
@@ -60,7 +27,7 @@ export function splitName(name: string, lastnameFallback: string): { firstname: 
 export function mapStudentToMoodle(
   student: StudentForMoodle,
   settings: MappingSettings,
-): { user: DesiredMoodleUser; warnings: string[] } | { problem: string } {
+): MappedUser | { problem: string } {
   const warnings: string[] = [];
   const email = (student.email ?? '').trim();
   if (email === '')
@@ -71,6 +38,7 @@ export function mapStudentToMoodle(
       problem: `Name is empty for Zoho record ${student.recordId}: Moodle needs a first and last name. Fill in the student's Name in Zoho and save the record.`,
     };
   }
+  const usernameField = settings.usernameFrom === 'email' ? 'Academic_Email' : 'Student_ID_Number';
   const source = settings.usernameFrom === 'email' ? email : (student.studentIdNumber ?? '').trim();
   if (source === '') {
     return {
@@ -80,7 +48,7 @@ export function mapStudentToMoodle(
   const username = toMoodleUsername(source);
   if (username === '') {
     return {
-      problem: `No valid Moodle username can be made from ${settings.usernameFrom === 'email' ? 'Academic_Email' : 'Student_ID_Number'} of Zoho record ${student.recordId}: Moodle usernames use only a-z, 0-9 and - . @ _.`,
+      problem: `No valid Moodle username can be made from ${usernameField} of Zoho record ${student.recordId}: Moodle usernames use only a-z, 0-9 and - . @ _.`,
     };
   }
   const { firstname, lastname } = splitName(name, settings.lastnameFallback);
@@ -110,10 +78,7 @@ export function mapStudentToMoodle(
       suspended,
     },
     warnings,
+    emailField: 'Academic_Email',
+    usernameField,
   };
-}
-
-/** A password that meets Moodle's default policy, for auth plugins where `createpassword` makes no sense. */
-export function randomPolicyPassword(): string {
-  return `Mz${randomBytes(18).toString('base64url')}9!`;
 }

@@ -2,6 +2,7 @@ import { type Kysely, sql } from 'kysely';
 import { prepareQuery } from '../../db/prepared-query.js';
 import type { Database, NewStudentRow, StudentRow } from '../../db/schema.js';
 import { ProcessingError } from '../../event-log/processing-error.js';
+import type { PersonMirrorWrite } from '../shared/moodle-users/create-person-handler.js';
 import type { MoodleLink } from '../zoho-module.js';
 import { STUDENT_FIELDS, type StudentData } from './student-fields.js';
 
@@ -71,17 +72,7 @@ export function studentColumns(data: StudentData): Partial<NewStudentRow> {
   return columns as Partial<NewStudentRow>;
 }
 
-export interface UpsertStudentInput {
-  recordId: string;
-  data: StudentData;
-  eventId: string;
-  now: string;
-  /** Set on delete, cleared on insert/update (a record restored from Zoho's recycle bin is live again). */
-  deletedAt: string | null;
-  moodleUserId?: string | null;
-  /** How mzi owns that Moodle account (created, adopted, linked); written together with moodleUserId. */
-  moodleOwnership?: string | null;
-}
+export type UpsertStudentInput = PersonMirrorWrite;
 
 /**
  * Writes a student into the local mirror (Student_ID_Number uniqueness checked in the same transaction).
@@ -143,11 +134,11 @@ function preparedUpsert(names: Array<keyof NewStudentRow>) {
   return upsert;
 }
 
-/** The Zoho record of each live student linked to one of these Moodle user ids, by Moodle user id. */
-export async function findMoodleHolders(
+/** The Zoho records of the live students linked to these Moodle user ids, by Moodle user id. */
+export async function studentMoodleUserHolders(
   db: Kysely<Database>,
-  userIds: number[],
-): Promise<Map<number, string>> {
+  userIds: readonly number[],
+): Promise<Map<number, string[]>> {
   if (userIds.length === 0) return new Map();
   const rows = await db
     .selectFrom('students')
@@ -159,7 +150,12 @@ export async function findMoodleHolders(
     )
     .where('deleted_at', 'is', null)
     .execute();
-  return new Map(rows.map((row) => [Number(row.moodle_user_id), row.zoho_record_id]));
+  const holders = new Map<number, string[]>();
+  for (const row of rows) {
+    const userId = Number(row.moodle_user_id);
+    holders.set(userId, [...(holders.get(userId) ?? []), row.zoho_record_id]);
+  }
+  return holders;
 }
 
 /**

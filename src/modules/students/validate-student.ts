@@ -1,6 +1,5 @@
 import { z } from 'zod';
 import { ProcessingError } from '../../event-log/processing-error.js';
-import { STUDENT_FIELDS, type StudentData } from './student-fields.js';
 
 const emailSchema = z.email();
 
@@ -26,18 +25,5 @@ export function validateStudent(student: StudentForValidation): void {
       'validation.academic_email_invalid',
       `Academic_Email "${email.slice(0, 320)}" of Zoho record ${student.recordId} is not a valid email address: correct it in Zoho and save the record.`,
     );
-  }
-}
-
-/** Fails a delivery whose field is longer than the local mirror keeps, naming the field and the limit. */
-export function validateFieldLengths(recordId: string, data: StudentData): void {
-  for (const field of STUDENT_FIELDS) {
-    const value = data[field.apiName];
-    if (typeof value === 'string' && value.length > field.maxLength) {
-      throw new ProcessingError(
-        'validation.field_too_long',
-        `${field.apiName} of Zoho record ${recordId} has ${value.length} characters; mzi keeps at most ${field.maxLength}. Shorten it in Zoho and save the record.`,
-      );
-    }
   }
 }

@@ -1,5 +1,5 @@
-import { ProcessingError } from '../../event-log/processing-error.js';
-import { MoodleException } from '../../moodle/moodle-errors.js';
+import { ProcessingError } from '../../../event-log/processing-error.js';
+import { MoodleException } from '../../../moodle/moodle-errors.js';
 import { newUserParams } from './new-user-params.js';
 import {
   failPlan,
@@ -12,7 +12,7 @@ import {
 import type { MoodleOutcome } from './provisioning.js';
 
 /**
- * Creates the students nobody has yet, in one all-or-nothing call; when Moodle refuses it, one at a time.
+ * Creates the accounts of the people nobody has yet, in one all-or-nothing call; when Moodle refuses it, one at a time.
  * Returns the suspensions still to apply (`suspended` is refused on create, DESIGN.md §5).
  */
 export async function createAccounts(
@@ -33,7 +33,7 @@ export async function createAccounts(
       return;
     }
     const outcome: MoodleOutcome = { action: 'created', user_id: id, ownership: 'created' };
-    if (plan.desired.suspended) {
+    if (plan.desired.suspended === true) {
       outcome.changed = ['suspended'];
       suspensions.push({ plan, update: { id, suspended: true }, outcome });
     } else batch.results[plan.index] = { ok: true, outcome, warnings: plan.warnings };
@@ -47,7 +47,7 @@ export async function createAccounts(
       return suspensions;
     }
     // Moodle refuses the whole batch for one bad user: create them one by one, so that user fails alone. In
-    // order, so that of two students wanting the same username or email the earlier event gets it.
+    // order, so that of two people wanting the same username or email the earlier event gets it.
     for (const plan of toCreate) {
       try {
         record(plan, await context.client.createUsers([newUserParams(plan.desired)]));

@@ -1,7 +1,7 @@
-import type { NewMoodleUser } from '../../moodle/create-moodle-client.js';
-import { type DesiredMoodleUser, randomPolicyPassword } from './map-student.js';
+import type { NewMoodleUser } from '../../../moodle/create-moodle-client.js';
+import { type DesiredMoodleUser, randomPolicyPassword } from './desired-user.js';
 
-/** The create_users entry of a student (no `suspended`: Moodle refuses it on create). */
+/** The create_users entry of a person (no `suspended`: Moodle refuses it on create). */
 export function newUserParams(desired: DesiredMoodleUser): NewMoodleUser {
   return {
     username: desired.username,

@@ -1,4 +1,4 @@
-import type { MoodleClient, MoodleUser } from '../../moodle/create-moodle-client.js';
+import type { MoodleClient, MoodleUser } from '../../../moodle/create-moodle-client.js';
 
 /** A live (not deleted) user by id; `core_user_get_users` excludes deleted users, unlike get_users_by_field. */
 export async function liveUserById(client: MoodleClient, id: number): Promise<MoodleUser | undefined> {

@@ -1,5 +1,5 @@
-import { ProcessingError } from '../../event-log/processing-error.js';
-import type { MoodleUser } from '../../moodle/create-moodle-client.js';
+import { ProcessingError } from '../../../event-log/processing-error.js';
+import type { MoodleUser } from '../../../moodle/create-moodle-client.js';
 import type { MatchedBy } from './claim-account.js';
 import { liveUserById, lookupEmails, uniqueUsers } from './moodle-user-lookups.js';
 import { parseUserId } from './parse-user-id.js';
@@ -13,8 +13,8 @@ import {
 import type { ProvisionInput } from './provisioning.js';
 
 /**
- * Finds each student's existing account: by Moodle_User_ID, by the id mzi stored, then by idnumber, email and
- * username (DESIGN.md §5). Lookups by field are one call for the whole batch, except email (see lookupEmails).
+ * Finds each person's existing account: by the Moodle user id Zoho gives (a student's Moodle_User_ID), by the id
+ * mzi stored, then by idnumber, email and username (DESIGN.md §5). Lookups by field are one call for the whole batch, except email (see lookupEmails).
  */
 export async function findAccounts(context: ProvisionContext, batch: ProvisionBatch): Promise<void> {
   await Promise.all(
@@ -52,31 +52,32 @@ export async function findAccounts(context: ProvisionContext, batch: ProvisionBa
       const wanted = value(plan).toLowerCase();
       const matches = uniqueUsers(users).filter((user) => (user[field] ?? '').toLowerCase() === wanted);
       if (matches.length > 1)
-        failPlan(batch, plan.index, ambiguous(field, value(plan), matches, plan.input.student.recordId));
+        failPlan(batch, plan.index, ambiguous(field, value(plan), matches, plan.input.person.recordId));
       else if (matches[0]) plan.found = { user: matches[0], matchedBy: field };
     }
   }
 }
 
-/** The account named by Moodle_User_ID (which must exist), else the one mzi stored, if it still exists. */
+/** The account Zoho names (which must exist), else the one mzi stored, if it still exists. */
 async function findById(
   context: ProvisionContext,
   input: ProvisionInput,
 ): Promise<{ user: MoodleUser; matchedBy: MatchedBy } | undefined> {
-  const recordId = input.student.recordId;
+  const recordId = input.person.recordId;
+  const field = context.kind.moodleUserIdField;
   if (input.givenMoodleUserId !== null) {
     const id = parseUserId(input.givenMoodleUserId);
     if (id === undefined) {
       throw new ProcessingError(
         'validation.moodle_user_id_invalid',
-        `Moodle_User_ID "${input.givenMoodleUserId.slice(0, 40)}" of Zoho record ${recordId} is not a Moodle user id (a positive whole number): correct it in Zoho or leave it empty.`,
+        `${field} "${input.givenMoodleUserId.slice(0, 40)}" of Zoho record ${recordId} is not a Moodle user id (a positive whole number): correct it in Zoho or leave it empty.`,
       );
     }
     const user = await liveUserById(context.client, id);
     if (!user) {
       throw new ProcessingError(
         'validation.moodle_user_id_not_found',
-        `Moodle user ${id} (Moodle_User_ID of Zoho record ${recordId}) does not exist in Moodle: correct or clear Moodle_User_ID in Zoho, then retry this event.`,
+        `Moodle user ${id} (${field} of Zoho record ${recordId}) does not exist in Moodle: correct or clear ${field} in Zoho, then retry this event.`,
       );
     }
     return { user, matchedBy: 'moodle_user_id' };

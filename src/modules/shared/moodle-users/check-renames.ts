@@ -1,4 +1,4 @@
-import { ProcessingError } from '../../event-log/processing-error.js';
+import { ProcessingError } from '../../../event-log/processing-error.js';
 import {
   failPlan,
   type PendingUpdate,
@@ -22,17 +22,16 @@ export async function checkRenames(
     );
     for (const rename of renames) {
       const holder = holders.find((h) => h.username === rename.update.username && h.id !== rename.update.id);
-      if (holder) failPlan(batch, rename.plan.index, usernameTaken(context, rename.plan, holder.id));
+      if (holder) failPlan(batch, rename.plan.index, usernameTaken(rename.plan, holder.id));
     }
   } catch (error) {
     for (const rename of renames) failPlan(batch, rename.plan.index, error);
   }
 }
 
-function usernameTaken(context: ProvisionContext, plan: Plan, holderId: number): ProcessingError {
-  const source = context.settings.usernameFrom === 'email' ? 'Academic_Email' : 'Student_ID_Number';
+function usernameTaken(plan: Plan, holderId: number): ProcessingError {
   return new ProcessingError(
     'moodle.username_taken',
-    `Moodle username "${plan.desired.username}" for Zoho record ${plan.input.student.recordId} is already used by Moodle user ${holderId}: change the ${source} in Zoho or the other account in Moodle.`,
+    `Moodle username "${plan.desired.username}" for Zoho record ${plan.input.person.recordId} is already used by Moodle user ${holderId}: change the ${plan.sources.usernameField} in Zoho or the other account in Moodle.`,
   );
 }

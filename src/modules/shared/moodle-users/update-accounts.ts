@@ -1,5 +1,5 @@
-import type { MoodleUser } from '../../moodle/create-moodle-client.js';
-import { MoodleException, MoodleWarningError } from '../../moodle/moodle-errors.js';
+import type { MoodleUser } from '../../../moodle/create-moodle-client.js';
+import { MoodleException, MoodleWarningError } from '../../../moodle/moodle-errors.js';
 import { applyUpdate } from './apply-update.js';
 import { checkRenames } from './check-renames.js';
 import type { MatchedBy, MoodleOwnership } from './claim-account.js';

@@ -1,5 +1,6 @@
+import type { MoodleUserHolder } from '../../zoho-module.js';
 import type { MatchedBy, MoodleOwnership } from './claim-account.js';
-import type { MappingSettings, StudentForMoodle } from './map-student.js';
+import type { Person } from './person-kind.js';
 
 export type MoodleAction =
   | 'created'
@@ -22,17 +23,19 @@ export interface MoodleOutcome {
   changed?: string[];
 }
 
-export interface ProvisionInput {
-  student: StudentForMoodle;
-  /** Moodle_User_ID as sent by Zoho in this delivery: it must exist. */
+export interface ProvisionInput<P extends Person = Person> {
+  person: P;
+  /** The Moodle user id Zoho sent in this delivery (a student's Moodle_User_ID): it must exist. */
   givenMoodleUserId: string | null;
-  /** The Moodle user id mzi stored for this student earlier: used when it still exists. */
+  /** The Moodle user id mzi stored for this record earlier: used when it still exists. */
   knownMoodleUserId: string | null;
-  /** How mzi came to own knownMoodleUserId, as stored; null when not recorded (rows from older versions). */
+  /** How mzi owns knownMoodleUserId, as stored; null when not recorded (rows from older versions). */
   knownOwnership: string | null;
 }
 
-export interface ProvisionSettings extends MappingSettings {
+/** The account rules of a module's people (DESIGN.md §5). */
+export interface ProvisionSettings {
+  /** What a delete in Zoho does to the account mzi recorded, if mzi owns it. */
   onDelete: 'suspend' | 'delete' | 'ignore';
   adoptExisting: 'unlinked' | 'never';
   /** MOODLE_PROTECTED_USERS, lowercase. */
@@ -48,6 +51,9 @@ export interface Provisioned {
 export type ProvisionResult = ({ ok: true } & Provisioned) | { ok: false; error: unknown };
 
 export interface UpsertOptions {
-  /** The Zoho record ids of the live students that hold these Moodle user ids (from the local mirror). */
-  holdersOf?: (userIds: number[]) => Promise<Map<number, string>>;
+  /**
+   * The live records (of any module whose records are Moodle users) that hold these Moodle user ids, from the
+   * local mirrors: such an account is theirs, never adopted for another record.
+   */
+  holdersOf?: (userIds: number[]) => Promise<ReadonlyMap<number, readonly MoodleUserHolder[]>>;
 }

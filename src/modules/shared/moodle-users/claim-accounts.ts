@@ -1,3 +1,4 @@
+import type { MoodleUserHolder } from '../../zoho-module.js';
 import type { Protection } from './claim-account.js';
 import { decideClaims } from './decide-claims.js';
 import { protectionOf } from './protection-of.js';
@@ -6,8 +7,8 @@ import type { UpsertOptions } from './provisioning.js';
 import { storedOwnership } from './stored-ownership.js';
 
 /**
- * Sets the ownership of every student whose account was found (decideClaims), after asking who mzi must never
- * change and which live students already hold those accounts; a student mzi may not act for fails.
+ * Sets the ownership of every person whose account was found (decideClaims), after asking who mzi must never
+ * change and which live records already hold those accounts; a person mzi may not act for fails.
  */
 export async function claimAccounts(
   context: ProvisionContext,
@@ -17,7 +18,7 @@ export async function claimAccounts(
   const found = openPlans(batch).flatMap((plan) => (plan.found ? [{ plan, ...plan.found }] : []));
   if (found.length === 0) return;
   let protection: Protection;
-  let holders: Map<number, string>;
+  let holders: ReadonlyMap<number, readonly MoodleUserHolder[]>;
   try {
     protection = await protectionOf(context);
     holders = options.holdersOf ? await options.holdersOf(found.map(({ user }) => user.id)) : new Map();
@@ -29,11 +30,12 @@ export async function claimAccounts(
     found.map(({ plan, user, matchedBy }) => ({
       user,
       matchedBy,
-      recordId: plan.input.student.recordId,
+      recordId: plan.input.person.recordId,
       idnumber: plan.desired.idnumber,
+      emailField: plan.sources.emailField,
       stored: storedOwnership(plan.input, user.id),
     })),
-    { protection, holders, adopt: context.settings.adoptExisting },
+    { protection, holders, adopt: context.settings.adoptExisting, kind: context.kind },
   );
   found.forEach(({ plan }, i) => {
     const decision = decisions[i];

@@ -1,5 +1,5 @@
-import type { MoodleClient, MoodleUserUpdate } from '../../moodle/create-moodle-client.js';
-import { MoodleWarningError } from '../../moodle/moodle-errors.js';
+import type { MoodleClient, MoodleUserUpdate } from '../../../moodle/create-moodle-client.js';
+import { MoodleWarningError } from '../../../moodle/moodle-errors.js';
 
 /** Updates one user; a warning about it (Moodle answers 200 with warnings) is an error. */
 export async function applyUpdate(client: MoodleClient, update: MoodleUserUpdate): Promise<void> {

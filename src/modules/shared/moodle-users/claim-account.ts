@@ -1,20 +1,21 @@
-import { ProcessingError } from '../../event-log/processing-error.js';
-import type { MoodleUser } from '../../moodle/create-moodle-client.js';
+import { ProcessingError } from '../../../event-log/processing-error.js';
+import type { MoodleUser } from '../../../moodle/create-moodle-client.js';
+import type { ClaimWords } from './person-kind.js';
 
 /**
- * How mzi came to own a student's Moodle account (DESIGN.md §5, issue 15):
+ * How mzi came to own a person's Moodle account (DESIGN.md §5, issue 15):
  * - `created`: mzi created it; mzi manages every field, username and auth included.
  * - `adopted`: an existing account with an empty idnumber, found by Moodle_User_ID, email or username; mzi gave it
- *   the student's idnumber and manages its profile, never its username or auth.
- * - `linked`: an existing account that already carried the student's Student_ID_Number as idnumber (mzi's key);
- *   managed like an adopted one.
+ *   the person's idnumber and manages its profile, never its username or auth.
+ * - `linked`: an existing account that already carried the person's idnumber (mzi's key: a student's
+ *   Student_ID_Number, a teacher's prefixed record id); managed like an adopted one.
  * Only owned accounts are updated, suspended or deleted.
  */
 export type MoodleOwnership = 'created' | 'adopted' | 'linked';
 
 export const MOODLE_OWNERSHIPS: readonly MoodleOwnership[] = ['created', 'adopted', 'linked'];
 
-/** How a Moodle account was found for a student. */
+/** How a Moodle account was found for a person. */
 export type MatchedBy = 'moodle_user_id' | 'known_user_id' | 'idnumber' | 'email' | 'username';
 
 /** Who mzi must never change: the token's own user, Moodle's built-in accounts and the configured list. */
@@ -46,8 +47,12 @@ export interface ClaimOptions {
   user: MoodleUser;
   matchedBy: MatchedBy;
   recordId: string;
-  /** The student's Student_ID_Number as it goes into the Moodle idnumber ('' when it has none). */
+  /** The person's Moodle idnumber, mzi's link ('' when the record has none). */
   idnumber: string;
+  /** The Zoho field the email came from, named when the account was found by email. */
+  emailField: string;
+  /** How messages name the person and their fields. */
+  kind: ClaimWords;
   /** What the mirror recorded for this very account; null when nothing, or when recorded before ownership was. */
   stored: MoodleOwnership | null;
   protection: Protection;
@@ -56,17 +61,19 @@ export interface ClaimOptions {
 }
 
 /**
- * Decides whether mzi may act on an existing account for a student, and as what; throws
+ * Decides whether mzi may act on an existing account for a person, and as what; throws
  * `moodle.account_conflict` naming the Zoho record, the Moodle user and what to do when it may not.
  * Mirrors Moodle's own user upload: match existing accounts, but never take over one that is someone else's.
  */
 export function claimAccount(options: ClaimOptions): MoodleOwnership {
-  const { user, protection } = options;
+  const { user, protection, kind, emailField } = options;
+  const { noun } = kind;
+  const setIdnumber = `set its idnumber in Moodle to ${kind.idnumberAdvice(options.idnumber)}`;
   const reason = protectedReason(user, protection);
   if (reason) {
     throw conflict(
       options,
-      `${reason}, so mzi never changes it. Give the student an Academic_Email (and Moodle_User_ID, if set) of their own in Zoho${reason.includes('MOODLE_PROTECTED_USERS') ? ", or take the account out of MOODLE_PROTECTED_USERS if it really is the student's" : ''}, then retry this event.`,
+      `${reason}, so mzi never changes it. Give the ${noun} an ${emailField} (and ${kind.moodleUserIdField}, if set) of their own in Zoho${reason.includes('MOODLE_PROTECTED_USERS') ? `, or take the account out of MOODLE_PROTECTED_USERS if it really is the ${noun}'s` : ''}, then retry this event.`,
     );
   }
   if (options.stored !== null) return options.stored;
@@ -75,29 +82,37 @@ export function claimAccount(options: ClaimOptions): MoodleOwnership {
   if (current !== '') {
     throw conflict(
       options,
-      `its idnumber is set to another value, so it belongs to someone else. Give the student an Academic_Email of their own in Zoho or, if it really is the student's account, set its idnumber in Moodle to the student's Student_ID_Number; then retry this event.`,
+      `its idnumber is set to another value, so it belongs to someone else. Give the ${noun} an ${emailField} of their own in Zoho or, if it really is the ${noun}'s account, ${setIdnumber}; then retry this event.`,
     );
   }
   if (options.adopt === 'unlinked') return 'adopted';
   throw conflict(
     options,
     options.matchedBy === 'known_user_id'
-      ? `mzi linked it before it recorded how it owns accounts, and its idnumber is empty, so mzi cannot confirm it is the student's and left it unchanged. If it is, set its idnumber in Moodle to the student's Student_ID_Number and retry this event, or suspend or delete it by hand.`
-      : `its idnumber is empty and MOODLE_ADOPT_EXISTING=never. If it is the student's account, set its idnumber in Moodle to the student's Student_ID_Number; otherwise give the student an Academic_Email of their own in Zoho. Then retry this event.`,
+      ? `mzi linked it before it recorded how it owns accounts, and its idnumber is empty, so mzi cannot confirm it is the ${noun}'s and left it unchanged. If it is, ${setIdnumber} and retry this event, or suspend or delete it by hand.`
+      : `its idnumber is empty and MOODLE_ADOPT_EXISTING=never. If it is the ${noun}'s account, ${setIdnumber}; otherwise give the ${noun} an ${emailField} of their own in Zoho. Then retry this event.`,
   );
 }
 
-const FOUND_BY: Record<MatchedBy, string> = {
-  moodle_user_id: 'is the Moodle_User_ID of',
-  known_user_id: 'is the account mzi recorded for',
-  idnumber: 'has the Student_ID_Number (as idnumber) of',
-  email: 'has the Academic_Email of',
-  username: 'has the username mzi would give',
-};
+/** How the account was found, in "Moodle user 7 … Zoho record R". */
+function foundBy(options: ClaimOptions): string {
+  switch (options.matchedBy) {
+    case 'moodle_user_id':
+      return `is the ${options.kind.moodleUserIdField} of`;
+    case 'known_user_id':
+      return 'is the account mzi recorded for';
+    case 'idnumber':
+      return `has the ${options.kind.idnumberMeaning} of`;
+    case 'email':
+      return `has the ${options.emailField} of`;
+    case 'username':
+      return 'has the username mzi would give';
+  }
+}
 
 function conflict(options: ClaimOptions, why: string): ProcessingError {
   return new ProcessingError(
     'moodle.account_conflict',
-    `Moodle user ${options.user.id} ${FOUND_BY[options.matchedBy]} Zoho record ${options.recordId}, but ${why}`,
+    `Moodle user ${options.user.id} ${foundBy(options)} Zoho record ${options.recordId}, but ${why}`,
   );
 }

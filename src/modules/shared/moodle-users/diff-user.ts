@@ -1,5 +1,5 @@
-import type { MoodleUser, MoodleUserUpdate } from '../../moodle/create-moodle-client.js';
-import type { DesiredMoodleUser } from './map-student.js';
+import type { MoodleUser, MoodleUserUpdate } from '../../../moodle/create-moodle-client.js';
+import type { DesiredMoodleUser } from './desired-user.js';
 
 /** Fields mzi keeps in step on every account it owns. */
 const PROFILE_FIELDS = ['firstname', 'lastname', 'email', 'idnumber', 'phone1', 'city', 'country'] as const;
@@ -20,17 +20,20 @@ export function diffUser(
   const changed: string[] = [];
   const fields = manageLogin ? [...LOGIN_FIELDS, ...PROFILE_FIELDS] : PROFILE_FIELDS;
   for (const field of fields) {
+    const wanted = desired[field];
+    // A field the person's kind does not manage (a teacher's city) stays as it is.
+    if (wanted === undefined) continue;
     const current = user[field] ?? '';
     const same =
       field === 'email' || field === 'username'
-        ? current.toLowerCase() === desired[field].toLowerCase()
-        : current === desired[field];
+        ? current.toLowerCase() === wanted.toLowerCase()
+        : current === wanted;
     if (!same) {
-      update[field] = desired[field];
+      update[field] = wanted;
       changed.push(field);
     }
   }
-  if (user.suspended !== desired.suspended) {
+  if (desired.suspended !== undefined && user.suspended !== desired.suspended) {
     update.suspended = desired.suspended;
     changed.push('suspended');
   }

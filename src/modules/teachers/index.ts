@@ -1,0 +1,95 @@
+import type { BatchEventHandler } from '../../worker/event-handler.js';
+import type { ModuleHandlerContext, ModuleRecords, ZohoModule } from '../zoho-module.js';
+import * as teachersTable from './migrations/2026-12-07-0011-teachers.js';
+import { TEACHER_FIELDS, TEACHER_MODULE } from './teacher-fields.js';
+import { TEACHER_SETTINGS, type TeacherSettings } from './teacher-settings.js';
+import {
+  findTeachersByRef,
+  knownTeachers,
+  searchTeachers,
+  teacherMoodleLinks,
+  teacherMoodleUserHolders,
+} from './teacher-store.js';
+import type { TeacherRow } from './teacher-table.js';
+
+const emailKey = (name: string, apiName: string) => ({
+  name,
+  read: (data: Partial<Record<string, string | null>>) =>
+    data[apiName]?.trim().toLowerCase().slice(0, 320) || undefined,
+  match: (term: string) => (term.includes('@') ? term.trim().toLowerCase() : undefined),
+});
+
+/**
+ * The BTEC_Teachers module: teachers mirrored locally and provisioned as Moodle users by the same rules as
+ * students (DESIGN.md §5), linked by MOODLE_TEACHER_IDNUMBER_PREFIX + record id; classes enrol them.
+ */
+export const teachers: ZohoModule<TeacherSettings> & { readonly records: ModuleRecords<TeacherRow> } = {
+  name: 'teacher',
+  zohoApiName: TEACHER_MODULE,
+  fields: TEACHER_FIELDS,
+  settings: TEACHER_SETTINGS,
+  migrations: { '2026-12-07-0011-teachers': teachersTable },
+  moodleFunctions: [
+    'core_webservice_get_site_info',
+    'core_user_get_users_by_field',
+    'core_user_get_users',
+    'core_user_create_users',
+    'core_user_update_users',
+    'core_user_delete_users',
+  ],
+  testDelivery: {
+    fields: [
+      { apiName: 'Name', label: 'Name', value: 'Test Teacher' },
+      { apiName: 'Academic_Email', label: 'Academic email', value: 'test.teacher@school.example.edu' },
+      { apiName: 'Phone_Number', label: 'Phone', value: '+961 1 000 000' },
+    ],
+    hint: { field: 'Academic_Email', example: 'teacher@school.edu' },
+  },
+  // An operator finds a teacher's events by either address, in any case.
+  searchKeys: [emailKey('academic_email', 'Academic_Email'), emailKey('email', 'Email')],
+  knownRecords: knownTeachers,
+  moodleLinks: teacherMoodleLinks,
+  moodleUserHolders: teacherMoodleUserHolders,
+  createHandler: (context) => lazyTeacherHandler(context),
+  records: { section: 'teachers', title: 'Teachers', find: findTeachersByRef, search: searchTeachers },
+  doctorChecks: (settings) => [teacherAccountsCheck(settings)],
+};
+
+const ON_DELETE: Record<TeacherSettings['onDelete'], string> = {
+  ignore: 'kept',
+  suspend: 'suspended',
+  delete: 'deleted',
+};
+
+/** How teachers' accounts are linked and what a delete in Zoho does to them. */
+function teacherAccountsCheck(settings: TeacherSettings) {
+  return {
+    name: 'moodle teacher accounts',
+    status: 'ok' as const,
+    detail: `links a teacher's account by idnumber ${settings.idnumberPrefix}<Zoho record id> (MOODLE_TEACHER_IDNUMBER_PREFIX), under the same account policy as students; a deleted teacher's account is ${ON_DELETE[settings.onDelete]} (MOODLE_ON_TEACHER_DELETE=${settings.onDelete})`,
+  };
+}
+
+/** The handler, loaded on its first batch, by the thread that processes events only. */
+function lazyTeacherHandler({
+  settings,
+  moodle,
+  holdersOf,
+}: ModuleHandlerContext<TeacherSettings>): BatchEventHandler {
+  let loaded: Promise<BatchEventHandler> | undefined;
+  return {
+    async handleBatch(events, context) {
+      loaded ??= Promise.all([
+        import('./handle-teacher-event.js'),
+        import('../shared/moodle-users/create-user-provisioner.js'),
+        import('./teacher-kind.js'),
+      ]).then(([{ createTeacherHandler }, { createUserProvisioner }, { teacherKind }]) =>
+        createTeacherHandler({
+          provisioner: moodle ? createUserProvisioner(moodle, settings, teacherKind(settings)) : undefined,
+          holdersOf,
+        }),
+      );
+      return (await loaded).handleBatch(events, context);
+    },
+  };
+}

@@ -1,0 +1,153 @@
+import { type Kysely, sql } from 'kysely';
+import type { Database } from '../../db/schema.js';
+import type { PersonMirrorWrite } from '../shared/moodle-users/create-person-handler.js';
+import type { MoodleLink } from '../zoho-module.js';
+import { TEACHER_FIELDS } from './teacher-fields.js';
+import { type NewTeacherRow, type TeacherRow, withTeachers } from './teacher-table.js';
+
+/** The teachers of these Zoho record ids, by record id (one query for a batch of events). */
+export async function findTeachers(
+  db: Kysely<Database>,
+  recordIds: string[],
+): Promise<Map<string, TeacherRow>> {
+  if (recordIds.length === 0) return new Map();
+  const rows = await withTeachers(db)
+    .selectFrom('teachers')
+    .selectAll()
+    .where('zoho_record_id', 'in', recordIds)
+    .execute();
+  return new Map(rows.map((row) => [row.zoho_record_id, row]));
+}
+
+/** Writes a delivery into the mirror: the fields it carries (filled or emptied), its Moodle link and state. */
+export async function upsertTeacher(trx: Kysely<Database>, write: PersonMirrorWrite): Promise<void> {
+  type Column = Exclude<keyof NewTeacherRow, 'zoho_record_id' | 'created_at' | 'updated_at' | 'deleted_at'>;
+  const columns: Partial<Record<Column, string | null>> = {};
+  for (const field of TEACHER_FIELDS) {
+    const value = write.data[field.apiName];
+    if (value !== undefined) columns[field.column] = value;
+  }
+  if (write.moodleUserId !== undefined) columns.moodle_user_id = write.moodleUserId;
+  if (write.moodleOwnership !== undefined) columns.moodle_ownership = write.moodleOwnership;
+  // Remember a suspension mzi made on delete, so that only it is undone when the teacher comes back.
+  if (write.moodleAction === 'suspended') columns.moodle_suspended_at = write.now;
+  else if (write.moodleAction !== undefined && write.deletedAt === null) columns.moodle_suspended_at = null;
+  const row = {
+    ...columns,
+    deleted_at: write.deletedAt,
+    last_event_id: write.eventId,
+    updated_at: write.now,
+  };
+  await withTeachers(trx)
+    .insertInto('teachers')
+    .values({ ...row, zoho_record_id: write.recordId, created_at: write.now })
+    .onConflict((oc) => oc.column('zoho_record_id').doUpdateSet(row))
+    .execute();
+}
+
+/** Of these Zoho record ids, the teachers the mirror knows: true when live, false when deleted. */
+export async function knownTeachers(
+  db: Kysely<Database>,
+  recordIds: readonly string[],
+): Promise<Map<string, boolean>> {
+  if (recordIds.length === 0) return new Map();
+  const rows = await withTeachers(db)
+    .selectFrom('teachers')
+    .select(['zoho_record_id', 'deleted_at'])
+    .where('zoho_record_id', 'in', [...recordIds])
+    .execute();
+  return new Map(rows.map((row) => [row.zoho_record_id, row.deleted_at === null]));
+}
+
+/** The Moodle users of these teachers, for modules that refer to teachers (a class). */
+export async function teacherMoodleLinks(
+  db: Kysely<Database>,
+  recordIds: readonly string[],
+): Promise<Map<string, MoodleLink>> {
+  if (recordIds.length === 0) return new Map();
+  const rows = await withTeachers(db)
+    .selectFrom('teachers')
+    .select(['zoho_record_id', 'moodle_user_id', 'deleted_at'])
+    .where('zoho_record_id', 'in', [...recordIds])
+    .where('moodle_user_id', 'is not', null)
+    .execute();
+  return new Map(
+    rows.map((row) => [
+      row.zoho_record_id,
+      { moodleId: Number(row.moodle_user_id), live: row.deleted_at === null },
+    ]),
+  );
+}
+
+/** The Zoho records of the live teachers linked to these Moodle user ids, by Moodle user id. */
+export async function teacherMoodleUserHolders(
+  db: Kysely<Database>,
+  userIds: readonly number[],
+): Promise<Map<number, string[]>> {
+  if (userIds.length === 0) return new Map();
+  const rows = await withTeachers(db)
+    .selectFrom('teachers')
+    .select(['moodle_user_id', 'zoho_record_id'])
+    .where(
+      'moodle_user_id',
+      'in',
+      userIds.map((id) => String(id)),
+    )
+    .where('deleted_at', 'is', null)
+    .execute();
+  const holders = new Map<number, string[]>();
+  for (const row of rows) {
+    const userId = Number(row.moodle_user_id);
+    holders.set(userId, [...(holders.get(userId) ?? []), row.zoho_record_id]);
+  }
+  return holders;
+}
+
+/** Teachers by Zoho record id, Academic_Email or Email (any case), or Moodle user id. */
+export async function findTeachersByRef(db: Kysely<Database>, ref: string): Promise<TeacherRow[]> {
+  const value = ref.trim();
+  const lower = value.toLowerCase();
+  return withTeachers(db)
+    .selectFrom('teachers')
+    .selectAll()
+    .where((eb) =>
+      eb.or([
+        eb('zoho_record_id', '=', value),
+        eb('moodle_user_id', '=', value),
+        eb(eb.fn('lower', ['academic_email']), '=', lower),
+        eb(eb.fn('lower', ['email']), '=', lower),
+      ]),
+    )
+    .orderBy('updated_at', 'desc')
+    .limit(20)
+    .execute();
+}
+
+/**
+ * Teachers whose name contains `q`, or whose email or Zoho record id is `q`; newest first. Without `q`, the most
+ * recently changed teachers.
+ */
+export async function searchTeachers(
+  db: Kysely<Database>,
+  options: { q?: string | undefined; limit: number },
+): Promise<TeacherRow[]> {
+  let query = withTeachers(db)
+    .selectFrom('teachers')
+    .selectAll()
+    .orderBy('updated_at', 'desc')
+    .limit(options.limit);
+  const q = options.q?.trim();
+  if (q) {
+    const lower = q.toLowerCase();
+    const like = `%${lower.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+    query = query.where((eb) =>
+      eb.or([
+        eb('zoho_record_id', '=', q),
+        eb(eb.fn('lower', ['academic_email']), '=', lower),
+        eb(eb.fn('lower', ['email']), '=', lower),
+        eb(sql`lower(name)`, 'like', sql`${like} escape '\\'`),
+      ]),
+    );
+  }
+  return query.execute();
+}
