@@ -461,3 +461,30 @@ describe('classes with a restricted web-service user', () => {
     );
   });
 });
+
+describe('classes with the teachers module', () => {
+  it('enrols a teacher mzi provisions from Zoho, the class arriving first', async () => {
+    moodle = await startFakeMoodle();
+    service = await startTestService(
+      { MOODLE_URL: moodle.url, MOODLE_TOKEN: moodle.token, MOODLE_TIMEOUT: '1' },
+      { threads: false },
+    );
+    await service.moodleHealth.refresh();
+    const category = moodle.addCategory({ name: 'IT' });
+    await send(service, 'program', '8500001', { Product_Name: 'IT', MoodleID: String(category.id) });
+    const early = await send(service, 'class', '8500002', activeClass('8500001', '8500003'));
+    expect(early).toMatchObject({ status: 'pending', error_code: 'dependency.waiting' });
+
+    const teacher = await send(service, 'teacher', '8500003', {
+      Name: 'Rana Khoury',
+      Academic_Email: 'rana.khoury@school.example',
+    });
+    expect(teacher.status).toBe('completed');
+    await service.worker.drain();
+    const userId = Number(resultOf(teacher).moodle.user_id);
+    expect(moodle.users.get(userId)?.idnumber).toBe('zoho-teacher-8500003');
+    const course = courseByIdnumber(moodle, 'zoho-class-8500002');
+    expect(course?.categoryid).toBe(category.id);
+    expect([...(moodle.enrolment(course?.id ?? 0, userId)?.roles ?? [])]).toEqual([3]);
+  });
+});
