@@ -11,7 +11,12 @@ export type BodyShape = 'custom' | 'form' | 'flat';
 export async function deliverRecord(
   service: Service,
   module: string,
-  record: { recordId: string; operation?: string; data: Record<string, string | null> },
+  /** Values are text, or (JSON shapes only) Zoho's lookup objects `{id, name}`. */
+  record: {
+    recordId: string;
+    operation?: string;
+    data: Record<string, string | null | { id: string; name: string }>;
+  },
   shape: BodyShape = 'custom',
 ) {
   const operation = record.operation ?? 'insert';
@@ -31,7 +36,9 @@ export async function deliverRecord(
     query = `?operation=${operation}`;
   } else {
     const form = new URLSearchParams({ id: record.recordId });
-    for (const [key, value] of Object.entries(record.data)) form.append(key, value ?? '');
+    for (const [key, value] of Object.entries(record.data)) {
+      form.append(key, typeof value === 'object' && value !== null ? value.id : (value ?? ''));
+    }
     payload = form.toString();
     contentType = 'application/x-www-form-urlencoded';
     query = `?operation=${operation}`;

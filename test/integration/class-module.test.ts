@@ -35,7 +35,7 @@ const send = (
   s: TestService,
   module: string,
   recordId: string,
-  data: Record<string, string | null>,
+  data: Record<string, string | null | { id: string; name: string }>,
   operation = 'insert',
   shape: BodyShape = 'custom',
 ) => deliverRecord(s, module, { recordId, operation, data }, shape);
@@ -345,22 +345,65 @@ describe('classes in Moodle', () => {
     expect(moodle.courses.get(other.id)?.idnumber).toBe('sis-555');
   });
 
-  it('takes the class in each of the three body shapes', async () => {
+  it('takes the class in each of the three body shapes, lookups as ids or as Zoho objects', async () => {
     const { moodle, service } = await setup();
-    const { programId } = await programAndTeacher(service, moodle);
+    const { programId, teacherId, user } = await programAndTeacher(service, moodle);
     for (const [index, shape] of (['custom', 'form', 'flat'] as const).entries()) {
       const recordId = `830002${index}`;
+      const lookups =
+        shape === 'form'
+          ? { BTEC_Program: programId, Teacher: teacherId }
+          : {
+              BTEC_Program: { id: programId, name: 'Program 1' },
+              Teacher: { id: teacherId, name: 'Teacher 1' },
+            };
       const event = await send(
         service,
         'class',
         recordId,
-        activeClass(programId, null, { Class_Short_Name: `SHAPE-${shape}` }),
+        { ...activeClass(programId, teacherId, { Class_Short_Name: `SHAPE-${shape}` }), ...lookups },
         'insert',
         shape,
       );
       expect(event.status).toBe('completed');
-      expect(courseByIdnumber(moodle, `zoho-class-${recordId}`)?.shortname).toBe(`SHAPE-${shape}`);
+      const course = courseByIdnumber(moodle, `zoho-class-${recordId}`);
+      expect(course?.shortname).toBe(`SHAPE-${shape}`);
+      expect([...(moodle.enrolment(course?.id ?? 0, user.id)?.roles ?? [])]).toEqual([3]);
+      expect(await classRow(service, recordId)).toMatchObject({
+        btec_program: programId,
+        teacher: teacherId,
+      });
     }
+  });
+
+  it('waits for a teacher who has no Moodle user yet, and enrols them once they have one', async () => {
+    const { moodle, service } = await setup();
+    const { programId } = await programAndTeacher(service, moodle);
+    // Processed, but without a Moodle user: the class's handler finds the teacher not ready.
+    await send(service, 'teacher', '820009', { Name: 'New teacher', Teacher_Moodle_ID: null });
+    const waiting = await send(service, 'class', '8300030', activeClass(programId, '820009'));
+    expect(waiting).toMatchObject({ status: 'pending', error_code: 'dependency.waiting' });
+    expect(waiting.error_message).toContain(
+      'Waits for BTEC_Teachers record 820009: it is the Teacher of Zoho class 8300030 ("BTEC IT Level 3") but has no Moodle user yet',
+    );
+    expect(courseByIdnumber(moodle, 'zoho-class-8300030')).toBeUndefined();
+
+    const user = moodle.addUser({
+      username: 'late',
+      firstname: 'L',
+      lastname: 'T',
+      email: 'late@school.example',
+    });
+    await send(
+      service,
+      'teacher',
+      '820009',
+      { Name: 'New teacher', Teacher_Moodle_ID: String(user.id) },
+      'update',
+    );
+    await service.worker.drain();
+    const course = courseByIdnumber(moodle, 'zoho-class-8300030');
+    expect([...(moodle.enrolment(course?.id ?? 0, user.id)?.roles ?? [])]).toEqual([3]);
   });
 
   it('waits for its program when the class arrives first, then creates the course in its category', async () => {
