@@ -4,7 +4,7 @@ import { MODULES } from '../../src/modules/index.js';
 import { type FakeMoodle, type FakeMoodleOptions, startFakeMoodle } from '../helpers/fake-moodle.js';
 import { type BodyShape, deliverRecord, resultOf, warningsOf } from '../helpers/module-deliveries.js';
 import { standInTeachers } from '../helpers/stand-in-teachers.js';
-import { startTestService, type TestService } from '../helpers/test-service.js';
+import { startTestService, TEST_ADMIN_TOKEN, type TestService } from '../helpers/test-service.js';
 
 let moodle: FakeMoodle | undefined;
 let service: TestService | undefined;
@@ -126,6 +126,34 @@ describe('classes in Moodle', () => {
       course_ownership: 'created',
       teacher_user_id: user.id,
       teacher_enrolled_by_mzi: 1,
+    });
+
+    // Its record, found by short name, shows the teacher's enrolment; its program's lists it.
+    const headers = { authorization: `Bearer ${TEST_ADMIN_TOKEN}` };
+    const shown = await service.app.inject({ method: 'GET', url: '/api/v1/classes/it-l3-27', headers });
+    expect(shown.json()).toMatchObject({
+      class: { zoho_record_id: '8300001', moodle_course_id: course?.id },
+      related: [
+        {
+          title: 'Teacher',
+          rows: [
+            {
+              cells: [teacherId, user.id, 'enrolled by mzi'],
+              link: { section: 'teachers', recordId: teacherId },
+            },
+          ],
+        },
+      ],
+    });
+    const program = await service.app.inject({
+      method: 'GET',
+      url: `/api/v1/programs/${programId}`,
+      headers,
+    });
+    expect(program.json()).toMatchObject({
+      related: [
+        { title: 'Classes', rows: [{ cells: ['BTEC IT Level 3', 'IT-L3-27', 'Active', course?.id] }] },
+      ],
     });
   });
 
