@@ -1,30 +1,13 @@
-import type { ModuleRecords, ZohoModule } from '../zoho-module.js';
+import type { ZohoModule } from '../zoho-module.js';
 import { CLASS_FIELDS, CLASS_MODULE } from './class-fields.js';
+import { CLASS_RECORDS } from './class-records.js';
 import { CLASS_SETTINGS, type ClassSettings } from './class-settings.js';
-import { classMoodleLinks, findClassesByRef, knownClasses, searchClasses } from './class-store.js';
-import type { ClassRow } from './classes.table.js';
+import { classMoodleLinks, knownClasses } from './class-store.js';
 import { createClassHandler } from './handle-class-event.js';
 import * as classesTable from './migrations/2026-12-07-0013-classes.js';
 
-/** The mirror as the dashboard, the admin API and `mzi classs` show it. */
-const CLASS_RECORDS: ModuleRecords<ClassRow> = {
-  section: 'classes',
-  title: 'Classes',
-  findHelp: 'Zoho record id or Class_Short_Name',
-  searchHelp: 'Class name, short name or Zoho record id',
-  find: findClassesByRef,
-  search: searchClasses,
-  columns: [
-    { header: 'Class', value: (c) => c.class_name, link: true, empty: '(no name)' },
-    { header: 'Short name', value: (c) => c.class_short_name, mono: true },
-    { header: 'Status', value: (c) => c.class_status, opt: true },
-    { header: 'Teacher', value: (c) => c.teacher, mono: true, opt: true, empty: '—' },
-    { header: 'Moodle course', value: (c) => c.moodle_course_id, mono: true, empty: '—' },
-  ],
-};
-
 /** The BTEC_Classes module: each class a Moodle course linked by idnumber, with its teacher (issue 17). */
-export const classes: ZohoModule<ClassSettings> & { readonly records: ModuleRecords<ClassRow> } = {
+export const classes: ZohoModule<ClassSettings> = {
   name: 'class',
   zohoApiName: CLASS_MODULE,
   fields: CLASS_FIELDS,

@@ -1,28 +1,13 @@
-import type { ModuleRecords, ZohoModule } from '../zoho-module.js';
+import type { ZohoModule } from '../zoho-module.js';
 import { createProgramHandler } from './handle-program-event.js';
 import * as programsTable from './migrations/2026-12-07-0012-programs.js';
 import { PROGRAM_FIELDS, PROGRAM_MODULE } from './program-fields.js';
+import { PROGRAM_RECORDS } from './program-records.js';
 import { PROGRAM_SETTINGS, type ProgramSettings } from './program-settings.js';
-import { findProgramsByRef, knownPrograms, programMoodleLinks, searchPrograms } from './program-store.js';
-import type { ProgramRow } from './programs.table.js';
-
-/** The mirror as the dashboard, the admin API and `mzi programs` show it. */
-const PROGRAM_RECORDS: ModuleRecords<ProgramRow> = {
-  section: 'programs',
-  title: 'Programs',
-  findHelp: 'Zoho record id or Product_Name',
-  searchHelp: 'Product name or Zoho record id',
-  find: findProgramsByRef,
-  search: searchPrograms,
-  columns: [
-    { header: 'Program', value: (p) => p.product_name, link: true, empty: '(no name)' },
-    { header: 'Moodle category', value: (p) => p.moodle_category_id, mono: true, empty: '—' },
-    { header: 'From', value: (p) => p.category_source, opt: true },
-  ],
-};
+import { knownPrograms, programMoodleLinks } from './program-store.js';
 
 /** The Products module: the school's programs, each resolved to a Moodle course category (issue 17). */
-export const programs: ZohoModule<ProgramSettings> & { readonly records: ModuleRecords<ProgramRow> } = {
+export const programs: ZohoModule<ProgramSettings> = {
   name: 'program',
   zohoApiName: PROGRAM_MODULE,
   fields: PROGRAM_FIELDS,
