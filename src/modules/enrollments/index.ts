@@ -4,6 +4,7 @@ import { ENROLLMENT_FIELDS, ENROLLMENT_MODULE, type EnrollmentField } from './en
 import { ENROLLMENT_RECORDS } from './enrollment-records.js';
 import { ENROLLMENT_SETTINGS, type EnrollmentSettings } from './enrollment-settings.js';
 import { type EnrollmentRow, knownEnrollments } from './enrollment-store.js';
+import { enrolmentPolicyCheck } from './enrolment-policy-check.js';
 import * as enrollmentsTable from './migrations/2026-12-07-0014-enrollments.js';
 
 /** A Zoho record id as an operator types it; anything else cannot be one. */
@@ -55,6 +56,7 @@ export const enrollments: Omit<ZohoModule<EnrollmentSettings>, 'fields'> & {
     ...(data.Classes?.trim() ? [{ module: 'class', recordId: data.Classes.trim() }] : []),
   ],
   waitLimitSeconds: (settings) => settings.waitLimitSeconds,
+  doctorChecks: (settings) => [enrolmentPolicyCheck(settings)],
   createHandler: (context) => lazyEnrollmentHandler(context),
   records: ENROLLMENT_RECORDS,
 };
