@@ -21,11 +21,13 @@ const stateOf = (line: EnrolmentLine) => `${line.state}${line.deleted ? ' (delet
 
 /**
  * The enrollments of a student (their courses) on the student's page, and of a class (its students) on the
- * class's page (issue 17, item 6). Each row links to the other side: the class, or the student.
+ * class's page (issue 17, item 6), when there are any. Each row links to the other side: the class, or the
+ * student.
  */
 async function relatedTo(module: string, db: Kysely<Database>, recordId: string): Promise<RelatedSection[]> {
   if (module === 'student') {
     const lines = await studentEnrolmentLines(db, recordId);
+    if (lines.length === 0) return [];
     return [
       {
         title: 'Courses (enrollments)',
@@ -46,6 +48,7 @@ async function relatedTo(module: string, db: Kysely<Database>, recordId: string)
   }
   if (module === 'class') {
     const lines = await classEnrolmentLines(db, recordId);
+    if (lines.length === 0) return [];
     return [
       {
         title: 'Students (enrollments)',
