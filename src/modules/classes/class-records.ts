@@ -51,9 +51,10 @@ export const CLASS_RECORDS: ModuleRecords<ClassRow> = {
     ],
     related: [teacherSection(row)],
   }),
+  // Only programs and teachers with classes get the list.
   relatedTo: async (module, db, recordId) => {
-    if (module === 'program') return [await classList(db, 'Classes', 'btec_program', recordId)];
-    if (module === 'teacher') return [await classList(db, 'Classes taught', 'teacher', recordId)];
+    if (module === 'program') return classList(db, 'Classes', 'btec_program', recordId);
+    if (module === 'teacher') return classList(db, 'Classes taught', 'teacher', recordId);
     return [];
   },
 };
@@ -86,9 +87,10 @@ async function classList(
   title: string,
   by: 'btec_program' | 'teacher',
   recordId: string,
-): Promise<RelatedSection> {
+): Promise<RelatedSection[]> {
   const rows = await classesOf(db, by, recordId);
-  return {
+  if (rows.length === 0) return [];
+  const section: RelatedSection = {
     title,
     columns: ['Class', 'Short name', 'Status', 'Moodle course'],
     rows: rows.map((c) => ({
@@ -101,4 +103,5 @@ async function classList(
       link: { section: 'classes', recordId: c.zoho_record_id },
     })),
   };
+  return [section];
 }

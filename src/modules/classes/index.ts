@@ -1,4 +1,5 @@
 import type { ZohoModule } from '../zoho-module.js';
+import { classCoursesCheck } from './class-doctor-check.js';
 import { CLASS_FIELDS, CLASS_MODULE } from './class-fields.js';
 import { CLASS_RECORDS } from './class-records.js';
 import { CLASS_SETTINGS, type ClassSettings } from './class-settings.js';
@@ -47,4 +48,5 @@ export const classes: ZohoModule<ClassSettings> = {
   moodleLinks: classMoodleLinks,
   createHandler: ({ settings, moodle, linksOf }) => createClassHandler({ settings, moodle, linksOf }),
   records: CLASS_RECORDS,
+  doctorChecks: (settings) => [classCoursesCheck(settings)],
 };

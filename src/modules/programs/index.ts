@@ -1,6 +1,7 @@
 import type { ZohoModule } from '../zoho-module.js';
 import { createProgramHandler } from './handle-program-event.js';
 import * as programsTable from './migrations/2026-12-07-0012-programs.js';
+import { programCategoriesCheck } from './program-doctor-check.js';
 import { PROGRAM_FIELDS, PROGRAM_MODULE } from './program-fields.js';
 import { PROGRAM_RECORDS } from './program-records.js';
 import { PROGRAM_SETTINGS, type ProgramSettings } from './program-settings.js';
@@ -33,4 +34,5 @@ export const programs: ZohoModule<ProgramSettings> = {
   moodleLinks: programMoodleLinks,
   createHandler: ({ settings, moodle }) => createProgramHandler({ settings, moodle }),
   records: PROGRAM_RECORDS,
+  doctorChecks: (settings) => [programCategoriesCheck(settings)],
 };
