@@ -135,8 +135,8 @@ const integer = (fallback: number, min: number, max: number) =>
 
 const DURATION_UNITS: Record<string, number> = { s: 1, m: 60, h: 3600, d: 86400 };
 
-/** Seconds, or a number with a unit: 90s, 30m, 24h, 7d. */
-const duration = (fallbackSeconds: number) =>
+/** Seconds, or a number with a unit: 90s, 30m, 24h, 7d (for module settings too, e.g. a wait limit). */
+export const duration = (fallbackSeconds: number) =>
   z
     .string()
     .optional()

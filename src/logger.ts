@@ -75,15 +75,24 @@ const EVENT_ROUTE_WORDS = new Set(['stats', 'health', 'retry', 'zoho']);
 /** An event's reference in a path: its row number or its event id (a UUID). */
 const EVENT_REF = /^(\d{1,15}|[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})$/i;
 
+let recordSections: Set<string> | undefined;
+
+/** The records sections of the modules (`students`, `teachers`), read on first use, not on import. */
+function isRecordSection(word: string): boolean {
+  recordSections ??= new Set(MODULES.flatMap((module) => (module.records ? [module.records.section] : [])));
+  return recordSections.has(word);
+}
+
 /**
- * Whether a path segment may name a person: what follows `/students/` (an email, a Student ID or a Zoho record
- * id), what follows `/events/` unless it is an event reference or a route word, and anything with an `@`.
+ * Whether a path segment may name a person: what follows a module's records section such as `/students/` (an
+ * email, a Student ID or a Zoho record id), what follows `/events/` unless it is an event reference or a route
+ * word, and anything with an `@`.
  */
 function isPersonalSegment(segment: string, previous: string | undefined): boolean {
   const decoded = safeDecode(segment);
   if (decoded.includes('@')) return true;
   const after = previous === undefined ? undefined : safeDecode(previous).toLowerCase();
-  if (after === 'students') return true;
+  if (after !== undefined && isRecordSection(after)) return true;
   if (after === 'events') return !EVENT_ROUTE_WORDS.has(decoded.toLowerCase()) && !EVENT_REF.test(decoded);
   return false;
 }

@@ -101,7 +101,7 @@ export async function runDoctor(
     checks.push({
       name: 'moodle',
       status: 'warn',
-      detail: 'Moodle is not configured: students are mirrored locally only',
+      detail: 'Moodle is not configured: Zoho records are mirrored locally only',
       fix: 'Set MOODLE_URL (the site address) and MOODLE_TOKEN (a web-service token) to provision Moodle users.',
     });
     return checks;

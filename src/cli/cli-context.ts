@@ -5,6 +5,6 @@ import type { ZohoModule } from '../modules/zoho-module.js';
 export interface CliContext {
   /** Read when a command runs, not when the tree is built, so `--help` works with a broken environment. */
   getConfig: () => Config;
-  /** The modules `mzi send` and `mzi zoho-setup` offer a subcommand for. */
+  /** The modules `mzi send`, `mzi zoho-setup` and the records commands (`mzi students`) offer subcommands for. */
   modules: readonly ZohoModule[];
 }

@@ -10,10 +10,10 @@ import { registerDoctorCommand } from './commands/doctor.js';
 import { registerEventsCommands } from './commands/events.js';
 import { registerMigrateCommand } from './commands/migrate.js';
 import { registerPurgeCommand } from './commands/purge.js';
+import { registerRecordsCommands } from './commands/records.js';
 import { registerSendCommands } from './commands/send.js';
 import { registerServeCommand } from './commands/serve.js';
 import { registerStatsCommand } from './commands/stats.js';
-import { registerStudentsCommands } from './commands/students.js';
 import { registerZohoSetupCommands } from './commands/zoho-setup.js';
 import { err } from './output.js';
 
@@ -21,7 +21,9 @@ import { err } from './output.js';
 export function buildCli(getConfig: () => Config = () => loadConfig()): Command {
   const context: CliContext = { getConfig, modules: MODULES };
   const program = new Command('mzi')
-    .description('mzi keeps Moodle in step with Zoho CRM: webhook intake, event log, student mirror.')
+    .description(
+      'mzi keeps Moodle in step with Zoho CRM: webhook intake, event log, local mirrors of the Zoho modules.',
+    )
     .version(VERSION)
     .showHelpAfterError();
   // The order of registration is the order `mzi --help` lists the commands in.
@@ -29,7 +31,7 @@ export function buildCli(getConfig: () => Config = () => loadConfig()): Command 
   registerMigrateCommand(program, context);
   registerStatsCommand(program, context);
   registerPurgeCommand(registerEventsCommands(program, context), context);
-  registerStudentsCommands(program, context);
+  registerRecordsCommands(program, context);
   registerSendCommands(program, context);
   registerZohoSetupCommands(program, context);
   registerAdminTokenCommand(program, context);

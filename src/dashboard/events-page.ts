@@ -2,6 +2,7 @@ import type { EventRow } from '../db/schema.js';
 import type { EventFilter } from '../event-log/apply-event-filter.js';
 import type { EventSummary } from '../event-log/event-summary.js';
 import type { EventDetail } from '../event-log/get-event-detail.js';
+import { findModuleByApiName } from '../modules/index.js';
 import { html, type SafeHtml, shortEventId } from './html.js';
 import { type Flash, layout, shortTime, statusBadge } from './layout.js';
 
@@ -53,7 +54,7 @@ export function eventsPage(options: {
   <label>From (UTC)<input type="datetime-local" name="from" value="${filter.from?.slice(0, 16) ?? ''}"></label>
   <label>To (UTC)<input type="datetime-local" name="to" value="${filter.to?.slice(0, 16) ?? ''}"></label>
   <label>Zoho record id<input name="record_id" value="${filter.recordId ?? ''}" size="20" inputmode="numeric"></label>
-  <label>Student email or ID<input name="student" value="${filter.student ?? ''}" size="24"></label>
+  <label>Email or ID<input name="student" value="${filter.student ?? ''}" size="24"></label>
   <button type="submit">Filter</button>
   <a href="/admin/events">Clear</a>
 </form>
@@ -65,7 +66,7 @@ ${
 <div class="panel">
 <p class="muted" aria-live="polite" id="live-status">${!options.nextCursor && events.length === 0 ? 'No events match.' : 'Newest first.'}</p>
 <table${options.live ? html` data-live-events data-after="${String(newest)}" data-query="${query}"` : ''}>
-<thead><tr><th>Event</th><th>Status</th><th>Operation</th><th class="opt">Record</th><th class="opt">Student</th><th>Received (UTC)</th><th class="opt">Error</th></tr></thead>
+<thead><tr><th>Event</th><th>Status</th><th>Operation</th><th class="opt">Record</th><th class="opt">Email or ID</th><th>Received (UTC)</th><th class="opt">Error</th></tr></thead>
 <tbody>${events.map(eventRow)}</tbody>
 </table>
 <div class="pager">
@@ -132,7 +133,7 @@ export function eventDetailPage(detail: EventDetail, flash?: Flash): string {
 <dl class="kv">
   <dt>Status</dt><dd>${statusBadge(e.status)} ${unfinished ? html`<span class="muted">(this page updates when it changes)</span>` : ''}</dd>
   <dt>Operation</dt><dd>${e.module}.${e.event_type}</dd>
-  <dt>Zoho record</dt><dd class="mono"><a href="/admin/events?record_id=${e.record_id}">${e.record_id}</a> · <a href="/admin/students/${e.record_id}">student</a></dd>
+  <dt>Zoho record</dt><dd class="mono"><a href="/admin/events?record_id=${e.record_id}">${e.record_id}</a>${recordLink(e)}</dd>
   <dt>Received</dt><dd class="mono">${shortTime(e.created_at)} UTC</dd>
   <dt>Processed</dt><dd class="mono">${e.processed_at ? `${shortTime(e.processed_at)} UTC` : '—'}</dd>
   <dt>Attempts</dt><dd>${String(e.attempts)} of ${String(e.max_attempts)}${e.status === 'pending' && e.attempts > 0 ? html` · next at <span class="mono">${shortTime(e.next_attempt_at)}</span>` : ''}</dd>
@@ -181,4 +182,11 @@ ${warnings.length > 0 ? html`<h2>Warnings</h2><div class="panel"><ul>${warnings.
           : html`<p class="muted">No re-delivery of this event.</p>`
     }</div>`,
   });
+}
+
+/** A link to the event's record in its module's records section, when the module keeps records. */
+function recordLink(e: Pick<EventRow, 'module' | 'record_id'>): SafeHtml | string {
+  const module = findModuleByApiName(e.module);
+  if (!module?.records) return '';
+  return html` · <a href="/admin/${module.records.section}/${e.record_id}">${module.name}</a>`;
 }

@@ -1,18 +1,26 @@
 import { MODULES } from '../modules/index.js';
+import { modulesWithRecords } from '../modules/modules-with-records.js';
 import { html, type SafeHtml } from './html.js';
 
 /** The page's place in the navigation: a core page, or the records page of a module (`records.section`). */
 export type Section = 'overview' | 'events' | 'setup' | 'login' | (string & {});
 
-const NAV: Array<[Section, string, string]> = [
-  ['overview', 'Overview', '/admin'],
-  ['events', 'Events', '/admin/events'],
-  ...MODULES.flatMap(
-    ({ records }): Array<[Section, string, string]> =>
-      records ? [[records.section, records.title, `/admin/${records.section}`]] : [],
-  ),
-  ['setup', 'Setup', '/admin/setup'],
-];
+let nav: Array<[Section, string, string]> | undefined;
+
+/** The navigation: the core pages and every module's records section (built on first use, not on import). */
+function navigation(): Array<[Section, string, string]> {
+  nav ??= [
+    ['overview', 'Overview', '/admin'],
+    ['events', 'Events', '/admin/events'],
+    ...modulesWithRecords(MODULES).map(({ records }): [Section, string, string] => [
+      records.section,
+      records.title,
+      `/admin/${records.section}`,
+    ]),
+    ['setup', 'Setup', '/admin/setup'],
+  ];
+  return nav;
+}
 
 export interface Flash {
   kind: 'info' | 'error';
@@ -43,7 +51,7 @@ export function layout(options: {
   <a class="brand" href="/admin">mzi</a>
   ${
     signedIn
-      ? html`<nav aria-label="Main">${NAV.map(
+      ? html`<nav aria-label="Main">${navigation().map(
           ([key, label, href]) =>
             html`<a href="${href}"${key === section ? html` aria-current="page"` : ''}>${label}</a>`,
         )}<a href="/docs">API docs</a></nav>

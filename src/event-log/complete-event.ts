@@ -14,7 +14,7 @@ export interface CompletedEvent {
   attempt: Insertable<EventAttemptsTable>;
 }
 
-/** Marks a claimed event completed with what was done, and records the attempt. */
+/** Marks a claimed event completed with what was done (ending any wait it had), and records the attempt. */
 export async function completeEvent(trx: Kysely<Database>, p: CompletedEvent): Promise<void> {
   await markCompleted(trx, {
     id: p.id,
@@ -42,6 +42,8 @@ const markCompleted = prepareQuery(
         warnings: p.warnings,
         error_message: null,
         error_code: null,
+        waits_for: null,
+        waiting_since: null,
         locked_by: null,
         locked_until: null,
       })

@@ -28,6 +28,9 @@ export async function failOrRetryEvent(trx: Kysely<Database>, p: FailedAttempt):
       processed_at: p.retry ? null : p.finished,
       next_attempt_at: p.retry ? p.nextAttemptAt : p.claimedNextAttemptAt,
       updated_at: p.finished,
+      // A wait, if any, ends here: one that comes later starts its limit anew.
+      waits_for: null,
+      waiting_since: null,
       locked_by: null,
       locked_until: null,
     })

@@ -19,7 +19,7 @@ const FASTIFY_CLIENT_ERRORS: Record<
   FST_ERR_CTP_BODY_TOO_LARGE: {
     error: 'payload_too_large',
     message: (request) =>
-      `The request body is larger than ${request.routeOptions.bodyLimit} bytes (BODY_LIMIT); a student record is a few hundred bytes.`,
+      `The request body is larger than ${request.routeOptions.bodyLimit} bytes (BODY_LIMIT); a Zoho record is a few hundred bytes.`,
     extra: (request) => ({ setting: 'BODY_LIMIT', limit: request.routeOptions.bodyLimit }),
   },
   FST_ERR_CTP_INVALID_MEDIA_TYPE: {

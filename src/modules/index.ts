@@ -2,6 +2,7 @@ import type { Migration } from 'kysely';
 import type { Config } from '../config.js';
 import type { MoodleClient } from '../moodle/create-moodle-client.js';
 import type { BatchEventHandler, EventHandler } from '../worker/event-handler.js';
+import type { Dependencies } from '../worker/wait-for-dependencies.js';
 import { classes } from './classes/index.js';
 import { enrollments } from './enrollments/index.js';
 import { programs } from './programs/index.js';
@@ -10,7 +11,6 @@ import { teachers } from './teachers/index.js';
 import type { HoldersOf, LinksOf, MoodleUserHolder, RecordData, ZohoModule } from './zoho-module.js';
 
 export type { ZohoModule } from './zoho-module.js';
-export { classes, enrollments, programs, students, teachers };
 
 /** Every Zoho module mzi keeps in step: adding one is its folder and its line here (DESIGN.md §9). */
 export const MODULES: readonly ZohoModule[] = [students, teachers, programs, classes, enrollments];
@@ -95,25 +95,46 @@ export function createHoldersOf(modules: readonly ZohoModule[]): HoldersOf {
 }
 
 /**
- * The records of other modules an event waits for (its module's `waitsFor`), named as the event log names them:
- * by Zoho API name and record id.
+ * What the worker needs to let events wait for records of other modules: the records each event waits for
+ * (its module's `waitsFor`, named as the event log names them: by Zoho API name and record id), each module's
+ * wait limit (its `waitLimitSeconds`, else DEPENDENCY_WAIT), and the log's name of a record a handler waits for
+ * (WaitForRecord). Wake-ups are on when a module declares either member, since only such a module waits.
  */
-export function moduleDependencies(
-  modules: readonly ZohoModule[],
-): ((event: { module: string; payload: string }) => { module: string; recordId: string }[]) | undefined {
-  if (!modules.some((module) => module.waitsFor)) return undefined;
-  return (event) => {
-    const module = findModuleByApiName(event.module, modules);
-    if (!module?.waitsFor) return [];
-    let data: RecordData;
-    try {
-      data = (JSON.parse(event.payload) as { data?: RecordData }).data ?? {};
-    } catch {
-      return [];
-    }
-    return module.waitsFor(data).map((ref) => ({
-      module: findModule(ref.module, modules)?.zohoApiName ?? ref.module,
-      recordId: ref.recordId,
-    }));
+export function moduleDependencies(modules: readonly ZohoModule[], config: Config): Dependencies {
+  const limits = new Map(
+    modules.map((module) => [
+      module.zohoApiName,
+      module.waitLimitSeconds?.(moduleSettings(config, module)) ?? config.worker.dependencyWaitSeconds,
+    ]),
+  );
+  return {
+    waitsFor: modules.some((module) => module.waitsFor)
+      ? (event) => recordsWaitedFor(modules, event)
+      : undefined,
+    waitLimitSeconds: (module) => limits.get(module) ?? config.worker.dependencyWaitSeconds,
+    logRef: (wait) => ({
+      module: findModule(wait.module, modules)?.zohoApiName ?? wait.module,
+      recordId: wait.recordId,
+    }),
+    wakeUps: modules.some((module) => module.waitsFor || module.waitLimitSeconds),
   };
+}
+
+/** The records of other modules an event waits for (its module's `waitsFor`), as the event log names them. */
+function recordsWaitedFor(
+  modules: readonly ZohoModule[],
+  event: { module: string; payload: string },
+): { module: string; recordId: string }[] {
+  const module = findModuleByApiName(event.module, modules);
+  if (!module?.waitsFor) return [];
+  let data: RecordData;
+  try {
+    data = (JSON.parse(event.payload) as { data?: RecordData }).data ?? {};
+  } catch {
+    return [];
+  }
+  return module.waitsFor(data).map((ref) => ({
+    module: findModule(ref.module, modules)?.zohoApiName ?? ref.module,
+    recordId: ref.recordId,
+  }));
 }

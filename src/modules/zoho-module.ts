@@ -3,6 +3,19 @@ import type { ZodType } from 'zod';
 import type { Database } from '../db/schema.js';
 import type { MoodleClient, MoodleFunctionName } from '../moodle/create-moodle-client.js';
 import type { BatchEventHandler, EventHandler } from '../worker/event-handler.js';
+import type { ModuleRecords } from './module-records.js';
+
+export type {
+  FactGroup,
+  MirrorRow,
+  ModuleRecords,
+  RecordColumn,
+  RecordDetail,
+  RecordFact,
+  RelatedRow,
+  RelatedSection,
+  ShownValue,
+} from './module-records.js';
 
 /** A field of a Zoho module as mzi reads it from deliveries (DESIGN.md §9). */
 export interface ModuleField {
@@ -14,6 +27,12 @@ export interface ModuleField {
   readonly personal: boolean;
   /** Longest value the module keeps. */
   readonly maxLength: number;
+  /**
+   * A lookup to another record (`Classes`, `Teacher`): intake keeps the related record's Zoho id, sent as text,
+   * a number (exact digits), Zoho's object `{"id": "…", "name": "…"}`, or in a form as `Field.id` or
+   * `data[Field][id]`, and ignores anything else with a warning.
+   */
+  readonly lookup?: boolean;
 }
 
 /** A record's data as delivered: a field present with `null` means "empty in Zoho"; absent means "unknown". */
@@ -96,17 +115,6 @@ export interface ModuleCheck {
   fix?: string;
 }
 
-/** The local records of a module, for the dashboard, the admin API and the CLI. */
-export interface ModuleRecords<Row> {
-  /** The dashboard's page of these records, `/admin/<section>`, and its title in the navigation. */
-  readonly section: string;
-  readonly title: string;
-  /** Records by Zoho record id or another key the operator knows. */
-  find(db: Kysely<Database>, ref: string): Promise<Row[]>;
-  /** Records matching a search (all, most recent first, without `q`). */
-  search(db: Kysely<Database>, options: { q?: string | undefined; limit: number }): Promise<Row[]>;
-}
-
 /**
  * One Zoho module kept in step with Moodle: everything the generic layers (intake, event log, worker, CLI,
  * dashboard, doctor, metrics) need to know of it. Adding a module is a folder that exports one of these, and its
@@ -146,6 +154,13 @@ export interface ZohoModule<S = unknown> {
    */
   waitsFor?(data: RecordData): RecordRef[];
   /**
+   * How long, in seconds, an event of this module may wait for other records (`waitsFor`, or a WaitForRecord
+   * its handler returns) before it fails `dependency.missing`, counted from when it first started waiting.
+   * Without it, DEPENDENCY_WAIT. A module whose handler returns WaitForRecord declares this or `waitsFor`: the
+   * worker wakes waiting events only when some module does.
+   */
+  waitLimitSeconds?(settings: S): number;
+  /**
    * The Moodle objects the module's mirror links these records to (only records that have one), for modules
    * whose records refer to them: a class to its program's category and teacher, an enrollment to its student.
    */
@@ -158,8 +173,8 @@ export interface ZohoModule<S = unknown> {
   moodleUserHolders?(db: Kysely<Database>, userIds: readonly number[]): Promise<Map<number, string[]>>;
   /** Builds the handler the worker gives this module's events to. */
   createHandler(context: ModuleHandlerContext<S>): EventHandler | BatchEventHandler;
-  /** The module's local records, when it keeps a mirror the dashboard lists. */
-  readonly records?: Pick<ModuleRecords<unknown>, 'section' | 'title'>;
+  /** The module's local records, when it keeps a mirror: the dashboard, admin API and CLI show them. */
+  readonly records?: ModuleRecords;
   /** Checks `mzi doctor` adds once Moodle answers, e.g. the account policy in force. */
   doctorChecks?(settings: S, site: { userid: number; username: string }): ModuleCheck[];
 }

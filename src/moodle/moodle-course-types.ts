@@ -2,14 +2,15 @@ import { z } from 'zod';
 
 /**
  * A course category as `core_course_get_categories` returns it. `idnumber` is null, not "", where none was set
- * (transcript 102).
+ * (transcript 102). A caller without moodle/category:manage gets neither `idnumber` nor `visible`, and may not
+ * search by idnumber (`criteriaerror`): Moodle's get_categories keeps them for category managers.
  */
 export interface MoodleCategory {
   id: number;
   name: string;
-  idnumber: string | null;
+  idnumber?: string | null | undefined;
   parent: number;
-  visible: number;
+  visible?: number | undefined;
 }
 
 /** A category for `core_course_create_categories`; `parent` 0 is the top level. */
@@ -90,9 +91,9 @@ export interface MoodleEnrolledUser {
 export const categorySchema = z.looseObject({
   id: z.number(),
   name: z.string(),
-  idnumber: z.string().nullable(),
+  idnumber: z.string().nullable().optional(),
   parent: z.number(),
-  visible: z.number(),
+  visible: z.number().optional(),
 });
 
 export const courseSchema = z.looseObject({

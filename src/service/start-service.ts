@@ -57,7 +57,7 @@ function logStartNotices(parts: Pick<ServiceParts, 'config' | 'logger' | 'admin'
     }
   }
   if (!parts.moodle) {
-    logger.info('Moodle is not configured (MOODLE_URL is empty): students are mirrored locally only.');
+    logger.info('Moodle is not configured (MOODLE_URL is empty): Zoho records are mirrored locally only.');
   }
 }
 

@@ -4,6 +4,13 @@ import type { ModuleField, RecordData, ZohoModule } from '../modules/zoho-module
 import { DEFAULT_INTAKE_LIMITS, type IntakeLimits } from './intake-limits.js';
 import { normalizeOperation, type Operation } from './normalize-operation.js';
 import type { ParsedBody } from './parse-zoho-body.js';
+import { readLookup } from './read-lookup.js';
+import {
+  exactNumberText,
+  isUnresolvedPlaceholder,
+  RECORD_ID_PATTERN,
+  rejectUnstorable,
+} from './text-checks.js';
 
 /** Where the operation came from: the URL (Zoho's fixed custom parameter), the body, or inferred by mzi. */
 export type OperationSource = 'query' | 'body' | 'inferred';
@@ -45,12 +52,6 @@ const META_KEYS = new Set([
   'token',
   'data',
 ]);
-const RECORD_ID_PATTERN = /^[A-Za-z0-9_.:-]{1,128}$/;
-
-/** Zoho leaves a merge field it cannot resolve as literal text such as `${CRMID}` (DESIGN.md §2). */
-export function isUnresolvedPlaceholder(value: string): boolean {
-  return value.includes('${');
-}
 
 /**
  * Reads a parsed Zoho body into one shape, whatever the body type: record id, operation, the module's fields.
@@ -132,14 +133,14 @@ export function normalizeDelivery(input: NormalizeInput): NormalizedDelivery {
   const collect = (from: Record<string, unknown>, skipMeta: boolean) => {
     for (const key of Object.keys(from)) {
       if (skipMeta && META_KEYS.has(key)) continue;
-      const formKey = /^data\[(.+)\]$/.exec(key);
-      const name = formKey?.[1] ?? key;
-      const field = findField(name);
+      const { name, field } = fieldOfKey(key, findField);
       if (!field) {
         ignored.push(name.slice(0, 64));
         continue;
       }
-      const value = readField(from, key, field.apiName, { warnings, maxFieldLength });
+      const value = field.lookup
+        ? readLookup(from[key], field.apiName, warnings)
+        : readField(from, key, field.apiName, { warnings, maxFieldLength });
       if (value !== undefined) data[field.apiName] = value;
     }
   };
@@ -183,6 +184,24 @@ export function fieldFinder(fields: readonly ModuleField[]): (name: string) => M
 }
 
 /**
+ * The field a body key names: its API name in any case, or `data[Field]` as forms nest it; for a lookup field
+ * also the id part Zoho's notation may add, `Field.id` or `data[Field][id]`.
+ */
+function fieldOfKey(
+  key: string,
+  findField: (name: string) => ModuleField | undefined,
+): { name: string; field: ModuleField | undefined } {
+  const nested = /^data\[([^\]]+)\](\[id\])?$/i.exec(key);
+  const name = nested?.[1] ?? key;
+  if (!nested?.[2]) {
+    const field = findField(name);
+    if (field || !/\.id$/i.test(name)) return { name, field };
+  }
+  const lookup = findField(nested?.[2] ? name : name.slice(0, -'.id'.length));
+  return { name: nested?.[2] ? `${name}[id]` : name, field: lookup?.lookup ? lookup : undefined };
+}
+
+/**
  * Fingerprint of what a delivery says about a record: record, the operation as sent (not as inferred, so a
  * re-delivery hashes the same), and the field values. Delivery ids and timestamps are left out on purpose.
  */
@@ -223,20 +242,6 @@ function readText(from: Record<string, unknown>, key: string, warnings: string[]
   return trimmed;
 }
 
-/**
- * An id or other key sent as a number. Integer literals beyond 2^53 arrive as their exact digits (see
- * parseJsonExact); a number that is still inexact here (`4876876000000123457.0`, `4.876876e18`) was rounded
- * and would merge records, so it is refused instead of guessed.
- */
-function exactNumberText(value: number, key: string): string {
-  if (Math.abs(value) < 2 ** 53) return String(value);
-  throw new AppError(
-    'inexact_number',
-    `"${key}" is a number too large to read exactly (beyond 2^53); send it as an integer without a fraction or exponent, or as a string: "${key}": "4876876000000123457".`,
-    { status: 400 },
-  );
-}
-
 function readField(
   from: Record<string, unknown>,
   key: string,
@@ -271,26 +276,4 @@ function readField(
     );
   }
   return trimmed === '' ? null : trimmed;
-}
-
-/**
- * Refuses what no Zoho field holds and PostgreSQL text cannot store as sent: U+0000 (JSON `\u0000`, form
- * `%00`) and a lone surrogate (JSON `\ud800`), so both databases answer the same 400 instead of one storing
- * the value and the other failing or replacing it.
- */
-function rejectUnstorable(value: string, what: string): void {
-  if (value.includes('\u0000')) {
-    throw new AppError(
-      'invalid_character',
-      `${what} contains a NUL character (U+0000), which no Zoho field holds.`,
-      { status: 400 },
-    );
-  }
-  if (!value.isWellFormed()) {
-    throw new AppError(
-      'invalid_character',
-      `${what} contains a lone UTF-16 surrogate (a \\uD800-\\uDFFF escape without its pair), which is not a character: send the text as UTF-8.`,
-      { status: 400 },
-    );
-  }
 }

@@ -41,7 +41,7 @@ export function parseZohoBody(
   if (text.trim() === '') {
     throw new AppError(
       'empty_body',
-      'The request body is empty: send the student record as JSON or form data.',
+      'The request body is empty: send the Zoho record as JSON or form data.',
       {
         status: 400,
       },
@@ -121,7 +121,7 @@ function checkFieldCount(count: number, what: string, maxFields: number): void {
   if (count <= maxFields) return;
   throw new AppError(
     'too_many_fields',
-    `${what} has ${count} fields; at most ${maxFields} are accepted (MAX_FIELDS). A Zoho student record has about 20.`,
+    `${what} has ${count} fields; at most ${maxFields} are accepted (MAX_FIELDS). A Zoho record has a few dozen.`,
     { status: 400, details: { setting: 'MAX_FIELDS', limit: maxFields } },
   );
 }

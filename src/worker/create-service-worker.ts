@@ -35,14 +35,11 @@ export function createServiceWorker(options: {
 }): EventWorker {
   const { config, moodle } = options;
   const modules = options.modules ?? MODULES;
-  const waitsFor = moduleDependencies(modules);
   return createWorker({
     db: options.db,
     logger: options.logger,
     handlers: createModuleHandlers({ modules, config, moodle }),
-    ...(waitsFor
-      ? { dependencies: { waitsFor, waitLimitSeconds: config.worker.dependencyWaitSeconds } }
-      : {}),
+    dependencies: moduleDependencies(modules, config),
     concurrency: config.worker.concurrency,
     batchSize: config.worker.batchSize,
     pollIntervalMs: config.worker.pollIntervalMs,

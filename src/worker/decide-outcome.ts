@@ -6,8 +6,17 @@ import { hasAttemptsLeft, retryDelayMs, shouldRetry } from '../event-log/retry-p
 import { databaseReason } from './database-reason.js';
 import type { HandlerOutcome } from './event-handler.js';
 
-/** What becomes of an event after one attempt: completed, back to pending for a later attempt, or failed. */
+/**
+ * What becomes of an event after its handler ran: an attempt's outcome (see AttemptDecision), or, when the
+ * handler found a record it needs not ready (WaitForRecord), back to pending to wait for that record without
+ * using the attempt.
+ */
 export type OutcomeDecision =
+  | AttemptDecision
+  | { status: 'waiting'; code: string; message: string; waitsFor: string };
+
+/** What becomes of an event after one attempt: completed, back to pending for a later attempt, or failed. */
+export type AttemptDecision =
   | { status: 'completed'; outcome: HandlerOutcome }
   | {
       status: 'pending' | 'failed';
@@ -32,7 +41,7 @@ export interface DecideOutcomeInput {
 }
 
 /** Decides an event's outcome from one attempt: pure, so that the worker's retry rules are testable. */
-export function decideOutcome(input: DecideOutcomeInput): OutcomeDecision {
+export function decideOutcome(input: DecideOutcomeInput): AttemptDecision {
   const { event } = input;
   if (input.failure === undefined && input.outcome) return { status: 'completed', outcome: input.outcome };
   const error = coerceError(input.failure);

@@ -6,7 +6,11 @@ export async function drainWorker(state: WorkerState): Promise<void> {
   for (;;) {
     await Promise.allSettled([...state.inFlight]);
     await claimsSettled(state);
+    const done = state.batchesDone;
     const started = await claimAndStart(state);
-    if (started === 0 && state.inFlight.size === 0 && state.claiming === 0) return;
+    // A batch of the worker's own polling that finished while this claim ran may have made events due (the
+    // next of its records, those it woke) after the claim looked: then look again.
+    const idle = state.inFlight.size === 0 && state.claiming === 0 && state.batchesDone === done;
+    if (started === 0 && idle) return;
   }
 }

@@ -4,6 +4,11 @@ import { eventLogger, type WorkerState } from './worker-state.js';
 
 /** Counts, reports (metrics) and logs an outcome once it is committed. */
 export function logOutcome(state: WorkerState, event: ClaimedEvent, decision: OutcomeDecision): void {
+  if (decision.status === 'waiting') {
+    // Not an attempt: the event waits, as one held back before its handler ran does.
+    eventLogger(state, event).info({ waitsFor: decision.waitsFor }, 'event waits for another record');
+    return;
+  }
   const code = decision.status === 'completed' ? undefined : decision.code;
   state.options.onAttempt?.(event, decision.status === 'pending' ? 'retry' : decision.status, code);
   const fields = { module: event.module, eventType: event.event_type, status: decision.status };

@@ -71,6 +71,7 @@ export async function claimAndStart(state: WorkerState): Promise<number> {
   };
   const ready = (admitted: ClaimedEvent[]) => processBatch(state, admitted);
   const task: Promise<void> = processAfterDependencies(events, context, ready).finally(() => {
+    state.batchesDone += 1;
     state.inFlight.delete(task);
     pumpSoon(state);
   });

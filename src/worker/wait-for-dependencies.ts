@@ -1,22 +1,31 @@
 import type { Kysely } from 'kysely';
 import type { Logger } from 'pino';
 import type { ClaimedEvent, Database } from '../db/schema.js';
-import { DEPENDENCY_MISSING, failMissingDependency } from '../event-log/fail-missing-dependency.js';
 import {
   type DependencyRef,
   findUnprocessedDependency,
   type UnprocessedDependency,
 } from '../event-log/find-unprocessed-dependency.js';
-import { stopWaiting } from '../event-log/stop-waiting.js';
-import { waitForDependency } from '../event-log/wait-for-dependency.js';
 import { wakeDependents } from '../event-log/wake-dependents.js';
+import { holdBack } from './hold-back.js';
+import type { RecordWait } from './wait-for-record.js';
 
-/** What the worker needs to hold events back until the records of other modules they need are processed. */
+/** What the worker needs to let events wait for records of other modules (README, "Records that wait for others"). */
 export interface Dependencies {
-  /** The records an event waits for, named as the event log names them (see `ZohoModule.waitsFor`). */
-  waitsFor(event: ClaimedEvent): DependencyRef[];
-  /** Longest wait, from the first, before the event fails with `dependency.missing`, in seconds. */
-  waitLimitSeconds: number;
+  /**
+   * The records an event waits for before it runs (see `ZohoModule.waitsFor`), named as the event log names
+   * them; absent when no module declares any, and then not checked.
+   */
+  waitsFor?: ((event: ClaimedEvent) => DependencyRef[]) | undefined;
+  /** Longest wait of an event of this module (its Zoho API name), from the first, in seconds. */
+  waitLimitSeconds(module: string): number;
+  /** A record a handler waits for (WaitForRecord names its module by `name`), as the event log names it. */
+  logRef(wait: Pick<RecordWait, 'module' | 'recordId'>): DependencyRef;
+  /**
+   * Whether a processed batch wakes the events that wait for its records: false when no module can wait, so
+   * that nothing is looked up for them (a wait raised anyway ends at its own re-check).
+   */
+  wakeUps: boolean;
 }
 
 export interface DependencyContext {
@@ -27,25 +36,23 @@ export interface DependencyContext {
   dependencies: Dependencies | undefined;
 }
 
-/** Waiting events look again after as long as they have waited so far, within these bounds. */
-const RECHECK_MIN_MS = 1000;
-const RECHECK_MAX_MS = 5 * 60_000;
-
 /**
  * Processes claimed events whose dependencies are processed, and puts the others back to wait (or fails those
  * whose wait ran out). Once the batch is done, wakes the events that wait for its records (README, "Records
  * that wait for others"). Checked after the claim rather than in it, which keeps the claim's plan simple.
- * Without `dependencies` (no module waits for anything) nothing can be waiting, and neither is done.
+ * Without `waitsFor` nothing is checked; without `wakeUps` nothing is woken.
  */
 export async function processAfterDependencies(
   events: ClaimedEvent[],
   context: DependencyContext,
   process: (events: ClaimedEvent[]) => Promise<void>,
 ): Promise<void> {
-  if (!context.dependencies) return process(events);
-  const ready = await admit(events, context, context.dependencies);
+  const { dependencies } = context;
+  if (!dependencies) return process(events);
+  const ready = dependencies.waitsFor ? await admit(events, context, dependencies) : events;
   if (ready.length === 0) return;
   await process(ready);
+  if (!dependencies.wakeUps) return;
   const records = [...new Set(ready.map((event) => `${event.module}:${event.record_id}`))];
   try {
     const woken = await wakeDependents(context.db, records, context.now());
@@ -56,7 +63,11 @@ export async function processAfterDependencies(
   }
 }
 
-/** The events free to run; the others are written back as waiting or failed. */
+/**
+ * The events free to run; the others are written back as waiting or failed. An admitted event keeps the time
+ * it started waiting until its outcome is written, so that a wait its handler raises next (WaitForRecord)
+ * counts from the first.
+ */
 async function admit(
   events: ClaimedEvent[],
   context: DependencyContext,
@@ -65,39 +76,45 @@ async function admit(
   const { db } = context;
   const needs = new Map<ClaimedEvent, DependencyRef[]>();
   for (const event of events) {
-    const refs = dependencies.waitsFor(event);
+    const refs = dependencies.waitsFor?.(event) ?? [];
     if (refs.length > 0) needs.set(event, refs);
   }
   if (needs.size === 0) return events;
   try {
-    const states = await db
-      .selectFrom('integration_events_log')
-      .select(['id', 'waits_for', 'waiting_since'])
-      .where(
-        'id',
-        'in',
-        [...needs.keys()].map((event) => event.id),
-      )
-      .execute();
-    const stateOf = new Map(states.map((row) => [row.id, row]));
     const held = new Map<ClaimedEvent, UnprocessedDependency>();
     for (const [event, refs] of needs) {
       const unprocessed = await findUnprocessedDependency(db, event.id, refs);
       if (unprocessed) held.set(event, unprocessed);
     }
-    const cleared = [...needs.keys()].filter((event) => {
-      const state = stateOf.get(event.id);
-      return !held.has(event) && (state?.waits_for != null || state?.waiting_since != null);
-    });
-    if (held.size > 0 || cleared.length > 0) {
+    if (held.size > 0) {
+      const states = await db
+        .selectFrom('integration_events_log')
+        .select(['id', 'waiting_since'])
+        .where(
+          'id',
+          'in',
+          [...held.keys()].map((event) => event.id),
+        )
+        .execute();
+      const since = new Map(states.map((row) => [row.id, row.waiting_since]));
       await db.transaction().execute(async (trx) => {
-        for (const [event, unprocessed] of held) {
-          await holdBack(trx, event, unprocessed, stateOf.get(event.id)?.waiting_since ?? null, context);
+        for (const [event, record] of held) {
+          const { status } = await holdBack(
+            trx,
+            event,
+            {
+              record,
+              lacks: 'processed',
+              waitingSince: since.get(event.id) ?? null,
+              limitSeconds: dependencies.waitLimitSeconds(event.module),
+            },
+            context,
+          );
+          const log = context.logger.child({ eventId: event.event_id, recordId: event.record_id });
+          const waitsFor = `${record.module}:${record.recordId}`;
+          if (status === 'failed') log.warn({ waitsFor }, 'event failed: dependency missing');
+          else log.info({ waitsFor }, 'event waits for another record');
         }
-        await stopWaiting(
-          trx,
-          cleared.map((event) => event.id),
-        );
       });
     }
     return events.filter((event) => !held.has(event));
@@ -106,63 +123,4 @@ async function admit(
     context.logger.error({ err: error }, 'could not check the records these events wait for');
     return [];
   }
-}
-
-/** Puts one event back to wait for its dependency, or fails it once it has waited the whole limit. */
-async function holdBack(
-  trx: Kysely<Database>,
-  event: ClaimedEvent,
-  unprocessed: UnprocessedDependency,
-  waitingSince: string | null,
-  context: DependencyContext,
-): Promise<void> {
-  const limitMs = (context.dependencies?.waitLimitSeconds ?? 0) * 1000;
-  const now = context.now();
-  const since = waitingSince ?? now.toISOString();
-  const waitedMs = now.getTime() - Date.parse(since);
-  const what = `${unprocessed.module} record ${unprocessed.recordId}`;
-  const log = context.logger.child({ eventId: event.event_id, recordId: event.record_id });
-  if (waitedMs >= limitMs) {
-    const finished = now.toISOString();
-    const message = `Waited ${describeSeconds(limitMs / 1000)} for ${what}, which is not processed: ${unprocessed.reason}. Retry this event once it is.`;
-    await failMissingDependency(trx, {
-      id: event.id,
-      workerId: context.workerId,
-      errorMessage: message,
-      finished,
-      attempt: {
-        event_id: event.event_id,
-        attempt: event.attempts,
-        started_at: finished,
-        finished_at: finished,
-        outcome: 'failed',
-        error_code: DEPENDENCY_MISSING,
-        error_message: message,
-        worker_id: context.workerId,
-      },
-    });
-    log.warn(
-      { waitsFor: `${unprocessed.module}:${unprocessed.recordId}` },
-      'event failed: dependency missing',
-    );
-    return;
-  }
-  const delayMs = Math.min(Math.max(waitedMs, RECHECK_MIN_MS), RECHECK_MAX_MS, limitMs - waitedMs);
-  await waitForDependency(trx, {
-    id: event.id,
-    workerId: context.workerId,
-    waitsFor: `${unprocessed.module}:${unprocessed.recordId}`,
-    waitingSince: since,
-    nextAttemptAt: new Date(now.getTime() + delayMs).toISOString(),
-    errorMessage: `Waits for ${what}: ${unprocessed.reason}. It runs once that record is processed, or fails after ${describeSeconds(limitMs / 1000)}.`,
-    now: now.toISOString(),
-  });
-  log.info({ waitsFor: `${unprocessed.module}:${unprocessed.recordId}` }, 'event waits for another record');
-}
-
-/** A wait limit in the unit an operator set it in. */
-function describeSeconds(seconds: number): string {
-  if (seconds % 3600 === 0) return `${seconds / 3600} h`;
-  if (seconds % 60 === 0) return `${seconds / 60} min`;
-  return `${seconds} s`;
 }

@@ -26,6 +26,8 @@ export interface WorkerState {
   pollTimer: NodeJS.Timeout | undefined;
   lingerTimer: NodeJS.Timeout | undefined;
   processed: number;
+  /** Batches finished so far: a drain claims again when one finished while its claim ran. */
+  batchesDone: number;
   lastPollAt: string | null;
   lastError: string | null;
   lastRetentionAt: number;
@@ -50,6 +52,7 @@ export function createWorkerState(options: WorkerOptions): WorkerState {
     pollTimer: undefined,
     lingerTimer: undefined,
     processed: 0,
+    batchesDone: 0,
     lastPollAt: null,
     lastError: null,
     lastRetentionAt: 0,

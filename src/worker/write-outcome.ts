@@ -6,7 +6,9 @@ import { ProcessingError } from '../event-log/processing-error.js';
 import { decideOutcome, type OutcomeDecision } from './decide-outcome.js';
 import type { HandlerResult } from './event-handler.js';
 import { mergeWarnings } from './merge-warnings.js';
+import { WaitForRecord } from './wait-for-record.js';
 import type { WorkerState } from './worker-state.js';
+import { writeRecordWait } from './write-record-wait.js';
 
 /**
  * Runs the outcome's local writes and records the attempt's outcome on the event, in the transaction `trx`;
@@ -22,6 +24,15 @@ export async function writeOutcome(
   const outcome = result?.ok ? result.outcome : undefined;
   let failure: unknown = result === undefined ? new Error('no result') : result.ok ? undefined : result.error;
   if (outcome?.apply) failure = await applyLocalWrites(trx, outcome.apply);
+  const { dependencies } = state.options;
+  if (failure instanceof WaitForRecord && dependencies)
+    return writeRecordWait(trx, {
+      event,
+      wait: failure,
+      dependencies,
+      workerId: state.workerId,
+      now: state.now,
+    });
   const finished = state.now().toISOString();
   const decision = decideOutcome({ outcome, failure, event, finished, random: state.options.random });
   const attempt = {

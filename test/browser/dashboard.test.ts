@@ -57,8 +57,8 @@ async function shot(page: Page, name: string) {
 
 async function sendTestDelivery(page: Page, email: string) {
   await page.goto(`${base}/admin/setup`);
-  // The students' form: the page has one per module.
-  const form = page.locator('form', { has: page.getByLabel('Academic email') });
+  // The students' form: the page has one per module (teachers have an Academic email too).
+  const form = page.locator('form', { has: page.locator('input[name="module"][value="student"]') });
   await form.getByLabel('Academic email').fill(email);
   await form.getByRole('button', { name: 'Send test delivery' }).click();
   await page.waitForURL(/\/admin\/events\/[0-9a-f-]{36}/);

@@ -97,12 +97,15 @@ export function enrollmentRecord(
   };
 }
 
+/** An event's `result`: what was done locally and in Moodle. */
+type EventResult = Record<string, unknown> & { moodle?: Record<string, unknown> };
+
 /** The event row of an event id, its result and warnings parsed. */
 export async function eventOf(service: Service, eventId: string) {
   const row = await eventRow(service.database.db, eventId);
   return {
     ...row,
-    resultJson: JSON.parse(row.result ?? 'null') as Record<string, any> | null,
+    resultJson: JSON.parse(row.result ?? 'null') as EventResult | null,
     warningList: JSON.parse(row.warnings ?? '[]') as string[],
   };
 }

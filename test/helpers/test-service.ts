@@ -92,6 +92,8 @@ export async function startTestService(
       ...env,
     },
     dotenvPath: null,
+    // The settings of modules a test defines are read too.
+    ...(overrides.modules ? { modules: overrides.modules } : {}),
   });
   const chunks: string[] = [];
   const destination = new Writable({

@@ -4,7 +4,7 @@ import { sql } from 'kysely';
 import pino from 'pino';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ThreadWriteLock } from '../../src/db/sqlite-dialect.js';
-import { students } from '../../src/modules/index.js';
+import { students } from '../../src/modules/students/index.js';
 import { startAppenderThread } from '../../src/webhooks/appender-thread-proxy.js';
 import type { IncomingDelivery } from '../../src/webhooks/create-event-appender.js';
 import { normalizeDelivery } from '../../src/webhooks/normalize-delivery.js';

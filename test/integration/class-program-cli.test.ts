@@ -65,6 +65,27 @@ describe('mzi for programs and classes', () => {
     expect(list.stdout).toMatch(/\[completed\] BTEC_Classes\.insert/);
   });
 
+  it('shows a class by its short name and a program with its classes', () => {
+    const klass = runMzi(['classes', 'show', 'bus-l3'], env);
+    expect(klass.code).toBe(0);
+    const shown = JSON.parse(klass.stdout) as Record<string, unknown>;
+    expect(shown).toMatchObject({
+      zoho_record_id: '9300002',
+      class_name: 'Business L3',
+      class_short_name: 'BUS-L3',
+      btec_program: '9300001',
+      moodle_course_id: null,
+    });
+    const program = runMzi(['programs', 'show', '9300001'], env);
+    expect(program.code).toBe(0);
+    expect(JSON.parse(program.stdout)).toMatchObject({
+      product_name: 'BTEC Business',
+      related: [{ title: 'Classes', rows: [{ cells: ['Business L3', 'BUS-L3', null, '—'] }] }],
+    });
+    expect(runMzi(['classes', 'list'], env).stdout).toContain('Business L3');
+    expect(runMzi(['classes', 'show', 'NOPE'], env).code).not.toBe(0);
+  });
+
   it('prints the Zoho webhook setup of each, with its fields as parameters', () => {
     for (const [name, apiName, field] of [
       ['program', 'Products', 'Product_Name'],

@@ -122,6 +122,25 @@ describe('mzi CLI', () => {
     const missing = runMzi(['students', 'show', 'nobody@example.edu'], env);
     expect(missing.code).toBe(1);
     expect(missing.stderr).toContain('No student matches');
+    // The records related to the student come with it (none yet: no module lists any for students).
+    expect(JSON.parse(runMzi(['students', 'show', '9100001'], env).stdout).related).toEqual([]);
+  });
+
+  it('lists students, most recently changed first, searched with --q, as lines or JSON', () => {
+    const found = runMzi(['students', 'list', '--q', 'CLI-1'], env);
+    expect(found.code).toBe(0);
+    expect(found.stdout.trim().split('\n')).toEqual([
+      expect.stringMatching(
+        /^9100001 {2}Cli Student \| cli\.student@student\.example\.edu \| CLI-1 \| - \| - {2}\(changed \d{4}-/,
+      ),
+    ]);
+    const json = runMzi(['students', 'list', '--limit', '1', '--json'], env);
+    expect(json.stdout.trim().split('\n')).toHaveLength(1);
+    expect(JSON.parse(json.stdout)).toHaveProperty('zoho_record_id');
+    expect(runMzi(['students', 'list', '--q', 'nobody-at-all'], env).stdout.trim()).toBe(
+      'no student matches',
+    );
+    expect(runMzi(['students', 'list', '--limit', '0'], env).code).not.toBe(0);
   });
 
   it('prints stats', () => {

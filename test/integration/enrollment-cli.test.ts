@@ -49,6 +49,28 @@ describe('mzi for enrollments', () => {
     expect(list.stdout).toMatch(/\[completed\] BTEC_Enrollments\.insert/);
   });
 
+  it("shows a student's courses and a class's students", () => {
+    const student = runMzi(['students', 'show', '9400001'], env);
+    expect(student.code, student.stderr).toBe(0);
+    const courses = JSON.parse(student.stdout).related.find(
+      (section: { title: string }) => section.title === 'Courses (enrollments)',
+    );
+    expect(courses.rows).toEqual([
+      {
+        cells: ['9400002', null, '9400003', 'Active', '2027-01-04 – …', 'not in Moodle'],
+        link: { section: 'classes', recordId: '9400002' },
+      },
+    ]);
+    const klass = runMzi(['classes', 'show', 'it-l3-cli'], env);
+    expect(klass.code, klass.stderr).toBe(0);
+    const shown = JSON.parse(klass.stdout);
+    expect(shown.zoho_record_id).toBe('9400002');
+    const students = shown.related.find(
+      (section: { title: string }) => section.title === 'Students (enrollments)',
+    );
+    expect(students.rows[0].cells.slice(0, 3)).toEqual(['9400001', null, '9400003']);
+  });
+
   it('prints the Zoho webhook setup, with the lookups as parameters', () => {
     const result = runMzi(['zoho-setup', 'enrollment', '--url', 'https://mzi.school.example'], {
       ...env,

@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { createLinksOf, enrollments, MODULES } from '../../src/modules/index.js';
+import { enrollments } from '../../src/modules/enrollments/index.js';
+import { createLinksOf, MODULES } from '../../src/modules/index.js';
 import { type FakeMoodle, startFakeMoodle } from '../helpers/fake-moodle.js';
 import {
   type BodyShape,
@@ -71,6 +72,78 @@ describe('enrollments arriving in any order', () => {
     const event = await eventOf(service, enrollment);
     expect(event.status, event.error_message ?? '').toBe('completed');
     const { userId, courseId } = await linked(service, '8400101', '8400201');
+    expect(moodle.enrolment(courseId, userId)).toMatchObject({ status: 0 });
+  });
+
+  it('waits for a class that has no course until it is Active, then enrols', async () => {
+    const { moodle, service } = await setup();
+    await postRecord(service, 'student', studentRecord('8400108'));
+    await postRecord(service, 'class', classRecord('8400208', { Class_Status: 'Planned' }));
+    await service.worker.drain();
+    const enrollment = await postRecord(
+      service,
+      'enrollment',
+      enrollmentRecord('8400008', { student: '8400108', class: '8400208' }),
+    );
+    await service.worker.drain();
+    const waiting = await eventOf(service, enrollment);
+    expect(waiting).toMatchObject({ status: 'pending', attempts: 0, error_code: 'dependency.waiting' });
+    expect(waiting.error_message).toContain('BTEC_Classes record 8400208');
+    expect(waiting.error_message).toContain('MOODLE_COURSE_CREATE_STATUSES');
+    await postRecord(service, 'class', { ...classRecord('8400208'), operation: 'update' });
+    await service.worker.drain();
+    const done = await eventOf(service, enrollment);
+    expect(done.status, done.error_message ?? '').toBe('completed');
+    const { userId, courseId } = await linked(service, '8400108', '8400208');
+    expect(moodle.enrolment(courseId, userId)).toMatchObject({ status: 0 });
+  });
+
+  it('fails after ENROLMENT_WAIT_MAX, naming the record it waited for', async () => {
+    const { service } = await setup({ ENROLMENT_WAIT_MAX: '2h' });
+    await postRecord(service, 'student', studentRecord('8400109'));
+    await postRecord(service, 'class', classRecord('8400209', { Class_Status: 'Planned' }));
+    await service.worker.drain();
+    const enrollment = await postRecord(
+      service,
+      'enrollment',
+      enrollmentRecord('8400009', { student: '8400109', class: '8400209' }),
+    );
+    await service.worker.drain();
+    expect((await eventOf(service, enrollment)).status).toBe('pending');
+    // As if it had waited three hours: due now, waiting since then.
+    const past = (ms: number) => new Date(Date.now() - ms).toISOString();
+    await service.database.db
+      .updateTable('integration_events_log')
+      .set({ waiting_since: past(3 * 3600_000), next_attempt_at: past(1000) })
+      .where('event_id', '=', enrollment)
+      .execute();
+    await service.worker.drain();
+    const failed = await eventOf(service, enrollment);
+    expect(failed).toMatchObject({ status: 'failed', error_code: 'dependency.missing' });
+    expect(failed.error_message).toContain('2 h');
+    expect(failed.error_message).toContain('8400209');
+  });
+
+  it('takes lookups sent as Zoho objects with an id and a name, and keeps only the id', async () => {
+    const { moodle, service } = await setup();
+    await postRecord(service, 'student', studentRecord('8400110'));
+    await postRecord(service, 'class', classRecord('8400210'));
+    await service.worker.drain();
+    const eventId = await postRecord(
+      service,
+      'enrollment',
+      enrollmentRecord('8400010', {
+        student: { id: '8400110', name: 'Lina Haddad' },
+        class: { id: '8400210', name: 'BTEC IT 8400210' },
+      }),
+    );
+    await service.worker.drain();
+    const event = await eventOf(service, eventId);
+    expect(event.status, event.error_message ?? '').toBe('completed');
+    expect(event.payload).not.toContain('Lina');
+    const [row] = await enrollments.records.find(service.database.db, '8400010');
+    expect(row).toMatchObject({ student_record_id: '8400110', class_record_id: '8400210' });
+    const { userId, courseId } = await linked(service, '8400110', '8400210');
     expect(moodle.enrolment(courseId, userId)).toMatchObject({ status: 0 });
   });
 

@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { createLinksOf, enrollments, MODULES } from '../../src/modules/index.js';
+import { enrollments } from '../../src/modules/enrollments/index.js';
+import { createLinksOf, MODULES } from '../../src/modules/index.js';
 import {
   type FakeMoodle,
   type FakeMoodleOptions,

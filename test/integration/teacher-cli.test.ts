@@ -54,6 +54,17 @@ describe('mzi for teachers', () => {
     });
     const shown = runMzi(['events', 'list', '--module', 'BTEC_Teachers'], env);
     expect(shown.stdout).toMatch(/^\[completed\] BTEC_Teachers\.insert/);
+
+    // The teacher mirror, as `mzi teachers` shows it: by any of its references, and in the list.
+    for (const ref of ['7200001', 'CLI.Teacher@home.example', String(created?.id)]) {
+      const teacher = runMzi(['teachers', 'show', ref], env);
+      expect(teacher.code).toBe(0);
+      expect(JSON.parse(teacher.stdout)).toMatchObject({ zoho_record_id: '7200001', related: [] });
+    }
+    expect(runMzi(['teachers', 'show', 'nobody@example.edu'], env).stderr).toContain('No teacher matches');
+    expect(runMzi(['teachers', 'list', '--q', 'cli'], env).stdout).toMatch(
+      new RegExp(`^7200001 {2}Cli Teacher \\| cli\\.teacher@home\\.example \\| ${created?.id} `),
+    );
   });
 
   it('refuses a field teachers do not have before sending', () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { students } from '../../src/modules/index.js';
+import { students } from '../../src/modules/students/index.js';
 import { buildEventRow } from '../../src/webhooks/build-event-row.js';
 import { buildRowParts } from '../../src/webhooks/build-row-parts.js';
 import type { Classification } from '../../src/webhooks/classify-delivery.js';

@@ -1,7 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { ConfigError, isWebhookAuthDisabled, loadConfig } from '../../src/config.js';
-import { MODULES, moduleSettings, students } from '../../src/modules/index.js';
+import { MODULES, moduleSettings } from '../../src/modules/index.js';
+import { students } from '../../src/modules/students/index.js';
 
 const load = (env: Record<string, string>) => loadConfig({ env, dotenvPath: null });
 

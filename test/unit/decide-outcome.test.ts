@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { ProcessingError } from '../../src/event-log/processing-error.js';
 import { decideOutcome } from '../../src/worker/decide-outcome.js';
 import { refusedOutcome } from '../../src/worker/refused-outcome.js';
+import { WaitForRecord } from '../../src/worker/wait-for-record.js';
 
 const FINISHED = '2030-01-01T00:00:00.000Z';
 const NO_JITTER = () => 0.5;
@@ -24,6 +25,19 @@ function decide(failure: unknown, attempts = 1, maxAttempts = 3) {
 describe('decideOutcome', () => {
   it('completes an event whose handler succeeded, keeping what it did', () => {
     expect(decide(undefined)).toEqual({ status: 'completed', outcome });
+  });
+
+  it('retries a WaitForRecord with backoff where the worker lets no event wait (a worker built without waits)', () => {
+    const wait = new WaitForRecord({
+      module: 'class',
+      recordId: '42',
+      reason: 'its status is Planned, not Active',
+    });
+    expect(decide(wait, 1, 3)).toMatchObject({
+      status: 'pending',
+      code: 'dependency.waiting',
+      message: 'Waits for class record 42: its status is Planned, not Active.',
+    });
   });
 
   it('fails an event that has neither an outcome nor an error', () => {

@@ -7,6 +7,7 @@ import {
 } from '../../src/modules/enrollments/decide-enrolment.js';
 import { ENROLLMENT_SETTINGS } from '../../src/modules/enrollments/enrollment-settings.js';
 import type { StoredEnrolment } from '../../src/modules/enrollments/enrollment-store.js';
+import { enrolmentPolicyCheck } from '../../src/modules/enrollments/enrolment-policy-check.js';
 import { enrolmentTimes } from '../../src/modules/enrollments/enrolment-times.js';
 
 const settings = ENROLLMENT_SETTINGS.schema.parse({});
@@ -53,6 +54,16 @@ describe('enrollment settings', () => {
       ['ENROLMENT_WAIT_MAX', expect.stringContaining('got "a day"')],
       ['SCHOOL_TIMEZONE', expect.stringContaining('IANA time zone')],
     ]);
+  });
+
+  it('tells mzi doctor the role, the leaving statuses and what a delete does', () => {
+    expect(
+      enrolmentPolicyCheck({ ...settings, onUnenrol: 'unenrol', timeZone: 'Asia/Beirut' }),
+    ).toMatchObject({
+      status: 'ok',
+      detail:
+        'students are enrolled with role 5 (MOODLE_STUDENT_ROLE_ID), dated in Asia/Beirut; the statuses withdrawn, dropped, cancelled suspend an enrolment; a deleted enrollment is unenrolled (MOODLE_ON_UNENROL)',
+    });
   });
 
   it('compares statuses in any case', () => {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from '../../src/config.js';
 import { AppError } from '../../src/errors.js';
-import { students } from '../../src/modules/index.js';
+import { students } from '../../src/modules/students/index.js';
 import { DEFAULT_INTAKE_LIMITS } from '../../src/webhooks/intake-limits.js';
 import { normalizeDelivery } from '../../src/webhooks/normalize-delivery.js';
 import { normalizeOperation } from '../../src/webhooks/normalize-operation.js';

@@ -47,6 +47,9 @@ describe('redactUrl', () => {
       '/api/v1/students/[redacted]?limit=5',
     );
     expect(redactUrl('/admin/students/B-1042')).toBe('/admin/students/[redacted]');
+    // Every module's records section, not only the students'.
+    expect(redactUrl('/admin/teachers/7200001')).toBe('/admin/teachers/[redacted]');
+    expect(redactUrl('/api/v1/teachers/T-1?limit=5')).toBe('/api/v1/teachers/[redacted]?limit=5');
     expect(redactUrl('//admin//Students//5725767000001234567/')).toBe('//admin//Students//[redacted]/');
     expect(redactUrl('/api/v1/events/lina@example.edu/retry')).toBe('/api/v1/events/[redacted]/retry');
     expect(redactUrl('/admin/events/5725767000001234567')).toBe('/admin/events/[redacted]');

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { parse as parseLossless } from 'lossless-json';
 import { describe, expect, it } from 'vitest';
-import { students } from '../../src/modules/index.js';
+import { students } from '../../src/modules/students/index.js';
 import { normalizeDelivery } from '../../src/webhooks/normalize-delivery.js';
 import { parseJsonExact } from '../../src/webhooks/parse-json-exact.js';
 import { parseZohoBody } from '../../src/webhooks/parse-zoho-body.js';

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { decideMissingCategory } from '../../src/modules/programs/decide-category.js';
+import { programCategoriesCheck } from '../../src/modules/programs/program-doctor-check.js';
 import type { ProgramSettings } from '../../src/modules/programs/program-settings.js';
 import { parseMoodleId } from '../../src/modules/shared/parse-moodle-id.js';
 
@@ -67,5 +68,18 @@ describe('a Moodle id given in Zoho', () => {
         `Moodle_Class_ID "${value}" of Zoho class 7 is not a Moodle id`,
       );
     }
+  });
+});
+
+describe('the doctor line of programs', () => {
+  it('says how a program without MoodleID gets its category, or that it fails', () => {
+    expect(programCategoriesCheck(settings()).detail).toBe(
+      'a program without MoodleID uses the category with idnumber zoho-program-<record id>; a program with neither fails, saying to set its MoodleID, MOODLE_CREATE_CATEGORIES=true or MOODLE_DEFAULT_CATEGORY_ID',
+    );
+    expect(programCategoriesCheck(settings({ defaultCategoryId: 9 }))).toMatchObject({
+      status: 'ok',
+      detail:
+        'a program without MoodleID uses the category with idnumber zoho-program-<record id>, else MOODLE_DEFAULT_CATEGORY_ID 9',
+    });
   });
 });

@@ -2,7 +2,6 @@ import type { FastifyInstance } from 'fastify';
 import type { Kysely } from 'kysely';
 import type { z } from 'zod';
 import type { Database } from '../../db/schema.js';
-import { AppError } from '../../errors.js';
 import { countEvents } from '../../event-log/count-events.js';
 import type { EventSummary } from '../../event-log/event-summary.js';
 import { getEventDetail } from '../../event-log/get-event-detail.js';
@@ -10,7 +9,8 @@ import { listEventPage } from '../../event-log/list-event-page.js';
 import { nameSearchKeys } from '../../event-log/name-search-keys.js';
 import { retryEvent } from '../../event-log/retry-event.js';
 import { retryMatchingEvents } from '../../event-log/retry-matching-events.js';
-import { students } from '../../modules/index.js';
+import { describeRecord } from '../../modules/describe-record.js';
+import { modulesWithRecords } from '../../modules/modules-with-records.js';
 import type { ZohoModule } from '../../modules/zoho-module.js';
 import type { AdminAuth } from '../admin-auth.js';
 import { checkOrigin } from '../check-origin.js';
@@ -24,12 +24,13 @@ import {
   type EVENT_RETRY_RESPONSE,
   ID_PARAMS,
   parseRequestPart,
-  type STUDENT_DETAIL_RESPONSE,
-  STUDENT_SEARCH_QUERY,
-  type STUDENT_SEARCH_RESPONSE,
+  type RECORD_DETAIL_RESPONSE,
+  RECORD_SEARCH_QUERY,
+  type RECORD_SEARCH_RESPONSE,
   toRouteSchema,
 } from './admin-api-schemas.js';
 import { parseEventFilter } from './event-filter.js';
+import { findRecordOrThrow } from './find-record-or-throw.js';
 
 export interface AdminApiOptions {
   db: Kysely<Database>;
@@ -134,42 +135,59 @@ export async function adminApiRoutes(app: FastifyInstance, options: AdminApiOpti
     },
   );
 
-  app.get(
-    '/api/v1/students',
-    {
-      schema: {
-        tags: ['admin'],
-        summary: 'Search students by name, email, Student ID or Zoho record id',
-        security: SECURITY,
-        querystring: toRouteSchema(STUDENT_SEARCH_QUERY),
-      },
-    },
-    async (request) => {
-      const query = parseRequestPart(STUDENT_SEARCH_QUERY, request.query);
-      const found = await students.records.search(db, { q: query.q, limit: query.limit });
-      return { students: found } satisfies z.input<typeof STUDENT_SEARCH_RESPONSE>;
-    },
-  );
+  recordRoutes(app, options);
+}
 
-  app.get(
-    '/api/v1/students/:id',
-    {
-      schema: {
-        tags: ['admin'],
-        summary: 'One student (by Zoho record id, Student ID or email) with its events',
-        security: SECURITY,
-        params: ID_PARAMS_SCHEMA,
+/**
+ * `GET /api/v1/<section>` and `GET /api/v1/<section>/:id` for every module that keeps records: a search of its
+ * mirror, and one record with its related records and events (`/api/v1/students`, `/api/v1/students/{id}`).
+ */
+function recordRoutes(app: FastifyInstance, { db, modules }: Pick<AdminApiOptions, 'db' | 'modules'>): void {
+  const all = modulesWithRecords(modules);
+  for (const of of all) {
+    const { module, records } = of;
+    app.get(
+      `/api/v1/${records.section}`,
+      {
+        schema: {
+          tags: ['admin'],
+          summary: `Search ${records.title.toLowerCase()} by ${records.searchHelp}`,
+          security: SECURITY,
+          querystring: toRouteSchema(RECORD_SEARCH_QUERY),
+        },
       },
-    },
-    async (request) => {
-      const { id } = parseRequestPart(ID_PARAMS, request.params);
-      const [student] = await students.records.find(db, id);
-      if (!student)
-        throw new AppError('student_not_found', `No student matches "${id.slice(0, 80)}".`, { status: 404 });
-      const events = await listEventPage(db, { recordId: student.zoho_record_id }, { limit: 100 });
-      return { student, events: events.map(named) } satisfies z.input<typeof STUDENT_DETAIL_RESPONSE>;
-    },
-  );
+      async (request) => {
+        const query = parseRequestPart(RECORD_SEARCH_QUERY, request.query);
+        const found = await records.search(db, { q: query.q, limit: query.limit });
+        return { [records.section]: found } satisfies z.input<typeof RECORD_SEARCH_RESPONSE>;
+      },
+    );
+
+    app.get(
+      `/api/v1/${records.section}/:id`,
+      {
+        schema: {
+          tags: ['admin'],
+          summary: `One ${module.name} (by ${records.findHelp}) with its related records and events`,
+          security: SECURITY,
+          params: ID_PARAMS_SCHEMA,
+        },
+      },
+      async (request) => {
+        const { id } = parseRequestPart(ID_PARAMS, request.params);
+        const row = await findRecordOrThrow(db, of, id);
+        const [detail, events] = await Promise.all([
+          describeRecord(db, { of, row, modules: all }),
+          listEventPage(db, { module: module.zohoApiName, recordId: row.zoho_record_id }, { limit: 100 }),
+        ]);
+        return {
+          [module.name]: row,
+          related: detail.related,
+          events: events.map((event) => nameSearchKeys(event, modules)),
+        } satisfies z.input<typeof RECORD_DETAIL_RESPONSE>;
+      },
+    );
+  }
 }
 
 /** An event with its JSON columns parsed. */

@@ -21,7 +21,7 @@ export type QueryParameters = z.infer<typeof QUERY_PARAMETERS>;
 /** A form body (`application/x-www-form-urlencoded`); anything else reads as an empty form. */
 export const FORM_BODY = z.custom<Record<string, unknown>>(isRecord).catch({});
 
-/** The `:id` of a route: an event id, an event's number, or a student reference. */
+/** The `:id` of a route: an event id, an event's number, or a record reference (`find` of its module). */
 export const ID_PARAMS = z.object({ id: z.string() });
 
 /** An event's numeric id as a query parameter: beyond MAX_EVENT_ID, PostgreSQL would fail the query. */
@@ -55,8 +55,8 @@ export const EVENT_LIST_QUERY = z.object({
 /** `POST /api/v1/events/retry`. */
 export const EVENT_RETRY_QUERY = z.object({ ...EVENT_FILTER_FIELDS, dry_run: z.boolean().optional() });
 
-/** `GET /api/v1/students`. */
-export const STUDENT_SEARCH_QUERY = z.object({
+/** `GET /api/v1/<section>` (`/api/v1/students`): a search of a module's records. */
+export const RECORD_SEARCH_QUERY = z.object({
   q: z.string().optional(),
   limit: z.int().min(1).max(500).default(100),
 });
@@ -79,14 +79,34 @@ export const EVENT_DETAIL_RESPONSE = z.looseObject({ event: EVENT_ROW });
 /** `POST /api/v1/events/:id/retry`: the event, queued again. */
 export const EVENT_RETRIED_RESPONSE = z.object({ event: EVENT_ROW });
 
-/** A student of the mirror as the admin API returns it. */
-const STUDENT_ROW = z.looseObject({ zoho_record_id: z.string() });
+/** A record of a module's mirror as the admin API returns it: its columns as stored. */
+const RECORD_ROW = z.looseObject({ zoho_record_id: z.string() });
 
-/** `GET /api/v1/students`. */
-export const STUDENT_SEARCH_RESPONSE = z.object({ students: z.array(STUDENT_ROW) });
+/** A list of records related to one record (`RelatedSection`). */
+const RELATED_SECTION = z.object({
+  title: z.string(),
+  columns: z.array(z.string()).readonly(),
+  rows: z
+    .array(
+      z.object({
+        cells: z.array(z.union([z.string(), z.number(), z.null()]).optional()).readonly(),
+        link: z.object({ section: z.string(), recordId: z.string() }).optional(),
+      }),
+    )
+    .readonly(),
+});
 
-/** `GET /api/v1/students/:id`: the student and its latest events. */
-export const STUDENT_DETAIL_RESPONSE = z.object({ student: STUDENT_ROW, events: z.array(EVENT_ROW) });
+/** `GET /api/v1/<section>`: the records found, under the section's name (`{"students": […]}`). */
+export const RECORD_SEARCH_RESPONSE = z.record(z.string(), z.array(RECORD_ROW));
+
+/**
+ * `GET /api/v1/<section>/:id`: the record under its module's name (`{"student": {…}}`), the records related to
+ * it, and its latest events.
+ */
+export const RECORD_DETAIL_RESPONSE = z.looseObject({
+  related: z.array(RELATED_SECTION).readonly(),
+  events: z.array(EVENT_ROW),
+});
 
 /** The JSON schema Fastify validates a request part with (and @fastify/swagger documents), from its zod schema. */
 export function toRouteSchema(schema: z.ZodType): Record<string, unknown> {

@@ -15,9 +15,9 @@ import { assetRoutes } from './dashboard/asset-routes.js';
 import { eventDetailRoutes } from './dashboard/event-detail-routes.js';
 import { eventsRoutes } from './dashboard/events-routes.js';
 import { overviewRoutes } from './dashboard/overview-routes.js';
+import { recordsRoutes } from './dashboard/records-routes.js';
 import { setupRoutes } from './dashboard/setup-routes.js';
 import { signInRoutes } from './dashboard/sign-in-routes.js';
-import { studentsRoutes } from './dashboard/students-routes.js';
 
 export interface DashboardRoutesOptions {
   config: Config;
@@ -29,7 +29,7 @@ export interface DashboardRoutesOptions {
   readStatus: () => ServiceStatus;
   /** The configuration check of the Setup page (`mzi doctor`, using the running service's connections). */
   doctor: () => Promise<DoctorCheck[]>;
-  /** The modules whose setup and test delivery the Setup page shows. */
+  /** The modules whose setup and test delivery the Setup page shows, and whose records have pages. */
   modules: readonly ZohoModule[];
 }
 
@@ -68,7 +68,7 @@ export async function dashboardRoutes(app: FastifyInstance, options: DashboardRo
     overviewRoutes(pages, options);
     eventsRoutes(pages, options);
     eventDetailRoutes(pages, options);
-    studentsRoutes(pages, options);
+    recordsRoutes(pages, options);
     setupRoutes(pages, options);
   });
 }

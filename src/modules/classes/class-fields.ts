@@ -8,8 +8,8 @@ export const CLASS_FIELDS: readonly ModuleField[] = [
   // Moodle keeps a course fullname in 254 characters and a shortname in 255.
   { apiName: 'Class_Name', label: 'Class Name', personal: false, maxLength: 254 },
   { apiName: 'Class_Short_Name', label: 'Class Short Name', personal: false, maxLength: 255 },
-  { apiName: 'BTEC_Program', label: 'BTEC Program', personal: false, maxLength: 128 },
-  { apiName: 'Teacher', label: 'Teacher', personal: false, maxLength: 128 },
+  { apiName: 'BTEC_Program', label: 'BTEC Program', personal: false, maxLength: 128, lookup: true },
+  { apiName: 'Teacher', label: 'Teacher', personal: false, maxLength: 128, lookup: true },
   { apiName: 'Class_Status', label: 'Class Status', personal: false, maxLength: 64 },
   { apiName: 'Start_Date', label: 'Start Date', personal: false, maxLength: 32 },
   { apiName: 'End_Date', label: 'End Date', personal: false, maxLength: 32 },

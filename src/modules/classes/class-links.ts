@@ -1,6 +1,6 @@
 import type { Kysely } from 'kysely';
 import type { Database } from '../../db/schema.js';
-import { ProcessingError } from '../../event-log/processing-error.js';
+import { WaitForRecord } from '../../worker/wait-for-record.js';
 import type { LinksOf } from '../zoho-module.js';
 import type { ClassSettings } from './class-settings.js';
 import { type ClassState, classLabel } from './class-state.js';
@@ -16,7 +16,7 @@ export interface ClassCategory {
 /**
  * The category of the class's course: its program's (through the programs module's links), else
  * MOODLE_DEFAULT_CATEGORY_ID; undefined when neither says. A program that was processed but has no category yet
- * makes the event wait for it.
+ * makes the event wait for it (WaitForRecord), as a teacher without a Moodle user does.
  */
 export async function classCategory(
   db: Kysely<Database>,
@@ -27,10 +27,11 @@ export async function classCategory(
   if (state.programId !== null) {
     const link = (await linksOf('program', db, [state.programId])).get(state.programId);
     if (!link) {
-      throw notInMoodleYet(
-        'class.program_not_in_moodle',
-        `BTEC_Program ${state.programId} of ${classLabel(state)} has no Moodle course category yet (its last event completed without one, for instance while Moodle was not configured). mzi tries again; to resolve the program now, save it in Zoho again (or retry its failed event).`,
-      );
+      throw new WaitForRecord({
+        module: 'program',
+        recordId: state.programId,
+        reason: `it is the BTEC_Program of ${classLabel(state)} but has no Moodle course category yet (its last event completed without one, for instance while Moodle was not configured); save the program in Zoho again to resolve it`,
+      });
     }
     return {
       categoryId: link.moodleId,
@@ -57,15 +58,11 @@ export async function teacherUser(
   if (state.teacherId === null) return null;
   const link = (await linksOf('teacher', db, [state.teacherId])).get(state.teacherId);
   if (!link) {
-    throw notInMoodleYet(
-      'class.teacher_not_in_moodle',
-      `Teacher ${state.teacherId} of ${classLabel(state)} has no Moodle user yet (the teacher's last event completed without one, for instance while Moodle was not configured). mzi tries again; to provision the teacher now, save the teacher in Zoho again (or retry the teacher's failed event).`,
-    );
+    throw new WaitForRecord({
+      module: 'teacher',
+      recordId: state.teacherId,
+      reason: `it is the Teacher of ${classLabel(state)} but has no Moodle user yet (its last event completed without one, for instance while Moodle was not configured); save the teacher in Zoho again to provision it`,
+    });
   }
   return { userId: link.moodleId, live: link.live };
-}
-
-/** A dependency processed without its Moodle object: tried again later rather than failed. */
-function notInMoodleYet(code: string, message: string): ProcessingError {
-  return new ProcessingError(code, message, { retryable: true });
 }

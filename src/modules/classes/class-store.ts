@@ -166,3 +166,18 @@ export async function classMoodleLinks(
     ]),
   );
 }
+
+/** The classes of a program or a teacher, by name, at most 200. */
+export async function classesOf(
+  db: Kysely<Database>,
+  by: 'btec_program' | 'teacher',
+  recordId: string,
+): Promise<ClassRow[]> {
+  return classDb(db)
+    .selectFrom('classes')
+    .selectAll()
+    .where(by, '=', recordId)
+    .orderBy('class_name')
+    .limit(200)
+    .execute();
+}

@@ -6,6 +6,7 @@ import {
   GRANT_CAPABILITY_PAGE,
   missingCapability,
 } from '../shared/moodle-capabilities.js';
+import { moodleSaid } from '../shared/moodle-text.js';
 import type { DesiredCourse } from './desired-course.js';
 
 /** What a course error is about, for its message. */
@@ -17,6 +18,22 @@ export interface CourseErrorContext {
   readonly categoryId?: number | undefined;
   /** Where the category came from, named when Moodle says it does not exist. */
   readonly categoryFrom?: string | undefined;
+  /** The course the mirror links the class to, which the lookup by idnumber did not find. */
+  readonly knownCourseId?: number | undefined;
+}
+
+/**
+ * The class's course exists but the web-service user cannot see it: a hidden course is absent from its
+ * lookups (transcript 176), yet Moodle still refuses to create a second one with its short name or idnumber.
+ */
+function hiddenFromMzi(context: CourseErrorContext, refused: string, cause: unknown): ProcessingError {
+  const course =
+    context.knownCourseId === undefined ? 'A Moodle course' : `Moodle course ${context.knownCourseId}`;
+  return new ProcessingError(
+    'class.course_hidden_from_mzi',
+    `${course} already carries the ${refused} of ${context.label}, but the web-service user cannot see it: it is hidden and the user lacks moodle/course:viewhiddencourses. Grant that capability at ${GRANT_CAPABILITY_PAGE}, or show the course in Moodle; then retry this event.`,
+    { cause },
+  );
 }
 
 /** The message of a taken shortname, naming the course that has it (looked up by shortname). */
@@ -28,6 +45,10 @@ async function shortnameTaken(context: CourseErrorContext, cause: unknown): Prom
     if (other) holder = ` by Moodle course ${other.id} ("${other.fullname}", idnumber "${other.idnumber}")`;
   } catch {
     // The message still says what is wrong without the other course's id.
+  }
+  // Invisible, and the class had a course: most likely that course, hidden since.
+  if (holder === '' && context.knownCourseId !== undefined) {
+    return hiddenFromMzi(context, `short name "${desired.shortname}"`, cause);
   }
   if (holder === '') holder = ' by another Moodle course (one the web-service user cannot see: a hidden one)';
   const source = desired.shortnameDerived
@@ -44,16 +65,12 @@ async function shortnameTaken(context: CourseErrorContext, cause: unknown): Prom
 export async function explainCreateFailure(error: unknown, context: CourseErrorContext): Promise<unknown> {
   if (!(error instanceof MoodleException)) return error;
   const { label, desired } = context;
-  const moodle = `(Moodle: ${error.message})`;
+  const moodle = moodleSaid(error);
   switch (error.errorcode) {
     case 'shortnametaken':
       return shortnameTaken(context, error);
     case 'courseidnumbertaken':
-      return new ProcessingError(
-        'class.course_hidden_from_mzi',
-        `A Moodle course already carries the idnumber "${desired.idnumber}" of ${label}, but the web-service user cannot see it: it is hidden and the user lacks moodle/course:viewhiddencourses. Grant that capability at ${GRANT_CAPABILITY_PAGE}, or show the course in Moodle; then retry this event. ${moodle}`,
-        { cause: error },
-      );
+      return hiddenFromMzi(context, `idnumber "${desired.idnumber}"`, error);
     case 'errorcatcontextnotvalid':
       return new ProcessingError(
         'class.category_not_found',
@@ -87,7 +104,7 @@ export async function explainUpdateWarning(
   context: CourseErrorContext,
 ): Promise<ProcessingError> {
   const { label } = context;
-  const moodle = `(Moodle: ${warning.warningcode}: ${warning.message})`;
+  const moodle = moodleSaid({ errorcode: warning.warningcode, moodleMessage: warning.message });
   const what = `update Moodle course ${courseId} of ${label} (${changed.join(', ')})`;
   switch (warning.warningcode) {
     case 'shortnametaken':
@@ -129,7 +146,7 @@ function capabilityError(
   const capability = describeCapability(missingCapability(message), fallback);
   return new ProcessingError(
     'moodle.nopermissions',
-    `Could not ${what}: the web-service user lacks ${capability}. Grant it at ${GRANT_CAPABILITY_PAGE}.${alternative} Then retry this event. (Moodle: nopermissions: ${message})`,
+    `Could not ${what}: the web-service user lacks ${capability}. Grant it at ${GRANT_CAPABILITY_PAGE}.${alternative} Then retry this event. ${moodleSaid({ errorcode: 'nopermissions', moodleMessage: message })}`,
     cause === undefined ? {} : { cause },
   );
 }

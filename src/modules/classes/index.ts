@@ -1,13 +1,14 @@
-import type { ModuleRecords, ZohoModule } from '../zoho-module.js';
+import type { ZohoModule } from '../zoho-module.js';
+import { classCoursesCheck } from './class-doctor-check.js';
 import { CLASS_FIELDS, CLASS_MODULE } from './class-fields.js';
+import { CLASS_RECORDS } from './class-records.js';
 import { CLASS_SETTINGS, type ClassSettings } from './class-settings.js';
-import { classMoodleLinks, findClassesByRef, knownClasses, searchClasses } from './class-store.js';
-import type { ClassRow } from './classes.table.js';
+import { classMoodleLinks, knownClasses } from './class-store.js';
 import { createClassHandler } from './handle-class-event.js';
 import * as classesTable from './migrations/2026-12-07-0013-classes.js';
 
 /** The BTEC_Classes module: each class a Moodle course linked by idnumber, with its teacher (issue 17). */
-export const classes: ZohoModule<ClassSettings> & { readonly records: ModuleRecords<ClassRow> } = {
+export const classes: ZohoModule<ClassSettings> = {
   name: 'class',
   zohoApiName: CLASS_MODULE,
   fields: CLASS_FIELDS,
@@ -46,5 +47,6 @@ export const classes: ZohoModule<ClassSettings> & { readonly records: ModuleReco
   ],
   moodleLinks: classMoodleLinks,
   createHandler: ({ settings, moodle, linksOf }) => createClassHandler({ settings, moodle, linksOf }),
-  records: { section: 'classes', title: 'Classes', find: findClassesByRef, search: searchClasses },
+  records: CLASS_RECORDS,
+  doctorChecks: (settings) => [classCoursesCheck(settings)],
 };

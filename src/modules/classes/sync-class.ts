@@ -135,7 +135,14 @@ async function syncCourse(
   if (!plan.found) {
     // Only a delete has no desired course, and a delete never creates one.
     if (!plan.desired) throw new TypeError('a class to create has its fields');
-    return { sync: await createCourse(client, plan.desired, plan.category, label), ownership: 'created' };
+    const sync = await createCourse({
+      client,
+      desired: plan.desired,
+      category: plan.category,
+      label,
+      knownCourseId: current?.moodle_course_id ?? undefined,
+    });
+    return { sync, ownership: 'created' };
   }
   const sameCourse = current?.moodle_course_id === plan.found.course.id;
   const sync = await updateCourse({

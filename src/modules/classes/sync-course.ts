@@ -15,12 +15,15 @@ export interface CourseSync {
 }
 
 /** Creates the class's course (visible: Moodle's default) in its category. */
-export async function createCourse(
-  client: MoodleClient,
-  desired: DesiredCourse,
-  category: ClassCategory | undefined,
-  label: string,
-): Promise<CourseSync> {
+export async function createCourse(options: {
+  client: MoodleClient;
+  desired: DesiredCourse;
+  category: ClassCategory | undefined;
+  label: string;
+  /** The course the mirror linked the class to, not found by its idnumber now. */
+  knownCourseId: number | undefined;
+}): Promise<CourseSync> {
+  const { client, desired, category, label } = options;
   if (!category) {
     throw new ProcessingError(
       'class.category_unresolved',
@@ -33,6 +36,7 @@ export async function createCourse(
     desired,
     categoryId: category.categoryId,
     categoryFrom: category.from,
+    knownCourseId: options.knownCourseId,
   };
   try {
     const [created] = await client.createCourses([

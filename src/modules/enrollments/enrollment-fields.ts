@@ -5,7 +5,6 @@ export const ENROLLMENT_MODULE = 'BTEC_Enrollments';
 
 /** A BTEC_Enrollments field as mzi reads it; `lookup` fields carry the related record's Zoho id. */
 export interface EnrollmentField extends ModuleField {
-  readonly lookup?: boolean;
   /** The mirror's column. */
   readonly column: EnrollmentFieldColumn;
 }

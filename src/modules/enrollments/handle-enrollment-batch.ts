@@ -28,7 +28,7 @@ import { type EnrolmentTimes, enrolmentTimes } from './enrolment-times.js';
 import { type GuardedPlan, guardSharedEnrolments } from './guard-shared-enrolments.js';
 import { enrolmentTarget, readEnrolmentLinks } from './links-for-enrolment.js';
 import { type MergedEnrollment, mergeEnrollment, requireParties } from './read-enrollment-event.js';
-import { sendEnrolments } from './send-enrolments.js';
+import { type OpOutcome, sendEnrolments } from './send-enrolments.js';
 import { suspendedAccounts } from './suspended-accounts.js';
 
 export interface EnrollmentHandlerOptions {
@@ -180,58 +180,30 @@ async function sendAll(
   context: HandlerContext,
   results: HandlerResult[],
 ): Promise<void> {
-  const ops = planned.flatMap((p) => p.plan.ops);
-  const outcomes = await sendEnrolments(moodle, ops);
+  const outcomes = await sendEnrolments(
+    moodle,
+    planned.flatMap((p) => p.plan.ops),
+  );
   let next = 0;
-  const activeUsers: number[] = [];
-  const finished: Array<{ entry: Planned; warnings: string[] }> = [];
+  const done: Array<{ entry: Planned; warnings: string[] }> = [];
   for (const entry of planned) {
-    const { plan, intent } = entry;
-    const warnings = [...plan.warnings];
-    let failure: unknown;
-    for (const op of plan.ops) {
-      const outcome = outcomes[next++];
-      if (failure !== undefined || !outcome) continue;
-      const subject = subjectOf(intent, op.enrolment);
-      const action = op.kind === 'unenrol' ? 'unenrol' : 'enrol';
-      const explained = outcome.ok
-        ? outcome.notice
-          ? explainEnrolmentFailure(outcome.notice, subject, action)
-          : undefined
-        : explainEnrolmentFailure(outcome.error, subject, action);
-      if (explained?.committed === false) failure = explained.error;
-      else if (explained?.committed) warnings.push(explained.warning);
-    }
-    if (failure !== undefined) {
-      results[intent.index] = { ok: false, error: failure };
-      continue;
-    }
-    if (plan.stored?.state === 'active' && plan.ops.length > 0) activeUsers.push(plan.stored.userId);
-    finished.push({ entry, warnings });
+    const read = readOutcomes(entry, outcomes.slice(next, next + entry.plan.ops.length));
+    next += entry.plan.ops.length;
+    if ('failure' in read) results[entry.intent.index] = { ok: false, error: read.failure };
+    else done.push({ entry, warnings: read.warnings });
   }
-  const suspended = await suspendedAccounts(moodle, activeUsers, context.logger);
-  for (const { entry, warnings } of finished) {
+  const activated = done.flatMap(({ entry }) =>
+    activates(entry) && entry.plan.stored ? [entry.plan.stored.userId] : [],
+  );
+  const suspended = await suspendedAccounts(moodle, activated, context.logger);
+  for (const { entry, warnings } of done) {
     const { plan, intent } = entry;
     const stored = plan.stored;
-    if (stored?.state === 'active' && plan.ops.length > 0 && suspended.has(stored.userId)) {
+    if (stored && activates(entry) && suspended.has(stored.userId)) {
       warnings.push(
         `Moodle user ${stored.userId} of student ${intent.upsert?.studentId} is enrolled in course ${stored.courseId}, but the account itself is suspended, so the student cannot log in. Reactivate the account (the student's Student_Status in Zoho, see MOODLE_SUSPEND_STATUSES; or in Moodle: Site administration > Users > Browse list of users).`,
       );
     }
-    const moodleResult = {
-      action: plan.action,
-      ...(stored
-        ? {
-            user_id: stored.userId,
-            course_id: stored.courseId,
-            role_id: stored.roleId,
-            timestart: stored.timestart,
-            timeend: stored.timeend,
-            state: stored.state,
-          }
-        : {}),
-      ...(entry.keptActiveBy ? { kept_active_by: entry.keptActiveBy } : {}),
-    };
     if (entry.keptActiveBy) {
       warnings.push(
         `Moodle user ${stored?.userId} stays active in course ${stored?.courseId}: enrollment ${entry.keptActiveBy} of the same student and class is active, and Moodle keeps one enrolment for both.`,
@@ -239,9 +211,53 @@ async function sendAll(
     }
     results[intent.index] = {
       ok: true,
-      outcome: finish(intent, context, { result: moodleResult, warnings, stored: plan.stored }),
+      outcome: finish(intent, context, { result: moodleResultOf(entry), warnings, stored }),
     };
   }
+}
+
+/** Whether the event made an enrolment active in Moodle just now. */
+function activates(entry: Planned): boolean {
+  return entry.plan.stored?.state === 'active' && entry.plan.ops.length > 0;
+}
+
+/**
+ * An event's ops as Moodle answered them: the first refusal, explained, fails the event; an enrolment stored
+ * in spite of an exception ("Message was not sent.") adds a warning.
+ */
+function readOutcomes(entry: Planned, outcomes: OpOutcome[]): { failure: unknown } | { warnings: string[] } {
+  const warnings = [...entry.plan.warnings];
+  for (const [i, op] of entry.plan.ops.entries()) {
+    const outcome = outcomes[i];
+    if (!outcome || (outcome.ok && !outcome.notice)) continue;
+    const explained = explainEnrolmentFailure(
+      outcome.ok ? outcome.notice : outcome.error,
+      subjectOf(entry.intent, op.enrolment),
+      op.kind === 'unenrol' ? 'unenrol' : 'enrol',
+    );
+    if (!explained.committed) return { failure: explained.error };
+    warnings.push(explained.warning);
+  }
+  return { warnings };
+}
+
+/** The `moodle` part of an event's result: what was done, and the enrolment as Moodle now has it. */
+function moodleResultOf(entry: Planned): Record<string, unknown> {
+  const { stored } = entry.plan;
+  return {
+    action: entry.plan.action,
+    ...(stored
+      ? {
+          user_id: stored.userId,
+          course_id: stored.courseId,
+          role_id: stored.roleId,
+          timestart: stored.timestart,
+          timeend: stored.timeend,
+          state: stored.state,
+        }
+      : {}),
+    ...(entry.keptActiveBy ? { kept_active_by: entry.keptActiveBy } : {}),
+  };
 }
 
 /** The words an error message uses for the enrolment an op touches. */

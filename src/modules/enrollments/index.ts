@@ -1,13 +1,10 @@
 import type { BatchEventHandler } from '../../worker/event-handler.js';
 import type { ModuleHandlerContext, ModuleRecords, SearchKey, ZohoModule } from '../zoho-module.js';
 import { ENROLLMENT_FIELDS, ENROLLMENT_MODULE, type EnrollmentField } from './enrollment-fields.js';
+import { ENROLLMENT_RECORDS } from './enrollment-records.js';
 import { ENROLLMENT_SETTINGS, type EnrollmentSettings } from './enrollment-settings.js';
-import {
-  type EnrollmentRow,
-  findEnrollmentsByRef,
-  knownEnrollments,
-  searchEnrollments,
-} from './enrollment-store.js';
+import { type EnrollmentRow, knownEnrollments } from './enrollment-store.js';
+import { enrolmentPolicyCheck } from './enrolment-policy-check.js';
 import * as enrollmentsTable from './migrations/2026-12-07-0014-enrollments.js';
 
 /** A Zoho record id as an operator types it; anything else cannot be one. */
@@ -58,13 +55,10 @@ export const enrollments: Omit<ZohoModule<EnrollmentSettings>, 'fields'> & {
       : []),
     ...(data.Classes?.trim() ? [{ module: 'class', recordId: data.Classes.trim() }] : []),
   ],
+  waitLimitSeconds: (settings) => settings.waitLimitSeconds,
+  doctorChecks: (settings) => [enrolmentPolicyCheck(settings)],
   createHandler: (context) => lazyEnrollmentHandler(context),
-  records: {
-    section: 'enrollments',
-    title: 'Enrollments',
-    find: findEnrollmentsByRef,
-    search: searchEnrollments,
-  },
+  records: ENROLLMENT_RECORDS,
 };
 
 /** The handler, loaded on its first batch, by the thread that processes events only. */

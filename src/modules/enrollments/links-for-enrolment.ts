@@ -1,8 +1,8 @@
 import type { Kysely } from 'kysely';
 import type { Database } from '../../db/schema.js';
 import { ProcessingError } from '../../event-log/processing-error.js';
+import { WaitForRecord } from '../../worker/wait-for-record.js';
 import type { LinksOf, MoodleLink } from '../zoho-module.js';
-import { waitForLink } from './wait-for-link.js';
 
 /** The Moodle users of students and courses of classes an enrollment batch refers to. */
 export interface EnrolmentLinks {
@@ -39,16 +39,18 @@ export function enrolmentTarget(options: {
   const user = links.users.get(studentId);
   const course = links.courses.get(classId);
   if (!user) {
-    throw waitForLink(
-      { module: 'student', recordId: studentId },
-      `student ${studentId} (Enrolled_Students of enrollment ${recordId}) has no Moodle user: it was processed while Moodle was not configured, or its account was deleted (MOODLE_ON_DELETE=delete). Save the student in Zoho again (or \`mzi send student\`) to create the account; this enrollment then proceeds.`,
-    );
+    throw new WaitForRecord({
+      module: 'student',
+      recordId: studentId,
+      reason: `the student (Enrolled_Students of enrollment ${recordId}) has no Moodle user: it was processed while Moodle was not configured, or its account was deleted (MOODLE_ON_DELETE=delete). Save the student in Zoho again (or run mzi send student) to create the account, and this enrollment proceeds`,
+    });
   }
   if (!course) {
-    throw waitForLink(
-      { module: 'class', recordId: classId },
-      `class ${classId} (Classes of enrollment ${recordId}) has no Moodle course yet: mzi creates it only when Class_Status is one of MOODLE_COURSE_CREATE_STATUSES (Active by default). Set the class's status in Zoho; this enrollment then proceeds.`,
-    );
+    throw new WaitForRecord({
+      module: 'class',
+      recordId: classId,
+      reason: `the class (Classes of enrollment ${recordId}) has no Moodle course yet: mzi creates it only when Class_Status is one of MOODLE_COURSE_CREATE_STATUSES (Active by default). Set the class's status in Zoho, and this enrollment proceeds`,
+    });
   }
   if (options.active && !user.live) {
     throw new ProcessingError(

@@ -1,13 +1,14 @@
-import type { ModuleRecords, ZohoModule } from '../zoho-module.js';
+import type { ZohoModule } from '../zoho-module.js';
 import { createProgramHandler } from './handle-program-event.js';
 import * as programsTable from './migrations/2026-12-07-0012-programs.js';
+import { programCategoriesCheck } from './program-doctor-check.js';
 import { PROGRAM_FIELDS, PROGRAM_MODULE } from './program-fields.js';
+import { PROGRAM_RECORDS } from './program-records.js';
 import { PROGRAM_SETTINGS, type ProgramSettings } from './program-settings.js';
-import { findProgramsByRef, knownPrograms, programMoodleLinks, searchPrograms } from './program-store.js';
-import type { ProgramRow } from './programs.table.js';
+import { knownPrograms, programMoodleLinks } from './program-store.js';
 
 /** The Products module: the school's programs, each resolved to a Moodle course category (issue 17). */
-export const programs: ZohoModule<ProgramSettings> & { readonly records: ModuleRecords<ProgramRow> } = {
+export const programs: ZohoModule<ProgramSettings> = {
   name: 'program',
   zohoApiName: PROGRAM_MODULE,
   fields: PROGRAM_FIELDS,
@@ -32,5 +33,6 @@ export const programs: ZohoModule<ProgramSettings> & { readonly records: ModuleR
   knownRecords: knownPrograms,
   moodleLinks: programMoodleLinks,
   createHandler: ({ settings, moodle }) => createProgramHandler({ settings, moodle }),
-  records: { section: 'programs', title: 'Programs', find: findProgramsByRef, search: searchPrograms },
+  records: PROGRAM_RECORDS,
+  doctorChecks: (settings) => [programCategoriesCheck(settings)],
 };

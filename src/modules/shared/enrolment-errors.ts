@@ -1,6 +1,7 @@
 import { ProcessingError } from '../../event-log/processing-error.js';
 import { MoodleException } from '../../moodle/moodle-errors.js';
 import { describeCapability, GRANT_CAPABILITY_PAGE, missingCapability } from './moodle-capabilities.js';
+import { moodleSaid } from './moodle-text.js';
 
 /** One enrolment mzi asked Moodle for, in the words an operator reads in an event's error_message. */
 export interface EnrolmentSubject {
@@ -55,7 +56,7 @@ export function explainEnrolmentFailure(
   if (message === undefined) return { committed: false, error };
   return {
     committed: false,
-    error: new ProcessingError(error.code, `${message} (Moodle: ${error.message})`, {
+    error: new ProcessingError(error.code, `${message} ${moodleSaid(error)}`, {
       retryable: error.retryable,
       cause: error,
     }),

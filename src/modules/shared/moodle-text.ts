@@ -16,3 +16,17 @@ export function decodeMoodleText(text: string): string {
 export function sameMoodleText(zoho: string, moodle: string): boolean {
   return zoho.trim() === decodeMoodleText(moodle).trim();
 }
+
+/**
+ * What Moodle itself answered, `(Moodle: wsnoinstance: Manual enrolment plugin instance …)`, to close a message
+ * that already says what to do (the exception's own message may carry generic advice of its own).
+ */
+export function moodleSaid(error: { errorcode: string; moodleMessage: string }): string {
+  const message = error.moodleMessage
+    .replace(/<[^>]*>/g, ' ')
+    .replace(/\s+/g, ' ')
+    .trim();
+  return message.endsWith(error.errorcode) || message === ''
+    ? `(Moodle: ${error.errorcode})`
+    : `(Moodle: ${error.errorcode}: ${message})`;
+}

@@ -1,21 +1,14 @@
-import type { StudentRow } from '../../db/schema.js';
 import type { BatchEventHandler } from '../../worker/event-handler.js';
-import type { ModuleHandlerContext, ModuleRecords, ZohoModule } from '../zoho-module.js';
+import type { ModuleHandlerContext, ZohoModule } from '../zoho-module.js';
 import * as moodleOwnership from './migrations/2026-12-07-0007-moodle-ownership.js';
 import { STUDENT_FIELDS, STUDENT_MODULE, type StudentField } from './student-fields.js';
+import { STUDENT_RECORDS } from './student-records.js';
 import { STUDENT_SETTINGS, type StudentSettings } from './student-settings.js';
-import {
-  findStudentsByRef,
-  knownStudents,
-  searchStudents,
-  studentMoodleLinks,
-  studentMoodleUserHolders,
-} from './student-store.js';
+import { knownStudents, studentMoodleLinks, studentMoodleUserHolders } from './student-store.js';
 
 /** The BTEC_Students module: students mirrored locally and provisioned as Moodle users (DESIGN.md §4–§5). */
 export const students: Omit<ZohoModule<StudentSettings>, 'fields'> & {
   readonly fields: readonly StudentField[];
-  readonly records: ModuleRecords<StudentRow>;
 } = {
   name: 'student',
   zohoApiName: STUDENT_MODULE,
@@ -58,7 +51,7 @@ export const students: Omit<ZohoModule<StudentSettings>, 'fields'> & {
   moodleUserHolders: studentMoodleUserHolders,
   createHandler: (context) => lazyStudentHandler(context),
   doctorChecks: (settings, site) => [accountPolicyCheck(settings, site)],
-  records: { section: 'students', title: 'Students', find: findStudentsByRef, search: searchStudents },
+  records: STUDENT_RECORDS,
 };
 
 /**

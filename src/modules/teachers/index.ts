@@ -1,16 +1,10 @@
 import type { BatchEventHandler } from '../../worker/event-handler.js';
-import type { ModuleHandlerContext, ModuleRecords, ZohoModule } from '../zoho-module.js';
+import type { ModuleHandlerContext, ZohoModule } from '../zoho-module.js';
 import * as teachersTable from './migrations/2026-12-07-0011-teachers.js';
 import { TEACHER_FIELDS, TEACHER_MODULE } from './teacher-fields.js';
+import { TEACHER_RECORDS } from './teacher-records.js';
 import { TEACHER_SETTINGS, type TeacherSettings } from './teacher-settings.js';
-import {
-  findTeachersByRef,
-  knownTeachers,
-  searchTeachers,
-  teacherMoodleLinks,
-  teacherMoodleUserHolders,
-} from './teacher-store.js';
-import type { TeacherRow } from './teacher-table.js';
+import { knownTeachers, teacherMoodleLinks, teacherMoodleUserHolders } from './teacher-store.js';
 
 const emailKey = (name: string, apiName: string) => ({
   name,
@@ -23,7 +17,7 @@ const emailKey = (name: string, apiName: string) => ({
  * The BTEC_Teachers module: teachers mirrored locally and provisioned as Moodle users by the same rules as
  * students (DESIGN.md §5), linked by MOODLE_TEACHER_IDNUMBER_PREFIX + record id; classes enrol them.
  */
-export const teachers: ZohoModule<TeacherSettings> & { readonly records: ModuleRecords<TeacherRow> } = {
+export const teachers: ZohoModule<TeacherSettings> = {
   name: 'teacher',
   zohoApiName: TEACHER_MODULE,
   fields: TEACHER_FIELDS,
@@ -51,7 +45,7 @@ export const teachers: ZohoModule<TeacherSettings> & { readonly records: ModuleR
   moodleLinks: teacherMoodleLinks,
   moodleUserHolders: teacherMoodleUserHolders,
   createHandler: (context) => lazyTeacherHandler(context),
-  records: { section: 'teachers', title: 'Teachers', find: findTeachersByRef, search: searchTeachers },
+  records: TEACHER_RECORDS,
   doctorChecks: (settings) => [teacherAccountsCheck(settings)],
 };
 
