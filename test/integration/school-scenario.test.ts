@@ -288,22 +288,23 @@ describe('the same term with a restricted web-service user', () => {
       .select(['module', 'record_id', 'status', 'error_code', 'error_message', 'warnings'])
       .orderBy('id')
       .execute();
-    // Students and their enrolments in class A go through: the role may assign students.
-    const courseA = await link(service, 'class', '9300001');
-    for (const studentId of ['9400001', '9400002']) {
-      expect(moodle.enrolment(courseA, await link(service, 'student', studentId))).toMatchObject({
-        status: 0,
-      });
+    // Class A's course is created, but its teacher cannot be made editing teacher (role 3): the class fails
+    // with a message naming the role, the setting and the Moodle page to change, and its enrollments wait for
+    // it, saying so.
+    const courseA = [...moodle.courses.values()].find((c) => c.idnumber === 'zoho-class-9300001')?.id ?? 0;
+    expect(courseA).toBeGreaterThan(0);
+    const classA = rows.find((row) => row.record_id === '9300001');
+    expect(classA).toMatchObject({ status: 'failed', error_code: 'moodle.wsusercannotassign' });
+    expect(classA?.error_message).toMatch(/role 3.*MOODLE_TEACHER_ROLE_ID.*Allow role assignments/s);
+    for (const recordId of ['9500001', '9500002']) {
+      const row = rows.find((r) => r.record_id === recordId);
+      expect(row).toMatchObject({ status: 'pending', error_code: 'dependency.waiting' });
+      expect(row?.error_message).toContain('moodle.wsusercannotassign');
     }
-    // The teacher cannot be made editing teacher (role 3): the message names the role, the setting to change
-    // and the Moodle page, wherever mzi reports it (a failed class event or a warning on a completed one).
-    const teacherProblem = rows
-      .filter((row) => row.record_id === '9300001')
-      .map((row) => `${row.error_message ?? ''} ${row.warnings ?? ''}`)
-      .join(' ');
-    expect(teacherProblem).toContain('wsusercannotassign');
-    expect(teacherProblem).toMatch(/Allow role assignments/);
-    expect(teacherProblem).toContain('MOODLE_TEACHER_ROLE_ID');
+    // Everything the role may do went through.
+    for (const recordId of ['9100001', '9200001', '9300002', '9400001', '9400002', '9400003']) {
+      expect(rows.find((r) => r.record_id === recordId)?.status).toBe('completed');
+    }
     // Hiding a deleted class needs moodle/course:visibility, which the role lacks: named in the failure.
     await post(service, [
       { module: 'class', record: { recordId: '9300001', operation: 'delete', data: {} } },
@@ -317,5 +318,39 @@ describe('the same term with a restricted web-service user', () => {
     expect(hide?.status).toBe('failed');
     expect(hide?.error_message).toContain('moodle/course:visibility');
     expect(moodle.courses.get(courseA)?.visible).toBe(1);
+  }, 60_000);
+});
+
+describe('a term on a site that cannot send mail', () => {
+  it('keeps the enrolments Moodle stored before its mail error, and says so', async () => {
+    moodle = await startFakeMoodle({ noMailTransport: true });
+    service = await startTestService(
+      {
+        MOODLE_URL: moodle.url,
+        MOODLE_TOKEN: moodle.token,
+        MOODLE_TIMEOUT: '2',
+        MOODLE_CREATE_CATEGORIES: 'true',
+        SCHOOL_TIMEZONE: TIME_ZONE,
+        WORKER_ENABLED: 'false',
+      },
+      { threads: false },
+    );
+    await service.moodleHealth.refresh();
+    // The teacher first, so that every student enrolment sends a welcome message from the course contact.
+    await post(service, term().slice(0, 7));
+    await post(service, term().slice(7));
+    const courseA = await link(service, 'class', '9300001');
+    const rows = await service.database.db
+      .selectFrom('integration_events_log')
+      .select(['record_id', 'status', 'error_message', 'warnings'])
+      .where('record_id', 'in', ['9500001', '9500002'])
+      .execute();
+    expect(rows.map((row) => row.status)).toEqual(['completed', 'completed']);
+    for (const row of rows) expect(row.warnings ?? '').toMatch(/mail/i);
+    for (const studentId of ['9400001', '9400002']) {
+      expect(moodle.enrolment(courseA, await link(service, 'student', studentId))).toMatchObject({
+        status: 0,
+      });
+    }
   }, 60_000);
 });
