@@ -1,5 +1,6 @@
 import { type ColumnType, type Kysely, type Selectable, sql, type Updateable } from 'kysely';
 import type { Database } from '../../db/schema.js';
+import { knownMirrorRecords } from '../shared/mirror-queries.js';
 import type { RecordData } from '../zoho-module.js';
 import { ENROLLMENT_FIELDS } from './enrollment-fields.js';
 
@@ -121,17 +122,11 @@ export async function searchEnrollments(
 }
 
 /** Of these Zoho record ids, the enrollments the mirror knows: true when live, false when deleted. */
-export async function knownEnrollments(
+export function knownEnrollments(
   db: Kysely<Database>,
   recordIds: readonly string[],
 ): Promise<Map<string, boolean>> {
-  if (recordIds.length === 0) return new Map();
-  const rows = await enrollmentDb(db)
-    .selectFrom('enrollments')
-    .select(['zoho_record_id', 'deleted_at'])
-    .where('zoho_record_id', 'in', [...recordIds])
-    .execute();
-  return new Map(rows.map((row) => [row.zoho_record_id, row.deleted_at === null]));
+  return knownMirrorRecords(db, 'enrollments', recordIds);
 }
 
 /** The live enrollments of a student (by Zoho record id), newest first. */

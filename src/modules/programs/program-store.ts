@@ -1,5 +1,6 @@
 import { type Kysely, sql } from 'kysely';
 import type { Database } from '../../db/schema.js';
+import { knownMirrorRecords, mirrorMoodleLinks } from '../shared/mirror-queries.js';
 import type { MoodleLink, RecordData } from '../zoho-module.js';
 import type { ProgramRow, ProgramTables } from './programs.table.js';
 
@@ -92,35 +93,17 @@ export async function upsertProgram(trx: Kysely<Database>, input: UpsertProgramI
 }
 
 /** Of these Zoho record ids, the programs the mirror knows: true when live, false when deleted. */
-export async function knownPrograms(
+export function knownPrograms(
   db: Kysely<Database>,
   recordIds: readonly string[],
 ): Promise<Map<string, boolean>> {
-  if (recordIds.length === 0) return new Map();
-  const rows = await programDb(db)
-    .selectFrom('programs')
-    .select(['zoho_record_id', 'deleted_at'])
-    .where('zoho_record_id', 'in', [...recordIds])
-    .execute();
-  return new Map(rows.map((row) => [row.zoho_record_id, row.deleted_at === null]));
+  return knownMirrorRecords(db, 'programs', recordIds);
 }
 
 /** The course categories of these programs, for the classes in them. */
-export async function programMoodleLinks(
+export function programMoodleLinks(
   db: Kysely<Database>,
   recordIds: readonly string[],
 ): Promise<Map<string, MoodleLink>> {
-  if (recordIds.length === 0) return new Map();
-  const rows = await programDb(db)
-    .selectFrom('programs')
-    .select(['zoho_record_id', 'moodle_category_id', 'deleted_at'])
-    .where('zoho_record_id', 'in', [...recordIds])
-    .where('moodle_category_id', 'is not', null)
-    .execute();
-  return new Map(
-    rows.map((row) => [
-      row.zoho_record_id,
-      { moodleId: Number(row.moodle_category_id), live: row.deleted_at === null },
-    ]),
-  );
+  return mirrorMoodleLinks(db, 'programs', 'moodle_category_id', recordIds);
 }

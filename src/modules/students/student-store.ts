@@ -2,6 +2,7 @@ import { type Kysely, sql } from 'kysely';
 import { prepareQuery } from '../../db/prepared-query.js';
 import type { Database, NewStudentRow, StudentRow } from '../../db/schema.js';
 import { ProcessingError } from '../../event-log/processing-error.js';
+import { knownMirrorRecords, mirrorMoodleLinks } from '../shared/mirror-queries.js';
 import type { PersonMirrorWrite } from '../shared/moodle-users/create-person-handler.js';
 import type { MoodleLink } from '../zoho-module.js';
 import { STUDENT_FIELDS, type StudentData } from './student-fields.js';
@@ -187,35 +188,17 @@ const otherLiveHolder = prepareQuery((db: Kysely<Database>, p: { studentId: stri
 );
 
 /** Of these Zoho record ids, the students the mirror knows: true when live, false when deleted. */
-export async function knownStudents(
+export function knownStudents(
   db: Kysely<Database>,
-  zohoRecordIds: readonly string[],
+  recordIds: readonly string[],
 ): Promise<Map<string, boolean>> {
-  if (zohoRecordIds.length === 0) return new Map();
-  const rows = await db
-    .selectFrom('students')
-    .select(['zoho_record_id', 'deleted_at'])
-    .where('zoho_record_id', 'in', [...zohoRecordIds])
-    .execute();
-  return new Map(rows.map((row) => [row.zoho_record_id, row.deleted_at === null]));
+  return knownMirrorRecords(db, 'students', recordIds);
 }
 
 /** The Moodle users of these students, for modules that refer to students (an enrollment). */
-export async function studentMoodleLinks(
+export function studentMoodleLinks(
   db: Kysely<Database>,
-  zohoRecordIds: readonly string[],
+  recordIds: readonly string[],
 ): Promise<Map<string, MoodleLink>> {
-  if (zohoRecordIds.length === 0) return new Map();
-  const rows = await db
-    .selectFrom('students')
-    .select(['zoho_record_id', 'moodle_user_id', 'deleted_at'])
-    .where('zoho_record_id', 'in', [...zohoRecordIds])
-    .where('moodle_user_id', 'is not', null)
-    .execute();
-  return new Map(
-    rows.map((row) => [
-      row.zoho_record_id,
-      { moodleId: Number(row.moodle_user_id), live: row.deleted_at === null },
-    ]),
-  );
+  return mirrorMoodleLinks(db, 'students', 'moodle_user_id', recordIds);
 }

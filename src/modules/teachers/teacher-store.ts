@@ -1,5 +1,6 @@
 import { type Kysely, sql } from 'kysely';
 import type { Database } from '../../db/schema.js';
+import { knownMirrorRecords, mirrorMoodleLinks } from '../shared/mirror-queries.js';
 import type { PersonMirrorWrite } from '../shared/moodle-users/create-person-handler.js';
 import type { MoodleLink } from '../zoho-module.js';
 import { TEACHER_FIELDS } from './teacher-fields.js';
@@ -46,37 +47,19 @@ export async function upsertTeacher(trx: Kysely<Database>, write: PersonMirrorWr
 }
 
 /** Of these Zoho record ids, the teachers the mirror knows: true when live, false when deleted. */
-export async function knownTeachers(
+export function knownTeachers(
   db: Kysely<Database>,
   recordIds: readonly string[],
 ): Promise<Map<string, boolean>> {
-  if (recordIds.length === 0) return new Map();
-  const rows = await withTeachers(db)
-    .selectFrom('teachers')
-    .select(['zoho_record_id', 'deleted_at'])
-    .where('zoho_record_id', 'in', [...recordIds])
-    .execute();
-  return new Map(rows.map((row) => [row.zoho_record_id, row.deleted_at === null]));
+  return knownMirrorRecords(db, 'teachers', recordIds);
 }
 
 /** The Moodle users of these teachers, for modules that refer to teachers (a class). */
-export async function teacherMoodleLinks(
+export function teacherMoodleLinks(
   db: Kysely<Database>,
   recordIds: readonly string[],
 ): Promise<Map<string, MoodleLink>> {
-  if (recordIds.length === 0) return new Map();
-  const rows = await withTeachers(db)
-    .selectFrom('teachers')
-    .select(['zoho_record_id', 'moodle_user_id', 'deleted_at'])
-    .where('zoho_record_id', 'in', [...recordIds])
-    .where('moodle_user_id', 'is not', null)
-    .execute();
-  return new Map(
-    rows.map((row) => [
-      row.zoho_record_id,
-      { moodleId: Number(row.moodle_user_id), live: row.deleted_at === null },
-    ]),
-  );
+  return mirrorMoodleLinks(db, 'teachers', 'moodle_user_id', recordIds);
 }
 
 /** The Zoho records of the live teachers linked to these Moodle user ids, by Moodle user id. */
