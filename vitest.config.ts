@@ -8,6 +8,7 @@ const SLOW = [
   'test/browser/**/*.test.ts',
   'test/integration/class-program-cli.test.ts',
   'test/integration/cli.test.ts',
+  'test/integration/enrollment-cli.test.ts',
   'test/integration/crash-safety.test.ts',
   'test/integration/crash-safety-repeated.test.ts',
   'test/integration/database-outage.test.ts',

@@ -47,6 +47,7 @@ import {
   summarizeSqlTimes,
 } from './lib/profile.js';
 import { fmt, markdownTable, median, round, verdict } from './lib/report.js';
+import { schoolClass, sendAll } from './lib/school.js';
 import { ensureWrk, runWrk, runWrkBurst, type WrkBurstResult, type WrkResult } from './lib/wrk.js';
 
 const WEBHOOK = '/api/v1/events/zoho/student';
@@ -56,6 +57,7 @@ const TARGETS = {
   pgIngestRatio: 0.2,
   e2eSqliteEventsPerSecond: 3000,
   e2eMoodleEventsPerSecond: 150,
+  classEnrolmentSeconds: 60,
   rssMb: 200,
   statsMs: 50,
 };
@@ -89,7 +91,7 @@ if (flags.soak) {
 if (flags.help) {
   process.stdout.write(
     'npm run bench -- [--quick] [--rounds N] [--seconds S] [--warmup S] [--burst N] [--rows N] [--no-pg]\n' +
-      '                 [--only ingest,e2e,stats] [--mzi-env KEY=VALUE ...] [--ref GIT_REF] [--profile] [--keep]\n' +
+      '                 [--only ingest,e2e,class,stats] [--mzi-env KEY=VALUE ...] [--ref GIT_REF] [--profile] [--keep]\n' +
       'npm run bench -- --soak [--minutes 10] [--rate 200]\n' +
       'See bench/README.md.\n',
   );
@@ -106,10 +108,13 @@ const settings = {
   wrkThreads: 2,
   burst: num(flags.burst, quick ? 2000 : 20_000),
   moodleDelayMs: 20,
+  /** The class phase (issue 17): its size, and how long the fake Moodle takes to answer each call. */
+  classSize: 200,
+  classMoodleDelayMs: 50,
   logRows: num(flags.rows, quick ? 100_000 : 1_000_000),
   statsCalls: quick ? 10 : 20,
   profile: flags.profile === true,
-  only: (flags.only ?? 'ingest,e2e,stats').split(',').map((x) => x.trim()),
+  only: (flags.only ?? 'ingest,e2e,class,stats').split(',').map((x) => x.trim()),
   /** Extra settings for every mzi process (e.g. WORKER_CONCURRENCY=16), recorded with the results. */
   mziEnv: Object.fromEntries(
     (flags['mzi-env'] ?? []).map((pair) => {
@@ -545,6 +550,71 @@ async function e2ePhase(
   return result;
 }
 
+interface ClassResult {
+  size: number;
+  moodleDelayMs: number;
+  /** From the first enrollment sent to the last event processed. */
+  seconds: number;
+  byStatus: Record<string, number>;
+  enrolCalls: number;
+  moodleCalls: number;
+  maxInFlight: number;
+  peakRssMb: number;
+}
+
+/**
+ * A class of `classSize` enrollments (issue 17, item 7): its class and students are set up first, then the
+ * enrollments are sent while the fake Moodle answers each call after `classMoodleDelayMs`; timed from the first
+ * enrollment sent to the last event processed.
+ */
+async function classPhase(): Promise<ClassResult> {
+  const moodle = await startFakeMoodle();
+  const url = await newDatabase('sqlite', 'class');
+  const server = await launchMzi('class-sqlite', url, {
+    MOODLE_URL: moodle.url,
+    MOODLE_TOKEN: moodle.token,
+    MOODLE_DEFAULT_CATEGORY_ID: '1',
+  });
+  try {
+    const school = schoolClass('9', settings.classSize);
+    await sendAll(server.baseUrl, 'class', [school.klass]);
+    await sendAll(server.baseUrl, 'student', school.students);
+    if ((await waitIdle(server, 120)) === undefined)
+      throw new Error('the class and its students did not finish');
+    moodle.setDelay(settings.classMoodleDelayMs);
+    moodle.requests.splice(0);
+    await waitQuiet();
+    const started = Date.now();
+    await sendAll(server.baseUrl, 'enrollment', school.enrollments);
+    const waited = await waitIdle(server, 300, 50);
+    assertAlive(server);
+    const log = await summarizeLog(url);
+    const end = waited === undefined || !log.lastProcessedAt ? Date.now() : Date.parse(log.lastProcessedAt);
+    const calls = moodle.requests;
+    const result: ClassResult = {
+      size: settings.classSize,
+      moodleDelayMs: settings.classMoodleDelayMs,
+      seconds: (end - started) / 1000,
+      byStatus: log.byStatus,
+      enrolCalls: calls.filter((r) => r.wsfunction === 'enrol_manual_enrol_users').length,
+      moodleCalls: calls.length,
+      maxInFlight: moodle.maxInFlight,
+      peakRssMb: server.peakRssMb(),
+    };
+    say(
+      `  ${fmt(result.size)} enrollments finished in ${fmt(result.seconds, 1)} s (${JSON.stringify(result.byStatus)} in the log); ${fmt(result.enrolCalls)} enrol calls of ${fmt(result.moodleCalls)} Moodle calls, at most ${result.maxInFlight} in flight`,
+    );
+    const expected = settings.classSize * 2 + 1;
+    if ((log.byStatus.completed ?? 0) !== expected)
+      notes.push(`class: ${log.byStatus.completed ?? 0} events completed, expected ${expected}.`);
+    return result;
+  } finally {
+    await stopServer(server);
+    await dropDatabase(url);
+    await moodle.close();
+  }
+}
+
 async function statsPhase(kind: 'sqlite' | 'pg') {
   const url = await newDatabase(kind, 'stats');
   const server = await launchMzi(`stats-${kind}`, url);
@@ -692,6 +762,14 @@ async function main() {
     }
   }
 
+  let klass: ClassResult | undefined;
+  if (settings.only.includes('class')) {
+    say(
+      `\n== A class of ${fmt(settings.classSize)} enrollments, the fake Moodle answering every call after ${settings.classMoodleDelayMs} ms`,
+    );
+    klass = await classPhase();
+  }
+
   const stats: Record<string, Awaited<ReturnType<typeof statsPhase>>> = {};
   if (settings.only.includes('stats')) {
     say(`\n== Stats at ${fmt(settings.logRows)} events in the log (bulk-loaded with SQL, not through HTTP)`);
@@ -704,6 +782,7 @@ async function main() {
   const peaks = [
     ...Object.values(ingest?.peakRssMb ?? {}),
     ...e2e.map((x) => x.peakRssMb),
+    ...(klass ? [klass.peakRssMb] : []),
     ...Object.values(stats).map((s) => s.peakRssMb),
   ];
   const peakRss = peaks.length > 0 ? Math.max(...peaks) : Number.NaN;
@@ -721,6 +800,7 @@ async function main() {
     e2eMoodle: e2eOf('sqlite+moodle')
       ? (e2eOf('sqlite+moodle')?.eventsPerSecond ?? 0) >= TARGETS.e2eMoodleEventsPerSecond
       : undefined,
+    classEnrolments: klass ? klass.seconds <= TARGETS.classEnrolmentSeconds : undefined,
     // "RSS ≤ 200 MB throughout" (issue 4): the peak of every mzi process of the run.
     peakRss: peaks.length > 0 ? peakRss <= TARGETS.rssMb : undefined,
     rssSqlite: stats.sqlite ? stats.sqlite.rssAfterMb <= TARGETS.rssMb : undefined,
@@ -790,6 +870,18 @@ async function main() {
             ? verdict(checks.e2eMoodle)
             : '—',
       ]),
+      ...(klass
+        ? [
+            [
+              `A class of ${fmt(klass.size)} enrollments, Moodle at ${klass.moodleDelayMs} ms`,
+              `${fmt(klass.seconds, 1)} s`,
+              `${fmt(klass.enrolCalls)} enrol calls`,
+              ...dash(4),
+              '≤ 60 s',
+              verdict(checks.classEnrolments),
+            ],
+          ]
+        : []),
       [
         'Peak RSS of mzi (any process)',
         `${fmt(peakRss)} MB`,
@@ -849,6 +941,7 @@ async function main() {
     checks,
     ingest,
     end_to_end: e2e,
+    class_enrolments: klass,
     memory: { peak_rss_mb: peakRss, ingest_peak_rss_mb: ingest?.peakRssMb },
     stats,
     notes: [
@@ -862,7 +955,7 @@ async function main() {
   mkdirSync(resultsDir, { recursive: true });
   const partial =
     quick ||
-    settings.only.length < 3 ||
+    settings.only.length < 4 ||
     argv.some((a, i) => !['--profile', '--keep', '--ref'].includes(a) && argv[i - 1] !== '--ref');
   const out = join(resultsDir, `${date}${partial ? `-${quick ? 'quick' : 'custom'}` : ''}.json`);
   writeFileSync(out, `${JSON.stringify(results, null, 2)}\n`);

@@ -4,6 +4,7 @@ import type { MoodleClient } from '../moodle/create-moodle-client.js';
 import type { BatchEventHandler, EventHandler } from '../worker/event-handler.js';
 import type { Dependencies } from '../worker/wait-for-dependencies.js';
 import { classes } from './classes/index.js';
+import { enrollments } from './enrollments/index.js';
 import { programs } from './programs/index.js';
 import { students } from './students/index.js';
 import { teachers } from './teachers/index.js';
@@ -12,7 +13,7 @@ import type { HoldersOf, LinksOf, MoodleUserHolder, RecordData, ZohoModule } fro
 export type { ZohoModule } from './zoho-module.js';
 
 /** Every Zoho module mzi keeps in step: adding one is its folder and its line here (DESIGN.md §9). */
-export const MODULES: readonly ZohoModule[] = [students, teachers, programs, classes];
+export const MODULES: readonly ZohoModule[] = [students, teachers, programs, classes, enrollments];
 
 /** The module of a URL segment or CLI noun (`student`). */
 export function findModule(name: string, modules: readonly ZohoModule[] = MODULES): ZohoModule | undefined {
