@@ -1,6 +1,7 @@
 import type { Insertable } from 'kysely';
 import { type Kysely, sql } from 'kysely';
 import type { Database } from '../../db/schema.js';
+import { knownMirrorRecords, mirrorMoodleLinks } from '../shared/mirror-queries.js';
 import type { MoodleLink, RecordData } from '../zoho-module.js';
 import type { ClassesTable, ClassRow, ClassTables } from './classes.table.js';
 
@@ -134,37 +135,19 @@ export async function upsertClass(trx: Kysely<Database>, input: UpsertClassInput
 }
 
 /** Of these Zoho record ids, the classes the mirror knows: true when live, false when deleted. */
-export async function knownClasses(
+export function knownClasses(
   db: Kysely<Database>,
   recordIds: readonly string[],
 ): Promise<Map<string, boolean>> {
-  if (recordIds.length === 0) return new Map();
-  const rows = await classDb(db)
-    .selectFrom('classes')
-    .select(['zoho_record_id', 'deleted_at'])
-    .where('zoho_record_id', 'in', [...recordIds])
-    .execute();
-  return new Map(rows.map((row) => [row.zoho_record_id, row.deleted_at === null]));
+  return knownMirrorRecords(db, 'classes', recordIds);
 }
 
 /** The Moodle courses of these classes, for the enrollments into them. */
-export async function classMoodleLinks(
+export function classMoodleLinks(
   db: Kysely<Database>,
   recordIds: readonly string[],
 ): Promise<Map<string, MoodleLink>> {
-  if (recordIds.length === 0) return new Map();
-  const rows = await classDb(db)
-    .selectFrom('classes')
-    .select(['zoho_record_id', 'moodle_course_id', 'deleted_at'])
-    .where('zoho_record_id', 'in', [...recordIds])
-    .where('moodle_course_id', 'is not', null)
-    .execute();
-  return new Map(
-    rows.map((row) => [
-      row.zoho_record_id,
-      { moodleId: Number(row.moodle_course_id), live: row.deleted_at === null },
-    ]),
-  );
+  return mirrorMoodleLinks(db, 'classes', 'moodle_course_id', recordIds);
 }
 
 /** The classes of a program or a teacher, by name, at most 200. */
