@@ -120,13 +120,16 @@ export function moduleDependencies(modules: readonly ZohoModule[], config: Confi
   };
 }
 
-/** The records of other modules an event waits for (its module's `waitsFor`), as the event log names them. */
+/**
+ * The records of other modules an event waits for (its module's `waitsFor`), as the event log names them. A
+ * delete waits for nothing: what it undoes was applied with its record's own links.
+ */
 function recordsWaitedFor(
   modules: readonly ZohoModule[],
-  event: { module: string; payload: string },
+  event: { module: string; event_type: string; payload: string },
 ): { module: string; recordId: string }[] {
   const module = findModuleByApiName(event.module, modules);
-  if (!module?.waitsFor) return [];
+  if (!module?.waitsFor || event.event_type === 'delete') return [];
   let data: RecordData;
   try {
     data = (JSON.parse(event.payload) as { data?: RecordData }).data ?? {};

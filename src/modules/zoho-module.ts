@@ -150,7 +150,8 @@ export interface ZohoModule<S = unknown> {
   /**
    * Records of other modules (by `name`) that must be processed before this one (an enrollment waits for its
    * student): until then its event waits, then runs (README, "Records that wait for others"). Without it the
-   * module waits for nothing; when no module declares it, the worker skips the check and the wake-ups.
+   * module waits for nothing; when no module declares it, the worker skips the check and the wake-ups. A delete
+   * waits for nothing.
    */
   waitsFor?(data: RecordData): RecordRef[];
   /**

@@ -147,6 +147,19 @@ describe('enrollments arriving in any order', () => {
     expect(moodle.enrolment(courseId, userId)).toMatchObject({ status: 0 });
   });
 
+  it('does not wait to delete: a delete names its student and class but needs neither', async () => {
+    const { service } = await setup();
+    const deleted = await postRecord(
+      service,
+      'enrollment',
+      enrollmentRecord('8400009', { student: '8400109', class: '8400209' }, {}, 'delete'),
+    );
+    await service.worker.drain();
+    const event = await eventOf(service, deleted);
+    expect(event.status, event.error_message ?? '').toBe('completed');
+    expect(event.error_code).toBeNull();
+  });
+
   it.each<BodyShape>(['custom', 'form', 'flat'])('takes an enrollment as a %s body', async (shape) => {
     const { moodle, service } = await setup();
     await postRecord(service, 'student', studentRecord('8400102'));
