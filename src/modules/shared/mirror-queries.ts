@@ -1,4 +1,4 @@
-import type { Kysely } from 'kysely';
+import { type ExpressionBuilder, type Kysely, sql } from 'kysely';
 import type { Database } from '../../db/schema.js';
 import type { MoodleLink } from '../zoho-module.js';
 
@@ -49,4 +49,67 @@ export async function mirrorMoodleLinks(
       { moodleId: Number(row.moodle_id), live: row.deleted_at === null },
     ]),
   );
+}
+
+/**
+ * How an operator's term matches a mirror's rows, besides its Zoho record id (always, exactly): columns equal to
+ * the term as typed, text columns equal to it in any case, text columns containing it in any case, and a Moodle
+ * id column compared when the term is a whole number.
+ */
+export interface MirrorMatch<Column extends string = string> {
+  table: string;
+  exact?: readonly Column[];
+  anyCase?: readonly Column[];
+  contains?: readonly Column[];
+  moodleId?: Column;
+}
+
+/** Rows matching `ref` (trimmed), most recently changed first, at most `limit`. */
+export async function findMirrorRowsByRef<Row>(
+  db: Kysely<Database>,
+  ref: string,
+  match: MirrorMatch<keyof Row & string> & { limit?: number },
+): Promise<Row[]> {
+  return (await (db as unknown as Kysely<Mirrors>)
+    .selectFrom(match.table)
+    .selectAll()
+    .where(termMatches(ref.trim(), match))
+    .orderBy('updated_at', 'desc')
+    .limit(match.limit ?? 20)
+    .execute()) as unknown as Row[];
+}
+
+/** Rows matching the search term `q` (trimmed; all rows without one), most recently changed first. */
+export async function searchMirrorRows<Row>(
+  db: Kysely<Database>,
+  options: { q?: string | undefined; limit: number },
+  match: MirrorMatch<keyof Row & string>,
+): Promise<Row[]> {
+  let query = (db as unknown as Kysely<Mirrors>)
+    .selectFrom(match.table)
+    .selectAll()
+    .orderBy('updated_at', 'desc')
+    .limit(options.limit);
+  const q = options.q?.trim();
+  if (q) query = query.where(termMatches(q, match));
+  return (await query.execute()) as unknown as Row[];
+}
+
+/**
+ * The condition `term` meets. `lower()` and LIKE with an explicit escape character behave alike on SQLite and
+ * PostgreSQL; the term's own `\`, `%` and `_` are escaped so that they match only themselves.
+ */
+function termMatches(term: string, match: MirrorMatch) {
+  const lower = term.toLowerCase();
+  const like = `%${lower.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+  return (eb: ExpressionBuilder<Mirrors, string>) =>
+    eb.or([
+      eb('zoho_record_id', '=', term),
+      ...(match.exact ?? []).map((column) => eb(column, '=', term)),
+      ...(match.anyCase ?? []).map((column) => eb(eb.fn('lower', [eb.ref(column)]), '=', lower)),
+      ...(match.contains ?? []).map((column) =>
+        eb(eb.fn('lower', [eb.ref(column)]), 'like', sql<string>`${like} escape '\\'`),
+      ),
+      ...(match.moodleId && /^\d{1,15}$/.test(term) ? [eb(match.moodleId, '=', Number(term))] : []),
+    ]);
 }

@@ -1,8 +1,13 @@
-import { type Kysely, sql } from 'kysely';
+import type { Kysely } from 'kysely';
 import { prepareQuery } from '../../db/prepared-query.js';
 import type { Database, NewStudentRow, StudentRow } from '../../db/schema.js';
 import { ProcessingError } from '../../event-log/processing-error.js';
-import { knownMirrorRecords, mirrorMoodleLinks } from '../shared/mirror-queries.js';
+import {
+  findMirrorRowsByRef,
+  knownMirrorRecords,
+  mirrorMoodleLinks,
+  searchMirrorRows,
+} from '../shared/mirror-queries.js';
 import type { PersonMirrorWrite } from '../shared/moodle-users/create-person-handler.js';
 import type { MoodleLink } from '../zoho-module.js';
 import { STUDENT_FIELDS, type StudentData } from './student-fields.js';
@@ -22,45 +27,28 @@ export async function findStudents(
 }
 
 /** Finds students by Zoho record id, Student_ID_Number or Academic_Email (case-insensitive). */
-export async function findStudentsByRef(db: Kysely<Database>, ref: string): Promise<StudentRow[]> {
-  const value = ref.trim();
-  return db
-    .selectFrom('students')
-    .selectAll()
-    .where((eb) =>
-      eb.or([
-        eb('zoho_record_id', '=', value),
-        eb('student_id_number', '=', value),
-        eb(eb.fn('lower', ['academic_email']), '=', value.toLowerCase()),
-      ]),
-    )
-    .orderBy('updated_at', 'desc')
-    .limit(20)
-    .execute();
+export function findStudentsByRef(db: Kysely<Database>, ref: string): Promise<StudentRow[]> {
+  return findMirrorRowsByRef<StudentRow>(db, ref, {
+    table: 'students',
+    exact: ['student_id_number'],
+    anyCase: ['academic_email'],
+  });
 }
 
 /**
  * Students whose name contains `q`, or whose email, Student_ID_Number or Zoho record id is `q`; newest first.
  * Without `q`, the most recently changed students.
  */
-export async function searchStudents(
+export function searchStudents(
   db: Kysely<Database>,
   options: { q?: string | undefined; limit: number },
 ): Promise<StudentRow[]> {
-  let query = db.selectFrom('students').selectAll().orderBy('updated_at', 'desc').limit(options.limit);
-  const q = options.q?.trim();
-  if (q) {
-    const like = `%${q.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
-    query = query.where((eb) =>
-      eb.or([
-        eb('zoho_record_id', '=', q),
-        eb('student_id_number', '=', q),
-        eb(eb.fn('lower', ['academic_email']), '=', q.toLowerCase()),
-        eb(sql`lower(name)`, 'like', sql`${like} escape '\\'`),
-      ]),
-    );
-  }
-  return query.execute();
+  return searchMirrorRows<StudentRow>(db, options, {
+    table: 'students',
+    exact: ['student_id_number'],
+    anyCase: ['academic_email'],
+    contains: ['name'],
+  });
 }
 
 /** The columns a delivery sets: fields it carries, whether filled (a value) or emptied (null); absent ones stay. */

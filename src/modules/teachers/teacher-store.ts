@@ -1,6 +1,11 @@
-import { type Kysely, sql } from 'kysely';
+import type { Kysely } from 'kysely';
 import type { Database } from '../../db/schema.js';
-import { knownMirrorRecords, mirrorMoodleLinks } from '../shared/mirror-queries.js';
+import {
+  findMirrorRowsByRef,
+  knownMirrorRecords,
+  mirrorMoodleLinks,
+  searchMirrorRows,
+} from '../shared/mirror-queries.js';
 import type { PersonMirrorWrite } from '../shared/moodle-users/create-person-handler.js';
 import type { MoodleLink } from '../zoho-module.js';
 import { TEACHER_FIELDS } from './teacher-fields.js';
@@ -87,50 +92,25 @@ export async function teacherMoodleUserHolders(
 }
 
 /** Teachers by Zoho record id, Academic_Email or Email (any case), or Moodle user id. */
-export async function findTeachersByRef(db: Kysely<Database>, ref: string): Promise<TeacherRow[]> {
-  const value = ref.trim();
-  const lower = value.toLowerCase();
-  return withTeachers(db)
-    .selectFrom('teachers')
-    .selectAll()
-    .where((eb) =>
-      eb.or([
-        eb('zoho_record_id', '=', value),
-        eb('moodle_user_id', '=', value),
-        eb(eb.fn('lower', ['academic_email']), '=', lower),
-        eb(eb.fn('lower', ['email']), '=', lower),
-      ]),
-    )
-    .orderBy('updated_at', 'desc')
-    .limit(20)
-    .execute();
+export function findTeachersByRef(db: Kysely<Database>, ref: string): Promise<TeacherRow[]> {
+  return findMirrorRowsByRef<TeacherRow>(db, ref, {
+    table: 'teachers',
+    exact: ['moodle_user_id'],
+    anyCase: ['academic_email', 'email'],
+  });
 }
 
 /**
  * Teachers whose name contains `q`, or whose email or Zoho record id is `q`; newest first. Without `q`, the most
  * recently changed teachers.
  */
-export async function searchTeachers(
+export function searchTeachers(
   db: Kysely<Database>,
   options: { q?: string | undefined; limit: number },
 ): Promise<TeacherRow[]> {
-  let query = withTeachers(db)
-    .selectFrom('teachers')
-    .selectAll()
-    .orderBy('updated_at', 'desc')
-    .limit(options.limit);
-  const q = options.q?.trim();
-  if (q) {
-    const lower = q.toLowerCase();
-    const like = `%${lower.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
-    query = query.where((eb) =>
-      eb.or([
-        eb('zoho_record_id', '=', q),
-        eb(eb.fn('lower', ['academic_email']), '=', lower),
-        eb(eb.fn('lower', ['email']), '=', lower),
-        eb(sql`lower(name)`, 'like', sql`${like} escape '\\'`),
-      ]),
-    );
-  }
-  return query.execute();
+  return searchMirrorRows<TeacherRow>(db, options, {
+    table: 'teachers',
+    anyCase: ['academic_email', 'email'],
+    contains: ['name'],
+  });
 }
