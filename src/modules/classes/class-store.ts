@@ -1,6 +1,7 @@
 import type { Insertable, Kysely } from 'kysely';
 import type { Database } from '../../db/schema.js';
 import {
+  findMirrorRows,
   findMirrorRowsByRef,
   knownMirrorRecords,
   mirrorMoodleLinks,
@@ -41,11 +42,7 @@ const COLUMNS: ReadonlyArray<readonly [string, FieldColumn]> = [
 
 /** The class of this Zoho record id, if the mirror has it. */
 export async function findClass(db: Kysely<Database>, recordId: string): Promise<ClassRow | undefined> {
-  return classDb(db)
-    .selectFrom('classes')
-    .selectAll()
-    .where('zoho_record_id', '=', recordId)
-    .executeTakeFirst();
+  return (await findMirrorRows<ClassRow>(db, 'classes', [recordId])).get(recordId);
 }
 
 /** Classes by Zoho record id, Class_Short_Name (any case) or Moodle course id. */

@@ -1,6 +1,11 @@
 import type { ColumnType, Kysely, Selectable, Updateable } from 'kysely';
 import type { Database } from '../../db/schema.js';
-import { findMirrorRowsByRef, knownMirrorRecords, searchMirrorRows } from '../shared/mirror-queries.js';
+import {
+  findMirrorRows,
+  findMirrorRowsByRef,
+  knownMirrorRecords,
+  searchMirrorRows,
+} from '../shared/mirror-queries.js';
 import type { RecordData } from '../zoho-module.js';
 import { ENROLLMENT_FIELDS } from './enrollment-fields.js';
 
@@ -64,13 +69,8 @@ export async function findEnrollments(
   db: Kysely<Database>,
   recordIds: readonly string[],
 ): Promise<Map<string, EnrollmentRow>> {
-  if (recordIds.length === 0) return new Map();
-  const rows = await enrollmentDb(db)
-    .selectFrom('enrollments')
-    .selectAll()
-    .where('zoho_record_id', 'in', [...recordIds])
-    .execute();
-  return new Map(rows.map((row) => [row.zoho_record_id, toRow(row)]));
+  const rows = await findMirrorRows<Selectable<EnrollmentsTable>>(db, 'enrollments', recordIds);
+  return new Map([...rows].map(([recordId, row]) => [recordId, toRow(row)]));
 }
 
 /** Enrollments by their Zoho record id, or every enrollment of a student or class record id. */

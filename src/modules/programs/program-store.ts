@@ -1,6 +1,7 @@
 import type { Kysely } from 'kysely';
 import type { Database } from '../../db/schema.js';
 import {
+  findMirrorRows,
   findMirrorRowsByRef,
   knownMirrorRecords,
   mirrorMoodleLinks,
@@ -17,11 +18,7 @@ function programDb(db: Kysely<Database>): ProgramDb {
 
 /** The program of this Zoho record id, if the mirror has it. */
 export async function findProgram(db: Kysely<Database>, recordId: string): Promise<ProgramRow | undefined> {
-  return programDb(db)
-    .selectFrom('programs')
-    .selectAll()
-    .where('zoho_record_id', '=', recordId)
-    .executeTakeFirst();
+  return (await findMirrorRows<ProgramRow>(db, 'programs', [recordId])).get(recordId);
 }
 
 /** Programs by Zoho record id, Moodle category id or exact Product_Name (any case). */

@@ -51,6 +51,49 @@ export async function mirrorMoodleLinks(
   );
 }
 
+/** The rows of a module's mirror table for these Zoho record ids, by record id (one query for a batch). */
+export async function findMirrorRows<Row extends { zoho_record_id: string }>(
+  db: Kysely<Database>,
+  table: string,
+  recordIds: readonly string[],
+): Promise<Map<string, Row>> {
+  if (recordIds.length === 0) return new Map();
+  const rows = (await (db as unknown as Kysely<Mirrors>)
+    .selectFrom(table)
+    .selectAll()
+    .where('zoho_record_id', 'in', [...recordIds])
+    .execute()) as unknown as Row[];
+  return new Map(rows.map((row) => [row.zoho_record_id, row]));
+}
+
+/**
+ * The Zoho records of the live rows of a mirror of Moodle users (students, teachers) linked to these Moodle
+ * user ids, by Moodle user id.
+ */
+export async function mirrorMoodleUserHolders(
+  db: Kysely<Database>,
+  table: string,
+  userIds: readonly number[],
+): Promise<Map<number, string[]>> {
+  if (userIds.length === 0) return new Map();
+  const rows = await (db as unknown as Kysely<Mirrors>)
+    .selectFrom(table)
+    .select(['moodle_user_id', 'zoho_record_id'])
+    .where(
+      'moodle_user_id',
+      'in',
+      userIds.map((id) => String(id)),
+    )
+    .where('deleted_at', 'is', null)
+    .execute();
+  const holders = new Map<number, string[]>();
+  for (const row of rows) {
+    const userId = Number(row.moodle_user_id);
+    holders.set(userId, [...(holders.get(userId) ?? []), row.zoho_record_id]);
+  }
+  return holders;
+}
+
 /**
  * How an operator's term matches a mirror's rows, besides its Zoho record id (always, exactly): columns equal to
  * the term as typed, text columns equal to it in any case, text columns containing it in any case, and a Moodle

@@ -3,9 +3,11 @@ import { prepareQuery } from '../../db/prepared-query.js';
 import type { Database, NewStudentRow, StudentRow } from '../../db/schema.js';
 import { ProcessingError } from '../../event-log/processing-error.js';
 import {
+  findMirrorRows,
   findMirrorRowsByRef,
   knownMirrorRecords,
   mirrorMoodleLinks,
+  mirrorMoodleUserHolders,
   searchMirrorRows,
 } from '../shared/mirror-queries.js';
 import type { PersonMirrorWrite } from '../shared/moodle-users/create-person-handler.js';
@@ -13,17 +15,11 @@ import type { MoodleLink } from '../zoho-module.js';
 import { STUDENT_FIELDS, type StudentData } from './student-fields.js';
 
 /** The students of these Zoho record ids, by record id (one query for a batch of events). */
-export async function findStudents(
+export function findStudents(
   db: Kysely<Database>,
   zohoRecordIds: string[],
 ): Promise<Map<string, StudentRow>> {
-  if (zohoRecordIds.length === 0) return new Map();
-  const rows = await db
-    .selectFrom('students')
-    .selectAll()
-    .where('zoho_record_id', 'in', zohoRecordIds)
-    .execute();
-  return new Map(rows.map((row) => [row.zoho_record_id, row]));
+  return findMirrorRows<StudentRow>(db, 'students', zohoRecordIds);
 }
 
 /** Finds students by Zoho record id, Student_ID_Number or Academic_Email (case-insensitive). */
@@ -124,27 +120,11 @@ function preparedUpsert(names: Array<keyof NewStudentRow>) {
 }
 
 /** The Zoho records of the live students linked to these Moodle user ids, by Moodle user id. */
-export async function studentMoodleUserHolders(
+export function studentMoodleUserHolders(
   db: Kysely<Database>,
   userIds: readonly number[],
 ): Promise<Map<number, string[]>> {
-  if (userIds.length === 0) return new Map();
-  const rows = await db
-    .selectFrom('students')
-    .select(['moodle_user_id', 'zoho_record_id'])
-    .where(
-      'moodle_user_id',
-      'in',
-      userIds.map((id) => String(id)),
-    )
-    .where('deleted_at', 'is', null)
-    .execute();
-  const holders = new Map<number, string[]>();
-  for (const row of rows) {
-    const userId = Number(row.moodle_user_id);
-    holders.set(userId, [...(holders.get(userId) ?? []), row.zoho_record_id]);
-  }
-  return holders;
+  return mirrorMoodleUserHolders(db, 'students', userIds);
 }
 
 /**

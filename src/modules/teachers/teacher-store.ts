@@ -1,9 +1,11 @@
 import type { Kysely } from 'kysely';
 import type { Database } from '../../db/schema.js';
 import {
+  findMirrorRows,
   findMirrorRowsByRef,
   knownMirrorRecords,
   mirrorMoodleLinks,
+  mirrorMoodleUserHolders,
   searchMirrorRows,
 } from '../shared/mirror-queries.js';
 import type { PersonMirrorWrite } from '../shared/moodle-users/create-person-handler.js';
@@ -12,17 +14,8 @@ import { TEACHER_FIELDS } from './teacher-fields.js';
 import { type NewTeacherRow, type TeacherRow, withTeachers } from './teacher-table.js';
 
 /** The teachers of these Zoho record ids, by record id (one query for a batch of events). */
-export async function findTeachers(
-  db: Kysely<Database>,
-  recordIds: string[],
-): Promise<Map<string, TeacherRow>> {
-  if (recordIds.length === 0) return new Map();
-  const rows = await withTeachers(db)
-    .selectFrom('teachers')
-    .selectAll()
-    .where('zoho_record_id', 'in', recordIds)
-    .execute();
-  return new Map(rows.map((row) => [row.zoho_record_id, row]));
+export function findTeachers(db: Kysely<Database>, recordIds: string[]): Promise<Map<string, TeacherRow>> {
+  return findMirrorRows<TeacherRow>(db, 'teachers', recordIds);
 }
 
 /** Writes a delivery into the mirror: the fields it carries (filled or emptied), its Moodle link and state. */
@@ -68,27 +61,11 @@ export function teacherMoodleLinks(
 }
 
 /** The Zoho records of the live teachers linked to these Moodle user ids, by Moodle user id. */
-export async function teacherMoodleUserHolders(
+export function teacherMoodleUserHolders(
   db: Kysely<Database>,
   userIds: readonly number[],
 ): Promise<Map<number, string[]>> {
-  if (userIds.length === 0) return new Map();
-  const rows = await withTeachers(db)
-    .selectFrom('teachers')
-    .select(['moodle_user_id', 'zoho_record_id'])
-    .where(
-      'moodle_user_id',
-      'in',
-      userIds.map((id) => String(id)),
-    )
-    .where('deleted_at', 'is', null)
-    .execute();
-  const holders = new Map<number, string[]>();
-  for (const row of rows) {
-    const userId = Number(row.moodle_user_id);
-    holders.set(userId, [...(holders.get(userId) ?? []), row.zoho_record_id]);
-  }
-  return holders;
+  return mirrorMoodleUserHolders(db, 'teachers', userIds);
 }
 
 /** Teachers by Zoho record id, Academic_Email or Email (any case), or Moodle user id. */
