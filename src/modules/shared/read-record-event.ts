@@ -1,7 +1,7 @@
 import type { Kysely } from 'kysely';
 import type { ClaimedEvent, Database } from '../../db/schema.js';
 import { ProcessingError } from '../../event-log/processing-error.js';
-import type { ModuleField, RecordData } from '../zoho-module.js';
+import type { RecordData } from '../zoho-module.js';
 import { staleReason as modifiedTimeStaleness } from './stale-reason.js';
 import { supersededBy } from './superseded-by.js';
 
@@ -38,19 +38,6 @@ export async function staleReason(
   const newer = await supersededBy(db, event);
   if (newer) return `superseded by the later event ${newer}`;
   return modifiedTimeStaleness(incomingModified, storedModified);
-}
-
-/** Fails a delivery whose field is longer than the module's mirror keeps, naming the field and the limit. */
-export function checkFieldLengths(fields: readonly ModuleField[], recordId: string, data: RecordData): void {
-  for (const field of fields) {
-    const value = data[field.apiName];
-    if (typeof value === 'string' && value.length > field.maxLength) {
-      throw new ProcessingError(
-        'validation.field_too_long',
-        `${field.apiName} of Zoho record ${recordId} has ${value.length} characters; mzi keeps at most ${field.maxLength}. Shorten it in Zoho and save the record.`,
-      );
-    }
-  }
 }
 
 /** A delivered value, or the stored one when the delivery does not carry the field (null = emptied in Zoho). */
