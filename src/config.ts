@@ -4,6 +4,7 @@ import proxyAddr from '@fastify/proxy-addr';
 import { parse as parseDotenv } from 'dotenv';
 import { z } from 'zod';
 import { MODULES, type ZohoModule } from './modules/index.js';
+import { booleanSetting } from './modules/shared/setting-types.js';
 import { DEFAULT_INTAKE_LIMITS } from './webhooks/intake-limits.js';
 
 /** Every setting mzi reads, with its default. The README's configuration table mirrors this list. */
@@ -153,19 +154,6 @@ export const duration = (fallbackSeconds: number) =>
       return Number(match[1]) * (DURATION_UNITS[match[2] || 's'] ?? 1);
     });
 
-const bool = (fallback: boolean) =>
-  z
-    .string()
-    .optional()
-    .transform((value, ctx) => {
-      if (value === undefined || value.trim() === '') return fallback;
-      const v = value.trim().toLowerCase();
-      if (['1', 'true', 'yes', 'on'].includes(v)) return true;
-      if (['0', 'false', 'no', 'off'].includes(v)) return false;
-      ctx.addIssue({ code: 'custom', message: `must be true or false, got "${value}"` });
-      return z.NEVER;
-    });
-
 const envSchema = z.object({
   PORT: integer(8001, 0, 65535),
   HOST: z.string().optional().default('0.0.0.0'),
@@ -198,8 +186,8 @@ const envSchema = z.object({
   MAX_FIELDS: integer(DEFAULT_INTAKE_LIMITS.maxFields, 20, 100_000),
   MAX_JSON_DEPTH: integer(DEFAULT_INTAKE_LIMITS.maxJsonDepth, 2, 1_000),
   DEDUP_WINDOW: duration(24 * 3600),
-  WORKER_ENABLED: bool(true),
-  PG_PREPARED_STATEMENTS: bool(true),
+  WORKER_ENABLED: booleanSetting(true),
+  PG_PREPARED_STATEMENTS: booleanSetting(true),
   WORKER_CONCURRENCY: integer(4, 1, 64),
   WORKER_BATCH_SIZE: integer(32, 1, 500),
   WORKER_POLL_INTERVAL_MS: integer(1000, 10, 60_000),

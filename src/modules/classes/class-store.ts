@@ -1,7 +1,12 @@
-import type { Insertable } from 'kysely';
-import { type Kysely, sql } from 'kysely';
+import type { Insertable, Kysely } from 'kysely';
 import type { Database } from '../../db/schema.js';
-import { knownMirrorRecords, mirrorMoodleLinks } from '../shared/mirror-queries.js';
+import {
+  findMirrorRows,
+  findMirrorRowsByRef,
+  knownMirrorRecords,
+  mirrorMoodleLinks,
+  searchMirrorRows,
+} from '../shared/mirror-queries.js';
 import type { MoodleLink, RecordData } from '../zoho-module.js';
 import type { ClassesTable, ClassRow, ClassTables } from './classes.table.js';
 
@@ -37,54 +42,27 @@ const COLUMNS: ReadonlyArray<readonly [string, FieldColumn]> = [
 
 /** The class of this Zoho record id, if the mirror has it. */
 export async function findClass(db: Kysely<Database>, recordId: string): Promise<ClassRow | undefined> {
-  return classDb(db)
-    .selectFrom('classes')
-    .selectAll()
-    .where('zoho_record_id', '=', recordId)
-    .executeTakeFirst();
+  return (await findMirrorRows<ClassRow>(db, 'classes', [recordId])).get(recordId);
 }
 
 /** Classes by Zoho record id, Class_Short_Name (any case) or Moodle course id. */
-export async function findClassesByRef(db: Kysely<Database>, ref: string): Promise<ClassRow[]> {
-  const value = ref.trim();
-  const id = /^\d{1,15}$/.test(value) ? Number(value) : undefined;
-  return classDb(db)
-    .selectFrom('classes')
-    .selectAll()
-    .where((eb) =>
-      eb.or([
-        eb('zoho_record_id', '=', value),
-        eb(eb.fn('lower', ['class_short_name']), '=', value.toLowerCase()),
-        ...(id === undefined ? [] : [eb('moodle_course_id', '=', id)]),
-      ]),
-    )
-    .orderBy('updated_at', 'desc')
-    .limit(20)
-    .execute();
+export function findClassesByRef(db: Kysely<Database>, ref: string): Promise<ClassRow[]> {
+  return findMirrorRowsByRef<ClassRow>(db, ref, {
+    table: 'classes',
+    anyCase: ['class_short_name'],
+    moodleId: 'moodle_course_id',
+  });
 }
 
 /** Classes whose name or short name contains `q`, or whose record id is `q`; most recently changed first. */
-export async function searchClasses(
+export function searchClasses(
   db: Kysely<Database>,
   options: { q?: string | undefined; limit: number },
 ): Promise<ClassRow[]> {
-  let query = classDb(db)
-    .selectFrom('classes')
-    .selectAll()
-    .orderBy('updated_at', 'desc')
-    .limit(options.limit);
-  const q = options.q?.trim();
-  if (q) {
-    const like = `%${q.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
-    query = query.where((eb) =>
-      eb.or([
-        eb('zoho_record_id', '=', q),
-        eb(sql`lower(class_name)`, 'like', sql`${like} escape '\\'`),
-        eb(sql`lower(class_short_name)`, 'like', sql`${like} escape '\\'`),
-      ]),
-    );
-  }
-  return query.execute();
+  return searchMirrorRows<ClassRow>(db, options, {
+    table: 'classes',
+    contains: ['class_name', 'class_short_name'],
+  });
 }
 
 /** The Moodle side of a class, written with the event that established it. */

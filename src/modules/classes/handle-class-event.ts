@@ -2,12 +2,8 @@ import type { Kysely } from 'kysely';
 import type { Database } from '../../db/schema.js';
 import type { MoodleClient } from '../../moodle/create-moodle-client.js';
 import type { EventHandler } from '../../worker/event-handler.js';
-import {
-  checkFieldLengths,
-  MOODLE_NOT_CONFIGURED,
-  readRecordEvent,
-  staleReason,
-} from '../shared/read-record-event.js';
+import { MOODLE_NOT_CONFIGURED, readRecordEvent, staleReason } from '../shared/read-record-event.js';
+import { validateFieldLengths } from '../shared/validate-field-lengths.js';
 import type { LinksOf } from '../zoho-module.js';
 import { CLASS_FIELDS } from './class-fields.js';
 import type { ClassSettings } from './class-settings.js';
@@ -32,7 +28,7 @@ export function createClassHandler(options: ClassHandlerOptions): EventHandler {
     const current = await findClass(context.db, event.record_id);
     const stale = await staleReason(context.db, event, data.Modified_Time, current?.zoho_modified_time);
     if (stale) return { result: { local: 'skipped', reason: stale } };
-    checkFieldLengths(CLASS_FIELDS, event.record_id, data);
+    validateFieldLengths(CLASS_FIELDS, event.record_id, data);
 
     const now = context.now.toISOString();
     const deleting = operation === 'delete';

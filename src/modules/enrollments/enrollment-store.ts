@@ -1,6 +1,11 @@
-import { type ColumnType, type Kysely, type Selectable, sql, type Updateable } from 'kysely';
+import type { ColumnType, Kysely, Selectable, Updateable } from 'kysely';
 import type { Database } from '../../db/schema.js';
-import { knownMirrorRecords } from '../shared/mirror-queries.js';
+import {
+  findMirrorRows,
+  findMirrorRowsByRef,
+  knownMirrorRecords,
+  searchMirrorRows,
+} from '../shared/mirror-queries.js';
 import type { RecordData } from '../zoho-module.js';
 import { ENROLLMENT_FIELDS } from './enrollment-fields.js';
 
@@ -64,31 +69,17 @@ export async function findEnrollments(
   db: Kysely<Database>,
   recordIds: readonly string[],
 ): Promise<Map<string, EnrollmentRow>> {
-  if (recordIds.length === 0) return new Map();
-  const rows = await enrollmentDb(db)
-    .selectFrom('enrollments')
-    .selectAll()
-    .where('zoho_record_id', 'in', [...recordIds])
-    .execute();
-  return new Map(rows.map((row) => [row.zoho_record_id, toRow(row)]));
+  const rows = await findMirrorRows<Selectable<EnrollmentsTable>>(db, 'enrollments', recordIds);
+  return new Map([...rows].map(([recordId, row]) => [recordId, toRow(row)]));
 }
 
 /** Enrollments by their Zoho record id, or every enrollment of a student or class record id. */
 export async function findEnrollmentsByRef(db: Kysely<Database>, ref: string): Promise<EnrollmentRow[]> {
-  const value = ref.trim();
-  const rows = await enrollmentDb(db)
-    .selectFrom('enrollments')
-    .selectAll()
-    .where((eb) =>
-      eb.or([
-        eb('zoho_record_id', '=', value),
-        eb('student_record_id', '=', value),
-        eb('class_record_id', '=', value),
-      ]),
-    )
-    .orderBy('updated_at', 'desc')
-    .limit(200)
-    .execute();
+  const rows = await findMirrorRowsByRef<Selectable<EnrollmentsTable>>(db, ref, {
+    table: 'enrollments',
+    exact: ['student_record_id', 'class_record_id'],
+    limit: 200,
+  });
   return rows.map(toRow);
 }
 
@@ -100,25 +91,12 @@ export async function searchEnrollments(
   db: Kysely<Database>,
   options: { q?: string | undefined; limit: number },
 ): Promise<EnrollmentRow[]> {
-  let query = enrollmentDb(db)
-    .selectFrom('enrollments')
-    .selectAll()
-    .orderBy('updated_at', 'desc')
-    .limit(options.limit);
-  const q = options.q?.trim();
-  if (q) {
-    const like = `%${q.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
-    query = query.where((eb) =>
-      eb.or([
-        eb('zoho_record_id', '=', q),
-        eb('student_record_id', '=', q),
-        eb('class_record_id', '=', q),
-        eb(sql`lower(enrollment_status)`, 'like', sql`${like} escape '\\'`),
-        eb(sql`lower(enrollment_type)`, 'like', sql`${like} escape '\\'`),
-      ]),
-    );
-  }
-  return (await query.execute()).map(toRow);
+  const rows = await searchMirrorRows<Selectable<EnrollmentsTable>>(db, options, {
+    table: 'enrollments',
+    exact: ['student_record_id', 'class_record_id'],
+    contains: ['enrollment_status', 'enrollment_type'],
+  });
+  return rows.map(toRow);
 }
 
 /** Of these Zoho record ids, the enrollments the mirror knows: true when live, false when deleted. */

@@ -7,12 +7,8 @@ import type {
   HandlerResult,
 } from '../../worker/event-handler.js';
 import { explainEnrolmentFailure } from '../shared/enrolment-errors.js';
-import {
-  checkFieldLengths,
-  MOODLE_NOT_CONFIGURED,
-  readRecordEvent,
-  staleReason,
-} from '../shared/read-record-event.js';
+import { MOODLE_NOT_CONFIGURED, readRecordEvent, staleReason } from '../shared/read-record-event.js';
+import { validateFieldLengths } from '../shared/validate-field-lengths.js';
 import type { LinksOf, RecordData } from '../zoho-module.js';
 import {
   decideDelete,
@@ -112,7 +108,7 @@ async function readIntent(
   const { operation, data } = readRecordEvent(event);
   const stale = await staleReason(context.db, event, data.Modified_Time, current?.zoho_modified_time);
   if (stale) return { done: { result: { local: 'skipped', reason: stale } } };
-  checkFieldLengths(ENROLLMENT_FIELDS, event.record_id, data);
+  validateFieldLengths(ENROLLMENT_FIELDS, event.record_id, data);
   const merged = mergeEnrollment(data, current);
   if (operation === 'delete') {
     return { index, event, data, current, merged, local: current ? 'deleted' : 'deleted_unknown_record' };

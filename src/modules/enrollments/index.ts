@@ -1,4 +1,5 @@
 import type { BatchEventHandler } from '../../worker/event-handler.js';
+import { lazyBatchHandler } from '../shared/lazy-batch-handler.js';
 import type { ModuleHandlerContext, ModuleRecords, SearchKey, ZohoModule } from '../zoho-module.js';
 import { ENROLLMENT_FIELDS, ENROLLMENT_MODULE, type EnrollmentField } from './enrollment-fields.js';
 import { ENROLLMENT_RECORDS } from './enrollment-records.js';
@@ -62,18 +63,14 @@ export const enrollments: Omit<ZohoModule<EnrollmentSettings>, 'fields'> & {
 };
 
 /** The handler, loaded on its first batch, by the thread that processes events only. */
-function lazyEnrollmentHandler(context: ModuleHandlerContext<EnrollmentSettings>): BatchEventHandler {
-  let loaded: Promise<BatchEventHandler> | undefined;
-  return {
-    async handleBatch(events, handlerContext) {
-      loaded ??= import('./handle-enrollment-batch.js').then(({ createEnrollmentHandler }) =>
-        createEnrollmentHandler({
-          settings: context.settings,
-          moodle: context.moodle,
-          linksOf: context.linksOf,
-        }),
-      );
-      return (await loaded).handleBatch(events, handlerContext);
-    },
-  };
+function lazyEnrollmentHandler({
+  settings,
+  moodle,
+  linksOf,
+}: ModuleHandlerContext<EnrollmentSettings>): BatchEventHandler {
+  return lazyBatchHandler(() =>
+    import('./handle-enrollment-batch.js').then(({ createEnrollmentHandler }) =>
+      createEnrollmentHandler({ settings, moodle, linksOf }),
+    ),
+  );
 }

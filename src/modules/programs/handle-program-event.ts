@@ -3,12 +3,12 @@ import type { Database } from '../../db/schema.js';
 import type { MoodleClient } from '../../moodle/create-moodle-client.js';
 import type { EventHandler } from '../../worker/event-handler.js';
 import {
-  checkFieldLengths,
   MOODLE_NOT_CONFIGURED,
   mergedValue,
   readRecordEvent,
   staleReason,
 } from '../shared/read-record-event.js';
+import { validateFieldLengths } from '../shared/validate-field-lengths.js';
 import { PROGRAM_FIELDS } from './program-fields.js';
 import type { ProgramSettings } from './program-settings.js';
 import { findProgram, upsertProgram } from './program-store.js';
@@ -29,7 +29,7 @@ export function createProgramHandler(options: {
     const current = await findProgram(context.db, event.record_id);
     const stale = await staleReason(context.db, event, data.Modified_Time, current?.zoho_modified_time);
     if (stale) return { result: { local: 'skipped', reason: stale } };
-    checkFieldLengths(PROGRAM_FIELDS, event.record_id, data);
+    validateFieldLengths(PROGRAM_FIELDS, event.record_id, data);
     const now = context.now.toISOString();
     const write =
       (deletedAt: string | null, link?: { categoryId: number; source: string }) => (trx: Kysely<Database>) =>

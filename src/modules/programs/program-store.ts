@@ -1,6 +1,12 @@
-import { type Kysely, sql } from 'kysely';
+import type { Kysely } from 'kysely';
 import type { Database } from '../../db/schema.js';
-import { knownMirrorRecords, mirrorMoodleLinks } from '../shared/mirror-queries.js';
+import {
+  findMirrorRows,
+  findMirrorRowsByRef,
+  knownMirrorRecords,
+  mirrorMoodleLinks,
+  searchMirrorRows,
+} from '../shared/mirror-queries.js';
 import type { MoodleLink, RecordData } from '../zoho-module.js';
 import type { ProgramRow, ProgramTables } from './programs.table.js';
 
@@ -12,50 +18,24 @@ function programDb(db: Kysely<Database>): ProgramDb {
 
 /** The program of this Zoho record id, if the mirror has it. */
 export async function findProgram(db: Kysely<Database>, recordId: string): Promise<ProgramRow | undefined> {
-  return programDb(db)
-    .selectFrom('programs')
-    .selectAll()
-    .where('zoho_record_id', '=', recordId)
-    .executeTakeFirst();
+  return (await findMirrorRows<ProgramRow>(db, 'programs', [recordId])).get(recordId);
 }
 
 /** Programs by Zoho record id, Moodle category id or exact Product_Name (any case). */
-export async function findProgramsByRef(db: Kysely<Database>, ref: string): Promise<ProgramRow[]> {
-  const value = ref.trim();
-  const id = /^\d{1,15}$/.test(value) ? Number(value) : undefined;
-  return programDb(db)
-    .selectFrom('programs')
-    .selectAll()
-    .where((eb) =>
-      eb.or([
-        eb('zoho_record_id', '=', value),
-        eb(eb.fn('lower', ['product_name']), '=', value.toLowerCase()),
-        ...(id === undefined ? [] : [eb('moodle_category_id', '=', id)]),
-      ]),
-    )
-    .orderBy('updated_at', 'desc')
-    .limit(20)
-    .execute();
+export function findProgramsByRef(db: Kysely<Database>, ref: string): Promise<ProgramRow[]> {
+  return findMirrorRowsByRef<ProgramRow>(db, ref, {
+    table: 'programs',
+    anyCase: ['product_name'],
+    moodleId: 'moodle_category_id',
+  });
 }
 
 /** Programs whose name contains `q`, or whose record id is `q`; most recently changed first. */
-export async function searchPrograms(
+export function searchPrograms(
   db: Kysely<Database>,
   options: { q?: string | undefined; limit: number },
 ): Promise<ProgramRow[]> {
-  let query = programDb(db)
-    .selectFrom('programs')
-    .selectAll()
-    .orderBy('updated_at', 'desc')
-    .limit(options.limit);
-  const q = options.q?.trim();
-  if (q) {
-    const like = `%${q.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
-    query = query.where((eb) =>
-      eb.or([eb('zoho_record_id', '=', q), eb(sql`lower(product_name)`, 'like', sql`${like} escape '\\'`)]),
-    );
-  }
-  return query.execute();
+  return searchMirrorRows<ProgramRow>(db, options, { table: 'programs', contains: ['product_name'] });
 }
 
 export interface UpsertProgramInput {

@@ -1,7 +1,9 @@
 import type { Kysely } from 'kysely';
 import type { ClaimedEvent, Database } from '../../db/schema.js';
 import { ProcessingError } from '../../event-log/processing-error.js';
-import type { ModuleField, RecordData } from '../zoho-module.js';
+import type { RecordData } from '../zoho-module.js';
+import { staleReason as modifiedTimeStaleness } from './stale-reason.js';
+import { supersededBy } from './superseded-by.js';
 
 /** An event's operation (`insert`, `update`, `delete`) and its record's data as delivered. */
 export interface RecordEvent {
@@ -33,41 +35,9 @@ export async function staleReason(
   incomingModified: string | null | undefined,
   storedModified: string | null | undefined,
 ): Promise<string | undefined> {
-  // Only a retried event (more than one attempt) can be older than a completed one of its record.
-  if (event.attempts > 1) {
-    const newer = await db
-      .selectFrom('integration_events_log')
-      .select('event_id')
-      .where('module', '=', event.module)
-      .where('record_id', '=', event.record_id)
-      .where('id', '>', event.id)
-      .where('status', '=', 'completed')
-      .orderBy('id', 'desc')
-      .limit(1)
-      .executeTakeFirst();
-    if (newer) return `superseded by the later event ${newer.event_id}`;
-  }
-  if (storedModified && incomingModified) {
-    const incoming = Date.parse(incomingModified);
-    const stored = Date.parse(storedModified);
-    if (Number.isFinite(incoming) && Number.isFinite(stored) && incoming < stored) {
-      return `stale: Modified_Time ${incomingModified} is older than the stored ${storedModified}`;
-    }
-  }
-  return undefined;
-}
-
-/** Fails a delivery whose field is longer than the module's mirror keeps, naming the field and the limit. */
-export function checkFieldLengths(fields: readonly ModuleField[], recordId: string, data: RecordData): void {
-  for (const field of fields) {
-    const value = data[field.apiName];
-    if (typeof value === 'string' && value.length > field.maxLength) {
-      throw new ProcessingError(
-        'validation.field_too_long',
-        `${field.apiName} of Zoho record ${recordId} has ${value.length} characters; mzi keeps at most ${field.maxLength}. Shorten it in Zoho and save the record.`,
-      );
-    }
-  }
+  const newer = await supersededBy(db, event);
+  if (newer) return `superseded by the later event ${newer}`;
+  return modifiedTimeStaleness(incomingModified, storedModified);
 }
 
 /** A delivered value, or the stored one when the delivery does not carry the field (null = emptied in Zoho). */

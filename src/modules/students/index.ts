@@ -1,4 +1,5 @@
 import type { BatchEventHandler } from '../../worker/event-handler.js';
+import { lazyBatchHandler } from '../shared/lazy-batch-handler.js';
 import type { ModuleHandlerContext, ZohoModule } from '../zoho-module.js';
 import * as moodleOwnership from './migrations/2026-12-07-0007-moodle-ownership.js';
 import { STUDENT_FIELDS, STUDENT_MODULE, type StudentField } from './student-fields.js';
@@ -63,22 +64,18 @@ function lazyStudentHandler({
   moodle,
   holdersOf,
 }: ModuleHandlerContext<StudentSettings>): BatchEventHandler {
-  let loaded: Promise<BatchEventHandler> | undefined;
-  return {
-    async handleBatch(events, context) {
-      loaded ??= Promise.all([
-        import('./handle-student-event.js'),
-        import('../shared/moodle-users/create-user-provisioner.js'),
-        import('./student-kind.js'),
-      ]).then(([{ createStudentHandler }, { createUserProvisioner }, { studentKind }]) =>
-        createStudentHandler({
-          provisioner: moodle ? createUserProvisioner(moodle, settings, studentKind(settings)) : undefined,
-          holdersOf,
-        }),
-      );
-      return (await loaded).handleBatch(events, context);
-    },
-  };
+  return lazyBatchHandler(() =>
+    Promise.all([
+      import('./handle-student-event.js'),
+      import('../shared/moodle-users/create-user-provisioner.js'),
+      import('./student-kind.js'),
+    ]).then(([{ createStudentHandler }, { createUserProvisioner }, { studentKind }]) =>
+      createStudentHandler({
+        provisioner: moodle ? createUserProvisioner(moodle, settings, studentKind(settings)) : undefined,
+        holdersOf,
+      }),
+    ),
+  );
 }
 
 /** Which existing Moodle accounts mzi may adopt, and which it never changes (DESIGN.md §5). */

@@ -3,10 +3,10 @@ import {
   ACCOUNT_ENV,
   ACCOUNT_SETTINGS_DOCUMENTED,
   type AccountSettings,
-  commaList,
   readAccountSettings,
 } from '../shared/moodle-users/account-settings.js';
 import type { ProvisionSettings } from '../shared/moodle-users/provisioning.js';
+import { listSetting } from '../shared/setting-types.js';
 import type { ModuleSettings } from '../zoho-module.js';
 
 /** How students become Moodle users: the student-only settings, read from the same MOODLE_* variables as ever. */
@@ -18,7 +18,7 @@ export interface StudentSettings extends AccountSettings, ProvisionSettings {
 const schema = z
   .object({
     MOODLE_USERNAME_FROM: z.enum(['email', 'student_id']).optional().default('email'),
-    MOODLE_SUSPEND_STATUSES: commaList('Suspended,Withdrawn,Inactive'),
+    MOODLE_SUSPEND_STATUSES: listSetting('Suspended,Withdrawn,Inactive'),
     MOODLE_ON_DELETE: z.enum(['suspend', 'delete', 'ignore']).optional().default('suspend'),
     ...ACCOUNT_ENV,
   })

@@ -1,66 +1,50 @@
-import { type Kysely, sql } from 'kysely';
+import type { Kysely } from 'kysely';
 import { prepareQuery } from '../../db/prepared-query.js';
 import type { Database, NewStudentRow, StudentRow } from '../../db/schema.js';
 import { ProcessingError } from '../../event-log/processing-error.js';
-import { knownMirrorRecords, mirrorMoodleLinks } from '../shared/mirror-queries.js';
+import {
+  findMirrorRows,
+  findMirrorRowsByRef,
+  knownMirrorRecords,
+  mirrorMoodleLinks,
+  mirrorMoodleUserHolders,
+  searchMirrorRows,
+} from '../shared/mirror-queries.js';
 import type { PersonMirrorWrite } from '../shared/moodle-users/create-person-handler.js';
 import type { MoodleLink } from '../zoho-module.js';
 import { STUDENT_FIELDS, type StudentData } from './student-fields.js';
 
 /** The students of these Zoho record ids, by record id (one query for a batch of events). */
-export async function findStudents(
+export function findStudents(
   db: Kysely<Database>,
   zohoRecordIds: string[],
 ): Promise<Map<string, StudentRow>> {
-  if (zohoRecordIds.length === 0) return new Map();
-  const rows = await db
-    .selectFrom('students')
-    .selectAll()
-    .where('zoho_record_id', 'in', zohoRecordIds)
-    .execute();
-  return new Map(rows.map((row) => [row.zoho_record_id, row]));
+  return findMirrorRows<StudentRow>(db, 'students', zohoRecordIds);
 }
 
 /** Finds students by Zoho record id, Student_ID_Number or Academic_Email (case-insensitive). */
-export async function findStudentsByRef(db: Kysely<Database>, ref: string): Promise<StudentRow[]> {
-  const value = ref.trim();
-  return db
-    .selectFrom('students')
-    .selectAll()
-    .where((eb) =>
-      eb.or([
-        eb('zoho_record_id', '=', value),
-        eb('student_id_number', '=', value),
-        eb(eb.fn('lower', ['academic_email']), '=', value.toLowerCase()),
-      ]),
-    )
-    .orderBy('updated_at', 'desc')
-    .limit(20)
-    .execute();
+export function findStudentsByRef(db: Kysely<Database>, ref: string): Promise<StudentRow[]> {
+  return findMirrorRowsByRef<StudentRow>(db, ref, {
+    table: 'students',
+    exact: ['student_id_number'],
+    anyCase: ['academic_email'],
+  });
 }
 
 /**
  * Students whose name contains `q`, or whose email, Student_ID_Number or Zoho record id is `q`; newest first.
  * Without `q`, the most recently changed students.
  */
-export async function searchStudents(
+export function searchStudents(
   db: Kysely<Database>,
   options: { q?: string | undefined; limit: number },
 ): Promise<StudentRow[]> {
-  let query = db.selectFrom('students').selectAll().orderBy('updated_at', 'desc').limit(options.limit);
-  const q = options.q?.trim();
-  if (q) {
-    const like = `%${q.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
-    query = query.where((eb) =>
-      eb.or([
-        eb('zoho_record_id', '=', q),
-        eb('student_id_number', '=', q),
-        eb(eb.fn('lower', ['academic_email']), '=', q.toLowerCase()),
-        eb(sql`lower(name)`, 'like', sql`${like} escape '\\'`),
-      ]),
-    );
-  }
-  return query.execute();
+  return searchMirrorRows<StudentRow>(db, options, {
+    table: 'students',
+    exact: ['student_id_number'],
+    anyCase: ['academic_email'],
+    contains: ['name'],
+  });
 }
 
 /** The columns a delivery sets: fields it carries, whether filled (a value) or emptied (null); absent ones stay. */
@@ -136,27 +120,11 @@ function preparedUpsert(names: Array<keyof NewStudentRow>) {
 }
 
 /** The Zoho records of the live students linked to these Moodle user ids, by Moodle user id. */
-export async function studentMoodleUserHolders(
+export function studentMoodleUserHolders(
   db: Kysely<Database>,
   userIds: readonly number[],
 ): Promise<Map<number, string[]>> {
-  if (userIds.length === 0) return new Map();
-  const rows = await db
-    .selectFrom('students')
-    .select(['moodle_user_id', 'zoho_record_id'])
-    .where(
-      'moodle_user_id',
-      'in',
-      userIds.map((id) => String(id)),
-    )
-    .where('deleted_at', 'is', null)
-    .execute();
-  const holders = new Map<number, string[]>();
-  for (const row of rows) {
-    const userId = Number(row.moodle_user_id);
-    holders.set(userId, [...(holders.get(userId) ?? []), row.zoho_record_id]);
-  }
-  return holders;
+  return mirrorMoodleUserHolders(db, 'students', userIds);
 }
 
 /**

@@ -1,4 +1,5 @@
 import type { BatchEventHandler } from '../../worker/event-handler.js';
+import { lazyBatchHandler } from '../shared/lazy-batch-handler.js';
 import type { ModuleHandlerContext, ZohoModule } from '../zoho-module.js';
 import * as teachersTable from './migrations/2026-12-07-0011-teachers.js';
 import { TEACHER_FIELDS, TEACHER_MODULE } from './teacher-fields.js';
@@ -70,20 +71,16 @@ function lazyTeacherHandler({
   moodle,
   holdersOf,
 }: ModuleHandlerContext<TeacherSettings>): BatchEventHandler {
-  let loaded: Promise<BatchEventHandler> | undefined;
-  return {
-    async handleBatch(events, context) {
-      loaded ??= Promise.all([
-        import('./handle-teacher-event.js'),
-        import('../shared/moodle-users/create-user-provisioner.js'),
-        import('./teacher-kind.js'),
-      ]).then(([{ createTeacherHandler }, { createUserProvisioner }, { teacherKind }]) =>
-        createTeacherHandler({
-          provisioner: moodle ? createUserProvisioner(moodle, settings, teacherKind(settings)) : undefined,
-          holdersOf,
-        }),
-      );
-      return (await loaded).handleBatch(events, context);
-    },
-  };
+  return lazyBatchHandler(() =>
+    Promise.all([
+      import('./handle-teacher-event.js'),
+      import('../shared/moodle-users/create-user-provisioner.js'),
+      import('./teacher-kind.js'),
+    ]).then(([{ createTeacherHandler }, { createUserProvisioner }, { teacherKind }]) =>
+      createTeacherHandler({
+        provisioner: moodle ? createUserProvisioner(moodle, settings, teacherKind(settings)) : undefined,
+        holdersOf,
+      }),
+    ),
+  );
 }

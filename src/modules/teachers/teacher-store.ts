@@ -1,23 +1,21 @@
-import { type Kysely, sql } from 'kysely';
+import type { Kysely } from 'kysely';
 import type { Database } from '../../db/schema.js';
-import { knownMirrorRecords, mirrorMoodleLinks } from '../shared/mirror-queries.js';
+import {
+  findMirrorRows,
+  findMirrorRowsByRef,
+  knownMirrorRecords,
+  mirrorMoodleLinks,
+  mirrorMoodleUserHolders,
+  searchMirrorRows,
+} from '../shared/mirror-queries.js';
 import type { PersonMirrorWrite } from '../shared/moodle-users/create-person-handler.js';
 import type { MoodleLink } from '../zoho-module.js';
 import { TEACHER_FIELDS } from './teacher-fields.js';
 import { type NewTeacherRow, type TeacherRow, withTeachers } from './teacher-table.js';
 
 /** The teachers of these Zoho record ids, by record id (one query for a batch of events). */
-export async function findTeachers(
-  db: Kysely<Database>,
-  recordIds: string[],
-): Promise<Map<string, TeacherRow>> {
-  if (recordIds.length === 0) return new Map();
-  const rows = await withTeachers(db)
-    .selectFrom('teachers')
-    .selectAll()
-    .where('zoho_record_id', 'in', recordIds)
-    .execute();
-  return new Map(rows.map((row) => [row.zoho_record_id, row]));
+export function findTeachers(db: Kysely<Database>, recordIds: string[]): Promise<Map<string, TeacherRow>> {
+  return findMirrorRows<TeacherRow>(db, 'teachers', recordIds);
 }
 
 /** Writes a delivery into the mirror: the fields it carries (filled or emptied), its Moodle link and state. */
@@ -63,74 +61,33 @@ export function teacherMoodleLinks(
 }
 
 /** The Zoho records of the live teachers linked to these Moodle user ids, by Moodle user id. */
-export async function teacherMoodleUserHolders(
+export function teacherMoodleUserHolders(
   db: Kysely<Database>,
   userIds: readonly number[],
 ): Promise<Map<number, string[]>> {
-  if (userIds.length === 0) return new Map();
-  const rows = await withTeachers(db)
-    .selectFrom('teachers')
-    .select(['moodle_user_id', 'zoho_record_id'])
-    .where(
-      'moodle_user_id',
-      'in',
-      userIds.map((id) => String(id)),
-    )
-    .where('deleted_at', 'is', null)
-    .execute();
-  const holders = new Map<number, string[]>();
-  for (const row of rows) {
-    const userId = Number(row.moodle_user_id);
-    holders.set(userId, [...(holders.get(userId) ?? []), row.zoho_record_id]);
-  }
-  return holders;
+  return mirrorMoodleUserHolders(db, 'teachers', userIds);
 }
 
 /** Teachers by Zoho record id, Academic_Email or Email (any case), or Moodle user id. */
-export async function findTeachersByRef(db: Kysely<Database>, ref: string): Promise<TeacherRow[]> {
-  const value = ref.trim();
-  const lower = value.toLowerCase();
-  return withTeachers(db)
-    .selectFrom('teachers')
-    .selectAll()
-    .where((eb) =>
-      eb.or([
-        eb('zoho_record_id', '=', value),
-        eb('moodle_user_id', '=', value),
-        eb(eb.fn('lower', ['academic_email']), '=', lower),
-        eb(eb.fn('lower', ['email']), '=', lower),
-      ]),
-    )
-    .orderBy('updated_at', 'desc')
-    .limit(20)
-    .execute();
+export function findTeachersByRef(db: Kysely<Database>, ref: string): Promise<TeacherRow[]> {
+  return findMirrorRowsByRef<TeacherRow>(db, ref, {
+    table: 'teachers',
+    exact: ['moodle_user_id'],
+    anyCase: ['academic_email', 'email'],
+  });
 }
 
 /**
  * Teachers whose name contains `q`, or whose email or Zoho record id is `q`; newest first. Without `q`, the most
  * recently changed teachers.
  */
-export async function searchTeachers(
+export function searchTeachers(
   db: Kysely<Database>,
   options: { q?: string | undefined; limit: number },
 ): Promise<TeacherRow[]> {
-  let query = withTeachers(db)
-    .selectFrom('teachers')
-    .selectAll()
-    .orderBy('updated_at', 'desc')
-    .limit(options.limit);
-  const q = options.q?.trim();
-  if (q) {
-    const lower = q.toLowerCase();
-    const like = `%${lower.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
-    query = query.where((eb) =>
-      eb.or([
-        eb('zoho_record_id', '=', q),
-        eb(eb.fn('lower', ['academic_email']), '=', lower),
-        eb(eb.fn('lower', ['email']), '=', lower),
-        eb(sql`lower(name)`, 'like', sql`${like} escape '\\'`),
-      ]),
-    );
-  }
-  return query.execute();
+  return searchMirrorRows<TeacherRow>(db, options, {
+    table: 'teachers',
+    anyCase: ['academic_email', 'email'],
+    contains: ['name'],
+  });
 }

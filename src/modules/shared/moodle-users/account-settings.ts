@@ -1,16 +1,5 @@
 import { z } from 'zod';
-
-/** A comma-separated list setting, items trimmed, empty items dropped. */
-export const commaList = (fallback: string) =>
-  z
-    .string()
-    .optional()
-    .transform((value) =>
-      (value ?? fallback)
-        .split(',')
-        .map((item) => item.trim())
-        .filter((item) => item !== ''),
-    );
+import { listSetting } from '../setting-types.js';
 
 /**
  * The settings every kind of person shares (students, teachers): one login method and one account policy for
@@ -37,7 +26,7 @@ export const ACCOUNT_ENV = {
     }),
   MOODLE_LASTNAME_FALLBACK: z.string().optional().default('-'),
   MOODLE_ADOPT_EXISTING: z.enum(['unlinked', 'never']).optional().default('unlinked'),
-  MOODLE_PROTECTED_USERS: commaList(''),
+  MOODLE_PROTECTED_USERS: listSetting(''),
 };
 
 /** AccountSettings from the parsed ACCOUNT_ENV variables. */

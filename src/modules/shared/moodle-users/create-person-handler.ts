@@ -8,8 +8,7 @@ import type {
 } from '../../../worker/event-handler.js';
 import type { HoldersOf, RecordData } from '../../zoho-module.js';
 import { readEventData } from '../read-event-data.js';
-import { staleReason } from '../stale-reason.js';
-import { supersededBy } from '../superseded-by.js';
+import { staleReason } from '../read-record-event.js';
 import type { UserProvisioner } from './create-user-provisioner.js';
 import type { Person } from './person-kind.js';
 import type { MoodleAction, Provisioned, ProvisionInput, ProvisionResult } from './provisioning.js';
@@ -162,10 +161,7 @@ async function planStep<Row extends PersonMirrorRow, P extends Person>(
   const now = context.now.toISOString();
   const { db } = context;
 
-  const newer = await supersededBy(db, event);
-  if (newer)
-    return { done: { result: { local: 'skipped', reason: `superseded by the later event ${newer}` } } };
-  const stale = staleReason(data.Modified_Time, current?.zoho_modified_time);
+  const stale = await staleReason(db, event, data.Modified_Time, current?.zoho_modified_time);
   if (stale) return { done: { result: { local: 'skipped', reason: stale } } };
 
   const delivery = hooks.read({ recordId: event.record_id, operation: event.event_type, data, current });
