@@ -13,7 +13,9 @@ import {
   studentRecord,
 } from '../helpers/envelopes.js';
 import { TEST_DIALECT } from '../helpers/test-database.js';
-import { startTestService, type TestService } from '../helpers/test-service.js';
+import { startTestService, TEST_ADMIN_TOKEN, type TestService } from '../helpers/test-service.js';
+
+const bearer = { authorization: `Bearer ${TEST_ADMIN_TOKEN}` };
 
 // On SQLite the log is written by its own thread, as `mzi serve` does, or in the service's thread; PostgreSQL
 // has one path.
@@ -201,6 +203,15 @@ describe.each(PATHS)('Zoho record envelopes through %s', (_path, threads) => {
     });
     expect(body.results[3]?.message).toContain('MAX_FIELD_LENGTH');
     expect(body.results[1]).toMatchObject({ record_id: null, event_id: null, index: 1 });
+
+    // Metrics count each record of the envelope as a delivery.
+    const metrics = await service.app.inject({ method: 'GET', url: '/metrics', headers: bearer });
+    expect(metrics.body).toContain(
+      'mzi_webhook_deliveries_total{module="BTEC_Students",outcome="queued",auth="none"} 3',
+    );
+    expect(metrics.body).toContain(
+      'mzi_webhook_deliveries_total{module="BTEC_Students",outcome="bad_request",auth="none"} 3',
+    );
 
     await service.worker.drain();
     expect(await countAllEvents(service.database.db)).toBe(3);
