@@ -64,6 +64,9 @@ describe('crash safety of envelopes', () => {
       DATABASE_URL: TEST_DATABASE_URL ? testDb.url : `sqlite:${join(testDb.dir, 'mzi.sqlite')}`,
       ZOHO_WEBHOOK_SECRET: SECRET,
       LOG_LEVEL: 'warn',
+      // PostgreSQL: the events the killed worker held come back once their lease ends.
+      WORKER_LEASE: '3',
+      WORKER_POLL_INTERVAL_MS: '200',
     };
     const first = await startMziServer(env);
     servers.push(first);
