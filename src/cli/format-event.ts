@@ -5,12 +5,13 @@ import type { ZohoModule } from '../modules/zoho-module.js';
 import { printable } from './printable.js';
 
 /**
- * One line per event: `[status] module.event_type - event_id at created_at`, plus the error of a failed one or
- * what a waiting one waits for.
+ * One line per event: `[status] module.event_type - event_id at created_at`, the delivery it came from when it
+ * has one (` delivery <id>`), plus the error of a failed one or what a waiting one waits for.
  */
 export function formatEventLine(event: EventRow): string {
   // Each value on one line: an error message quotes Zoho values, and a newline in one could forge a line.
-  const line = `[${event.status}] ${printable(event.module)}.${printable(event.event_type)} - ${event.event_id} at ${event.created_at}`;
+  const delivery = event.delivery_id === null ? '' : ` delivery ${printable(event.delivery_id)}`;
+  const line = `[${event.status}] ${printable(event.module)}.${printable(event.event_type)} - ${event.event_id} at ${event.created_at}${delivery}`;
   if (event.status === 'failed' && event.error_message)
     return `${line}\n    error: ${printable(event.error_message)}`;
   if (event.status === 'pending' && event.error_code === DEPENDENCY_WAITING && event.error_message)

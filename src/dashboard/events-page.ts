@@ -17,6 +17,7 @@ export function filterQuery(filter: EventFilter): string {
     ['module', filter.module],
     ['operation', filter.operation],
     ['record_id', filter.recordId],
+    ['delivery_id', filter.deliveryId],
     ['student', filter.student],
     ['from', filter.from],
     ['to', filter.to],
@@ -55,6 +56,7 @@ export function eventsPage(options: {
   <label>To (UTC)<input type="datetime-local" name="to" value="${filter.to?.slice(0, 16) ?? ''}"></label>
   <label>Zoho record id<input name="record_id" value="${filter.recordId ?? ''}" size="20" inputmode="numeric"></label>
   <label>Email or ID<input name="student" value="${filter.student ?? ''}" size="24"></label>
+  <label>Delivery id<input name="delivery_id" value="${filter.deliveryId ?? ''}" size="24"></label>
   <button type="submit">Filter</button>
   <a href="/admin/events">Clear</a>
 </form>
@@ -134,6 +136,7 @@ export function eventDetailPage(detail: EventDetail, flash?: Flash): string {
   <dt>Status</dt><dd>${statusBadge(e.status)} ${unfinished ? html`<span class="muted">(this page updates when it changes)</span>` : ''}</dd>
   <dt>Operation</dt><dd>${e.module}.${e.event_type}</dd>
   <dt>Zoho record</dt><dd class="mono"><a href="/admin/events?record_id=${e.record_id}">${e.record_id}</a>${recordLink(e)}</dd>
+  ${deliveryFact(e)}
   <dt>Received</dt><dd class="mono">${shortTime(e.created_at)} UTC</dd>
   <dt>Processed</dt><dd class="mono">${e.processed_at ? `${shortTime(e.processed_at)} UTC` : '—'}</dd>
   <dt>Attempts</dt><dd>${String(e.attempts)} of ${String(e.max_attempts)}${e.status === 'pending' && e.attempts > 0 ? html` · next at <span class="mono">${shortTime(e.next_attempt_at)}</span>` : ''}</dd>
@@ -182,6 +185,27 @@ ${warnings.length > 0 ? html`<h2>Warnings</h2><div class="panel"><ul>${warnings.
           : html`<p class="muted">No re-delivery of this event.</p>`
     }</div>`,
   });
+}
+
+/**
+ * The delivery the event came from, linked to its other events (the rest of its envelope, or its repeats), and
+ * the record's place in its envelope.
+ */
+function deliveryFact(e: Pick<EventRow, 'delivery_id' | 'payload'>): SafeHtml | string {
+  if (e.delivery_id === null) return '';
+  const envelope = envelopePosition(e.payload);
+  return html`<dt>Delivery</dt><dd><a class="mono" href="/admin/events?delivery_id=${encodeURIComponent(e.delivery_id)}">${e.delivery_id}</a>${
+    envelope ? ` · record ${String(envelope.index + 1)} of ${String(envelope.records)} in its envelope` : ''
+  }</dd>`;
+}
+
+function envelopePosition(payload: string): { index: number; records: number } | undefined {
+  try {
+    const { envelope } = JSON.parse(payload) as { envelope?: { index: number; records: number } };
+    return typeof envelope?.index === 'number' && typeof envelope.records === 'number' ? envelope : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 /** A link to the event's record in its module's records section, when the module keeps records. */

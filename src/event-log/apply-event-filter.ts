@@ -6,6 +6,8 @@ export interface EventFilter {
   status?: EventStatus | undefined;
   module?: string | undefined;
   recordId?: string | undefined;
+  /** The delivery the events came from (`delivery_id`): the records of one envelope, or a delivery and its repeats. */
+  deliveryId?: string | undefined;
   /** insert | update | delete (the event_type). */
   operation?: string | undefined;
   /** Created at or after this ISO time. */
@@ -29,6 +31,7 @@ export function applyEventFilter<O>(query: EventsQuery<O>, filter: EventFilter):
   if (filter.status) q = q.where('status', '=', filter.status);
   if (filter.module) q = q.where('module', '=', filter.module);
   if (filter.recordId) q = q.where('record_id', '=', filter.recordId);
+  if (filter.deliveryId) q = q.where('delivery_id', '=', filter.deliveryId);
   if (filter.operation) q = q.where('event_type', '=', filter.operation);
   if (filter.searchKeys) {
     const terms = filter.searchKeys;

@@ -13,6 +13,7 @@ export const EVENT_SUMMARY_COLUMNS = [
   'error_message',
   'attempts',
   'duplicate_of',
+  'delivery_id',
   'created_at',
   'processed_at',
   'next_attempt_at',

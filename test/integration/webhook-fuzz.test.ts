@@ -142,6 +142,54 @@ const customJson = fc
   .chain((entries) => fc.shuffledSubarray(entries, { minLength: entries.length }))
   .map((entries) => `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${v}`).join(',')}}`);
 
+/** Small enough that the envelope generator reaches it cheaply. */
+const MAX_RECORDS = 6;
+
+/**
+ * Zoho's record envelope, `{"data": [ {record}, … ]}`: records with an `id` (usually a usable one) and student
+ * fields, or something else than a record; an operation and a delivery id at the top, or not.
+ */
+const envelopeJson = fc
+  .tuple(
+    fc.array(
+      fc.oneof(
+        {
+          weight: 6,
+          arbitrary: fc
+            .tuple(
+              fc.oneof(
+                { weight: 8, arbitrary: recordId.map((s) => JSON.stringify(s)) },
+                { weight: 1, arbitrary: jsonValueText },
+              ),
+              fc.array(fc.tuple(key, jsonValueText), { maxLength: 12 }),
+            )
+            .map(([id, entries]) => objectTextOf([['id', id], ...entries])),
+        },
+        { weight: 1, arbitrary: studentData },
+        { weight: 1, arbitrary: jsonValueText },
+      ),
+      { maxLength: MAX_RECORDS + 1 },
+    ),
+    fc.option(
+      fc.constantFrom(...OPERATIONS, ...POLLUTION_KEYS).map((s) => JSON.stringify(s)),
+      { nil: undefined },
+    ),
+    fc.option(
+      fc.oneof(text, fc.constant('${CRMID}')).map((s) => JSON.stringify(s)),
+      { nil: undefined },
+    ),
+  )
+  .map(([records, operation, deliveryId]) => {
+    const entries: Array<[string, string]> = [['data', `[${records.join(',')}]`]];
+    if (operation !== undefined) entries.push(['operation', operation]);
+    if (deliveryId !== undefined) entries.push(['delivery_id', deliveryId]);
+    return objectTextOf(entries);
+  });
+
+function objectTextOf(entries: Array<[string, string]>): string {
+  return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${v}`).join(',')}}`;
+}
+
 /** Nesting far deeper than any Zoho body, in the places mzi reads. */
 const deepJson = fc
   .tuple(fc.integer({ min: 1, max: 20_000 }), fc.constantFrom('[', '{"a":', '{"__proto__":'), fc.nat(3))
@@ -212,6 +260,7 @@ const invalidUtf8 = fc
 
 const body: fc.Arbitrary<string | Buffer> = fc.oneof(
   { weight: 6, arbitrary: customJson },
+  { weight: 3, arbitrary: envelopeJson },
   { weight: 3, arbitrary: formBody },
   { weight: 2, arbitrary: fc.uint8Array({ maxLength: 400 }).map((b) => Buffer.from(b)) },
   { weight: 2, arbitrary: invalidUtf8 },
@@ -329,11 +378,15 @@ async function post(
   return { status: response.statusCode, json, raw: response.body };
 }
 
-/** Never a 5xx; a 4xx says why as `{error, message}`; a 200 says `{success: true, event_id, status}`. */
+/**
+ * Never a 5xx; a 4xx says why as `{error, message}`; a 200 says `{success: true, event_id, status}`, or for an
+ * envelope `{success: true, delivery_id, results}` with one well-formed result per record.
+ */
 function expectWellFormed(reply: Reply): void {
   expect(reply.status, reply.raw).toBeLessThan(500);
   expect(reply.json, `not JSON: ${reply.raw.slice(0, 200)}`).toBeTypeOf('object');
   const json = reply.json as Record<string, unknown>;
+  if (Array.isArray(json.results)) expectEnvelopeResults(json, reply.raw);
   if (reply.status >= 400) {
     expect(json.error, reply.raw).toMatch(/^[a-z_]+$/);
     expect(json.message, reply.raw).toBeTypeOf('string');
@@ -342,8 +395,31 @@ function expectWellFormed(reply: Reply): void {
   }
   expect(reply.status, reply.raw).toBe(200);
   expect(json.success, reply.raw).toBe(true);
+  if (Array.isArray(json.results)) return;
   expect(json.event_id, reply.raw).toMatch(/^[0-9a-f-]{36}$/);
   expect(['queued', 'duplicate'], reply.raw).toContain(json.status);
+}
+
+/** Each result of an envelope: stored with its event id, or refused with a code and a message that says why. */
+function expectEnvelopeResults(json: Record<string, unknown>, raw: string): void {
+  expect(json.delivery_id, raw).toBeTypeOf('string');
+  const results = json.results as Array<Record<string, unknown>>;
+  expect(results.length, raw).toBeGreaterThan(0);
+  expect(
+    results.map((r) => r.index),
+    raw,
+  ).toEqual(results.map((_, i) => i));
+  for (const result of results) {
+    if (result.status === 'refused') {
+      expect(result.event_id, raw).toBeNull();
+      expect(result.error, raw).toMatch(/^[a-z_]+$/);
+      expect((result.message as string).length, raw).toBeGreaterThan(15);
+    } else {
+      expect(['queued', 'duplicate', 'failed'], raw).toContain(result.status);
+      expect(result.event_id, raw).toMatch(/^[0-9a-f-]{36}$/);
+      expect(result.record_id, raw).toBeTypeOf('string');
+    }
+  }
 }
 
 const PROTOTYPE_NAMES = Object.getOwnPropertyNames(Object.prototype).sort();
@@ -368,6 +444,7 @@ describe('the webhook under generated input', () => {
     service = await startTestService({
       BODY_LIMIT: String(BODY_LIMIT),
       MAX_FIELD_LENGTH: String(MAX_FIELD_LENGTH),
+      MAX_RECORDS_PER_DELIVERY: String(MAX_RECORDS),
       LOG_LEVEL: 'warn',
     });
   });
@@ -408,6 +485,9 @@ describe('the webhook under generated input', () => {
         'json_too_deep',
         'payload_too_large',
         'unsupported_media_type',
+        'empty_envelope',
+        'too_many_records',
+        'no_record_accepted',
       ]) {
         expect(errors.get(code) ?? 0, `no request was refused with ${code}`).toBeGreaterThan(0);
       }

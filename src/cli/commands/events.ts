@@ -25,6 +25,7 @@ interface ListOptions {
   status?: EventStatus;
   module?: string;
   record?: string;
+  delivery?: string;
   limit: number;
   json?: boolean;
 }
@@ -36,6 +37,7 @@ function registerList(events: Command, { getConfig, modules }: CliContext): void
     .addOption(new Option('--status <status>', 'only this status').choices(EVENT_STATUSES))
     .option('--module <module>', 'only this Zoho module')
     .option('--record <recordId>', 'only this Zoho record')
+    .option('--delivery <deliveryId>', 'only the events of this delivery (the records of one envelope)')
     .option('--limit <n>', 'how many', parsePositiveInt, 20)
     .option('--json', 'print JSON lines')
     .action(async (opts: ListOptions) => {
@@ -44,6 +46,7 @@ function registerList(events: Command, { getConfig, modules }: CliContext): void
           status: opts.status,
           module: opts.module,
           recordId: opts.record,
+          deliveryId: opts.delivery,
           limit: opts.limit,
         }),
       );
@@ -59,7 +62,7 @@ function registerList(events: Command, { getConfig, modules }: CliContext): void
 function registerShow(events: Command, { getConfig, modules }: CliContext): void {
   events
     .command('show <id>')
-    .description('one event in full: payload, warnings, result, attempts')
+    .description('one event in full: delivery, payload, warnings, result, attempts')
     .action(async (id: string) => {
       const detail = await withDatabase(getConfig(), async (db) => {
         const event = await getEventOrThrow(db, id);

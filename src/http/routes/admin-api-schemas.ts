@@ -36,6 +36,10 @@ const EVENT_FILTER_FIELDS = {
     .optional(),
   operation: z.enum(['insert', 'update', 'delete', 'invalid']).optional(),
   record_id: z.string().meta({ description: 'Zoho record id' }).optional(),
+  delivery_id: z
+    .string()
+    .meta({ description: 'The delivery the events came from: the records of one envelope' })
+    .optional(),
   student: z
     .string()
     .meta({ description: "A student's Academic_Email (any case) or Student_ID_Number" })

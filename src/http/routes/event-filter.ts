@@ -46,6 +46,7 @@ export function parseEventFilter(
     module: text('module', 64),
     operation: text('operation', 16),
     recordId: text('record_id', 128),
+    deliveryId: text('delivery_id', 255),
     student,
     searchKeys: student === undefined ? undefined : searchKeyTerms(student, modules),
     from: time('from'),
