@@ -42,6 +42,8 @@ export interface Config {
     readonly maxFields: number;
     /** Deepest accepted JSON nesting. */
     readonly maxJsonDepth: number;
+    /** Most records in one `{"data": […]}` envelope. */
+    readonly maxRecordsPerDelivery: number;
     /** Window in which identical content for the same record counts as a re-delivery, in seconds. */
     readonly dedupWindowSeconds: number;
   };
@@ -197,6 +199,7 @@ const envSchema = z.object({
   MAX_FIELD_LENGTH: integer(DEFAULT_INTAKE_LIMITS.maxFieldLength, 100, 10 * 1024 * 1024),
   MAX_FIELDS: integer(DEFAULT_INTAKE_LIMITS.maxFields, 20, 100_000),
   MAX_JSON_DEPTH: integer(DEFAULT_INTAKE_LIMITS.maxJsonDepth, 2, 1_000),
+  MAX_RECORDS_PER_DELIVERY: integer(DEFAULT_INTAKE_LIMITS.maxRecordsPerDelivery, 1, 1_000),
   DEDUP_WINDOW: duration(24 * 3600),
   WORKER_ENABLED: bool(true),
   PG_PREPARED_STATEMENTS: bool(true),
@@ -287,6 +290,7 @@ export function loadConfig(
       maxFieldLength: e.MAX_FIELD_LENGTH,
       maxFields: e.MAX_FIELDS,
       maxJsonDepth: e.MAX_JSON_DEPTH,
+      maxRecordsPerDelivery: e.MAX_RECORDS_PER_DELIVERY,
       dedupWindowSeconds: e.DEDUP_WINDOW,
     },
     worker: {

@@ -34,8 +34,16 @@ export interface EventsTable {
   content_type: string | null;
   /** Request headers with credentials redacted (JSON text). */
   headers: string | null;
-  /** A resolved delivery id (notification_id or webhook-id header), when the sender gave one. */
+  /**
+   * The re-delivery key: the sender's delivery id (notification_id or webhook-id header) when it gave one; for
+   * a record of an envelope, that id and the record id together.
+   */
   dedup_key: string | null;
+  /**
+   * The delivery the event came from: the sender's delivery id, or the one mzi gave an envelope that had none
+   * (shared by all its records); NULL for a single delivery without a delivery id.
+   */
+  delivery_id: string | null;
   /** Hash of record + operation + content, for re-delivery detection without a delivery id. */
   content_hash: string;
   duplicate_of: string | null;

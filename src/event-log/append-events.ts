@@ -63,6 +63,7 @@ const EVENT_COLUMNS = [
   'content_type',
   'headers',
   'dedup_key',
+  'delivery_id',
   'content_hash',
   'duplicate_of',
   'warnings',

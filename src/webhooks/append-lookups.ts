@@ -19,6 +19,7 @@ export interface OriginalEvent {
 
 export type RecordKey = { module: string; recordId: string };
 
+/** A re-delivery key (`dedupKeyOf`: the sender's delivery id, with the record id for an envelope's record). */
 export type DeliveryKey = { module: string; deliveryId: string };
 
 /**

@@ -5,10 +5,13 @@ import type { ZohoModule } from '../modules/index.js';
 import type { AppendLookups } from './append-lookups.js';
 import type { AppendResult, IncomingDelivery } from './create-event-appender.js';
 
-/** A delivery waiting for its batch, and the promise its sender awaits. */
+/**
+ * Deliveries that are written together or not at all (one, or the records of an envelope), waiting for their
+ * batch, and the promise their sender awaits.
+ */
 export interface PendingAppend {
-  delivery: IncomingDelivery;
-  resolve: (result: AppendResult) => void;
+  deliveries: readonly IncomingDelivery[];
+  resolve: (results: AppendResult[]) => void;
   reject: (error: Error) => void;
 }
 
@@ -20,7 +23,7 @@ export interface AppenderState {
   readonly modules: readonly ZohoModule[];
   readonly dedupWindowSeconds: number;
   readonly maxAttempts: number;
-  /** Most deliveries written in one transaction. */
+  /** Most deliveries written in one transaction (an envelope larger than this is written alone). */
   readonly maxBatch: number;
   readonly now: () => Date;
   readonly onAppended: (() => void) | undefined;

@@ -71,7 +71,7 @@ function answer(id: number, work: Promise<unknown>): void {
 port.on('message', (request: AppenderThreadRequest) => {
   switch (request.kind) {
     case 'append':
-      for (const { id, delivery } of request.items) answer(id, appender.append(delivery));
+      for (const { id, deliveries } of request.items) answer(id, appender.appendAll(deliveries));
       return;
     case 'flush':
       answer(request.id, appender.flush());

@@ -35,7 +35,7 @@ export interface AppenderThreadOptions extends AppenderThreadSettings {
 type AppenderState = ReturnType<EventAppender['state']>;
 
 export type AppenderThreadRequest =
-  | { kind: 'append'; items: { id: number; delivery: IncomingDelivery }[] }
+  | { kind: 'append'; items: { id: number; deliveries: readonly IncomingDelivery[] }[] }
   | { kind: 'flush' | 'probe' | 'close'; id: number };
 
 export type AppenderThreadReply =
@@ -64,7 +64,7 @@ export async function startAppenderThread(options: AppenderThreadOptions): Promi
     walAutocheckpointPages: options.walAutocheckpointPages,
   };
   let state: AppenderState = { writable: true, lastError: null, lastErrorAt: null };
-  let outbox: { id: number; delivery: IncomingDelivery }[] = [];
+  let outbox: { id: number; deliveries: readonly IncomingDelivery[] }[] = [];
   let scheduled = false;
   let closing = false;
 
@@ -104,17 +104,20 @@ export async function startAppenderThread(options: AppenderThreadOptions): Promi
     proxy.post({ kind: 'append', items });
   }
 
+  function appendAll(deliveries: readonly IncomingDelivery[]): Promise<AppendResult[]> {
+    if (!proxy.current()) return Promise.reject(unavailable());
+    const { id, answer } = proxy.expect<AppendResult[]>();
+    outbox.push({ id, deliveries });
+    if (!scheduled) {
+      scheduled = true;
+      setImmediate(postOutbox);
+    }
+    return answer;
+  }
+
   return {
-    append(delivery) {
-      if (!proxy.current()) return Promise.reject(unavailable());
-      const { id, answer } = proxy.expect<AppendResult>();
-      outbox.push({ id, delivery });
-      if (!scheduled) {
-        scheduled = true;
-        setImmediate(postOutbox);
-      }
-      return answer;
-    },
+    append: async (delivery) => (await appendAll([delivery]))[0] as AppendResult,
+    appendAll,
     async flush() {
       postOutbox();
       if (proxy.current()) await proxy.request<void>((id) => ({ kind: 'flush', id }));

@@ -1,7 +1,7 @@
 import { randomInt } from 'node:crypto';
 import { AppError } from '../errors.js';
 import type { ZohoModule } from '../modules/zoho-module.js';
-import { fieldFinder } from './normalize-delivery.js';
+import { fieldFinder } from './read-record-fields.js';
 import { sign } from './sign.js';
 
 export interface DeliveryOptions {

@@ -2,6 +2,7 @@ import type { EventStatus, NewEventRow } from '../db/schema.js';
 import type { RowParts } from './build-row-parts.js';
 import type { Classification } from './classify-delivery.js';
 import type { AppendResult, AppendStatus, IncomingDelivery } from './create-event-appender.js';
+import { dedupKeyOf } from './normalize-delivery.js';
 
 export interface EventRowInput {
   delivery: IncomingDelivery;
@@ -38,12 +39,13 @@ export function buildEventRow(input: EventRowInput): NewEventRow {
     created_at: createdAt,
     updated_at: createdAt,
     processed_at: status === 'pending' ? null : createdAt,
-    // The same text as JSON.stringify of { operation, operation_source, delivery_id, format, data }.
-    payload: `{"operation":${JSON.stringify(c.eventType)},"operation_source":${JSON.stringify(c.operationSource ?? null)},"delivery_id":${JSON.stringify(n.deliveryId ?? null)},"format":${JSON.stringify(n.format)},"data":${parts.dataJson}}`,
+    // The same text as JSON.stringify of { operation, operation_source, delivery_id, format, envelope?, data }.
+    payload: `{"operation":${JSON.stringify(c.eventType)},"operation_source":${JSON.stringify(c.operationSource ?? null)},"delivery_id":${JSON.stringify(n.deliveryId ?? null)},"format":${JSON.stringify(n.format)},${n.envelope ? `"envelope":${JSON.stringify(n.envelope)},` : ''}"data":${parts.dataJson}}`,
     raw_body: delivery.rawBody,
     content_type: delivery.contentType?.slice(0, 255) ?? null,
     headers: parts.headersJson,
-    dedup_key: n.deliveryId ?? null,
+    dedup_key: dedupKeyOf(n) ?? null,
+    delivery_id: n.envelope?.id ?? n.deliveryId ?? null,
     content_hash: parts.contentHash,
     duplicate_of: c.original?.event_id ?? null,
     warnings: c.warnings.length > 0 ? JSON.stringify(c.warnings) : null,

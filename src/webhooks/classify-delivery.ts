@@ -1,7 +1,7 @@
 import { keyOf, type OriginalEvent } from './append-lookups.js';
 import type { AppendStatus } from './create-event-appender.js';
 import type { BatchContext } from './load-batch-context.js';
-import type { NormalizedDelivery } from './normalize-delivery.js';
+import { dedupKeyOf, type NormalizedDelivery } from './normalize-delivery.js';
 import { ACCEPTED_OPERATION_SPELLINGS, type Operation } from './normalize-operation.js';
 
 /** What intake makes of one delivery, given what the log held before it. */
@@ -40,8 +40,9 @@ export function classifyDelivery(input: ClassifyInput): Classification {
   // Dedup key rule (DESIGN.md §2): a resolved delivery id when there is one; otherwise the same content as
   // the latest accepted event of this record within the window (so A -> B -> A edits are not lost).
   let original: OriginalEvent | undefined;
-  if (n.deliveryId !== undefined) {
-    original = known.originals.get(keyOf(n.module, n.deliveryId));
+  const dedupKey = dedupKeyOf(n);
+  if (dedupKey !== undefined) {
+    original = known.originals.get(keyOf(n.module, dedupKey));
   } else if (latest && latest.content_hash === input.contentHash) {
     const cutoff = new Date(input.at.getTime() - input.dedupWindowSeconds * 1000).toISOString();
     if (latest.created_at >= cutoff) original = latest;

@@ -36,6 +36,11 @@ export interface AppendResult {
 export interface EventAppender {
   /** Resolves once the event row is committed to disk: only then may the sender get its 200. */
   append(delivery: IncomingDelivery): Promise<AppendResult>;
+  /**
+   * Appends the records of one envelope in one transaction, in order: resolves once all are committed, or
+   * rejects with none of them stored.
+   */
+  appendAll(deliveries: readonly IncomingDelivery[]): Promise<AppendResult[]>;
   /** Waits for every queued append to be written. */
   flush(): Promise<void>;
   /** Whether the last write failed (health turns unhealthy until a write succeeds again). */
@@ -83,13 +88,15 @@ export function createEventAppender(options: EventAppenderOptions): EventAppende
     lastError: null,
     lastErrorAt: null,
   };
+  const appendAll = (deliveries: readonly IncomingDelivery[]) =>
+    new Promise<AppendResult[]>((resolve, reject) => {
+      if (deliveries.length === 0) return resolve([]);
+      state.queue.push({ deliveries, resolve, reject });
+      scheduleDrain(state);
+    });
   return {
-    append(delivery) {
-      return new Promise<AppendResult>((resolve, reject) => {
-        state.queue.push({ delivery, resolve, reject });
-        scheduleDrain(state);
-      });
-    },
+    append: async (delivery) => (await appendAll([delivery]))[0] as AppendResult,
+    appendAll,
     flush: () => waitForDrain(state),
     state: () => ({ writable: state.writable, lastError: state.lastError, lastErrorAt: state.lastErrorAt }),
     probe: () => probeAppender(state),

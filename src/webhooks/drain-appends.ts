@@ -1,4 +1,4 @@
-import type { AppenderState } from './appender-state.js';
+import type { AppenderState, PendingAppend } from './appender-state.js';
 import { writeBatch } from './write-batch.js';
 
 /**
@@ -14,7 +14,7 @@ export function scheduleDrain(state: AppenderState): void {
 async function drain(state: AppenderState): Promise<void> {
   try {
     while (state.queue.length > 0) {
-      const batch = state.queue.slice(0, state.maxBatch);
+      const batch = nextBatch(state.queue, state.maxBatch);
       state.queue = state.queue.slice(batch.length);
       await writeBatch(state, batch);
     }
@@ -22,6 +22,22 @@ async function drain(state: AppenderState): Promise<void> {
     state.running = undefined;
     if (state.queue.length > 0) scheduleDrain(state);
   }
+}
+
+/**
+ * The appends at the head of the queue that hold at most `maxBatch` deliveries together; an envelope is never
+ * split, so one larger than that goes alone.
+ */
+function nextBatch(queue: readonly PendingAppend[], maxBatch: number): PendingAppend[] {
+  let size = 0;
+  let end = 0;
+  while (end < queue.length) {
+    const next = (queue[end] as PendingAppend).deliveries.length;
+    if (end > 0 && size + next > maxBatch) break;
+    size += next;
+    end += 1;
+  }
+  return queue.slice(0, end);
 }
 
 /** Resolves once no drain is under way (every delivery queued before the call is written or refused). */

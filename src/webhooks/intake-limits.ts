@@ -10,10 +10,13 @@ export interface IntakeLimits {
   readonly maxFields: number;
   /** Deepest accepted JSON nesting; `{"data": {…}}` is 2 (MAX_JSON_DEPTH). */
   readonly maxJsonDepth: number;
+  /** Most records in one `{"data": […]}` envelope (MAX_RECORDS_PER_DELIVERY); a Zoho API page holds 100. */
+  readonly maxRecordsPerDelivery: number;
 }
 
 export const DEFAULT_INTAKE_LIMITS: IntakeLimits = Object.freeze({
   maxFieldLength: 10_000,
   maxFields: 200,
   maxJsonDepth: 20,
+  maxRecordsPerDelivery: 100,
 });

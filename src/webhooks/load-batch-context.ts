@@ -9,7 +9,7 @@ import {
   type OriginalEvent,
   type RecordKey,
 } from './append-lookups.js';
-import type { NormalizedDelivery } from './normalize-delivery.js';
+import { dedupKeyOf, type NormalizedDelivery } from './normalize-delivery.js';
 
 /** What the log and the modules' mirrors hold for the records and delivery ids of a batch. */
 export interface BatchContext {
@@ -22,7 +22,12 @@ export interface BatchContext {
 }
 
 /** The records and delivery ids whose history the classification of these deliveries reads. */
-export function batchLookupKeys(deliveries: readonly NormalizedDelivery[]): {
+export function batchLookupKeys(
+  deliveries: readonly Pick<
+    NormalizedDelivery,
+    'module' | 'recordId' | 'deliveryId' | 'envelope' | 'operation'
+  >[],
+): {
   records: RecordKey[];
   deliveryIds: DeliveryKey[];
 } {
@@ -31,10 +36,11 @@ export function batchLookupKeys(deliveries: readonly NormalizedDelivery[]): {
   for (const n of deliveries) {
     // The latest event of the record serves the content dedup (no delivery id) and the inference of a missing
     // operation; a delivery with both a delivery id and an operation needs neither.
-    if (n.deliveryId === undefined || n.operation === undefined)
+    const dedupKey = dedupKeyOf(n);
+    if (dedupKey === undefined || n.operation === undefined)
       records.set(keyOf(n.module, n.recordId), { module: n.module, recordId: n.recordId });
-    if (n.deliveryId !== undefined)
-      deliveryIds.set(keyOf(n.module, n.deliveryId), { module: n.module, deliveryId: n.deliveryId });
+    if (dedupKey !== undefined)
+      deliveryIds.set(keyOf(n.module, dedupKey), { module: n.module, deliveryId: dedupKey });
   }
   return { records: [...records.values()], deliveryIds: [...deliveryIds.values()] };
 }

@@ -1,19 +1,12 @@
 import { createHash } from 'node:crypto';
 import { AppError } from '../errors.js';
-import type { ModuleField, RecordData, ZohoModule } from '../modules/zoho-module.js';
+import type { RecordData, ZohoModule } from '../modules/zoho-module.js';
 import { DEFAULT_INTAKE_LIMITS, type IntakeLimits } from './intake-limits.js';
-import { normalizeOperation, type Operation } from './normalize-operation.js';
+import type { Operation } from './normalize-operation.js';
 import type { ParsedBody } from './parse-zoho-body.js';
-import { readLookup } from './read-lookup.js';
-import {
-  exactNumberText,
-  isUnresolvedPlaceholder,
-  RECORD_ID_PATTERN,
-  rejectUnstorable,
-} from './text-checks.js';
-
-/** Where the operation came from: the URL (Zoho's fixed custom parameter), the body, or inferred by mzi. */
-export type OperationSource = 'query' | 'body' | 'inferred';
+import { readRecordFields, readText } from './read-record-fields.js';
+import { type OperationSource, resolveOperation } from './resolve-operation.js';
+import { isUnresolvedPlaceholder, RECORD_ID_PATTERN } from './text-checks.js';
 
 export interface NormalizedDelivery {
   module: string;
@@ -24,10 +17,22 @@ export interface NormalizedDelivery {
   /** An explicit value that is not an operation we know (the event will fail, naming it). */
   invalidOperation: string | undefined;
   data: RecordData;
-  /** A resolved delivery id usable as a dedup key. */
+  /** The sender's resolved delivery id (for a record of an envelope, the envelope's): see `dedupKeyOf`. */
   deliveryId: string | undefined;
+  /** For a record of a `{"data": […]}` envelope: the envelope's id and where the record stands in it. */
+  envelope?: EnvelopePosition;
   warnings: string[];
   format: ParsedBody['format'];
+}
+
+/** A record's place in its envelope. */
+export interface EnvelopePosition {
+  /** The sender's delivery id, or the one mzi gave the envelope (stored as each event's `delivery_id`). */
+  id: string;
+  /** The record's index in `data`, from 0. */
+  index: number;
+  /** How many records `data` holds. */
+  records: number;
 }
 
 export interface NormalizeInput {
@@ -41,17 +46,6 @@ export interface NormalizeInput {
   /** Default: DEFAULT_INTAKE_LIMITS; the service passes its configured limits. */
   limits?: Pick<IntakeLimits, 'maxFieldLength'>;
 }
-
-const META_KEYS = new Set([
-  'notification_id',
-  'timestamp',
-  'module',
-  'operation',
-  'record_id',
-  'id',
-  'token',
-  'data',
-]);
 
 /**
  * Reads a parsed Zoho body into one shape, whatever the body type: record id, operation, the module's fields.
@@ -91,114 +85,82 @@ export function normalizeDelivery(input: NormalizeInput): NormalizedDelivery {
       { status: 400 },
     );
   }
-  if (!RECORD_ID_PATTERN.test(recordId)) {
-    throw new AppError(
-      'invalid_record_id',
-      'The record id must be 1 to 128 letters, digits, or the characters _ . : - (Zoho record ids are digits).',
-      { status: 400 },
-    );
-  }
+  checkRecordId(recordId);
 
   const moduleName = input.module.zohoApiName;
-  const bodyModule = text('module');
-  if (bodyModule !== undefined && bodyModule !== moduleName) {
-    warnings.push(
-      `The body names module "${bodyModule.slice(0, 64)}" but was sent to the ${moduleName} webhook; treated as ${moduleName}.`,
-    );
-  }
-
-  let operation: Operation | undefined;
-  let operationSource: NormalizedDelivery['operationSource'];
-  let invalidOperation: string | undefined;
-  const candidates: Array<[Exclude<OperationSource, 'inferred'>, string | undefined]> = [
-    ['query', readQueryOperation(input.queryOperation, warnings)],
-    ['body', text('operation')],
-  ];
-  for (const [source, raw] of candidates) {
-    if (raw === undefined) continue;
-    const normalized = normalizeOperation(raw);
-    if (normalized === undefined) {
-      invalidOperation = raw.slice(0, 64);
-    } else {
-      operation = normalized;
-      invalidOperation = undefined;
-    }
-    operationSource = source;
-    break;
-  }
-
-  const data: RecordData = {};
-  const ignored: string[] = [];
-  const findField = fieldFinder(input.module.fields);
-  const collect = (from: Record<string, unknown>, skipMeta: boolean) => {
-    for (const key of Object.keys(from)) {
-      if (skipMeta && META_KEYS.has(key)) continue;
-      const { name, field } = fieldOfKey(key, findField);
-      if (!field) {
-        ignored.push(name.slice(0, 64));
-        continue;
-      }
-      const value = field.lookup
-        ? readLookup(from[key], field.apiName, warnings)
-        : readField(from, key, field.apiName, { warnings, maxFieldLength });
-      if (value !== undefined) data[field.apiName] = value;
-    }
-  };
-  collect(fields, true);
-  collect(dataSource, false);
-  if (ignored.length > 0) {
-    warnings.push(
-      `Ignored fields that are not ${moduleName} fields mzi knows: ${ignored.slice(0, 20).join(', ')}.`,
-    );
-  }
-
-  const deliveryId =
-    input.deliveryIdHeader !== undefined && !isUnresolvedPlaceholder(input.deliveryIdHeader)
-      ? input.deliveryIdHeader.slice(0, 255)
-      : text('notification_id')?.slice(0, 255);
+  checkBodyModule(text('module'), moduleName, warnings);
+  const operation = resolveOperation(input.queryOperation, text('operation'), warnings);
+  const data = readRecordFields({
+    module: input.module,
+    sources: [
+      { from: fields, skipMeta: true },
+      { from: dataSource, skipMeta: false },
+    ],
+    maxFieldLength,
+    warnings,
+  });
 
   return {
     module: moduleName,
     recordId,
-    operation,
-    operationSource,
-    invalidOperation,
+    ...operation,
     data,
-    deliveryId,
+    deliveryId: resolveDeliveryId(input.deliveryIdHeader, fields, warnings),
     warnings,
     format: input.body.format,
   };
 }
 
-const FINDERS = new WeakMap<readonly ModuleField[], (name: string) => ModuleField | undefined>();
+/** Refuses a record id that is no Zoho record id (400 `invalid_record_id`). */
+export function checkRecordId(recordId: string): void {
+  if (RECORD_ID_PATTERN.test(recordId)) return;
+  throw new AppError(
+    'invalid_record_id',
+    'The record id must be 1 to 128 letters, digits, or the characters _ . : - (Zoho record ids are digits).',
+    { status: 400 },
+  );
+}
 
-/** Finds a module's field by its API name, ignoring case (`academic_email` works too). */
-export function fieldFinder(fields: readonly ModuleField[]): (name: string) => ModuleField | undefined {
-  let find = FINDERS.get(fields);
-  if (!find) {
-    const byLowerName = new Map(fields.map((field) => [field.apiName.toLowerCase(), field]));
-    find = (name) => byLowerName.get(name.toLowerCase());
-    FINDERS.set(fields, find);
-  }
-  return find;
+/** A body that names another module than the webhook it was sent to is read as the webhook's, with a warning. */
+export function checkBodyModule(
+  bodyModule: string | undefined,
+  moduleName: string,
+  warnings: string[],
+): void {
+  if (bodyModule === undefined || bodyModule === moduleName) return;
+  warnings.push(
+    `The body names module "${bodyModule.slice(0, 64)}" but was sent to the ${moduleName} webhook; treated as ${moduleName}.`,
+  );
 }
 
 /**
- * The field a body key names: its API name in any case, or `data[Field]` as forms nest it; for a lookup field
- * also the id part Zoho's notation may add, `Field.id` or `data[Field][id]`.
+ * The sender's delivery id: a delivery header (`webhook-id`, `x-zoho-delivery-id`), else the body's
+ * `notification_id`, else its `delivery_id`; unresolved placeholders count as absent.
  */
-function fieldOfKey(
-  key: string,
-  findField: (name: string) => ModuleField | undefined,
-): { name: string; field: ModuleField | undefined } {
-  const nested = /^data\[([^\]]+)\](\[id\])?$/i.exec(key);
-  const name = nested?.[1] ?? key;
-  if (!nested?.[2]) {
-    const field = findField(name);
-    if (field || !/\.id$/i.test(name)) return { name, field };
-  }
-  const lookup = findField(nested?.[2] ? name : name.slice(0, -'.id'.length));
-  return { name: nested?.[2] ? `${name}[id]` : name, field: lookup?.lookup ? lookup : undefined };
+export function resolveDeliveryId(
+  header: string | undefined,
+  fields: Record<string, unknown>,
+  warnings: string[],
+): string | undefined {
+  if (header !== undefined && !isUnresolvedPlaceholder(header)) return header.slice(0, 255);
+  return (readText(fields, 'notification_id', warnings) ?? readText(fields, 'delivery_id', warnings))?.slice(
+    0,
+    255,
+  );
+}
+
+/**
+ * The key that marks a re-delivery of this delivery (DESIGN.md §2), when the sender gave a delivery id: that id;
+ * for a record of an envelope, the envelope's id with the record id, so that each record of a re-delivered
+ * envelope repeats its own original. A key too long for the column (255) keeps the record id and a hash of
+ * the delivery id.
+ */
+export function dedupKeyOf(delivery: Pick<NormalizedDelivery, 'deliveryId' | 'envelope' | 'recordId'>) {
+  const { deliveryId, envelope, recordId } = delivery;
+  if (deliveryId === undefined || envelope === undefined) return deliveryId;
+  const key = `${deliveryId}#${recordId}`;
+  if (key.length <= 255) return key;
+  return `sha256:${createHash('sha256').update(deliveryId).digest('hex')}#${recordId}`;
 }
 
 /**
@@ -211,69 +173,4 @@ export function contentHash(delivery: NormalizedDelivery): string {
   return createHash('sha256')
     .update(JSON.stringify([delivery.module, delivery.recordId, operation, entries]))
     .digest('hex');
-}
-
-function readQueryOperation(value: string | undefined, warnings: string[]): string | undefined {
-  if (value === undefined || value.trim() === '') return undefined;
-  rejectUnstorable(value, 'The operation in the URL');
-  if (isUnresolvedPlaceholder(value)) {
-    warnings.push(
-      'The operation in the URL is an unresolved Zoho placeholder; set a fixed value such as ?operation=update.',
-    );
-    return undefined;
-  }
-  return value.trim();
-}
-
-function readText(from: Record<string, unknown>, key: string, warnings: string[]): string | undefined {
-  if (!Object.hasOwn(from, key)) return undefined;
-  const value = from[key];
-  if (typeof value === 'number' && Number.isFinite(value)) return exactNumberText(value, key);
-  if (typeof value !== 'string') return undefined;
-  rejectUnstorable(value, `"${key}"`);
-  const trimmed = value.trim();
-  if (trimmed === '') return undefined;
-  if (isUnresolvedPlaceholder(trimmed)) {
-    warnings.push(
-      `"${key}" arrived as an unresolved Zoho placeholder and was ignored: ${trimmed.slice(0, 80)}`,
-    );
-    return undefined;
-  }
-  return trimmed;
-}
-
-function readField(
-  from: Record<string, unknown>,
-  key: string,
-  apiName: string,
-  options: { warnings: string[]; maxFieldLength: number },
-): string | null | undefined {
-  const { warnings, maxFieldLength } = options;
-  const value = from[key];
-  if (value === null) return null;
-  if (typeof value === 'number' && Number.isFinite(value)) return String(value);
-  if (typeof value === 'boolean') return String(value);
-  if (typeof value !== 'string') {
-    warnings.push(
-      `Field ${apiName} was ignored: expected text, got ${Array.isArray(value) ? 'an array' : typeof value}.`,
-    );
-    return undefined;
-  }
-  rejectUnstorable(value, `Field ${apiName}`);
-  const trimmed = value.trim();
-  if (isUnresolvedPlaceholder(trimmed)) {
-    // Never echo the value: a half-resolved template may hold personal data.
-    warnings.push(
-      `Field ${apiName} arrived as an unresolved Zoho placeholder and was ignored; check its merge field in the Zoho webhook.`,
-    );
-    return undefined;
-  }
-  if (trimmed.length > maxFieldLength) {
-    throw new AppError(
-      'field_too_long',
-      `Field ${apiName} is ${trimmed.length} characters long; at most ${maxFieldLength} are accepted (MAX_FIELD_LENGTH).`,
-      { status: 400, details: { setting: 'MAX_FIELD_LENGTH', limit: maxFieldLength } },
-    );
-  }
-  return trimmed === '' ? null : trimmed;
 }

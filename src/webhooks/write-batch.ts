@@ -9,6 +9,7 @@ import { buildEventRow } from './build-event-row.js';
 import { buildRowParts, type RowParts } from './build-row-parts.js';
 import { classifyDelivery } from './classify-delivery.js';
 import type { AppendResult } from './create-event-appender.js';
+import { envelopeRecordReply, envelopeStatus } from './envelope-reply.js';
 import { loadBatchContext } from './load-batch-context.js';
 import { rememberEvent } from './remember-event.js';
 import { webhookReply } from './webhook-reply.js';
@@ -19,11 +20,11 @@ import { webhookReply } from './webhook-reply.js';
  */
 export async function writeBatch(state: AppenderState, batch: PendingAppend[]): Promise<Error | undefined> {
   try {
-    const parts = batch.map((item) => buildRowParts(item.delivery, state.modules));
+    const parts = batch.map((item) => item.deliveries.map((d) => buildRowParts(d, state.modules)));
     const results = await state.db.transaction().execute((trx) => appendBatch(state, trx, batch, parts));
-    for (const [i, item] of batch.entries()) item.resolve(results[i] as AppendResult);
+    for (const [i, item] of batch.entries()) item.resolve(results[i] as AppendResult[]);
     state.writable = true;
-    if (results.some((r) => r.status === 'queued')) state.onAppended?.();
+    if (results.some((group) => group.some((r) => r.status === 'queued'))) state.onAppended?.();
     return undefined;
   } catch (error) {
     return await writeBatchFailed(state, batch, coerceError(error));
@@ -32,55 +33,77 @@ export async function writeBatch(state: AppenderState, batch: PendingAppend[]): 
 
 /**
  * Classifies the batch's deliveries in arrival order, each seeing the log as it was plus the deliveries before
- * it, and appends their rows.
+ * it, and appends their rows. Returns the results of each append of the batch.
  */
 async function appendBatch(
   state: AppenderState,
   trx: Kysely<Database>,
   batch: readonly PendingAppend[],
-  parts: readonly RowParts[],
-): Promise<AppendResult[]> {
-  const deliveries = batch.map((item) => item.delivery.normalized);
+  parts: readonly (readonly RowParts[])[],
+): Promise<AppendResult[][]> {
+  const deliveries = batch.flatMap((item) => item.deliveries.map((d) => d.normalized));
   await state.adapter.lockKeys(
     trx,
     deliveries.map((n) => `${n.module}:${n.recordId}`),
   );
   const known = await loadBatchContext(trx, state.lookups, deliveries, state.modules);
-  const results: AppendResult[] = [];
+  const results: AppendResult[][] = [];
   const rows: NewEventRow[] = [];
   for (const [i, item] of batch.entries()) {
-    const rowParts = parts[i] as RowParts;
-    const at = state.now();
-    const classification = classifyDelivery({
-      delivery: item.delivery.normalized,
-      contentHash: rowParts.contentHash,
-      known,
-      at,
-      dedupWindowSeconds: state.dedupWindowSeconds,
-    });
-    const outcome = {
-      eventId: rowParts.eventId,
-      status: classification.status,
-      eventType: classification.eventType,
-      duplicateOf: classification.original?.event_id,
-      warnings: classification.warnings,
-      errorMessage: classification.errorMessage,
-    };
-    const reply = webhookReply(outcome);
-    const row = buildEventRow({
-      delivery: item.delivery,
-      parts: rowParts,
-      classification,
-      reply,
-      createdAt: at.toISOString(),
-      maxAttempts: state.maxAttempts,
-    });
-    rememberEvent(known, row);
-    results.push({ ...outcome, reply });
-    rows.push(row);
+    const group: AppendResult[] = [];
+    const groupRows: NewEventRow[] = [];
+    for (const [j, delivery] of item.deliveries.entries()) {
+      const rowParts = parts[i]?.[j] as RowParts;
+      const at = state.now();
+      const classification = classifyDelivery({
+        delivery: delivery.normalized,
+        contentHash: rowParts.contentHash,
+        known,
+        at,
+        dedupWindowSeconds: state.dedupWindowSeconds,
+      });
+      const outcome = {
+        eventId: rowParts.eventId,
+        status: classification.status,
+        eventType: classification.eventType,
+        duplicateOf: classification.original?.event_id,
+        warnings: classification.warnings,
+        errorMessage: classification.errorMessage,
+      };
+      const reply = delivery.normalized.envelope
+        ? envelopeRecordReply(outcome, delivery.normalized)
+        : webhookReply(outcome);
+      const row = buildEventRow({
+        delivery,
+        parts: rowParts,
+        classification,
+        reply,
+        createdAt: at.toISOString(),
+        maxAttempts: state.maxAttempts,
+      });
+      rememberEvent(known, row);
+      group.push({ ...outcome, reply });
+      groupRows.push(row);
+    }
+    settleEnvelopeStatus(item, group, groupRows);
+    results.push(group);
+    rows.push(...groupRows);
   }
   await appendEvents(trx, rows);
   return results;
+}
+
+/**
+ * The records of an envelope share one answer: each event keeps its own entry of the results, with the HTTP
+ * status of the whole, known once every record is classified (envelopeStatus).
+ */
+function settleEnvelopeStatus(item: PendingAppend, group: AppendResult[], rows: NewEventRow[]): void {
+  if (item.deliveries[0]?.normalized.envelope === undefined) return;
+  const statusCode = envelopeStatus(group.map((result) => result.status));
+  for (const [i, result] of group.entries()) {
+    result.reply = { ...result.reply, statusCode };
+    (rows[i] as NewEventRow).response_status = statusCode;
+  }
 }
 
 /**
@@ -104,6 +127,7 @@ async function writeBatchFailed(
     for (const item of waiting) item.reject(failure);
     return failure;
   }
+  // An envelope is written whole or not at all: its records are one item here.
   for (const [i, item] of batch.entries()) {
     const refused = await writeBatch(state, [item]);
     if (refused) {

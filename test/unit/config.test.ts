@@ -121,6 +121,20 @@ describe('loadConfig', () => {
     );
   });
 
+  it("lists the intake limits in the README's configuration table with their defaults", () => {
+    const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
+    const { webhook } = load({});
+    for (const [name, value] of [
+      ['MAX_FIELD_LENGTH', webhook.maxFieldLength],
+      ['MAX_FIELDS', webhook.maxFields],
+      ['MAX_JSON_DEPTH', webhook.maxJsonDepth],
+      ['MAX_RECORDS_PER_DELIVERY', webhook.maxRecordsPerDelivery],
+      ['BODY_LIMIT', webhook.bodyLimitBytes],
+    ] as const) {
+      expect(readme).toMatch(new RegExp(`^\\| \`${name}\` +\\| \`${value}\` +\\|`, 'm'));
+    }
+  });
+
   it("lists every module's settings in the README's configuration table", () => {
     const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
     const documented = MODULES.flatMap((module) => module.settings?.documented ?? []);

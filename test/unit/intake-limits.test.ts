@@ -25,15 +25,26 @@ function thrown(run: () => unknown): AppError {
 }
 
 describe('intake limits', () => {
-  it('has the documented defaults, read from MAX_FIELD_LENGTH, MAX_FIELDS and MAX_JSON_DEPTH', () => {
-    expect(DEFAULT_INTAKE_LIMITS).toEqual({ maxFieldLength: 10_000, maxFields: 200, maxJsonDepth: 20 });
+  it('has the documented defaults, read from MAX_FIELD_LENGTH, MAX_FIELDS, MAX_JSON_DEPTH and MAX_RECORDS_PER_DELIVERY', () => {
+    const documented = {
+      maxFieldLength: 10_000,
+      maxFields: 200,
+      maxJsonDepth: 20,
+      maxRecordsPerDelivery: 100,
+    };
+    expect(DEFAULT_INTAKE_LIMITS).toEqual(documented);
     const defaults = loadConfig({ env: {}, dotenvPath: null }).webhook;
-    expect(defaults).toMatchObject({ maxFieldLength: 10_000, maxFields: 200, maxJsonDepth: 20 });
+    expect(defaults).toMatchObject(documented);
     const set = loadConfig({
-      env: { MAX_FIELD_LENGTH: '500', MAX_FIELDS: '50', MAX_JSON_DEPTH: '5' },
+      env: { MAX_FIELD_LENGTH: '500', MAX_FIELDS: '50', MAX_JSON_DEPTH: '5', MAX_RECORDS_PER_DELIVERY: '7' },
       dotenvPath: null,
     }).webhook;
-    expect(set).toMatchObject({ maxFieldLength: 500, maxFields: 50, maxJsonDepth: 5 });
+    expect(set).toMatchObject({
+      maxFieldLength: 500,
+      maxFields: 50,
+      maxJsonDepth: 5,
+      maxRecordsPerDelivery: 7,
+    });
   });
 
   it('refuses limits that would break ordinary Zoho deliveries, naming the setting', () => {
@@ -42,6 +53,8 @@ describe('intake limits', () => {
       ['MAX_JSON_DEPTH', '1'],
       ['MAX_FIELD_LENGTH', '10'],
       ['MAX_FIELDS', 'many'],
+      ['MAX_RECORDS_PER_DELIVERY', '0'],
+      ['MAX_RECORDS_PER_DELIVERY', '1001'],
     ] as const) {
       expect(() => loadConfig({ env: { [name]: value }, dotenvPath: null })).toThrow(ConfigError);
       expect(() => loadConfig({ env: { [name]: value }, dotenvPath: null })).toThrow(name);

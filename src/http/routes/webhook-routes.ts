@@ -4,9 +4,12 @@ import { AppError } from '../../errors.js';
 import { redactUrl } from '../../logger.js';
 import type { Metrics } from '../../metrics/create-metrics.js';
 import type { ZohoModule } from '../../modules/zoho-module.js';
-import type { EventAppender } from '../../webhooks/create-event-appender.js';
-import { normalizeDelivery } from '../../webhooks/normalize-delivery.js';
-import { parseZohoBody } from '../../webhooks/parse-zoho-body.js';
+import type { EventAppender, IncomingDelivery } from '../../webhooks/create-event-appender.js';
+import { envelopeDeliveries } from '../../webhooks/envelope-deliveries.js';
+import { envelopeReply } from '../../webhooks/envelope-reply.js';
+import { type NormalizeInput, normalizeDelivery } from '../../webhooks/normalize-delivery.js';
+import { isEnvelope, normalizeEnvelope } from '../../webhooks/normalize-envelope.js';
+import { type ParsedBody, parseZohoBody } from '../../webhooks/parse-zoho-body.js';
 import { verifySignature, WebhookVerificationError } from '../../webhooks/verify-signature.js';
 import { webhookPath } from '../webhook-urls.js';
 import { parseRequestPart, QUERY_PARAMETERS } from './admin-api-schemas.js';
@@ -39,7 +42,7 @@ const WEBHOOK_QUERY = QUERY_PARAMETERS.catch({});
  * Registered as its own plugin so that only these routes get the raw-body parser.
  */
 export async function webhookRoutes(app: FastifyInstance, options: WebhookRoutesOptions): Promise<void> {
-  const { config, appender } = options;
+  const { config } = options;
   const routes = options.modules.map((module) => ({ module, path: webhookPath(module) }));
   app.removeAllContentTypeParsers();
   app.addContentTypeParser(
@@ -63,6 +66,7 @@ export async function webhookRoutes(app: FastifyInstance, options: WebhookRoutes
   for (const { module, path } of routes) {
     // Metrics and logs name the module as its events do, by its Zoho API name.
     const moduleLabel = module.zohoApiName;
+    const route: WebhookRoute = { options, module, counted };
     app.post(path, { bodyLimit: config.webhook.bodyLimitBytes }, async (request, reply) => {
       const receivedAt = performance.timeOrigin + performance.now() - reply.elapsedTime;
       const rawBody = Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0);
@@ -90,47 +94,112 @@ export async function webhookRoutes(app: FastifyInstance, options: WebhookRoutes
       refuseEncodedBody(request.headers['content-encoding']);
       const contentType = request.headers['content-type'];
       const body = parseZohoBody(rawBody, contentType, config.webhook);
-      const normalized = normalizeDelivery({
-        body,
-        limits: config.webhook,
-        module,
+      const intake = {
         queryOperation: singleOperation(query.operation),
         deliveryIdHeader:
           firstString(request.headers['webhook-id']) ?? firstString(request.headers['x-zoho-delivery-id']),
-      });
-
-      let result: Awaited<ReturnType<EventAppender['append']>>;
-      try {
-        result = await appender.append({
-          normalized,
-          source: 'zoho',
-          rawBody: rawBody.toString('utf8'),
-          contentType,
-          headers: redactHeaders(request.headers),
-          request: { method: request.method, url: redactUrl(request.url), authMethod, receivedAt },
-        });
-      } catch (error) {
-        request.log.error({ err: error }, 'could not store the delivery');
-        throw new AppError(
-          'storage_unavailable',
-          'The event could not be stored, so it was not accepted; send it again shortly.',
-          { status: 503, cause: error },
-        );
-      }
-
-      request.log.info(
-        {
-          eventId: result.eventId,
-          recordId: normalized.recordId,
-          module: moduleLabel,
-          status: result.status,
-        },
-        'delivery stored',
-      );
-      counted.add(request);
-      options.metrics.delivery(moduleLabel, result.status, authMethod);
-      return reply.status(result.reply.statusCode).send(result.reply.body);
+      };
+      const received = {
+        source: 'zoho',
+        contentType,
+        headers: redactHeaders(request.headers),
+        request: { method: request.method, url: redactUrl(request.url), authMethod, receivedAt },
+      };
+      const taken = { request, reply, body, rawText: rawBody.toString('utf8'), intake, received };
+      return isEnvelope(body) ? takeEnvelope(route, taken) : takeDelivery(route, taken);
     });
+  }
+}
+
+/** What a webhook route needs besides the request: its module, and where it counts deliveries. */
+interface WebhookRoute {
+  options: WebhookRoutesOptions;
+  module: ZohoModule;
+  /** Requests already counted in the delivery metrics. */
+  counted: WeakSet<FastifyRequest>;
+}
+
+/** An authenticated, parsed request, ready to be normalized and stored. */
+interface TakenRequest {
+  request: FastifyRequest;
+  reply: FastifyReply;
+  body: ParsedBody;
+  rawText: string;
+  intake: Pick<NormalizeInput, 'queryOperation' | 'deliveryIdHeader'>;
+  received: Omit<IncomingDelivery, 'normalized' | 'rawBody'>;
+}
+
+/** One record: stored as one event, answered with its event id and status. */
+async function takeDelivery(route: WebhookRoute, taken: TakenRequest) {
+  const { options, module } = route;
+  const { request, reply } = taken;
+  const normalized = normalizeDelivery({
+    body: taken.body,
+    limits: options.config.webhook,
+    module,
+    ...taken.intake,
+  });
+  const result = await stored(request, () =>
+    options.appender.append({ ...taken.received, normalized, rawBody: taken.rawText }),
+  );
+  request.log.info(
+    {
+      eventId: result.eventId,
+      recordId: normalized.recordId,
+      module: module.zohoApiName,
+      status: result.status,
+    },
+    'delivery stored',
+  );
+  route.counted.add(request);
+  options.metrics.delivery(
+    module.zohoApiName,
+    result.status,
+    taken.received.request?.authMethod ?? 'unknown',
+  );
+  return reply.status(result.reply.statusCode).send(result.reply.body);
+}
+
+/**
+ * Zoho's `{"data": […]}` envelope (issue 18): each readable record stored as its own event, all in one
+ * transaction, and answered with one result per record; the metrics count each record as a delivery.
+ */
+async function takeEnvelope(route: WebhookRoute, taken: TakenRequest) {
+  const { options, module } = route;
+  const { request, reply, body } = taken;
+  const envelope = normalizeEnvelope({ body, limits: options.config.webhook, module, ...taken.intake });
+  const deliveries = envelopeDeliveries({ envelope, body, rawText: taken.rawText, received: taken.received });
+  const results = await stored(request, () => options.appender.appendAll(deliveries));
+  const answer = envelopeReply(envelope, results);
+  request.log.info(
+    {
+      deliveryId: envelope.id,
+      module: module.zohoApiName,
+      records: envelope.records.length,
+      stored: results.length,
+      statusCode: answer.statusCode,
+    },
+    'envelope stored',
+  );
+  route.counted.add(request);
+  const auth = taken.received.request?.authMethod ?? 'unknown';
+  for (const result of results) options.metrics.delivery(module.zohoApiName, result.status, auth);
+  for (let i = results.length; i < envelope.records.length; i += 1)
+    options.metrics.delivery(module.zohoApiName, 'bad_request', auth);
+  return reply.status(answer.statusCode).send(answer.body);
+}
+
+/** Runs an append; a log that cannot be written answers 503, so that the sender sends again. */
+async function stored<T>(request: FastifyRequest, append: () => Promise<T>): Promise<T> {
+  try {
+    return await append();
+  } catch (error) {
+    request.log.error({ err: error }, 'could not store the delivery');
+    throw new AppError(
+      'storage_unavailable',
+      'The event could not be stored, so it was not accepted; send it again shortly.',
+      { status: 503, cause: error },
+    );
   }
 }
 
