@@ -35,7 +35,7 @@ export function printZohoSetup(options: PrintSetupOptions): string {
       'NOTE: only ZOHO_WEBHOOK_SECRET (HMAC) is set. Zoho workflow webhooks cannot sign requests; set',
     );
     lines.push(
-      'ZOHO_WEBHOOK_TOKEN too for Zoho, or send from a Deluge function that signs with zoho.encryption.hmacsha256.',
+      `ZOHO_WEBHOOK_TOKEN too for Zoho, or use signed Deluge functions: mzi zoho-setup ${module.name} --deluge.`,
       '',
     );
   }

@@ -1,12 +1,16 @@
 import type { DoctorCheck } from '../admin/run-doctor.js';
 import type { ZohoModule } from '../modules/zoho-module.js';
+import { DELUGE_SECRET_PLACEHOLDER, type DelugeFunction } from '../webhooks/deluge-function.js';
 import { ZOHO_MAX_MODULE_PARAMS, type ZohoWebhookSetup } from '../webhooks/zoho-webhook-setup.js';
 import { html } from './html.js';
 import { type Flash, layout } from './layout.js';
 
-/** The Setup page: each module's Zoho webhooks and test delivery, then the configuration check. */
+/**
+ * The Setup page: each module's Zoho webhooks (or signed Deluge functions, with a placeholder secret) and test
+ * delivery, then the configuration check.
+ */
 export function setupPage(options: {
-  modules: Array<{ module: ZohoModule; setups: ZohoWebhookSetup[] }>;
+  modules: Array<{ module: ZohoModule; setups: ZohoWebhookSetup[]; delugeFunctions: DelugeFunction[] }>;
   authMode: string;
   checks: DoctorCheck[];
   flash?: Flash | undefined;
@@ -24,7 +28,7 @@ export function setupPage(options: {
     body: html`
 <h2>1. Configure Zoho CRM</h2>
 ${options.modules.map(
-  ({ module, setups }) => html`<div class="panel">
+  ({ module, setups, delugeFunctions }) => html`<div class="panel">
 <p>In Zoho CRM, open <strong>Setup › Automation › Actions › Webhooks › Configure Webhook</strong> and create the three
 webhooks below, then one workflow rule per webhook on the ${module.zohoApiName} module (<strong>Setup › Automation ›
 Workflow Rules</strong>): on create, on edit, on delete. Zoho has no merge field for the operation, so each webhook
@@ -51,6 +55,7 @@ ${setups.map(
     )}</tbody></table></dd>
 </dl>`,
 )}
+${delugeSection(module, delugeFunctions)}
 </div>`,
 )}
 <h2>2. Send a test delivery</h2>
@@ -75,4 +80,25 @@ ${options.modules.map(
         html`<tr><td>${c.name}</td><td><span class="badge ${c.status === 'ok' ? 's-completed' : c.status === 'warn' ? 's-pending' : 's-failed'}">${c.status}</span> ${c.detail}</td><td>${c.status === 'ok' ? '' : (c.fix ?? '')}</td></tr>`,
     )}</tbody></table></div>`,
   });
+}
+
+/**
+ * The signed alternative to the webhooks, folded away: the same functions as `mzi zoho-setup <module> --deluge`,
+ * always with the placeholder (the page never shows the secret).
+ */
+function delugeSection(module: ZohoModule, functions: DelugeFunction[]) {
+  if (functions.length === 0) return '';
+  return html`<details><summary>Or: signed Deluge functions for the workflow rules' Function action (the whole record, HMAC-signed)</summary>
+<p>For each function: <strong>Setup › Automation › Workflow Rules › Create Rule</strong> on ${module.zohoApiName}, on a record
+action (Create, Edit or Delete), then <strong>Instant Actions › Function › New Function › Write your own</strong> with the name below;
+<strong>Edit Arguments</strong>: <code>id</code> (String) = the record's Id (<code>#</code> › ${module.zohoApiName} Id); paste the code
+between the braces and replace <code>${DELUGE_SECRET_PLACEHOLDER}</code> with <code>ZOHO_WEBHOOK_SECRET</code>
+(<code>npx mzi zoho-setup ${module.name} --deluge --show-secret</code> prints it in). See the README, "Signed Deluge functions".</p>
+${functions.map(
+  (
+    fn,
+  ) => html`<h3>${fn.name} <span class="muted">(when a record is ${fn.trigger === 'Create' ? 'created' : fn.trigger === 'Edit' ? 'edited' : 'deleted'})</span></h3>
+<pre>${fn.code}</pre>`,
+)}
+</details>`;
 }

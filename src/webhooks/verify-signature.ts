@@ -38,7 +38,7 @@ export const TOKEN_HEADER = 'x-webhook-token';
 
 /**
  * Checks a delivery's credentials (DESIGN.md §2): an HMAC-SHA256 of the raw body in `X-Zoho-Signature`
- * (`<hex>` or `sha256=<hex>`, optionally over `"{ts}.{body}"` with `X-Zoho-Timestamp`), or a static token
+ * (hex or base64, bare or after `sha256=`, optionally over `"{ts}.{body}"` with `X-Zoho-Timestamp`), or a static token
  * in `X-Webhook-Token` / `?token=`. Any accepted secret or token passes (rotation).
  */
 export function verifySignature(input: VerifyInput): AuthMethod {
@@ -71,7 +71,7 @@ export function verifySignature(input: VerifyInput): AuthMethod {
     if (token === undefined || tokens.length === 0) {
       throw new WebhookVerificationError(
         'invalid_signature',
-        'X-Zoho-Signature does not match: it must be the hex HMAC-SHA256 of the raw request body with the shared secret.',
+        'X-Zoho-Signature does not match: it must be the HMAC-SHA256 of the raw request body (with X-Zoho-Timestamp: of "{timestamp}.{body}") with the shared secret, in hex or base64.',
       );
     }
   }
@@ -98,10 +98,17 @@ function firstHeader(headers: VerifyInput['headers'], name: string): string | un
   return first === undefined || first === '' ? undefined : first;
 }
 
+/**
+ * The 32 bytes of an HMAC-SHA256 as senders write it: hex (64 digits, any case), or base64 (43 characters and
+ * `=`, the padding optional), which is what Deluge's `zoho.encryption.hmacsha256(key, data)` answers by default
+ * (https://www.zoho.com/deluge/help/encryption/hmac-sha256.html: "By default, the output type is base64"); either
+ * one bare or after `sha256=`. The two forms cannot be mistaken for each other: their lengths differ.
+ */
 function parseSignature(header: string): Buffer | undefined {
-  const hex = header.trim().replace(/^sha256=/i, '');
-  if (!/^[0-9a-fA-F]{64}$/.test(hex)) return undefined;
-  return Buffer.from(hex, 'hex');
+  const value = header.trim().replace(/^sha256=/i, '');
+  if (/^[0-9a-fA-F]{64}$/.test(value)) return Buffer.from(value, 'hex');
+  if (/^[A-Za-z0-9+/]{43}=?$/.test(value)) return Buffer.from(value, 'base64');
+  return undefined;
 }
 
 function parseTimestamp(value: string): number | undefined {

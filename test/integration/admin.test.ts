@@ -403,6 +403,10 @@ describe('dashboard pages', () => {
     const setup = await get('/admin/setup');
     expect(setup.body).toContain('?operation=insert');
     expect(setup.body).toContain('Configuration check');
+    // The signed alternative, with the placeholder secret only.
+    expect(setup.body).toContain('mzi_student_update');
+    expect(setup.body).toContain('record = zoho.crm.getRecordById(&quot;BTEC_Students&quot;, id.toLong());');
+    expect(setup.body).toContain('secret = &quot;PASTE-ZOHO_WEBHOOK_SECRET-HERE&quot;;');
   });
 
   it('escapes student data (no markup from Zoho reaches the page)', async () => {

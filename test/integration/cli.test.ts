@@ -170,6 +170,31 @@ describe('mzi CLI', () => {
     expect(count).toBeLessThanOrEqual(25);
   });
 
+  it('prints signed Deluge functions with a placeholder secret, and the real one only with --show-secret', () => {
+    const args = ['zoho-setup', 'student', '--deluge', '--url', 'https://mzi.school.example/'];
+    const result = runMzi(args, env);
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stdout).toContain('url: "https://mzi.school.example/api/v1/events/zoho/student"');
+    expect(result.stdout).toContain('zoho.crm.getRecordById("BTEC_Students", id.toLong());');
+    expect(result.stdout.match(/secret = "PASTE-ZOHO_WEBHOOK_SECRET-HERE";/g)).toHaveLength(3);
+    expect(result.stdout).not.toContain('cli-secret');
+
+    const shown = runMzi([...args, '--show-secret'], env);
+    expect(shown.code, shown.stderr).toBe(0);
+    expect(shown.stdout.match(/secret = "cli-secret";/g)).toHaveLength(3);
+
+    const plain = runMzi([...args, '--no-timestamp'], env);
+    expect(plain.stdout).toContain('zoho.encryption.hmacsha256(secret, body);');
+    expect(plain.stdout).not.toContain('X-Zoho-Timestamp": ts');
+
+    const misplaced = runMzi(['zoho-setup', 'student', '--show-secret'], env);
+    expect(misplaced.code).toBe(2);
+    expect(misplaced.stderr).toContain('--show-secret goes with --deluge');
+    const noSecret = runMzi([...args, '--show-secret'], { ...env, ZOHO_WEBHOOK_SECRET: '' });
+    expect(noSecret.code).toBe(2);
+    expect(noSecret.stderr).toContain('ZOHO_WEBHOOK_SECRET is empty');
+  });
+
   it('migrates and reports an up-to-date schema', () => {
     const result = runMzi(['migrate'], env);
     expect(result.code).toBe(0);

@@ -1,3 +1,4 @@
+import { createHmac } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
 import { sign } from '../../src/webhooks/sign.js';
 import { customStudentBody, postStudent } from '../helpers/deliveries.js';
@@ -34,6 +35,21 @@ describe('webhook authentication with ZOHO_WEBHOOK_SECRET (HMAC)', () => {
     expect((await postStudent(service, other, { headers: { 'x-zoho-signature': bareOther } })).status).toBe(
       200,
     );
+  });
+
+  it("accepts a base64 HMAC-SHA256, as Deluge's zoho.encryption.hmacsha256 answers by default", async () => {
+    service = await startTestService({ ZOHO_WEBHOOK_SECRET: secret }, { threads: false });
+    const body = JSON.stringify(customStudentBody());
+    const base64 = createHmac('sha256', secret).update(body).digest('base64');
+    const accepted = await postStudent(service, body, { headers: { 'x-zoho-signature': base64 } });
+    expect(accepted.status).toBe(200);
+    const other = JSON.stringify(customStudentBody());
+    const wrong = createHmac('sha256', 'another-secret').update(other).digest('base64');
+    const refused = await postStudent(service, other, { headers: { 'x-zoho-signature': wrong } });
+    expect(refused.status).toBe(401);
+    expect(refused.body).toMatchObject({ error: 'unauthorized', reason: 'invalid_signature' });
+    expect(refused.body.message).toContain('in hex or base64');
+    expect(await eventCount(service)).toBe(1);
   });
 
   it('answers 401 JSON and stores nothing for a missing or wrong signature', async () => {

@@ -1,7 +1,13 @@
 import type { FastifyInstance } from 'fastify';
 import { setupPage } from '../../../dashboard/setup-page.js';
 import { AppError } from '../../../errors.js';
+import type { ZohoModule } from '../../../modules/zoho-module.js';
 import { buildDelivery } from '../../../webhooks/build-delivery.js';
+import {
+  buildDelugeFunctions,
+  DELUGE_SECRET_PLACEHOLDER,
+  type DelugeFunction,
+} from '../../../webhooks/deluge-function.js';
 import { buildWebhookSetup } from '../../../webhooks/zoho-webhook-setup.js';
 import { webhookPath } from '../../webhook-urls.js';
 import { FORM_BODY, parseRequestPart } from '../admin-api-schemas.js';
@@ -32,6 +38,7 @@ export function setupRoutes(
             path: webhookPath(module),
             authHeader: token ? { name: 'X-Webhook-Token', value: token } : undefined,
           }),
+          delugeFunctions: delugeFunctionsOf(module, `${base.replace(/\/+$/, '')}${webhookPath(module)}`),
         })),
         authMode: String((described.webhook_auth as { mode?: string } | undefined)?.mode ?? 'disabled'),
         checks: await options.doctor(),
@@ -71,4 +78,17 @@ export function setupRoutes(
     }
     return reply.redirect(`/admin/events/${encodeURIComponent(answer.event_id)}?flash=test-sent`, 303);
   });
+}
+
+/**
+ * The module's Deluge functions, with the placeholder secret; none when the URL cannot be written into Deluge
+ * text (a Host header with a quote): the page still shows the webhooks.
+ */
+function delugeFunctionsOf(module: ZohoModule, url: string): DelugeFunction[] {
+  try {
+    return buildDelugeFunctions({ module, url, secret: DELUGE_SECRET_PLACEHOLDER, timestamped: true });
+  } catch (error) {
+    if (error instanceof AppError) return [];
+    throw error;
+  }
 }
