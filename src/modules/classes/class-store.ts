@@ -3,11 +3,10 @@ import type { Database } from '../../db/schema.js';
 import {
   findMirrorRows,
   findMirrorRowsByRef,
-  knownMirrorRecords,
-  mirrorMoodleLinks,
   searchMirrorRows,
+  upsertMirrorRow,
 } from '../shared/mirror-queries.js';
-import type { MoodleLink, RecordData } from '../zoho-module.js';
+import type { RecordData } from '../zoho-module.js';
 import type { ClassesTable, ClassRow, ClassTables } from './classes.table.js';
 
 type ClassDb = Kysely<Database & ClassTables>;
@@ -99,33 +98,7 @@ export async function upsertClass(trx: Kysely<Database>, input: UpsertClassInput
     columns.teacher_user_id = input.link.teacherUserId;
     columns.teacher_enrolled_by_mzi = input.link.teacherEnrolledByMzi ? 1 : 0;
   }
-  const changes = {
-    ...columns,
-    deleted_at: input.deletedAt,
-    last_event_id: input.eventId,
-    updated_at: input.now,
-  };
-  await classDb(trx)
-    .insertInto('classes')
-    .values({ ...changes, zoho_record_id: input.recordId, created_at: input.now })
-    .onConflict((oc) => oc.column('zoho_record_id').doUpdateSet(changes))
-    .execute();
-}
-
-/** Of these Zoho record ids, the classes the mirror knows: true when live, false when deleted. */
-export function knownClasses(
-  db: Kysely<Database>,
-  recordIds: readonly string[],
-): Promise<Map<string, boolean>> {
-  return knownMirrorRecords(db, 'classes', recordIds);
-}
-
-/** The Moodle courses of these classes, for the enrollments into them. */
-export function classMoodleLinks(
-  db: Kysely<Database>,
-  recordIds: readonly string[],
-): Promise<Map<string, MoodleLink>> {
-  return mirrorMoodleLinks(db, 'classes', 'moodle_course_id', recordIds);
+  await upsertMirrorRow(trx, 'classes', input, columns);
 }
 
 /** The classes of a program or a teacher, by name, at most 200. */

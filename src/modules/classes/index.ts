@@ -1,9 +1,9 @@
+import { knownMirrorRecords, mirrorMoodleLinks } from '../shared/mirror-queries.js';
 import type { ZohoModule } from '../zoho-module.js';
 import { classCoursesCheck } from './class-doctor-check.js';
 import { CLASS_FIELDS, CLASS_MODULE } from './class-fields.js';
 import { CLASS_RECORDS } from './class-records.js';
 import { CLASS_SETTINGS, type ClassSettings } from './class-settings.js';
-import { classMoodleLinks, knownClasses } from './class-store.js';
 import { createClassHandler } from './handle-class-event.js';
 import * as classesTable from './migrations/2026-12-07-0013-classes.js';
 
@@ -40,12 +40,12 @@ export const classes: ZohoModule<ClassSettings> = {
       match: (term) => term.trim().toLowerCase() || undefined,
     },
   ],
-  knownRecords: knownClasses,
+  knownRecords: (db, ids) => knownMirrorRecords(db, 'classes', ids),
   waitsFor: (data) => [
     ...(data.BTEC_Program?.trim() ? [{ module: 'program', recordId: data.BTEC_Program.trim() }] : []),
     ...(data.Teacher?.trim() ? [{ module: 'teacher', recordId: data.Teacher.trim() }] : []),
   ],
-  moodleLinks: classMoodleLinks,
+  moodleLinks: (db, ids) => mirrorMoodleLinks(db, 'classes', 'moodle_course_id', ids),
   createHandler: ({ settings, moodle, linksOf }) => createClassHandler({ settings, moodle, linksOf }),
   records: CLASS_RECORDS,
   doctorChecks: (settings) => [classCoursesCheck(settings)],

@@ -1,10 +1,10 @@
-import type { ColumnType, Kysely, Selectable, Updateable } from 'kysely';
+import type { ColumnType, Kysely, Selectable } from 'kysely';
 import type { Database } from '../../db/schema.js';
 import {
   findMirrorRows,
   findMirrorRowsByRef,
-  knownMirrorRecords,
   searchMirrorRows,
+  upsertMirrorRow,
 } from '../shared/mirror-queries.js';
 import type { RecordData } from '../zoho-module.js';
 import { ENROLLMENT_FIELDS } from './enrollment-fields.js';
@@ -97,14 +97,6 @@ export async function searchEnrollments(
     contains: ['enrollment_status', 'enrollment_type'],
   });
   return rows.map(toRow);
-}
-
-/** Of these Zoho record ids, the enrollments the mirror knows: true when live, false when deleted. */
-export function knownEnrollments(
-  db: Kysely<Database>,
-  recordIds: readonly string[],
-): Promise<Map<string, boolean>> {
-  return knownMirrorRecords(db, 'enrollments', recordIds);
 }
 
 /** The live enrollments of a student (by Zoho record id), newest first. */
@@ -215,15 +207,5 @@ export async function upsertEnrollment(trx: Kysely<Database>, input: UpsertEnrol
     columns.moodle_state = input.moodle.state;
     columns.moodle_synced_at = input.now;
   }
-  const changes = {
-    ...columns,
-    deleted_at: input.deletedAt,
-    last_event_id: input.eventId,
-    updated_at: input.now,
-  } as Updateable<EnrollmentsTable>;
-  await enrollmentDb(trx)
-    .insertInto('enrollments')
-    .values({ ...changes, zoho_record_id: input.recordId, created_at: input.now, updated_at: input.now })
-    .onConflict((oc) => oc.column('zoho_record_id').doUpdateSet(changes))
-    .execute();
+  await upsertMirrorRow(trx, 'enrollments', input, columns);
 }

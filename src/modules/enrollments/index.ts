@@ -1,10 +1,11 @@
 import type { BatchEventHandler } from '../../worker/event-handler.js';
 import { lazyBatchHandler } from '../shared/lazy-batch-handler.js';
+import { knownMirrorRecords } from '../shared/mirror-queries.js';
 import type { ModuleHandlerContext, ModuleRecords, SearchKey, ZohoModule } from '../zoho-module.js';
 import { ENROLLMENT_FIELDS, ENROLLMENT_MODULE, type EnrollmentField } from './enrollment-fields.js';
 import { ENROLLMENT_RECORDS } from './enrollment-records.js';
 import { ENROLLMENT_SETTINGS, type EnrollmentSettings } from './enrollment-settings.js';
-import { type EnrollmentRow, knownEnrollments } from './enrollment-store.js';
+import type { EnrollmentRow } from './enrollment-store.js';
 import { enrolmentPolicyCheck } from './enrolment-policy-check.js';
 import * as enrollmentsTable from './migrations/2026-12-07-0014-enrollments.js';
 
@@ -49,7 +50,7 @@ export const enrollments: Omit<ZohoModule<EnrollmentSettings>, 'fields'> & {
     { name: 'class_record_id', read: lookupKey('Classes'), match: recordIdTerm },
     { name: 'student_record_id', read: lookupKey('Enrolled_Students'), match: recordIdTerm },
   ],
-  knownRecords: knownEnrollments,
+  knownRecords: (db, ids) => knownMirrorRecords(db, 'enrollments', ids),
   waitsFor: (data) => [
     ...(data.Enrolled_Students?.trim()
       ? [{ module: 'student', recordId: data.Enrolled_Students.trim() }]

@@ -1,3 +1,4 @@
+import { knownMirrorRecords, mirrorMoodleLinks } from '../shared/mirror-queries.js';
 import type { ZohoModule } from '../zoho-module.js';
 import { createProgramHandler } from './handle-program-event.js';
 import * as programsTable from './migrations/2026-12-07-0012-programs.js';
@@ -5,7 +6,6 @@ import { programCategoriesCheck } from './program-doctor-check.js';
 import { PROGRAM_FIELDS, PROGRAM_MODULE } from './program-fields.js';
 import { PROGRAM_RECORDS } from './program-records.js';
 import { PROGRAM_SETTINGS, type ProgramSettings } from './program-settings.js';
-import { knownPrograms, programMoodleLinks } from './program-store.js';
 
 /** The Products module: the school's programs, each resolved to a Moodle course category (issue 17). */
 export const programs: ZohoModule<ProgramSettings> = {
@@ -30,8 +30,8 @@ export const programs: ZohoModule<ProgramSettings> = {
       match: (term) => term.trim().toLowerCase() || undefined,
     },
   ],
-  knownRecords: knownPrograms,
-  moodleLinks: programMoodleLinks,
+  knownRecords: (db, ids) => knownMirrorRecords(db, 'programs', ids),
+  moodleLinks: (db, ids) => mirrorMoodleLinks(db, 'programs', 'moodle_category_id', ids),
   createHandler: ({ settings, moodle }) => createProgramHandler({ settings, moodle }),
   records: PROGRAM_RECORDS,
   doctorChecks: (settings) => [programCategoriesCheck(settings)],

@@ -3,18 +3,11 @@ import type { Database } from '../../db/schema.js';
 import {
   findMirrorRows,
   findMirrorRowsByRef,
-  knownMirrorRecords,
-  mirrorMoodleLinks,
   searchMirrorRows,
+  upsertMirrorRow,
 } from '../shared/mirror-queries.js';
-import type { MoodleLink, RecordData } from '../zoho-module.js';
-import type { ProgramRow, ProgramTables } from './programs.table.js';
-
-type ProgramDb = Kysely<Database & ProgramTables>;
-
-function programDb(db: Kysely<Database>): ProgramDb {
-  return db.withTables<ProgramTables>();
-}
+import type { RecordData } from '../zoho-module.js';
+import type { ProgramRow } from './programs.table.js';
 
 /** The program of this Zoho record id, if the mirror has it. */
 export async function findProgram(db: Kysely<Database>, recordId: string): Promise<ProgramRow | undefined> {
@@ -58,32 +51,5 @@ export async function upsertProgram(trx: Kysely<Database>, input: UpsertProgramI
   const link = input.link
     ? { moodle_category_id: input.link.categoryId, category_source: input.link.source }
     : {};
-  const changes = {
-    ...columns,
-    ...link,
-    deleted_at: input.deletedAt,
-    last_event_id: input.eventId,
-    updated_at: input.now,
-  };
-  await programDb(trx)
-    .insertInto('programs')
-    .values({ ...changes, zoho_record_id: input.recordId, created_at: input.now })
-    .onConflict((oc) => oc.column('zoho_record_id').doUpdateSet(changes))
-    .execute();
-}
-
-/** Of these Zoho record ids, the programs the mirror knows: true when live, false when deleted. */
-export function knownPrograms(
-  db: Kysely<Database>,
-  recordIds: readonly string[],
-): Promise<Map<string, boolean>> {
-  return knownMirrorRecords(db, 'programs', recordIds);
-}
-
-/** The course categories of these programs, for the classes in them. */
-export function programMoodleLinks(
-  db: Kysely<Database>,
-  recordIds: readonly string[],
-): Promise<Map<string, MoodleLink>> {
-  return mirrorMoodleLinks(db, 'programs', 'moodle_category_id', recordIds);
+  await upsertMirrorRow(trx, 'programs', input, { ...columns, ...link });
 }

@@ -156,3 +156,34 @@ function termMatches(term: string, match: MirrorMatch) {
       ...(match.moodleId && /^\d{1,15}$/.test(term) ? [eb(match.moodleId, '=', Number(term))] : []),
     ]);
 }
+
+/** What a mirror write records besides the record's own columns: the event, the time, and whether deleted. */
+export interface MirrorWrite {
+  readonly recordId: string;
+  readonly eventId: string;
+  readonly now: string;
+  readonly deletedAt: string | null;
+}
+
+/**
+ * Inserts or updates a record of a module's mirror table: `columns` (only those the event knows) plus when it
+ * was deleted, the event that wrote it and the time; `created_at` only on insert.
+ */
+export async function upsertMirrorRow(
+  trx: Kysely<Database>,
+  table: string,
+  write: MirrorWrite,
+  columns: Record<string, unknown>,
+): Promise<void> {
+  const changes = {
+    ...columns,
+    deleted_at: write.deletedAt,
+    last_event_id: write.eventId,
+    updated_at: write.now,
+  };
+  await (trx as unknown as Kysely<Mirrors>)
+    .insertInto(table)
+    .values({ ...changes, zoho_record_id: write.recordId, created_at: write.now })
+    .onConflict((oc) => oc.column('zoho_record_id').doUpdateSet(changes))
+    .execute();
+}

@@ -1,11 +1,12 @@
 import type { BatchEventHandler } from '../../worker/event-handler.js';
 import { lazyBatchHandler } from '../shared/lazy-batch-handler.js';
+import { knownMirrorRecords, mirrorMoodleLinks } from '../shared/mirror-queries.js';
 import type { ModuleHandlerContext, ZohoModule } from '../zoho-module.js';
 import * as moodleOwnership from './migrations/2026-12-07-0007-moodle-ownership.js';
 import { STUDENT_FIELDS, STUDENT_MODULE, type StudentField } from './student-fields.js';
 import { STUDENT_RECORDS } from './student-records.js';
 import { STUDENT_SETTINGS, type StudentSettings } from './student-settings.js';
-import { knownStudents, studentMoodleLinks, studentMoodleUserHolders } from './student-store.js';
+import { studentMoodleUserHolders } from './student-store.js';
 
 /** The BTEC_Students module: students mirrored locally and provisioned as Moodle users (DESIGN.md §4–§5). */
 export const students: Omit<ZohoModule<StudentSettings>, 'fields'> & {
@@ -47,8 +48,8 @@ export const students: Omit<ZohoModule<StudentSettings>, 'fields'> & {
       match: (term) => (term.includes('@') ? undefined : term),
     },
   ],
-  knownRecords: knownStudents,
-  moodleLinks: studentMoodleLinks,
+  knownRecords: (db, ids) => knownMirrorRecords(db, 'students', ids),
+  moodleLinks: (db, ids) => mirrorMoodleLinks(db, 'students', 'moodle_user_id', ids),
   moodleUserHolders: studentMoodleUserHolders,
   createHandler: (context) => lazyStudentHandler(context),
   doctorChecks: (settings, site) => [accountPolicyCheck(settings, site)],

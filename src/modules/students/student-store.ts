@@ -5,13 +5,10 @@ import { ProcessingError } from '../../event-log/processing-error.js';
 import {
   findMirrorRows,
   findMirrorRowsByRef,
-  knownMirrorRecords,
-  mirrorMoodleLinks,
   mirrorMoodleUserHolders,
   searchMirrorRows,
 } from '../shared/mirror-queries.js';
 import type { PersonMirrorWrite } from '../shared/moodle-users/create-person-handler.js';
-import type { MoodleLink } from '../zoho-module.js';
 import { STUDENT_FIELDS, type StudentData } from './student-fields.js';
 
 /** The students of these Zoho record ids, by record id (one query for a batch of events). */
@@ -154,19 +151,3 @@ const otherLiveHolder = prepareQuery((db: Kysely<Database>, p: { studentId: stri
     .where('zoho_record_id', '!=', p.recordId)
     .where('deleted_at', 'is', null),
 );
-
-/** Of these Zoho record ids, the students the mirror knows: true when live, false when deleted. */
-export function knownStudents(
-  db: Kysely<Database>,
-  recordIds: readonly string[],
-): Promise<Map<string, boolean>> {
-  return knownMirrorRecords(db, 'students', recordIds);
-}
-
-/** The Moodle users of these students, for modules that refer to students (an enrollment). */
-export function studentMoodleLinks(
-  db: Kysely<Database>,
-  recordIds: readonly string[],
-): Promise<Map<string, MoodleLink>> {
-  return mirrorMoodleLinks(db, 'students', 'moodle_user_id', recordIds);
-}

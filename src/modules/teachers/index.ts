@@ -1,11 +1,12 @@
 import type { BatchEventHandler } from '../../worker/event-handler.js';
 import { lazyBatchHandler } from '../shared/lazy-batch-handler.js';
+import { knownMirrorRecords, mirrorMoodleLinks } from '../shared/mirror-queries.js';
 import type { ModuleHandlerContext, ZohoModule } from '../zoho-module.js';
 import * as teachersTable from './migrations/2026-12-07-0011-teachers.js';
 import { TEACHER_FIELDS, TEACHER_MODULE } from './teacher-fields.js';
 import { TEACHER_RECORDS } from './teacher-records.js';
 import { TEACHER_SETTINGS, type TeacherSettings } from './teacher-settings.js';
-import { knownTeachers, teacherMoodleLinks, teacherMoodleUserHolders } from './teacher-store.js';
+import { teacherMoodleUserHolders } from './teacher-store.js';
 
 const emailKey = (name: string, apiName: string) => ({
   name,
@@ -42,8 +43,8 @@ export const teachers: ZohoModule<TeacherSettings> = {
   },
   // An operator finds a teacher's events by either address, in any case.
   searchKeys: [emailKey('academic_email', 'Academic_Email'), emailKey('email', 'Email')],
-  knownRecords: knownTeachers,
-  moodleLinks: teacherMoodleLinks,
+  knownRecords: (db, ids) => knownMirrorRecords(db, 'teachers', ids),
+  moodleLinks: (db, ids) => mirrorMoodleLinks(db, 'teachers', 'moodle_user_id', ids),
   moodleUserHolders: teacherMoodleUserHolders,
   createHandler: (context) => lazyTeacherHandler(context),
   records: TEACHER_RECORDS,

@@ -3,15 +3,13 @@ import type { Database } from '../../db/schema.js';
 import {
   findMirrorRows,
   findMirrorRowsByRef,
-  knownMirrorRecords,
-  mirrorMoodleLinks,
   mirrorMoodleUserHolders,
   searchMirrorRows,
+  upsertMirrorRow,
 } from '../shared/mirror-queries.js';
 import type { PersonMirrorWrite } from '../shared/moodle-users/create-person-handler.js';
-import type { MoodleLink } from '../zoho-module.js';
 import { TEACHER_FIELDS } from './teacher-fields.js';
-import { type NewTeacherRow, type TeacherRow, withTeachers } from './teacher-table.js';
+import type { NewTeacherRow, TeacherRow } from './teacher-table.js';
 
 /** The teachers of these Zoho record ids, by record id (one query for a batch of events). */
 export function findTeachers(db: Kysely<Database>, recordIds: string[]): Promise<Map<string, TeacherRow>> {
@@ -31,33 +29,7 @@ export async function upsertTeacher(trx: Kysely<Database>, write: PersonMirrorWr
   // Remember a suspension mzi made on delete, so that only it is undone when the teacher comes back.
   if (write.moodleAction === 'suspended') columns.moodle_suspended_at = write.now;
   else if (write.moodleAction !== undefined && write.deletedAt === null) columns.moodle_suspended_at = null;
-  const row = {
-    ...columns,
-    deleted_at: write.deletedAt,
-    last_event_id: write.eventId,
-    updated_at: write.now,
-  };
-  await withTeachers(trx)
-    .insertInto('teachers')
-    .values({ ...row, zoho_record_id: write.recordId, created_at: write.now })
-    .onConflict((oc) => oc.column('zoho_record_id').doUpdateSet(row))
-    .execute();
-}
-
-/** Of these Zoho record ids, the teachers the mirror knows: true when live, false when deleted. */
-export function knownTeachers(
-  db: Kysely<Database>,
-  recordIds: readonly string[],
-): Promise<Map<string, boolean>> {
-  return knownMirrorRecords(db, 'teachers', recordIds);
-}
-
-/** The Moodle users of these teachers, for modules that refer to teachers (a class). */
-export function teacherMoodleLinks(
-  db: Kysely<Database>,
-  recordIds: readonly string[],
-): Promise<Map<string, MoodleLink>> {
-  return mirrorMoodleLinks(db, 'teachers', 'moodle_user_id', recordIds);
+  await upsertMirrorRow(trx, 'teachers', write, columns);
 }
 
 /** The Zoho records of the live teachers linked to these Moodle user ids, by Moodle user id. */
