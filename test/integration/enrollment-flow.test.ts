@@ -1,7 +1,8 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it, onTestFinished } from 'vitest';
 import { enrollments } from '../../src/modules/enrollments/index.js';
 import { createLinksOf, MODULES } from '../../src/modules/index.js';
-import { type FakeMoodle, startFakeMoodle } from '../helpers/fake-moodle.js';
+import type { FakeMoodle } from '../helpers/fake-moodle.js';
+import { useMoodleService } from '../helpers/moodle-service.js';
 import {
   type BodyShape,
   classRecord,
@@ -12,33 +13,9 @@ import {
 } from '../helpers/school-deliveries.js';
 import { startTestService, type TestService } from '../helpers/test-service.js';
 
-let moodle: FakeMoodle | undefined;
-let service: TestService | undefined;
-afterEach(async () => {
-  await service?.cleanup();
-  await moodle?.close();
-  service = undefined;
-  moodle = undefined;
-});
-
 const linksOf = createLinksOf(MODULES);
 
-async function setup(env: Record<string, string> = {}) {
-  moodle = await startFakeMoodle();
-  service = await startTestService(
-    {
-      MOODLE_URL: moodle.url,
-      MOODLE_TOKEN: moodle.token,
-      MOODLE_TIMEOUT: '2',
-      MOODLE_DEFAULT_CATEGORY_ID: '1',
-      WORKER_ENABLED: 'false',
-      ...env,
-    },
-    { threads: false },
-  );
-  await service.moodleHealth.refresh();
-  return { moodle, service };
-}
+const setup = useMoodleService({ MOODLE_DEFAULT_CATEGORY_ID: '1' });
 
 /** The Moodle user of a student and the course of a class, once processed. */
 async function linked(s: TestService, studentId: string, classId: string) {
@@ -264,7 +241,8 @@ describe('a class of 200 enrollments', () => {
 
 describe('enrollments without Moodle', () => {
   it('keeps the mirror and says that Moodle is not configured', async () => {
-    service = await startTestService({ WORKER_ENABLED: 'false' }, { threads: false });
+    const service = await startTestService({ WORKER_ENABLED: 'false' }, { threads: false });
+    onTestFinished(() => service.cleanup());
     await postRecord(service, 'student', studentRecord('8400107'));
     await postRecord(service, 'class', classRecord('8400207'));
     const eventId = await postRecord(

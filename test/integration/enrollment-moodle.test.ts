@@ -1,12 +1,8 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { enrollments } from '../../src/modules/enrollments/index.js';
 import { createLinksOf, MODULES } from '../../src/modules/index.js';
-import {
-  type FakeMoodle,
-  type FakeMoodleOptions,
-  RESTRICTED_CAPABILITIES,
-  startFakeMoodle,
-} from '../helpers/fake-moodle.js';
+import { type FakeMoodle, type FakeMoodleOptions, RESTRICTED_CAPABILITIES } from '../helpers/fake-moodle.js';
+import { useMoodleService } from '../helpers/moodle-service.js';
 import {
   type BodyShape,
   classRecord,
@@ -15,16 +11,7 @@ import {
   postRecord,
   studentRecord,
 } from '../helpers/school-deliveries.js';
-import { startTestService, type TestService } from '../helpers/test-service.js';
-
-let moodle: FakeMoodle | undefined;
-let service: TestService | undefined;
-afterEach(async () => {
-  await service?.cleanup();
-  await moodle?.close();
-  service = undefined;
-  moodle = undefined;
-});
+import type { TestService } from '../helpers/test-service.js';
 
 /** Midnight of 2027-01-04 and the midnight that ends 2027-06-30 in Beirut (UTC+2 in winter, UTC+3 in summer). */
 const BEIRUT_START = Date.UTC(2027, 0, 3, 22) / 1000;
@@ -35,23 +22,7 @@ const TOKENS: Array<[string, FakeMoodleOptions]> = [
   ['the restricted web-service user', { restricted: true }],
 ];
 
-async function setup(env: Record<string, string> = {}, fake: FakeMoodleOptions = {}) {
-  moodle = await startFakeMoodle(fake);
-  service = await startTestService(
-    {
-      MOODLE_URL: moodle.url,
-      MOODLE_TOKEN: moodle.token,
-      MOODLE_TIMEOUT: '2',
-      MOODLE_DEFAULT_CATEGORY_ID: '1',
-      SCHOOL_TIMEZONE: 'Asia/Beirut',
-      WORKER_ENABLED: 'false',
-      ...env,
-    },
-    { threads: false },
-  );
-  await service.moodleHealth.refresh();
-  return { moodle, service };
-}
+const setup = useMoodleService({ MOODLE_DEFAULT_CATEGORY_ID: '1', SCHOOL_TIMEZONE: 'Asia/Beirut' });
 
 const linksOf = createLinksOf(MODULES);
 

@@ -1,6 +1,6 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createLinksOf, MODULES } from '../../src/modules/index.js';
-import { type FakeMoodle, startFakeMoodle } from '../helpers/fake-moodle.js';
+import { useMoodleService } from '../helpers/moodle-service.js';
 import {
   classRecord,
   enrollmentRecord,
@@ -8,22 +8,13 @@ import {
   postRecord,
   studentRecord,
 } from '../helpers/school-deliveries.js';
-import { startTestService, type TestService } from '../helpers/test-service.js';
+import type { TestService } from '../helpers/test-service.js';
 
 /**
  * A school's term set up in Zoho, with every record arriving in a shuffled order: programs, a teacher, classes,
  * students and their enrollments; then edits, a withdrawal and deletes. Moodle is then read directly, as an
  * operator would check it: categories, courses, dates in the school's time zone, roles and enrolment states.
  */
-
-let moodle: FakeMoodle | undefined;
-let service: TestService | undefined;
-afterEach(async () => {
-  await service?.cleanup();
-  await moodle?.close();
-  service = undefined;
-  moodle = undefined;
-});
 
 const linksOf = createLinksOf(MODULES);
 /** Beirut: UTC+2 in winter, UTC+3 in summer. */
@@ -99,22 +90,7 @@ function shuffled<T>(items: readonly T[], seed: number): T[] {
   return out;
 }
 
-async function start(env: Record<string, string>) {
-  moodle = await startFakeMoodle();
-  service = await startTestService(
-    {
-      MOODLE_URL: moodle.url,
-      MOODLE_TOKEN: moodle.token,
-      MOODLE_TIMEOUT: '2',
-      SCHOOL_TIMEZONE: TIME_ZONE,
-      WORKER_ENABLED: 'false',
-      ...env,
-    },
-    { threads: false },
-  );
-  await service.moodleHealth.refresh();
-  return { moodle, service };
-}
+const start = useMoodleService({ SCHOOL_TIMEZONE: TIME_ZONE });
 
 async function link(s: TestService, module: string, recordId: string): Promise<number> {
   const found = (await linksOf(module, s.database.db, [recordId])).get(recordId);
@@ -263,20 +239,9 @@ describe.each([11, 29, 47])('a term arriving in shuffled order (seed %i)', (seed
 
 describe('the same term with a restricted web-service user', () => {
   it('refuses only what the user may not do, each time saying how to fix it', async () => {
-    moodle = await startFakeMoodle({ restricted: true });
+    const { moodle, service } = await start({}, { restricted: true });
     // The restricted role cannot create categories: the program names an existing one.
     const category = moodle.addCategory({ name: 'BTEC', idnumber: '' });
-    service = await startTestService(
-      {
-        MOODLE_URL: moodle.url,
-        MOODLE_TOKEN: moodle.token,
-        MOODLE_TIMEOUT: '2',
-        SCHOOL_TIMEZONE: TIME_ZONE,
-        WORKER_ENABLED: 'false',
-      },
-      { threads: false },
-    );
-    await service.moodleHealth.refresh();
     const deliveries = term().map((d) =>
       d.module === 'program'
         ? { ...d, record: { ...d.record, data: { ...d.record.data, MoodleID: String(category.id) } } }
@@ -323,19 +288,7 @@ describe('the same term with a restricted web-service user', () => {
 
 describe('a term on a site that cannot send mail', () => {
   it('keeps the enrolments Moodle stored before its mail error, and says so', async () => {
-    moodle = await startFakeMoodle({ noMailTransport: true });
-    service = await startTestService(
-      {
-        MOODLE_URL: moodle.url,
-        MOODLE_TOKEN: moodle.token,
-        MOODLE_TIMEOUT: '2',
-        MOODLE_CREATE_CATEGORIES: 'true',
-        SCHOOL_TIMEZONE: TIME_ZONE,
-        WORKER_ENABLED: 'false',
-      },
-      { threads: false },
-    );
-    await service.moodleHealth.refresh();
+    const { moodle, service } = await start({ MOODLE_CREATE_CATEGORIES: 'true' }, { noMailTransport: true });
     // The teacher first, so that every student enrolment sends a welcome message from the course contact.
     await post(service, term().slice(0, 7));
     await post(service, term().slice(7));
