@@ -1,6 +1,7 @@
 import type { BatchEventHandler } from '../../worker/event-handler.js';
 import { lazyBatchHandler } from '../shared/lazy-batch-handler.js';
 import { knownMirrorRecords, mirrorMoodleLinks } from '../shared/mirror-queries.js';
+import { PERSON_MOODLE_FUNCTIONS } from '../shared/moodle-users/person-moodle-functions.js';
 import type { ModuleHandlerContext, ZohoModule } from '../zoho-module.js';
 import * as moodleOwnership from './migrations/2026-12-07-0007-moodle-ownership.js';
 import { STUDENT_FIELDS, STUDENT_MODULE, type StudentField } from './student-fields.js';
@@ -17,14 +18,7 @@ export const students: Omit<ZohoModule<StudentSettings>, 'fields'> & {
   fields: STUDENT_FIELDS,
   settings: STUDENT_SETTINGS,
   migrations: { '2026-12-07-0007-moodle-ownership': moodleOwnership },
-  moodleFunctions: [
-    'core_webservice_get_site_info',
-    'core_user_get_users_by_field',
-    'core_user_get_users',
-    'core_user_create_users',
-    'core_user_update_users',
-    'core_user_delete_users',
-  ],
+  moodleFunctions: PERSON_MOODLE_FUNCTIONS,
   testDelivery: {
     fields: [
       { apiName: 'Name', label: 'Name', value: 'Test Student' },

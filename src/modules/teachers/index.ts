@@ -1,6 +1,7 @@
 import type { BatchEventHandler } from '../../worker/event-handler.js';
 import { lazyBatchHandler } from '../shared/lazy-batch-handler.js';
 import { knownMirrorRecords, mirrorMoodleLinks } from '../shared/mirror-queries.js';
+import { PERSON_MOODLE_FUNCTIONS } from '../shared/moodle-users/person-moodle-functions.js';
 import type { ModuleHandlerContext, ZohoModule } from '../zoho-module.js';
 import * as teachersTable from './migrations/2026-12-07-0011-teachers.js';
 import { TEACHER_FIELDS, TEACHER_MODULE } from './teacher-fields.js';
@@ -25,14 +26,7 @@ export const teachers: ZohoModule<TeacherSettings> = {
   fields: TEACHER_FIELDS,
   settings: TEACHER_SETTINGS,
   migrations: { '2026-12-07-0011-teachers': teachersTable },
-  moodleFunctions: [
-    'core_webservice_get_site_info',
-    'core_user_get_users_by_field',
-    'core_user_get_users',
-    'core_user_create_users',
-    'core_user_update_users',
-    'core_user_delete_users',
-  ],
+  moodleFunctions: PERSON_MOODLE_FUNCTIONS,
   testDelivery: {
     fields: [
       { apiName: 'Name', label: 'Name', value: 'Test Teacher' },
