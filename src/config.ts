@@ -6,6 +6,7 @@ import { z } from 'zod';
 import { MODULES, type ZohoModule } from './modules/index.js';
 import { booleanSetting } from './modules/shared/setting-types.js';
 import { DEFAULT_INTAKE_LIMITS } from './webhooks/intake-limits.js';
+import { ZOHO_DATA_CENTRES, type ZohoDataCentre } from './zoho/zoho-api.js';
 
 /** Every setting mzi reads, with its default. The README's configuration table mirrors this list. */
 export interface Config {
@@ -70,6 +71,27 @@ export interface Config {
     readonly token: string | undefined;
     /** Moodle calls in flight at once. */
     readonly concurrency: number;
+    readonly timeoutMs: number;
+  };
+  /**
+   * Zoho CRM's API (DESIGN.md §10). Credentials come from here or from `mzi zoho connect` (stored encrypted);
+   * without either, mzi works from webhooks alone.
+   */
+  readonly zoho: {
+    readonly clientId: string | undefined;
+    readonly clientSecret: string | undefined;
+    readonly refreshToken: string | undefined;
+    readonly dataCentre: ZohoDataCentre | undefined;
+    /** Overrides the accounts server ZOHO_DC selects (tests, private setups); never the CRM API's base URL. */
+    readonly accountsUrl: string | undefined;
+    /** Key that encrypts the stored refresh token, when not the generated key file in DATA_DIR. */
+    readonly tokenKey: string | undefined;
+    /** Fetch the current record by id before processing an insert or update. */
+    readonly fetchRecords: boolean;
+    /** Seconds between background catch-up syncs; 0 turns them off. */
+    readonly syncIntervalSeconds: number;
+    /** API credits per rolling 24 h past which background sync stops (live events go on); undefined = none. */
+    readonly dailyCreditBudget: number | undefined;
     readonly timeoutMs: number;
   };
   /** Each module's own settings (its `settings` section), by module name: read them with `moduleSettings`. */
@@ -206,6 +228,34 @@ const envSchema = z.object({
   MOODLE_TOKEN: optionalString,
   MOODLE_CONCURRENCY: integer(4, 1, 32),
   MOODLE_TIMEOUT: duration(15),
+  ZOHO_CLIENT_ID: optionalString,
+  ZOHO_CLIENT_SECRET: optionalString,
+  ZOHO_REFRESH_TOKEN: optionalString,
+  ZOHO_DC: z
+    .string()
+    .optional()
+    .transform((value, ctx): ZohoDataCentre | undefined => {
+      const text = (value ?? '').trim().toLowerCase();
+      if (text === '') return undefined;
+      if ((ZOHO_DATA_CENTRES as readonly string[]).includes(text)) return text as ZohoDataCentre;
+      ctx.addIssue({
+        code: 'custom',
+        message: `must be the data centre of the Zoho account, one of ${ZOHO_DATA_CENTRES.join(', ')} (the domain you sign in at: zoho.eu is eu), got "${value}"`,
+      });
+      return z.NEVER;
+    }),
+  ZOHO_ACCOUNTS_URL: optionalString.refine((v) => v === undefined || /^https?:\/\//.test(v), {
+    message: 'must be the base URL of a Zoho accounts server, such as https://accounts.zoho.eu',
+  }),
+  ZOHO_TOKEN_KEY: optionalString.refine((v) => v === undefined || v.length >= 32, {
+    message: 'must be at least 32 characters (e.g. the output of `openssl rand -base64 32`)',
+  }),
+  ZOHO_FETCH_RECORDS: booleanSetting(false),
+  ZOHO_SYNC_INTERVAL: duration(15 * 60),
+  ZOHO_DAILY_CREDIT_BUDGET: integer(0, 0, 100_000_000),
+  ZOHO_TIMEOUT: duration(30).refine((v) => v >= 1 && v <= 600, {
+    message: 'must be from 1 second to 10 minutes',
+  }),
 });
 
 export class ConfigError extends Error {
@@ -252,6 +302,7 @@ export function loadConfig(
       `Invalid configuration:\n  HEADERS_TIMEOUT (${e.HEADERS_TIMEOUT} s) must not be longer than REQUEST_TIMEOUT (${e.REQUEST_TIMEOUT} s), which covers headers and body.`,
     );
   }
+  checkZohoCredentials(e);
   const databaseUrl = e.DATABASE_URL === '' ? 'sqlite:./data/mzi.sqlite' : e.DATABASE_URL;
   return deepFreeze({
     port: e.PORT,
@@ -299,8 +350,45 @@ export function loadConfig(
       concurrency: e.MOODLE_CONCURRENCY,
       timeoutMs: e.MOODLE_TIMEOUT * 1000,
     },
+    zoho: {
+      clientId: e.ZOHO_CLIENT_ID,
+      clientSecret: e.ZOHO_CLIENT_SECRET,
+      refreshToken: e.ZOHO_REFRESH_TOKEN,
+      dataCentre: e.ZOHO_DC,
+      accountsUrl: e.ZOHO_ACCOUNTS_URL?.replace(/\/+$/, ''),
+      tokenKey: e.ZOHO_TOKEN_KEY,
+      fetchRecords: e.ZOHO_FETCH_RECORDS,
+      syncIntervalSeconds: e.ZOHO_SYNC_INTERVAL,
+      dailyCreditBudget: e.ZOHO_DAILY_CREDIT_BUDGET === 0 ? undefined : e.ZOHO_DAILY_CREDIT_BUDGET,
+      timeoutMs: e.ZOHO_TIMEOUT * 1000,
+    },
     modules: moduleSections,
   });
+}
+
+/**
+ * Zoho credentials in the environment go together: a refresh token needs the client that minted it and its
+ * data centre (or an accounts URL). Set none of them to use `mzi zoho connect`, or to stay webhook-only.
+ */
+function checkZohoCredentials(e: z.infer<typeof envSchema>): void {
+  const given = {
+    ZOHO_CLIENT_ID: e.ZOHO_CLIENT_ID,
+    ZOHO_CLIENT_SECRET: e.ZOHO_CLIENT_SECRET,
+    ZOHO_REFRESH_TOKEN: e.ZOHO_REFRESH_TOKEN,
+  };
+  const missing = Object.entries(given)
+    .filter(([, value]) => value === undefined)
+    .map(([name]) => name);
+  if (e.ZOHO_REFRESH_TOKEN !== undefined && missing.length > 0) {
+    throw new ConfigError(
+      `Invalid configuration:\n  ZOHO_REFRESH_TOKEN needs ${missing.join(' and ')}: the refresh token works only with the client that minted it (Zoho API Console).`,
+    );
+  }
+  if (e.ZOHO_REFRESH_TOKEN !== undefined && e.ZOHO_DC === undefined && e.ZOHO_ACCOUNTS_URL === undefined) {
+    throw new ConfigError(
+      'Invalid configuration:\n  ZOHO_REFRESH_TOKEN needs ZOHO_DC, the data centre of the Zoho account (us, eu, in, au, jp, ca, sa, cn, uk): a token works only with the accounts server that issued it.',
+    );
+  }
 }
 
 /** True when neither an HMAC secret nor a static token is configured. */
