@@ -6,6 +6,8 @@ import { MODULES, moduleMigrations, moduleSettings, type ZohoModule } from '../m
 import { MOODLE_CORE_FUNCTIONS, type MoodleClient } from '../moodle/create-moodle-client.js';
 import { MoodleException, MoodleTransportError } from '../moodle/moodle-errors.js';
 import { createMoodleFromConfig } from '../moodle/moodle-from-config.js';
+import { type ZohoDoctorUse, zohoDoctorChecks } from './zoho-doctor-checks.js';
+import { zohoDoctorUse } from './zoho-doctor-use.js';
 
 export interface DoctorCheck {
   name: string;
@@ -24,6 +26,8 @@ export async function runDoctor(
     moodle?: MoodleClient | undefined;
     /** The modules whose Moodle functions and checks count (default: MODULES). */
     modules?: readonly ZohoModule[];
+    /** A running service's Zoho token check and usage counts; by default the doctor builds its own. */
+    zoho?: ZohoDoctorUse;
   } = {},
 ): Promise<DoctorCheck[]> {
   const modules = use.modules ?? MODULES;
@@ -84,6 +88,7 @@ export async function runDoctor(
           fix: 'See why with `mzi events list --status failed`; after fixing the cause, `mzi events retry --failed`.',
         });
       }
+      checks.push(...(await zohoChecks(config, database.db, use.zoho)));
     } catch (error) {
       checks.push({
         name: 'database',
@@ -157,6 +162,19 @@ export async function runDoctor(
     }
   }
   return checks;
+}
+
+/** The Zoho lines; a failure to check is a failed line, not a failed database. */
+async function zohoChecks(
+  config: Config,
+  db: DatabaseHandle['db'],
+  use: ZohoDoctorUse | undefined,
+): Promise<DoctorCheck[]> {
+  try {
+    return await zohoDoctorChecks(config, db, use ?? (await zohoDoctorUse(config, db)));
+  } catch (error) {
+    return [{ name: 'zoho', status: 'fail', detail: (error as Error).message }];
+  }
 }
 
 /** Every Moodle function mzi calls: its own health check's and each module's, in order, once. */

@@ -3,7 +3,7 @@ import { modulesWithRecords } from '../modules/modules-with-records.js';
 import { html, type SafeHtml } from './html.js';
 
 /** The page's place in the navigation: a core page, or the records page of a module (`records.section`). */
-export type Section = 'overview' | 'events' | 'setup' | 'login' | (string & {});
+export type Section = 'overview' | 'events' | 'setup' | 'zoho' | 'login' | (string & {});
 
 let nav: Array<[Section, string, string]> | undefined;
 
@@ -18,6 +18,7 @@ function navigation(): Array<[Section, string, string]> {
       `/admin/${records.section}`,
     ]),
     ['setup', 'Setup', '/admin/setup'],
+    ['zoho', 'Zoho', '/admin/zoho'],
   ];
   return nav;
 }

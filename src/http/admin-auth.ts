@@ -22,6 +22,13 @@ export interface AdminAuth {
   authenticate(request: FastifyRequest): Promise<Authentication>;
   /** True for a Bearer token or a live session cookie. */
   isAuthenticated(request: FastifyRequest): Promise<boolean>;
+  /**
+   * The stored hash of the request's live session, or undefined: binds something (an OAuth `state`) to a
+   * session without keeping its id.
+   */
+  sessionHash(request: FastifyRequest): Promise<string | undefined>;
+  /** True while the session of this stored hash lives (not logged out, not expired). */
+  isLiveSessionHash(idHash: string): Promise<boolean>;
   /** preHandler for the JSON admin API: 401 JSON without credentials, 429 after too many wrong ones. */
   requireApi(request: FastifyRequest, reply: FastifyReply): Promise<void>;
   /** preHandler for dashboard pages: to the sign-in page without a session, 429 after too many wrong tokens. */
@@ -95,6 +102,13 @@ export function createAdminAuth(options: AdminAuthOptions): AdminAuth {
     },
     authenticate,
     isAuthenticated: async (request) => (await authenticate(request)).result === 'ok',
+    async sessionHash(request) {
+      const sessionId = sessionIdOf(request);
+      if (sessionId === undefined) return undefined;
+      const idHash = hashOf(sessionId);
+      return (await isLiveAdminSession(db, idHash, new Date())) ? idHash : undefined;
+    },
+    isLiveSessionHash: (idHash) => isLiveAdminSession(db, idHash, new Date()),
     async requireApi(request, reply) {
       const auth = await authenticate(request);
       if (auth.result === 'ok') return;

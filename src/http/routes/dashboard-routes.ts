@@ -3,6 +3,7 @@ import helmet from '@fastify/helmet';
 import type { FastifyInstance } from 'fastify';
 import type { Kysely } from 'kysely';
 import type { DoctorCheck } from '../../admin/run-doctor.js';
+import type { ZohoDoctorUse } from '../../admin/zoho-doctor-checks.js';
 import type { Config } from '../../config.js';
 import type { Database } from '../../db/schema.js';
 import type { ZohoModule } from '../../modules/zoho-module.js';
@@ -18,6 +19,8 @@ import { overviewRoutes } from './dashboard/overview-routes.js';
 import { recordsRoutes } from './dashboard/records-routes.js';
 import { setupRoutes } from './dashboard/setup-routes.js';
 import { signInRoutes } from './dashboard/sign-in-routes.js';
+import { zohoCallbackRoutes } from './dashboard/zoho-callback-routes.js';
+import { zohoRoutes } from './dashboard/zoho-routes.js';
 
 export interface DashboardRoutesOptions {
   config: Config;
@@ -31,6 +34,8 @@ export interface DashboardRoutesOptions {
   doctor: () => Promise<DoctorCheck[]>;
   /** The modules whose setup and test delivery the Setup page shows, and whose records have pages. */
   modules: readonly ZohoModule[];
+  /** The Zoho client's usage counts and API domain, for the Zoho page; undefined without a client. */
+  zoho?: ZohoDoctorUse | undefined;
 }
 
 /**
@@ -60,6 +65,11 @@ export async function dashboardRoutes(app: FastifyInstance, options: DashboardRo
 
   assetRoutes(app);
   signInRoutes(app, options);
+  // Authorized by its OAuth state, not the session cookie, which the browser does not send on Zoho's redirect.
+  await app.register(async (callback) => {
+    callback.addHook('preHandler', refuseNulCharacters);
+    zohoCallbackRoutes(callback, options);
+  });
 
   // Everything below needs a session.
   await app.register(async (pages) => {
@@ -70,5 +80,6 @@ export async function dashboardRoutes(app: FastifyInstance, options: DashboardRo
     eventDetailRoutes(pages, options);
     recordsRoutes(pages, options);
     setupRoutes(pages, options);
+    zohoRoutes(pages, options);
   });
 }

@@ -10,6 +10,14 @@ const FLASHES: Record<string, Flash> = {
   'login-failed': { kind: 'error', text: 'That is not the admin token.' },
   'logged-out': { kind: 'info', text: 'You are signed out.' },
   'not-retryable': { kind: 'error', text: 'This event cannot be retried.' },
+  'zoho-disconnected': {
+    kind: 'info',
+    text: 'The stored Zoho connection is removed and its refresh token revoked at Zoho.',
+  },
+  'zoho-disconnected-unrevoked': {
+    kind: 'error',
+    text: 'The stored Zoho connection is removed, but Zoho could not revoke its refresh token: remove it in Zoho (accounts › Sessions › Connected Apps).',
+  },
 };
 
 /** The message that the request's `?flash=` names, if it names one. */

@@ -1,0 +1,76 @@
+import type { Kysely } from 'kysely';
+import type { Config } from '../config.js';
+import type { Database } from '../db/schema.js';
+import { ZohoKeyMismatchError } from './seal-secret.js';
+import { ZOHO_ACCOUNTS_URLS, type ZohoDataCentre } from './zoho-api.js';
+import { describeZohoConnection, readZohoConnection } from './zoho-connection-store.js';
+import { resolveZohoTokenKey } from './zoho-token-key.js';
+
+/** What refreshes an access token: the client, its refresh token and the accounts server that issued it. */
+export interface ZohoCredentials {
+  clientId: string;
+  clientSecret: string;
+  refreshToken: string;
+  accountsUrl: string;
+  dataCentre?: ZohoDataCentre | undefined;
+}
+
+/** Read when a token is to be refreshed, so a connection made meanwhile (dashboard, CLI) is used at once. */
+export type CredentialsSource = () => Promise<ZohoCredentials | undefined>;
+
+/** Where the credentials in use come from: the ZOHO_* settings, the stored connection, or nowhere. */
+export type ZohoCredentialsOrigin = 'env' | 'stored' | 'none';
+
+/** The accounts server: an explicit URL (ZOHO_ACCOUNTS_URL, --accounts-url) over the data centre's. */
+export function zohoAccountsUrl(options: {
+  dataCentre: ZohoDataCentre | undefined;
+  accountsUrl: string | undefined;
+}): string | undefined {
+  if (options.accountsUrl !== undefined) return options.accountsUrl.replace(/\/+$/, '');
+  return options.dataCentre === undefined ? undefined : ZOHO_ACCOUNTS_URLS[options.dataCentre];
+}
+
+/** The credentials of the ZOHO_* settings, when ZOHO_REFRESH_TOKEN is set (config checks the rest is there). */
+export function envZohoCredentials(config: Config): ZohoCredentials | undefined {
+  const { clientId, clientSecret, refreshToken, dataCentre } = config.zoho;
+  const accountsUrl = zohoAccountsUrl(config.zoho);
+  if (!clientId || !clientSecret || !refreshToken || !accountsUrl) return undefined;
+  return { clientId, clientSecret, refreshToken, accountsUrl, dataCentre };
+}
+
+/** Which credentials mzi uses: the ZOHO_* settings win over a stored connection. Opens no secret. */
+export async function zohoCredentialsOrigin(
+  config: Config,
+  db: Kysely<Database>,
+): Promise<ZohoCredentialsOrigin> {
+  if (envZohoCredentials(config)) return 'env';
+  return (await describeZohoConnection(db)) ? 'stored' : 'none';
+}
+
+/**
+ * The credentials mzi uses: the ZOHO_* settings when set, else the stored connection, opened with the token
+ * key; undefined when there are neither (webhook-only). A stored connection the key cannot open throws
+ * ZohoKeyMismatchError, which says what to do.
+ */
+export function createZohoCredentialsSource(options: {
+  config: Config;
+  db: Kysely<Database>;
+}): CredentialsSource {
+  const { config, db } = options;
+  return async () => {
+    const env = envZohoCredentials(config);
+    if (env) return env;
+    if (!(await describeZohoConnection(db))) return undefined;
+    const key = resolveZohoTokenKey(config, { create: false });
+    if (!key) throw new ZohoKeyMismatchError();
+    const stored = await readZohoConnection(db, key.key);
+    if (!stored) return undefined;
+    return {
+      clientId: stored.clientId,
+      clientSecret: stored.clientSecret,
+      refreshToken: stored.refreshToken,
+      accountsUrl: stored.accountsUrl,
+      dataCentre: stored.dataCentre,
+    };
+  };
+}
