@@ -10,6 +10,7 @@ import * as genericSearchKeys from './2026-12-07-0009-generic-search-keys.js';
 import * as dependencyWaits from './2026-12-07-0010-dependency-waits.js';
 import * as deliveryId from './2026-12-07-0015-delivery-id.js';
 import * as zohoConnection from './2026-12-07-0016-zoho-connection.js';
+import * as zohoTokensAndUsage from './2026-12-07-0017-zoho-tokens-and-usage.js';
 
 /**
  * The core migrations (event log, counts, admin sessions); each module brings its own (`ZohoModule.migrations`),
@@ -28,4 +29,5 @@ export const MIGRATIONS: Record<string, Migration> = {
   '2026-12-07-0010-dependency-waits': dependencyWaits,
   '2026-12-07-0015-delivery-id': deliveryId,
   '2026-12-07-0016-zoho-connection': zohoConnection,
+  '2026-12-07-0017-zoho-tokens-and-usage': zohoTokensAndUsage,
 };
