@@ -9,7 +9,8 @@ import {
   readZohoConnection,
   type ZohoConnectionInfo,
 } from '../zoho/zoho-connection-store.js';
-import { envZohoCredentials, type ZohoCredentialsOrigin } from '../zoho/zoho-credentials-source.js';
+import { credentialsFromEnv } from '../zoho/zoho-credentials.js';
+import type { ZohoCredentialsOrigin } from '../zoho/zoho-credentials-source.js';
 import { missingZohoScopes } from '../zoho/zoho-scopes.js';
 import { resolveZohoTokenKey } from '../zoho/zoho-token-key.js';
 
@@ -25,7 +26,7 @@ export interface ZohoStatus {
 
 /** Reads which connection is in use and what it says, opening the stored one only to prove the key fits. */
 export async function readZohoStatus(config: Config, db: Kysely<Database>): Promise<ZohoStatus> {
-  const envCredentials = envZohoCredentials(config);
+  const envCredentials = credentialsFromEnv(config);
   const stored = await describeZohoConnection(db);
   let storedProblem: string | undefined;
   if (stored) {

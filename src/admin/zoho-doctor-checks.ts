@@ -5,7 +5,7 @@ import { AppError } from '../errors.js';
 import { ZohoKeyMismatchError } from '../zoho/seal-secret.js';
 import type { ZohoAccessCheck } from '../zoho/try-zoho-access.js';
 import { describeZohoConnection, readZohoConnection } from '../zoho/zoho-connection-store.js';
-import { envZohoCredentials } from '../zoho/zoho-credentials-source.js';
+import { credentialsFromEnv } from '../zoho/zoho-credentials.js';
 import { missingZohoScopes, ZOHO_SCOPE_LIST, ZOHO_SCOPES } from '../zoho/zoho-scopes.js';
 import { isPrivateKeyFile, resolveZohoTokenKey } from '../zoho/zoho-token-key.js';
 import type { DoctorCheck } from './run-doctor.js';
@@ -34,7 +34,7 @@ export async function zohoDoctorChecks(
   db: Kysely<Database>,
   use: ZohoDoctorUse = {},
 ): Promise<DoctorCheck[]> {
-  const env = envZohoCredentials(config);
+  const env = credentialsFromEnv(config);
   const stored = await describeZohoConnection(db);
   const checks: DoctorCheck[] = [];
   if (!env && !stored) {

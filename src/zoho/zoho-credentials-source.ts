@@ -4,19 +4,8 @@ import type { Database } from '../db/schema.js';
 import { ZohoKeyMismatchError } from './seal-secret.js';
 import { ZOHO_ACCOUNTS_URLS, type ZohoDataCentre } from './zoho-api.js';
 import { describeZohoConnection, readZohoConnection } from './zoho-connection-store.js';
+import { type CredentialsSource, credentialsFromEnv } from './zoho-credentials.js';
 import { resolveZohoTokenKey } from './zoho-token-key.js';
-
-/** What refreshes an access token: the client, its refresh token and the accounts server that issued it. */
-export interface ZohoCredentials {
-  clientId: string;
-  clientSecret: string;
-  refreshToken: string;
-  accountsUrl: string;
-  dataCentre?: ZohoDataCentre | undefined;
-}
-
-/** Read when a token is to be refreshed, so a connection made meanwhile (dashboard, CLI) is used at once. */
-export type CredentialsSource = () => Promise<ZohoCredentials | undefined>;
 
 /** Where the credentials in use come from: the ZOHO_* settings, the stored connection, or nowhere. */
 export type ZohoCredentialsOrigin = 'env' | 'stored' | 'none';
@@ -30,20 +19,12 @@ export function zohoAccountsUrl(options: {
   return options.dataCentre === undefined ? undefined : ZOHO_ACCOUNTS_URLS[options.dataCentre];
 }
 
-/** The credentials of the ZOHO_* settings, when ZOHO_REFRESH_TOKEN is set (config checks the rest is there). */
-export function envZohoCredentials(config: Config): ZohoCredentials | undefined {
-  const { clientId, clientSecret, refreshToken, dataCentre } = config.zoho;
-  const accountsUrl = zohoAccountsUrl(config.zoho);
-  if (!clientId || !clientSecret || !refreshToken || !accountsUrl) return undefined;
-  return { clientId, clientSecret, refreshToken, accountsUrl, dataCentre };
-}
-
 /** Which credentials mzi uses: the ZOHO_* settings win over a stored connection. Opens no secret. */
 export async function zohoCredentialsOrigin(
   config: Config,
   db: Kysely<Database>,
 ): Promise<ZohoCredentialsOrigin> {
-  if (envZohoCredentials(config)) return 'env';
+  if (credentialsFromEnv(config)) return 'env';
   return (await describeZohoConnection(db)) ? 'stored' : 'none';
 }
 
@@ -58,7 +39,7 @@ export function createZohoCredentialsSource(options: {
 }): CredentialsSource {
   const { config, db } = options;
   return async () => {
-    const env = envZohoCredentials(config);
+    const env = credentialsFromEnv(config);
     if (env) return env;
     if (!(await describeZohoConnection(db))) return undefined;
     const key = resolveZohoTokenKey(config, { create: false });

@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import type { ZohoCredentials } from '../../src/zoho/zoho-credentials.js';
 import { handleToken } from './fake-zoho/accounts.js';
 import { checkCall } from './fake-zoho/auth.js';
+import { authorize, revoke } from './fake-zoho/authorize.js';
 import {
   createFakeZohoState,
   type FakeZohoStateOptions,
@@ -84,6 +85,12 @@ async function route(state: FakeZohoState, req: IncomingMessage, apiDomain: stri
     for (const [name, value] of new URLSearchParams(body)) params.set(name, value);
     return handleToken(state, params, apiDomain);
   }
+  if (url.pathname === '/oauth/v2/auth' && req.method === 'GET') {
+    const { port } = req.socket.address() as AddressInfo;
+    return authorize(state, url.searchParams, `http://127.0.0.1:${port}`);
+  }
+  if (url.pathname === '/oauth/v2/token/revoke' && req.method === 'POST')
+    return revoke(state, url.searchParams);
   const parts = url.pathname.split('/').filter(Boolean).map(decodeURIComponent);
   if (parts[0] !== 'crm' || parts[1] !== 'v8') return notFound();
   const [, , first, second, third] = parts;

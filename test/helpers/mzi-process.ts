@@ -28,6 +28,34 @@ export function runMzi(args: string[], env: Record<string, string>) {
   return { code: result.status, stdout: result.stdout, stderr: result.stderr };
 }
 
+/**
+ * `runMzi` without blocking this process: for commands that talk to a fake server running in the test itself
+ * (a synchronous spawn would stop that server from answering).
+ */
+export async function runMziAsync(
+  args: string[],
+  env: Record<string, string>,
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  const child = spawn(process.execPath, [MZI_BIN, ...args], {
+    env: { ...process.env, LOG_LEVEL: 'warn', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stdout = '';
+  let stderr = '';
+  child.stdout?.on('data', (chunk) => {
+    stdout += String(chunk);
+  });
+  child.stderr?.on('data', (chunk) => {
+    stderr += String(chunk);
+  });
+  const timer = setTimeout(() => child.kill('SIGKILL'), 30_000);
+  const code = await new Promise<number | null>((resolve) =>
+    child.once('close', (status) => resolve(status)),
+  );
+  clearTimeout(timer);
+  return { code, stdout, stderr };
+}
+
 export interface MziServer {
   process: ChildProcess;
   baseUrl: string;

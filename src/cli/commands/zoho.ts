@@ -4,7 +4,7 @@ import { zohoDoctorChecks } from '../../admin/zoho-doctor-checks.js';
 import { zohoDoctorUse } from '../../admin/zoho-doctor-use.js';
 import type { Config } from '../../config.js';
 import { AppError } from '../../errors.js';
-import { connectZoho } from '../../zoho/connect-zoho.js';
+import { connectWithGrantCode } from '../../zoho/connect-with-grant-code.js';
 import { revokeRefreshToken } from '../../zoho/revoke-refresh-token.js';
 import { ZOHO_DATA_CENTRES, type ZohoDataCentre } from '../../zoho/zoho-api.js';
 import {
@@ -12,7 +12,8 @@ import {
   describeZohoConnection,
   readZohoConnection,
 } from '../../zoho/zoho-connection-store.js';
-import { envZohoCredentials, zohoAccountsUrl } from '../../zoho/zoho-credentials-source.js';
+import { credentialsFromEnv } from '../../zoho/zoho-credentials.js';
+import { zohoAccountsUrl } from '../../zoho/zoho-credentials-source.js';
 import { ZOHO_SCOPE_LIST, ZOHO_SCOPES } from '../../zoho/zoho-scopes.js';
 import { resolveZohoTokenKey } from '../../zoho/zoho-token-key.js';
 import type { CliContext } from '../cli-context.js';
@@ -110,7 +111,7 @@ async function connect(context: CliContext, opts: ConnectOptions): Promise<void>
   await withDatabase(config, async (db) => {
     const key = resolveZohoTokenKey(config, { create: true });
     if (!key) throw new AppError('zoho.no_key', 'No key for the Zoho connection; set ZOHO_TOKEN_KEY.');
-    const result = await connectZoho({
+    const result = await connectWithGrantCode({
       db,
       key: key.key,
       clientId,
@@ -136,7 +137,7 @@ async function connect(context: CliContext, opts: ConnectOptions): Promise<void>
       err(
         `warning: Zoho did not grant ${result.missingScopes.join(', ')}; generate a code with the scope ${ZOHO_SCOPE_LIST} and connect again.`,
       );
-    if (envZohoCredentials(config))
+    if (credentialsFromEnv(config))
       err(
         'warning: ZOHO_CLIENT_ID, ZOHO_CLIENT_SECRET and ZOHO_REFRESH_TOKEN are set: those settings win over the stored connection until you remove them.',
       );
@@ -168,7 +169,7 @@ async function disconnect(config: Config, revoke: boolean): Promise<void> {
       await deleteZohoConnection(db);
       out(`The stored Zoho connection is removed; ${revoked}.`);
     }
-    if (envZohoCredentials(config))
+    if (credentialsFromEnv(config))
       err('note: the ZOHO_* settings still connect mzi to Zoho; remove ZOHO_REFRESH_TOKEN to stop that.');
   });
 }

@@ -3,7 +3,6 @@ import helmet from '@fastify/helmet';
 import type { FastifyInstance } from 'fastify';
 import type { Kysely } from 'kysely';
 import type { DoctorCheck } from '../../admin/run-doctor.js';
-import type { ZohoDoctorUse } from '../../admin/zoho-doctor-checks.js';
 import type { Config } from '../../config.js';
 import type { Database } from '../../db/schema.js';
 import type { ZohoModule } from '../../modules/zoho-module.js';
@@ -34,8 +33,6 @@ export interface DashboardRoutesOptions {
   doctor: () => Promise<DoctorCheck[]>;
   /** The modules whose setup and test delivery the Setup page shows, and whose records have pages. */
   modules: readonly ZohoModule[];
-  /** The Zoho client's usage counts and API domain, for the Zoho page; undefined without a client. */
-  zoho?: ZohoDoctorUse | undefined;
 }
 
 /**

@@ -2,7 +2,7 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import { zohoCallbackPage } from '../../../dashboard/zoho-page.js';
 import { AppError } from '../../../errors.js';
-import { connectZoho } from '../../../zoho/connect-zoho.js';
+import { connectWithGrantCode } from '../../../zoho/connect-with-grant-code.js';
 import { ZOHO_ACCOUNTS_URLS, ZOHO_DATA_CENTRES, type ZohoDataCentre } from '../../../zoho/zoho-api.js';
 import { takeZohoConnectAttempt } from '../../../zoho/zoho-connect-attempts.js';
 import { resolveZohoTokenKey } from '../../../zoho/zoho-token-key.js';
@@ -67,7 +67,7 @@ export function zohoCallbackRoutes(
         'Start again from the Zoho page.',
       ]);
     try {
-      const result = await connectZoho({
+      const result = await connectWithGrantCode({
         db,
         key: (key as NonNullable<typeof key>).key,
         clientId: attempt.clientId,

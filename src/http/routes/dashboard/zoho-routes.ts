@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { readZohoStatus } from '../../../admin/read-zoho-status.js';
+import { zohoDoctorUse } from '../../../admin/zoho-doctor-use.js';
 import { zohoPage } from '../../../dashboard/zoho-page.js';
 import { AppError } from '../../../errors.js';
 import { revokeRefreshToken } from '../../../zoho/revoke-refresh-token.js';
@@ -23,20 +24,22 @@ const DAY_MS = 24 * 3600 * 1000;
  */
 export function zohoRoutes(
   pages: FastifyInstance,
-  options: Pick<DashboardRoutesOptions, 'config' | 'db' | 'auth' | 'zoho'>,
+  options: Pick<DashboardRoutesOptions, 'config' | 'db' | 'auth'>,
 ): void {
   const { config, db } = options;
 
   pages.get('/admin/zoho', async (request, reply) => {
     const status = await readZohoStatus(config, db);
+    // Reads the shared token's row and the usage counts; no call to Zoho.
+    const usage =
+      status.origin === 'stored' && status.storedProblem ? undefined : await zohoDoctorUse(config, db);
+    const apiDomain = await usage?.apiDomain?.().catch(() => undefined);
     return replyHtml(
       reply,
       zohoPage({
         ...status,
-        apiDomain:
-          (await options.zoho?.apiDomain?.()) ??
-          (status.origin === 'stored' ? status.stored?.apiDomain : undefined),
-        creditsLastDay: await options.zoho?.creditsSince?.(new Date(Date.now() - DAY_MS)),
+        apiDomain: apiDomain ?? (status.origin === 'stored' ? status.stored?.apiDomain : undefined),
+        creditsLastDay: await usage?.creditsSince?.(new Date(Date.now() - DAY_MS)),
         dailyCreditBudget: config.zoho.dailyCreditBudget,
         redirectUri: config.publicUrl
           ? `${config.publicUrl.replace(/\/+$/, '')}${zohoCallbackPath}`

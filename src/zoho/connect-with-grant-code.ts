@@ -1,9 +1,10 @@
 import type { Kysely } from 'kysely';
 import type { Database } from '../db/schema.js';
 import { AppError } from '../errors.js';
-import { exchangeGrantCode } from './exchange-grant-code.js';
+import { explainConnectFailure } from './explain-connect-failure.js';
 import { revokeRefreshToken } from './revoke-refresh-token.js';
 import { tryZohoAccess, type ZohoAccessCheck } from './try-zoho-access.js';
+import { exchangeGrantCode } from './zoho-accounts.js';
 import type { ZohoDataCentre } from './zoho-api.js';
 import {
   type ConnectedVia,
@@ -12,8 +13,9 @@ import {
   type ZohoConnectionInfo,
 } from './zoho-connection-store.js';
 import { missingZohoScopes, ZOHO_SCOPE_LIST } from './zoho-scopes.js';
+import { recordZohoUsage } from './zoho-usage.js';
 
-export interface ConnectZohoOptions {
+export interface ConnectWithGrantCodeOptions {
   db: Kysely<Database>;
   /** The key that seals the stored secrets (resolveZohoTokenKey). */
   key: Buffer;
@@ -44,14 +46,20 @@ export interface ZohoConnectResult {
  * stores it sealed. A token that cannot read records (a missing scope, a refusal) is revoked at once and
  * nothing is stored: Zoho keeps at most 20 refresh tokens a user, and a useless one would take a place.
  */
-export async function connectZoho(options: ConnectZohoOptions): Promise<ZohoConnectResult> {
-  const exchange = await exchangeGrantCode(options);
+export async function connectWithGrantCode(options: ConnectWithGrantCodeOptions): Promise<ZohoConnectResult> {
+  const exchange = await exchangeGrantCode(options, { timeoutMs: options.timeoutMs }).catch(
+    (error: unknown) => {
+      throw explainConnectFailure(error, options.accountsUrl);
+    },
+  );
   const check = await tryZohoAccess({
     apiDomain: exchange.apiDomain,
     accessToken: exchange.accessToken,
     module: options.testModule,
     timeoutMs: options.timeoutMs,
   });
+  // Counted as the client counts its calls; a refused call costs nothing.
+  if (check.ok) await recordZohoUsage(options.db, { callType: 'list_records', credits: 1, at: Date.now() });
   if (!check.ok && check.kind !== 'module') {
     await revokeRefreshToken({
       accountsUrl: options.accountsUrl,
@@ -66,7 +74,8 @@ export async function connectZoho(options: ConnectZohoOptions): Promise<ZohoConn
       { status: check.kind === 'scope' ? 400 : 502 },
     );
   }
-  const scopes = exchange.scopes ?? [];
+  const granted = exchange.scope?.split(/[\s,]+/).filter((scope) => scope !== '');
+  const scopes = granted ?? [];
   const connection: StoredZohoConnection = {
     clientId: options.clientId,
     clientSecret: options.clientSecret,
@@ -80,5 +89,5 @@ export async function connectZoho(options: ConnectZohoOptions): Promise<ZohoConn
   };
   await saveZohoConnection(options.db, options.key, connection);
   const { clientId: _id, clientSecret: _secret, refreshToken: _token, ...info } = connection;
-  return { info, missingScopes: exchange.scopes ? missingZohoScopes(scopes) : [], check };
+  return { info, missingScopes: granted ? missingZohoScopes(scopes) : [], check };
 }
