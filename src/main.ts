@@ -120,7 +120,7 @@ export async function createService(
     logger,
     adminToken: admin.token,
     metrics,
-    doctor: () => runDoctor(config, { database, moodle, modules }),
+    doctor: () => runDoctor(config, { database, moodle, modules, zohoCall: false }),
     modules,
     onAuthRejected: () => {
       counters.authRejected += 1;

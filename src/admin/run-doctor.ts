@@ -28,6 +28,11 @@ export async function runDoctor(
     modules?: readonly ZohoModule[];
     /** A running service's Zoho token check and usage counts; by default the doctor builds its own. */
     zoho?: ZohoDoctorUse;
+    /**
+     * False: no real Zoho call, for a page that runs the doctor on every view (each call costs an API credit).
+     * Default true.
+     */
+    zohoCall?: boolean;
   } = {},
 ): Promise<DoctorCheck[]> {
   const modules = use.modules ?? MODULES;
@@ -88,7 +93,7 @@ export async function runDoctor(
           fix: 'See why with `mzi events list --status failed`; after fixing the cause, `mzi events retry --failed`.',
         });
       }
-      checks.push(...(await zohoChecks(config, database.db, use.zoho)));
+      checks.push(...(await zohoChecks(config, database.db, use.zoho, use.zohoCall ?? true)));
     } catch (error) {
       checks.push({
         name: 'database',
@@ -169,9 +174,11 @@ async function zohoChecks(
   config: Config,
   db: DatabaseHandle['db'],
   use: ZohoDoctorUse | undefined,
+  call: boolean,
 ): Promise<DoctorCheck[]> {
   try {
-    return await zohoDoctorChecks(config, db, use ?? (await zohoDoctorUse(config, db)));
+    const { checkToken, ...rest } = use ?? (await zohoDoctorUse(config, db));
+    return await zohoDoctorChecks(config, db, call ? { checkToken, ...rest } : rest);
   } catch (error) {
     return [{ name: 'zoho', status: 'fail', detail: (error as Error).message }];
   }
