@@ -267,6 +267,21 @@ describe('Zoho failures and usage', () => {
     });
   });
 
+  it('retries a Zoho server error, and fails transiently on timeouts without leaking the token', async () => {
+    const [student] = fake.state.seed(MODULE, 1);
+    fake.state.failNext(1);
+    expect(await client().getRecord(MODULE, student?.id as string)).toMatchObject({ id: student?.id });
+    expect(fake.state.counts.calls['GET /crm/v8/{module}/{id}']).toBe(2);
+
+    const stalling: ZohoTransport = async (url, init) => {
+      if (url.endsWith('/oauth/v2/token')) return sendRequest(url, init);
+      throw new DOMException(`stalled with ${init.headers.authorization}`, 'TimeoutError');
+    };
+    const failure = await failureOf(client({ transport: stalling, timeoutMs: 50 }).getRecord(MODULE, '1'));
+    expect(failure).toMatchObject({ code: 'zoho.timeout', retryable: true, httpStatus: undefined });
+    expect(failure.message).not.toContain('Zoho-oauthtoken');
+  });
+
   it('names the missing scope when the token lacks it', async () => {
     const limited = await startFakeZoho({ scope: 'ZohoCRM.modules.ALL' });
     try {
