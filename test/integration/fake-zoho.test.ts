@@ -83,6 +83,11 @@ describe('the fake Zoho', () => {
       data: { Name: 'Ada', Moodle_User_ID: '2' },
     });
     expect(fake.state.counts).toMatchObject({ workflowRuns: { [MODULE]: 1 }, workflowDeliveries: 1 });
+
+    fake.state.edit(MODULE, student?.id as string, { Name: 'Ada B' });
+    fake.state.edit(MODULE, student?.id as string, { Name: 'Ada C' }, { runWorkflow: true });
+    await fake.state.workflowsSettled();
+    expect(received.map((delivery) => JSON.parse(delivery.body).data.Name)).toEqual(['Ada', 'Ada C']);
   });
 
   it('lists a workflow webhook that failed among the webhook failures', async () => {

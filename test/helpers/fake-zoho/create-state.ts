@@ -6,6 +6,7 @@ import {
   randomToken,
   zohoDateTime,
 } from './state.js';
+import { runWorkflow } from './workflow.js';
 
 export interface FakeZohoStateOptions {
   clientId?: string;
@@ -62,10 +63,11 @@ export function createFakeZohoState(options: FakeZohoStateOptions = {}): FakeZoh
         return record;
       });
     },
-    edit(module, id, fields) {
+    edit(module, id, fields, editOptions = {}) {
       const record = state.modules.get(module)?.get(id);
       if (!record) throw new Error(`fake Zoho: no ${module} record ${id}`);
       Object.assign(record, fields, { id, Modified_Time: zohoDateTime(state.now()) });
+      if (editOptions.runWorkflow) runWorkflow(state, module, record);
       return record;
     },
     remove(module, id, type = 'recycle') {

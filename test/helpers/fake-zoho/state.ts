@@ -77,8 +77,16 @@ export interface FakeZohoState {
     records: number | Partial<FakeZohoRecord>[],
     fields?: (i: number) => Record<string, unknown>,
   ): FakeZohoRecord[];
-  /** Changes a record as a Zoho user would (bumps Modified_Time; no workflow runs). */
-  edit(module: string, id: string, fields: Record<string, unknown>): FakeZohoRecord;
+  /**
+   * Changes a record as a Zoho user would (bumps Modified_Time). With `runWorkflow`, the module's workflow rule
+   * runs as it would for that edit (its webhook is posted); without, it is an edit whose webhook never came.
+   */
+  edit(
+    module: string,
+    id: string,
+    fields: Record<string, unknown>,
+    options?: { runWorkflow?: boolean },
+  ): FakeZohoRecord;
   /** Deletes a record (to the recycle bin by default). */
   remove(module: string, id: string, type?: 'recycle' | 'permanent'): void;
   /** Expires every access token now (as a revocation would). */
