@@ -2,6 +2,7 @@ import type { Kysely } from 'kysely';
 import type { Logger } from 'pino';
 import type { Database } from '../db/schema.js';
 import { createAccessTokenProvider } from './access-token-provider.js';
+import { createCallLimiter } from './call-limiter.js';
 import { sendRequest, type ZohoTransport } from './send-request.js';
 import { refreshAccessToken } from './zoho-accounts.js';
 import type { ZohoApi, ZohoDataCentre } from './zoho-api.js';
@@ -44,6 +45,11 @@ export interface ZohoClientOptions {
   /** Per request, from sending to the last byte of the answer. Default 30 000. */
   timeoutMs?: number | undefined;
   transport?: ZohoTransport | undefined;
+  /**
+   * Calls this process has in flight at once; more wait their turn. Default 5, the Free edition's limit: Zoho
+   * counts every process of the app together, so keep processes × this within the edition's.
+   */
+  maxConcurrency?: number | undefined;
   retry?: Partial<RetrySettings> | undefined;
   /** Renew the shared token this long before it expires. Default 5 minutes. */
   refreshAheadMs?: number | undefined;
@@ -76,6 +82,7 @@ export function createZohoClient(options: ZohoClientOptions): ZohoClient {
   const state: RequesterState = {
     tokens,
     transport,
+    limit: createCallLimiter(options.maxConcurrency ?? 5),
     timeoutMs,
     retry: { attempts: 3, baseDelayMs: 500, maxDelayMs: 10_000, ...options.retry },
     db: options.db,

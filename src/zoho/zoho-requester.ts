@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import type { Database } from '../db/schema.js';
 import type { AccessTokenProvider, SharedToken } from './access-token-provider.js';
 import { callFailure, transportFailure } from './call-failure.js';
+import type { CallLimiter } from './call-limiter.js';
 import type { ZohoTransport } from './send-request.js';
 import { errorAnswerSchema } from './zoho-answers.js';
 import { ZohoError } from './zoho-errors.js';
@@ -41,6 +42,8 @@ export interface RetrySettings {
 export interface RequesterState {
   tokens: AccessTokenProvider;
   transport: ZohoTransport;
+  /** Keeps the calls in flight within Zoho's concurrency limit. */
+  limit: CallLimiter;
   timeoutMs: number;
   retry: RetrySettings;
   db: Kysely<Database>;
@@ -98,20 +101,24 @@ async function sendOnce(
   let text: string;
   let retryAfter: string | undefined;
   try {
-    const response = await state.transport(urlOf(token.apiDomain, request), {
-      method: request.method,
-      headers: {
-        accept: 'application/json',
-        authorization: `Zoho-oauthtoken ${token.accessToken}`,
-        ...(request.body === undefined ? {} : { 'content-type': 'application/json' }),
-        ...request.headers,
-      },
-      body: request.body === undefined ? undefined : JSON.stringify(request.body),
-      signal: AbortSignal.timeout(state.timeoutMs),
-    });
-    status = response.status;
-    retryAfter = response.headers['retry-after'];
-    text = await response.text();
+    ({ status, retryAfter, text } = await state.limit(async () => {
+      const response = await state.transport(urlOf(token.apiDomain, request), {
+        method: request.method,
+        headers: {
+          accept: 'application/json',
+          authorization: `Zoho-oauthtoken ${token.accessToken}`,
+          ...(request.body === undefined ? {} : { 'content-type': 'application/json' }),
+          ...request.headers,
+        },
+        body: request.body === undefined ? undefined : JSON.stringify(request.body),
+        signal: AbortSignal.timeout(state.timeoutMs),
+      });
+      return {
+        status: response.status,
+        retryAfter: response.headers['retry-after'],
+        text: await response.text(),
+      };
+    }));
   } catch (error) {
     report('transport', 0);
     return transportFailure(error, { where: `Zoho (${where})`, timeoutMs: state.timeoutMs, secrets });

@@ -165,6 +165,18 @@ describe('the shared access token', () => {
     expect(fake.state.counts.calls['GET /crm/v8/{module}/{id}']).toBe(1_000);
   });
 
+  it("keeps the calls in flight within Zoho's concurrency limit", async () => {
+    const [student] = fake.state.seed(MODULE, 1);
+    fake.state.concurrencyLimit = 5;
+    fake.state.latencyMs = 20;
+    const read = (zoho: ZohoClient) =>
+      Promise.all(Array.from({ length: 200 }, () => zoho.getRecord(MODULE, student?.id as string)));
+    await read(client());
+    expect(fake.state.counts.concurrencyRefusals).toBe(0);
+    await read(client({ maxConcurrency: 50, retry: { attempts: 1 } })).catch(() => undefined);
+    expect(fake.state.counts.concurrencyRefusals).toBeGreaterThan(0);
+  });
+
   it('is shared by two clients with their own state on one database', async () => {
     const [student] = fake.state.seed(MODULE, 1);
     const first = client();
