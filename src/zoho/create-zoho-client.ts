@@ -16,7 +16,7 @@ import {
 } from './zoho-records.js';
 import type { RequesterState, RetrySettings } from './zoho-requester.js';
 import { withZohoTables } from './zoho-tables.js';
-import { creditsSpent, type ZohoCallReport } from './zoho-usage.js';
+import { createUsageRecorder, creditsSpent, type ZohoCallReport } from './zoho-usage.js';
 
 /** What `mzi doctor` and the dashboard show of the Zoho connection. Reading it never calls Zoho. */
 export interface ZohoStatus {
@@ -85,7 +85,9 @@ export function createZohoClient(options: ZohoClientOptions): ZohoClient {
     limit: createCallLimiter(options.maxConcurrency ?? 5),
     timeoutMs,
     retry: { attempts: 3, baseDelayMs: 500, maxDelayMs: 10_000, ...options.retry },
-    db: options.db,
+    usage: createUsageRecorder(options.db, (error) =>
+      options.logger?.warn({ err: error }, 'could not count Zoho API calls'),
+    ),
     now,
     logger: options.logger,
     onCall: options.onCall,
@@ -96,7 +98,10 @@ export function createZohoClient(options: ZohoClientOptions): ZohoClient {
     listRecords: (module, list) => listRecords(state, module, list),
     listDeletedRecords: (module, list) => listDeletedRecords(state, module, list),
     listWebhookFailures: () => listWebhookFailures(state),
-    status: () => readStatus(options, now),
+    status: async () => {
+      await state.usage.flushed();
+      return await readStatus(options, now);
+    },
   };
 }
 

@@ -1,6 +1,4 @@
-import type { Kysely } from 'kysely';
 import type { Logger } from 'pino';
-import type { Database } from '../db/schema.js';
 import type { AccessTokenProvider, SharedToken } from './access-token-provider.js';
 import { callFailure, transportFailure } from './call-failure.js';
 import type { CallLimiter } from './call-limiter.js';
@@ -8,7 +6,12 @@ import type { ZohoTransport } from './send-request.js';
 import { errorAnswerSchema } from './zoho-answers.js';
 import { ZohoError } from './zoho-errors.js';
 import { parseRetryAfter, retryDelayMs } from './zoho-retry-policy.js';
-import { recordZohoUsage, ZOHO_CALL_CREDITS, type ZohoCallReport, type ZohoCallType } from './zoho-usage.js';
+import {
+  type UsageRecorder,
+  ZOHO_CALL_CREDITS,
+  type ZohoCallReport,
+  type ZohoCallType,
+} from './zoho-usage.js';
 
 /** One call to Zoho's CRM API, relative to the token's `api_domain`. */
 export interface ZohoRequest {
@@ -46,7 +49,7 @@ export interface RequesterState {
   limit: CallLimiter;
   timeoutMs: number;
   retry: RetrySettings;
-  db: Kysely<Database>;
+  usage: UsageRecorder;
   now: () => number;
   logger?: Logger | undefined;
   onCall?: ((call: ZohoCallReport) => void) | undefined;
@@ -91,11 +94,7 @@ async function sendOnce(
       seconds: (performance.now() - started) / 1000,
       credits,
     });
-    if (credits > 0) {
-      recordZohoUsage(state.db, { callType: request.callType, credits, at: state.now() }).catch(
-        (error: unknown) => state.logger?.warn({ err: error }, 'could not count a Zoho API call'),
-      );
-    }
+    if (credits > 0) state.usage.record({ callType: request.callType, credits, at: state.now() });
   };
   let status: number;
   let text: string;
