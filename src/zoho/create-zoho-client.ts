@@ -30,6 +30,8 @@ export interface ZohoStatus {
   tokenExpiresAt: string | undefined;
   /** Requests to Zoho's token endpoint in the last 10 minutes (Zoho allows 10). */
   tokenMintsLast10Minutes: number;
+  /** The latest request to the token endpoint: when, and `ok` or the error code (`zoho.invalid_code`…). */
+  lastTokenRequest: { at: string; outcome: string | undefined } | undefined;
   creditsLast24h: number;
 }
 
@@ -114,6 +116,12 @@ async function readStatus(options: ZohoClientOptions, now: () => number): Promis
     .select((eb) => eb.fn.countAll<number | string>().as('count'))
     .where('requested_at', '>=', new Date(now() - 10 * 60_000).toISOString())
     .executeTakeFirst();
+  const last = await db
+    .selectFrom('zoho_token_mints')
+    .select(['requested_at', 'outcome'])
+    .orderBy('id', 'desc')
+    .limit(1)
+    .executeTakeFirst();
   return {
     connected: credentials !== undefined,
     dataCentre: credentials?.dataCentre,
@@ -122,6 +130,7 @@ async function readStatus(options: ZohoClientOptions, now: () => number): Promis
     scopes: row?.scope ? row.scope.split(/[\s,]+/).filter(Boolean) : [],
     tokenExpiresAt: row?.access_token ? (row.expires_at ?? undefined) : undefined,
     tokenMintsLast10Minutes: Number(mints?.count ?? 0),
+    lastTokenRequest: last ? { at: last.requested_at, outcome: last.outcome ?? undefined } : undefined,
     creditsLast24h: await creditsSpent(options.db, now() - 24 * 3600_000),
   };
 }

@@ -207,6 +207,7 @@ describe('the shared access token', () => {
       scopes: ['ZohoCRM.modules.ALL', 'ZohoCRM.settings.automation_actions.READ'],
       tokenExpiresAt: new Date(now + 3600_000).toISOString(),
       tokenMintsLast10Minutes: 1,
+      lastTokenRequest: { at: new Date(now).toISOString(), outcome: 'ok' },
     });
   });
 
@@ -253,6 +254,7 @@ describe('the shared access token', () => {
     expect(failure.message).toContain('mzi zoho connect');
     expect(failure.message).not.toContain(fake.credentials.refreshToken);
     expect(failure.message).not.toContain(fake.credentials.clientSecret);
+    expect((await client().status()).lastTokenRequest?.outcome).toBe('zoho.invalid_code');
   });
 
   it('says Zoho is not connected when there are no credentials', async () => {
