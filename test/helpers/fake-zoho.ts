@@ -47,6 +47,12 @@ export async function startFakeZoho(options: FakeZohoOptions = {}): Promise<Fake
   const state = createFakeZohoState(options);
   let apiDomain = options.apiDomain ?? '';
   const server = createServer((req, res) => {
+    if (req.url?.startsWith('/crm/')) {
+      state.pending.inFlight += 1;
+      res.on('close', () => {
+        state.pending.inFlight -= 1;
+      });
+    }
     route(state, req, apiDomain).then(
       (answer) => send(res, answer),
       (error: unknown) =>
@@ -91,6 +97,7 @@ async function route(state: FakeZohoState, req: IncomingMessage, apiDomain: stri
   }
   if (url.pathname === '/oauth/v2/token/revoke' && req.method === 'POST')
     return revoke(state, url.searchParams);
+  if (state.latencyMs > 0) await new Promise((resolve) => setTimeout(resolve, state.latencyMs));
   const parts = url.pathname.split('/').filter(Boolean).map(decodeURIComponent);
   if (parts[0] !== 'crm' || parts[1] !== 'v8') return notFound();
   const [, , first, second, third] = parts;
