@@ -2,6 +2,7 @@ import type { Kysely } from 'kysely';
 import type { Config } from '../config.js';
 import type { Database } from '../db/schema.js';
 import { AppError } from '../errors.js';
+import type { ZohoStatus } from '../zoho/create-zoho-client.js';
 import { ZohoKeyMismatchError } from '../zoho/seal-secret.js';
 import type { ZohoAccessCheck } from '../zoho/try-zoho-access.js';
 import { describeZohoConnection, readZohoConnection } from '../zoho/zoho-connection-store.js';
@@ -19,8 +20,8 @@ export interface ZohoDoctorUse {
   checkToken?: (() => Promise<ZohoAccessCheck & { apiDomain?: string | undefined }>) | undefined;
   /** API credits mzi spent since a time. */
   creditsSince?: ((since: Date) => Promise<number>) | undefined;
-  /** The API domain of the shared access token, when one was minted. */
-  apiDomain?: (() => Promise<string | undefined>) | undefined;
+  /** The client's view of the shared token: its API domain, scopes and the token requests of late. */
+  status?: (() => Promise<ZohoStatus>) | undefined;
 }
 
 const DAY_MS = 24 * 3600 * 1000;
@@ -87,6 +88,19 @@ export async function zohoDoctorChecks(
                   : 'Check the data centre and that mzi can reach Zoho; if the token was revoked, run `mzi zoho connect` again (or set a new ZOHO_REFRESH_TOKEN).',
           },
     );
+  }
+  const status = await use.status?.().catch(() => undefined);
+  apiDomain = status?.apiDomain ?? apiDomain;
+  if (env && status && status.scopes.length > 0) checks.push(scopeCheck(status.scopes));
+  if (status?.lastTokenRequest) {
+    const { at, outcome } = status.lastTokenRequest;
+    checks.push({
+      name: 'zoho token requests',
+      status:
+        status.tokenMintsLast10Minutes >= 10 || (outcome !== undefined && outcome !== 'ok') ? 'warn' : 'ok',
+      detail: `${status.tokenMintsLast10Minutes} in the last 10 minutes (Zoho allows 10); the latest, at ${at.slice(0, 19).replace('T', ' ')} UTC: ${outcome ?? 'no answer'}`,
+      fix: 'Another program using the same refresh token shares its limit: give mzi a refresh token of its own (mzi zoho connect).',
+    });
   }
   checks.push({
     name: 'zoho api domain',

@@ -19,7 +19,7 @@ export async function zohoDoctorUse(config: Config, db: Kysely<Database>): Promi
   if (!client || !module) return { creditsSince };
   return {
     creditsSince,
-    apiDomain: async () => (await client.status()).apiDomain,
+    status: () => client.status(),
     checkToken: async () => {
       let check: ZohoAccessCheck;
       try {

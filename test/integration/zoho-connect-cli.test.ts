@@ -233,6 +233,14 @@ describe('mzi zoho status, doctor and disconnect', () => {
     expect(withEnv.stdout).toContain(
       'the stored connection (mzi zoho connect) is ignored while they are set',
     );
+    expect(withEnv.stdout).toContain('[ok  ] zoho token: a real CRM call succeeded');
+    // The env token's own scopes, from Zoho's token answer; two token requests so far, one per connection.
+    expect(withEnv.stdout).toContain(
+      '[ok  ] zoho scopes: ZohoCRM.modules.ALL, ZohoCRM.settings.automation_actions.READ',
+    );
+    expect(withEnv.stdout).toMatch(
+      /\[ok {2}\] zoho token requests: 2 in the last 10 minutes \(Zoho allows 10\); the latest, at [\d-]+ [\d:]+ UTC: ok/,
+    );
 
     const config = loadConfig({
       env: env({

@@ -137,6 +137,8 @@ describe('Connect Zoho on the dashboard', () => {
     expect(after).toContain(zoho.apiDomain);
     expect(after).toContain('ZohoCRM.modules.ALL, ZohoCRM.settings.automation_actions.READ');
     expect(after).toContain('Disconnect');
+    // The connect's test call: one credit.
+    expect(after).toContain('<dt>API credits, last 24 h</dt><dd>1</dd>');
 
     // Used once: the same answer from Zoho again is refused.
     const replay = await fetch(flow.callback, { headers: { cookie: `mzi_zoho_state=${flow.stateCookie}` } });

@@ -33,7 +33,7 @@ export function zohoRoutes(
     // Reads the shared token's row and the usage counts; no call to Zoho.
     const usage =
       status.origin === 'stored' && status.storedProblem ? undefined : await zohoDoctorUse(config, db);
-    const apiDomain = await usage?.apiDomain?.().catch(() => undefined);
+    const apiDomain = (await usage?.status?.().catch(() => undefined))?.apiDomain;
     return replyHtml(
       reply,
       zohoPage({
