@@ -66,7 +66,8 @@ export async function requestZoho(state: RequesterState, request: ZohoRequest): 
     const token = await state.tokens.get();
     const outcome = await sendOnce(state, request, token);
     if (!(outcome instanceof ZohoError)) return outcome;
-    if (outcome.zohoCode === 'INVALID_TOKEN' && !renewed) {
+    if (outcome.zohoCode === 'INVALID_TOKEN') {
+      if (renewed) throw outcome;
       renewed = true;
       attempt -= 1;
       await state.tokens.invalidate(token);

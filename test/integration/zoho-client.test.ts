@@ -224,6 +224,20 @@ describe('the shared access token', () => {
     expect(fake.state.counts.calls['GET /crm/v8/{module}/{id}']).toBe(41);
   });
 
+  it('is renewed only once for a call whose fresh token is refused again', async () => {
+    const refusing: ZohoTransport = (url, init) =>
+      sendRequest(
+        url,
+        url.includes('/crm/')
+          ? { ...init, headers: { ...init.headers, authorization: 'Zoho-oauthtoken x' } }
+          : init,
+      );
+    const failure = await failureOf(client({ transport: refusing }).getRecord(MODULE, '1'));
+    expect(failure).toMatchObject({ code: 'zoho.invalid_token', httpStatus: 401, retryable: true });
+    expect(fake.state.counts.tokenRequests).toBe(2);
+    expect(fake.state.counts.calls['GET /crm/v8/{module}/{id}']).toBe(2);
+  });
+
   it('is never asked for more than 10 times in 10 minutes, whatever invalidates it', async () => {
     const [student] = fake.state.seed(MODULE, 1);
     const zoho = client();
