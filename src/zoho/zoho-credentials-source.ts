@@ -5,6 +5,7 @@ import { ZohoKeyMismatchError } from './seal-secret.js';
 import { ZOHO_ACCOUNTS_URLS, type ZohoDataCentre } from './zoho-api.js';
 import { describeZohoConnection, readZohoConnection } from './zoho-connection-store.js';
 import { type CredentialsSource, credentialsFromEnv } from './zoho-credentials.js';
+import { ZohoError } from './zoho-errors.js';
 import { resolveZohoTokenKey } from './zoho-token-key.js';
 
 /** Where the credentials in use come from: the ZOHO_* settings, the stored connection, or nowhere. */
@@ -42,9 +43,7 @@ export function createZohoCredentialsSource(options: {
     const env = credentialsFromEnv(config);
     if (env) return env;
     if (!(await describeZohoConnection(db))) return undefined;
-    const key = resolveZohoTokenKey(config, { create: false });
-    if (!key) throw new ZohoKeyMismatchError();
-    const stored = await readZohoConnection(db, key.key);
+    const stored = await openStored(config, db);
     if (!stored) return undefined;
     return {
       clientId: stored.clientId,
@@ -54,4 +53,19 @@ export function createZohoCredentialsSource(options: {
       dataCentre: stored.dataCentre,
     };
   };
+}
+
+/**
+ * The stored connection opened with the key in use. A key that does not fit is a ZohoError, as the client's
+ * other failures are, so that an event needing Zoho fails with its message and nothing is retried blindly.
+ */
+async function openStored(config: Config, db: Kysely<Database>) {
+  try {
+    const key = resolveZohoTokenKey(config, { create: false });
+    if (!key) throw new ZohoKeyMismatchError();
+    return await readZohoConnection(db, key.key);
+  } catch (error) {
+    if (!(error instanceof ZohoKeyMismatchError)) throw error;
+    throw new ZohoError(error.code, error.message, { retryable: false });
+  }
 }

@@ -3,9 +3,11 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config.js';
 import { createDatabase } from '../../src/db/create-database.js';
+import { openZohoClient } from '../../src/zoho/open-zoho-client.js';
 import { withZohoConnection } from '../../src/zoho/zoho-connection.table.js';
 import { readZohoConnection } from '../../src/zoho/zoho-connection-store.js';
 import { createZohoCredentialsSource } from '../../src/zoho/zoho-credentials-source.js';
+import { ZohoError } from '../../src/zoho/zoho-errors.js';
 import { resolveZohoTokenKey } from '../../src/zoho/zoho-token-key.js';
 import { type FakeZoho, startFakeZoho } from '../helpers/fake-zoho.js';
 import { runMziAsync as runMzi } from '../helpers/mzi-process.js';
@@ -277,6 +279,18 @@ describe('mzi zoho status, doctor and disconnect', () => {
     expect(doctor.stderr).not.toContain('    at ');
     const noKey = await runMzi(['zoho', 'status'], env());
     expect(noKey.stdout).toContain(message);
+
+    // The client a worker uses fails its calls with the same message, as a permanent Zoho error.
+    const config = loadConfig({ env: env({ ZOHO_TOKEN_KEY: 'b'.repeat(40) }), dotenvPath: null });
+    const handle = createDatabase(testDb.url);
+    try {
+      const client = await openZohoClient({ config, db: handle.db });
+      const failure = await client?.getRecord('BTEC_Students', '1').catch((error: unknown) => error);
+      expect(failure).toBeInstanceOf(ZohoError);
+      expect(failure).toMatchObject({ code: 'zoho.key_mismatch', message, retryable: false });
+    } finally {
+      await handle.close();
+    }
   });
 
   it('disconnects: the refresh token is revoked at Zoho and the stored connection is gone', async () => {
