@@ -1,5 +1,3 @@
-import { randomUUID } from 'node:crypto';
-import { hostname } from 'node:os';
 import type { Logger } from 'pino';
 import type { Config } from '../config.js';
 import type { DatabaseHandle } from '../db/create-database.js';
@@ -8,6 +6,7 @@ import { registerZohoSyncMetrics } from '../metrics/zoho-sync-metrics.js';
 import type { ZohoModule } from '../modules/zoho-module.js';
 import { type BackgroundSync, createBackgroundSync } from '../sync/background-sync.js';
 import { connectZoho } from '../sync/connect-zoho.js';
+import { leaseOwner } from '../sync/lease-owner.js';
 import { readSyncStatus, type ZohoSyncStatus } from '../sync/read-sync-status.js';
 import { DEFAULT_SYNC_PACING, type SyncPacing } from '../sync/sync-pacing.js';
 import type { EventAppender } from '../webhooks/create-event-appender.js';
@@ -33,7 +32,12 @@ export async function openZohoSync(options: {
 }): Promise<OpenedZohoSync> {
   const { config, database } = options;
   const logger = options.logger.child({ component: 'zoho-sync' });
-  const zoho = await connectZoho({ config, db: database.db, logger });
+  const zoho = connectZoho({
+    config,
+    db: database.db,
+    logger,
+    onCall: (call) => options.metrics.zohoCall(call),
+  });
   const intervalSeconds = config.zoho.syncIntervalSeconds;
   const readStatus = () =>
     readSyncStatus(database.db, {
@@ -51,7 +55,7 @@ export async function openZohoSync(options: {
           zoho: zoho.api,
           modules: options.modules,
           appender: options.appender,
-          owner: `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`,
+          owner: leaseOwner('mzi serve'),
           intervalSeconds,
           dailyCreditBudget: config.zoho.dailyCreditBudget,
           creditsSince: zoho.creditsSince,

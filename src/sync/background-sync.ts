@@ -36,7 +36,7 @@ export function createBackgroundSync(options: Omit<SyncRoundOptions, 'isStopping
   return {
     start() {
       if (options.intervalSeconds <= 0 || timer || stopping) return;
-      timer = setTimeout(tick, Math.min(checkEveryMs, 5_000)).unref();
+      timer = setTimeout(tick, checkEveryMs).unref();
     },
     async stop() {
       stopping = true;

@@ -6,6 +6,7 @@ import type { ZohoModule } from '../modules/zoho-module.js';
 import type { EventAppender } from '../webhooks/create-event-appender.js';
 import type { ZohoApi } from '../zoho/zoho-api.js';
 import { isRateLimited } from './is-rate-limited.js';
+import { isDeadLocalOwner } from './lease-owner.js';
 import { readChangedRecords } from './read-changed-records.js';
 import { readDeletedRecords } from './read-deleted-records.js';
 import type { BeforePage, SyncRun } from './sync-run.js';
@@ -15,6 +16,7 @@ import {
   readSyncState,
   releaseSyncLease,
   startSyncRun,
+  takeOverSyncLease,
 } from './sync-state.js';
 import { emptySummary, type SyncSummary } from './sync-summary.js';
 import { withSyncTables } from './zoho-sync-tables.js';
@@ -87,7 +89,7 @@ export async function syncModule(options: SyncModuleOptions): Promise<SyncSummar
     cursor: state.cursor ?? undefined,
   };
   if (!dryRun) {
-    const held = await acquireSyncLease(db, {
+    const held = await leaseModule(db, {
       module: module.name,
       owner: options.owner,
       now: now(),
@@ -134,6 +136,20 @@ export async function syncModule(options: SyncModuleOptions): Promise<SyncSummar
   } finally {
     if (!dryRun) await releaseSyncLease(db, module.name, options.owner);
   }
+}
+
+/**
+ * Takes the module's lease: free, expired, or held by a process of this host that died (a sync killed
+ * mid-run), whose checkpoint this run resumes from.
+ */
+async function leaseModule(
+  db: Kysely<Database>,
+  options: { module: string; owner: string; now: Date; seconds: number },
+): Promise<boolean> {
+  if (await acquireSyncLease(db, options)) return true;
+  const holder = (await readSyncState(db, options.module, options.now)).lease_owner;
+  if (!holder || !isDeadLocalOwner(holder)) return false;
+  return takeOverSyncLease(db, { ...options, from: holder });
 }
 
 /** Another process holds the module's lease: nothing was read. */

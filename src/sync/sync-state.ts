@@ -61,6 +61,23 @@ export async function acquireSyncLease(
   return Number(result.numUpdatedRows) === 1;
 }
 
+/** Takes over a lease from an owner that is known to be dead (see isDeadLocalOwner): true when taken. */
+export async function takeOverSyncLease(
+  db: Kysely<Database>,
+  options: { module: string; owner: string; from: string; now: Date; seconds: number },
+): Promise<boolean> {
+  const result = await withSyncTables(db)
+    .updateTable('zoho_sync_state')
+    .set({
+      lease_owner: options.owner,
+      lease_until: new Date(options.now.getTime() + options.seconds * 1000).toISOString(),
+    })
+    .where('module', '=', options.module)
+    .where('lease_owner', '=', options.from)
+    .executeTakeFirst();
+  return Number(result.numUpdatedRows) === 1;
+}
+
 /** Lets go of a lease this owner holds. */
 export async function releaseSyncLease(db: Kysely<Database>, module: string, owner: string): Promise<void> {
   await withSyncTables(db)

@@ -1,10 +1,10 @@
-import { hostname } from 'node:os';
 import { type Command, Option } from 'commander';
 import type { Config } from '../../config.js';
 import { AppError } from '../../errors.js';
 import { createLogger } from '../../logger.js';
 import type { ZohoModule } from '../../modules/zoho-module.js';
 import { connectZoho } from '../../sync/connect-zoho.js';
+import { leaseOwner } from '../../sync/lease-owner.js';
 import { syncModule } from '../../sync/sync-module.js';
 import type { SyncSummary } from '../../sync/sync-summary.js';
 import { createEventAppender } from '../../webhooks/create-event-appender.js';
@@ -52,7 +52,7 @@ async function runSync(config: Config, module: ZohoModule, opts: SyncOptions): P
     destination: process.stderr,
   });
   return withDatabase(config, async (db) => {
-    const zoho = await connectZoho({ config, db, logger });
+    const zoho = connectZoho({ config, db, logger });
     if (!zoho) {
       throw new AppError(
         'zoho.not_connected',
@@ -76,7 +76,7 @@ async function runSync(config: Config, module: ZohoModule, opts: SyncOptions): P
         zoho: zoho.api,
         module,
         appender,
-        owner: `mzi sync ${hostname()}:${process.pid}`,
+        owner: leaseOwner('mzi sync'),
         since: opts.since,
         full: opts.full,
         dryRun: opts.dryRun,
