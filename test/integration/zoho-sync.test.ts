@@ -131,6 +131,7 @@ describe('mzi sync', () => {
     // 85 mirrored and unchanged, and the deleted record no webhook ever brought.
     expect(first.stdout).toContain('unchanged: 86; already queued: 0');
     expect(first.stdout).toContain('read 2,294 records (all records) and 6 deleted records in 13 pages');
+    expect(first.stdout).toContain('credits spent: 13');
     // page_token pages past 2,000 records.
     expect(fake.state.counts.calls['GET /crm/v8/{module}']).toBe(12);
 

@@ -62,6 +62,8 @@ async function runSync(config: Config, module: ZohoModule, opts: SyncOptions): P
     }
     const startedAt = new Date();
     await warnOverBudget(config, zoho.creditsSince, startedAt);
+    // Usage is counted per hour: the run's credits are what the count grew by while it ran.
+    const creditsBefore = await zoho.creditsSince?.(startedAt);
     const appender = createEventAppender({
       db,
       dedupWindowSeconds: config.webhook.dedupWindowSeconds,
@@ -84,7 +86,8 @@ async function runSync(config: Config, module: ZohoModule, opts: SyncOptions): P
         logger,
         ...(progress ? { onProgress: progress } : {}),
       });
-      if (zoho.creditsSince) summary.credits = await zoho.creditsSince(startedAt);
+      if (zoho.creditsSince && creditsBefore !== undefined)
+        summary.credits = (await zoho.creditsSince(startedAt)) - creditsBefore;
       return summary;
     } finally {
       if (progress) process.stderr.write('\r\u001b[2K');
