@@ -6,7 +6,7 @@ import type { BeforePage } from './sync-run.js';
 export interface SyncPacing {
   /** Pause before each page, so a long sync spreads its calls and its appends. */
   readonly pageGapMs: number;
-  /** Pending events (of any source) above which the sync waits for the worker before its next page. */
+  /** Due pending events (of any source) above which the sync waits for the worker before its next page. */
   readonly backlogLimit: number;
   /** How long it checks again while waiting, and how long it waits in all before it stops (resumed next run). */
   readonly backlogCheckMs: number;
@@ -54,12 +54,16 @@ export function pacedBeforePage(options: {
   };
 }
 
-/** How many events are pending, counted up to `limit + 1` only (the pending index answers it). */
+/**
+ * How many pending events are due now, counted up to `limit + 1` only (the pending index answers it). Events
+ * waiting for another record, or for a later retry, are no work for the worker yet.
+ */
 async function pendingBeyond(db: Kysely<Database>, limit: number): Promise<number> {
   const rows = await db
     .selectFrom('integration_events_log')
     .select('id')
     .where('status', '=', 'pending')
+    .where('next_attempt_at', '<=', new Date().toISOString())
     .limit(limit + 1)
     .execute();
   return rows.length;
