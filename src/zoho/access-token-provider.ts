@@ -5,6 +5,7 @@ import {
   finishMintRequest,
   invalidateToken,
   mintsSince,
+  pruneMints,
   readTokenRow,
   recordMintRequest,
   releaseLease,
@@ -188,6 +189,8 @@ async function mintUnderLease(
       mintedAt: new Date(requestedAt).toISOString(),
     });
     await finishMintRequest(db, mintId, 'ok');
+    // The log matters for 10 minutes; a day of it stays for operators.
+    await pruneMints(db, new Date(requestedAt - 24 * 3600_000).toISOString());
     state.options.onMint?.('ok');
     state.options.logger?.info(
       { apiDomain: answer.apiDomain, expiresAt: new Date(expiresAt).toISOString() },
