@@ -45,7 +45,7 @@ export async function openZohoSync(options: {
       connected: zoho !== undefined,
       intervalSeconds,
       dailyCreditBudget: config.zoho.dailyCreditBudget,
-      creditsSince: zoho?.creditsSince,
+      creditsLast24h: zoho?.creditsLast24h,
     });
   registerZohoSyncMetrics(options.metrics.registry, readStatus);
   const background =
@@ -58,7 +58,7 @@ export async function openZohoSync(options: {
           owner: leaseOwner('mzi serve'),
           intervalSeconds,
           dailyCreditBudget: config.zoho.dailyCreditBudget,
-          creditsSince: zoho.creditsSince,
+          creditsLast24h: zoho.creditsLast24h,
           maxFieldLength: config.webhook.maxFieldLength,
           pacing: options.pacing ?? DEFAULT_SYNC_PACING,
           logger,

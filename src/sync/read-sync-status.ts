@@ -51,7 +51,7 @@ export async function readSyncStatus(
     connected: boolean;
     intervalSeconds: number;
     dailyCreditBudget: number | undefined;
-    creditsSince: ((since: Date) => Promise<number>) | undefined;
+    creditsLast24h: (() => Promise<number>) | undefined;
     now?: Date;
   },
 ): Promise<ZohoSyncStatus> {
@@ -59,9 +59,7 @@ export async function readSyncStatus(
   const [states, failures, spent] = await Promise.all([
     listSyncStates(db),
     listWebhookFailures(db, 20),
-    options.connected && options.creditsSince
-      ? options.creditsSince(new Date(now.getTime() - 86_400_000))
-      : Promise.resolve(null),
+    options.connected && options.creditsLast24h ? options.creditsLast24h() : Promise.resolve(null),
   ]);
   const byModule = new Map(states.map((state) => [state.module, state]));
   const round = byModule.get(ROUND_ROW);

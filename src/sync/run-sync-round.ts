@@ -36,8 +36,8 @@ export interface SyncRoundOptions {
   intervalSeconds: number;
   /** Credits per rolling 24 h at which background sync stops (undefined: no budget). */
   dailyCreditBudget: number | undefined;
-  /** Credits mzi spent on Zoho's API since a time, as the client counts them. */
-  creditsSince: ((since: Date) => Promise<number>) | undefined;
+  /** Credits mzi spent on Zoho's API in the last 24 hours, as the client counts them. */
+  creditsLast24h: (() => Promise<number>) | undefined;
   maxFieldLength: number;
   pacing: SyncPacing;
   logger: Logger;
@@ -94,7 +94,7 @@ async function runModules(
   // Checked before each page, which also renews the round's lease for as long as the round runs.
   const budgetStop = async () => {
     await holdRound();
-    return budgetReached(options, now);
+    return budgetReached(options);
   };
   const stopped = await budgetStop();
   if (stopped) return { status: 'budget_reached', summaries: [], message: stopped };
@@ -147,10 +147,10 @@ function stopWhenStopping(isStopping: (() => boolean) | undefined, next: BeforeP
 }
 
 /** Why the budget stops background sync now, if it does. */
-async function budgetReached(options: SyncRoundOptions, now: () => Date): Promise<string | undefined> {
+async function budgetReached(options: SyncRoundOptions): Promise<string | undefined> {
   const budget = options.dailyCreditBudget;
-  if (budget === undefined || !options.creditsSince) return undefined;
-  const spent = await options.creditsSince(new Date(now().getTime() - 86_400_000));
+  if (budget === undefined || !options.creditsLast24h) return undefined;
+  const spent = await options.creditsLast24h();
   if (spent < budget) return undefined;
   return `${spent} API credits spent in the last 24 hours reach ZOHO_DAILY_CREDIT_BUDGET (${budget}): background sync waits; live events go on`;
 }

@@ -170,7 +170,7 @@ describe('syncModule', () => {
         owner: 'process-a',
         intervalSeconds: 900,
         dailyCreditBudget: undefined,
-        creditsSince: undefined,
+        creditsLast24h: undefined,
         maxFieldLength: 10_000,
         pacing: { pageGapMs: 0, backlogLimit: 10_000, backlogCheckMs: 1, backlogWaitMs: 0 },
         logger: service.logger,
@@ -198,7 +198,7 @@ describe('syncModule', () => {
         connected: true,
         intervalSeconds: 900,
         dailyCreditBudget: undefined,
-        creditsSince: undefined,
+        creditsLast24h: undefined,
       });
       expect(status.webhook_failures).toMatchObject({ count: 1, recent: [{ record_id: '9000002' }] });
       expect(status.modules[0]).toMatchObject({ module: 'program', appended: { insert: 2 } });
@@ -206,7 +206,7 @@ describe('syncModule', () => {
 
     it('stops when the daily credit budget is reached, and says so', async () => {
       const zoho = listedZoho({ records: [program(1)] });
-      const outcome = await round(zoho, { dailyCreditBudget: 100, creditsSince: async () => 100 });
+      const outcome = await round(zoho, { dailyCreditBudget: 100, creditsLast24h: async () => 100 });
       expect(outcome.status).toBe('budget_reached');
       expect(zoho.state.calls).toBe(0);
       expect(await syncEvents()).toHaveLength(0);
@@ -215,7 +215,7 @@ describe('syncModule', () => {
         connected: true,
         intervalSeconds: 900,
         dailyCreditBudget: 100,
-        creditsSince: async () => 100,
+        creditsLast24h: async () => 100,
       });
       expect(status).toMatchObject({ status: 'budget_reached', budget: { reached: true, spent_24h: 100 } });
     });

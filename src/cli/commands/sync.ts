@@ -60,10 +60,9 @@ async function runSync(config: Config, module: ZohoModule, opts: SyncOptions): P
         { status: 400 },
       );
     }
-    const startedAt = new Date();
-    await warnOverBudget(config, zoho.creditsSince, startedAt);
     // Usage is counted per hour: the run's credits are what the count grew by while it ran.
-    const creditsBefore = await zoho.creditsSince?.(startedAt);
+    const creditsBefore = await zoho.creditsLast24h();
+    warnOverBudget(config, creditsBefore);
     const appender = createEventAppender({
       db,
       dedupWindowSeconds: config.webhook.dedupWindowSeconds,
@@ -86,8 +85,7 @@ async function runSync(config: Config, module: ZohoModule, opts: SyncOptions): P
         logger,
         ...(progress ? { onProgress: progress } : {}),
       });
-      if (zoho.creditsSince && creditsBefore !== undefined)
-        summary.credits = (await zoho.creditsSince(startedAt)) - creditsBefore;
+      summary.credits = (await zoho.creditsLast24h()) - creditsBefore;
       return summary;
     } finally {
       if (progress) process.stderr.write('\r\u001b[2K');
@@ -97,18 +95,12 @@ async function runSync(config: Config, module: ZohoModule, opts: SyncOptions): P
 }
 
 /** An explicit sync runs whatever the budget, but says when the budget is already reached. */
-async function warnOverBudget(
-  config: Config,
-  creditsSince: ((since: Date) => Promise<number>) | undefined,
-  now: Date,
-): Promise<void> {
+function warnOverBudget(config: Config, spent: number): void {
   const budget = config.zoho.dailyCreditBudget;
-  if (budget === undefined || !creditsSince) return;
-  const spent = await creditsSince(new Date(now.getTime() - 86_400_000));
-  if (spent >= budget)
-    err(
-      `warning: ${spent} API credits were spent in the last 24 hours, at or over ZOHO_DAILY_CREDIT_BUDGET (${budget}); background sync waits, this explicit sync runs anyway.`,
-    );
+  if (budget === undefined || spent < budget) return;
+  err(
+    `warning: ${spent} API credits were spent in the last 24 hours, at or over ZOHO_DAILY_CREDIT_BUDGET (${budget}); background sync waits, this explicit sync runs anyway.`,
+  );
 }
 
 function progressLine(text: string): void {
