@@ -290,6 +290,17 @@ describe('background sync', () => {
       });
       expect(metrics.body).toContain('mzi_zoho_sync_events_total{module="student",kind="insert"} 50');
       expect(metrics.body).toContain('mzi_zoho_webhook_failures 1');
+
+      const overview = await other.app.inject({
+        method: 'GET',
+        url: '/admin',
+        headers: { authorization: `Bearer ${TEST_ADMIN_TOKEN}` },
+      });
+      expect(overview.body).toContain('Failed webhook deliveries in Zoho');
+      expect(overview.body).toContain('Connection timed out');
+      expect(overview.body).toMatch(
+        /<td>student<\/td><td>20\d\d-[^<]+<\/td><td class="mono">[^<]+<\/td><td>50 \/ 0 \/ 0<\/td>/,
+      );
     } finally {
       await other.cleanup().catch(() => undefined);
     }
