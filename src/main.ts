@@ -18,9 +18,12 @@ import { expediteMoodleRetries } from './service/expedite-moodle-retries.js';
 import { openAppender } from './service/open-appender.js';
 import { openServiceDatabase } from './service/open-service-database.js';
 import { openWorker } from './service/open-worker.js';
+import { openZohoSync } from './service/open-zoho-sync.js';
 import { readServiceStatus, type ServiceCounters } from './service/read-service-status.js';
 import type { Role, ServiceParts } from './service/service-parts.js';
 import { startService } from './service/start-service.js';
+import type { BackgroundSync } from './sync/background-sync.js';
+import type { SyncPacing } from './sync/sync-pacing.js';
 import { VERSION } from './version.js';
 import type { AppenderThreadOptions } from './webhooks/appender-thread-proxy.js';
 import type { EventAppender } from './webhooks/create-event-appender.js';
@@ -39,6 +42,8 @@ export interface Service {
   readonly worker: EventWorker;
   readonly moodle: MoodleClient | undefined;
   readonly moodleHealth: MoodleHealth;
+  /** The background Zoho sync, when Zoho is connected and ZOHO_SYNC_INTERVAL is not 0. */
+  readonly zohoSync: BackgroundSync | undefined;
   /** Starts the worker (unless disabled) and, with `listen`, the HTTP server. Returns the listening address. */
   start(options?: { listen?: boolean }): Promise<string | undefined>;
   /** Graceful stop: no new requests, in-flight requests and events finish, the database is closed. */
@@ -63,6 +68,8 @@ export async function createService(
      * and for a module the threads cannot load (one defined in a test).
      */
     threads?: boolean;
+    /** How background Zoho sync makes way for live events (default: DEFAULT_SYNC_PACING). */
+    syncPacing?: SyncPacing;
   } = {},
 ): Promise<Service> {
   const role = options.role ?? 'all';
@@ -110,6 +117,15 @@ export async function createService(
     throw error;
   }
 
+  const zohoSync = await openZohoSync({
+    config,
+    logger,
+    database,
+    modules,
+    appender,
+    metrics,
+    pacing: options.syncPacing,
+  });
   const counters: ServiceCounters = { startedAt: Date.now(), authRejected: 0 };
   const admin = resolveAdminToken(config);
   if (!admin) throw new AppError('config.admin_token', 'No admin token could be set up; set ADMIN_TOKEN.');
@@ -126,6 +142,7 @@ export async function createService(
       counters.authRejected += 1;
     },
     readStatus: () => readServiceStatus({ config, database, worker, runsWorker, moodleHealth }, counters),
+    readZohoSync: zohoSync.readStatus,
   });
 
   const parts: ServiceParts = {
@@ -142,6 +159,7 @@ export async function createService(
     moodle,
     moodleHealth,
     admin,
+    zohoSync: zohoSync.background,
     stopListening: async () => {},
   };
   return {
@@ -153,6 +171,7 @@ export async function createService(
     worker,
     moodle,
     moodleHealth,
+    zohoSync: zohoSync.background,
     start: (startOptions) => startService(parts, startOptions),
     close: () => closeService(parts),
   };

@@ -14,6 +14,7 @@ import { registerRecordsCommands } from './commands/records.js';
 import { registerSendCommands } from './commands/send.js';
 import { registerServeCommand } from './commands/serve.js';
 import { registerStatsCommand } from './commands/stats.js';
+import { registerSyncCommands } from './commands/sync.js';
 import { registerZohoCommands } from './commands/zoho.js';
 import { registerZohoSetupCommands } from './commands/zoho-setup.js';
 import { err } from './output.js';
@@ -36,6 +37,7 @@ export function buildCli(getConfig: () => Config = () => loadConfig()): Command 
   registerSendCommands(program, context);
   registerZohoSetupCommands(program, context);
   registerZohoCommands(program, context);
+  registerSyncCommands(program, context);
   registerAdminTokenCommand(program, context);
   registerDoctorCommand(program, context);
   return program;

@@ -1,6 +1,8 @@
 import type { EventStats } from '../event-log/get-event-stats.js';
+import type { ZohoSyncStatus } from '../sync/read-sync-status.js';
 import { html, trusted } from './html.js';
 import { layout } from './layout.js';
+import { zohoSyncPanel } from './zoho-sync-panel.js';
 
 export interface OverviewData {
   stats: EventStats;
@@ -13,6 +15,8 @@ export interface OverviewData {
   authMode: string;
   webhookUrls: string[];
   database: string;
+  /** The Zoho sync, when the service reads it. */
+  zohoSync?: ZohoSyncStatus | undefined;
 }
 
 export function overviewPage(data: OverviewData): string {
@@ -56,7 +60,7 @@ export function overviewPage(data: OverviewData): string {
   <dt>Database</dt><dd class="mono">${data.database}</dd>
   <dt>Webhook URLs for Zoho</dt><dd>${data.webhookUrls.map((url) => html`<div class="mono">${url}</div>`)}
     <a href="/admin/setup">How to configure Zoho</a></dd>
-</dl></div>`,
+</dl></div>${data.zohoSync ? zohoSyncPanel(data.zohoSync) : ''}`,
   });
 }
 

@@ -9,6 +9,7 @@ import type { DatabaseHandle } from '../db/create-database.js';
 import { AppError } from '../errors.js';
 import type { Metrics } from '../metrics/create-metrics.js';
 import type { ZohoModule } from '../modules/zoho-module.js';
+import type { ZohoSyncStatus } from '../sync/read-sync-status.js';
 import { VERSION } from '../version.js';
 import type { EventAppender } from '../webhooks/create-event-appender.js';
 import { createAdminAuth } from './admin-auth.js';
@@ -39,6 +40,8 @@ export interface AppOptions {
   metrics: Metrics;
   /** The Zoho modules served: one webhook route each. */
   modules: readonly ZohoModule[];
+  /** The Zoho sync's state, for health and the dashboard's overview. */
+  readZohoSync?: () => Promise<ZohoSyncStatus>;
 }
 
 /**
@@ -139,6 +142,7 @@ export function createApp(options: AppOptions): FastifyInstance {
     appendState: () => options.appender.state(),
     probeAppend: () => options.appender.probe(),
     isAdmin: (request) => auth.isAuthenticated(request),
+    ...(options.readZohoSync ? { readZohoSync: options.readZohoSync } : {}),
   });
   app.register(adminApiRoutes, { db: options.database.db, auth, modules: options.modules });
   app.register(dashboardRoutes, {
@@ -149,6 +153,7 @@ export function createApp(options: AppOptions): FastifyInstance {
     readStatus: options.readStatus,
     doctor: options.doctor,
     modules: options.modules,
+    ...(options.readZohoSync ? { readZohoSync: options.readZohoSync } : {}),
   });
   return app;
 }

@@ -38,6 +38,14 @@ export interface ModuleField {
 /** A record's data as delivered: a field present with `null` means "empty in Zoho"; absent means "unknown". */
 export type RecordData = Partial<Record<string, string | null>>;
 
+/** What a module's mirror holds of a record, for `mzi sync` to compare with Zoho's. */
+export interface MirrorVersion {
+  /** False once the record was deleted in Zoho. */
+  readonly live: boolean;
+  /** The record's Modified_Time as the mirror stored it, if any. */
+  readonly modifiedTime: string | null;
+}
+
 /** A record of a module, named by the module's `name` and its Zoho record id. */
 export interface RecordRef {
   readonly module: string;
@@ -147,6 +155,11 @@ export interface ZohoModule<S = unknown> {
    * missing operation from it (a live record is updated, anything else inserted).
    */
   knownRecords(db: Kysely<Database>, recordIds: readonly string[]): Promise<Map<string, boolean>>;
+  /**
+   * Of these records, what the mirror holds (live, and the Modified_Time it stored): `mzi sync` appends an event
+   * for each record Zoho changed since. Without it, sync compares with `knownRecords` alone.
+   */
+  mirrorVersions?(db: Kysely<Database>, recordIds: readonly string[]): Promise<Map<string, MirrorVersion>>;
   /**
    * Records of other modules (by `name`) that must be processed before this one (an enrollment waits for its
    * student): until then its event waits, then runs (README, "Records that wait for others"). Without it the

@@ -6,6 +6,7 @@ import type { DatabaseHandle } from '../db/create-database.js';
 import type { ZohoModule } from '../modules/index.js';
 import type { MoodleClient } from '../moodle/create-moodle-client.js';
 import type { MoodleHealth } from '../moodle/moodle-health.js';
+import type { BackgroundSync } from '../sync/background-sync.js';
 import type { EventAppender } from '../webhooks/create-event-appender.js';
 import type { EventWorker } from '../worker/event-worker.js';
 
@@ -29,6 +30,8 @@ export interface ServiceParts {
   readonly moodle: MoodleClient | undefined;
   readonly moodleHealth: MoodleHealth;
   readonly admin: AdminToken;
+  /** The background Zoho sync, when Zoho is connected and ZOHO_SYNC_INTERVAL is not 0. */
+  readonly zohoSync: BackgroundSync | undefined;
   /** Stops the listening started by `start` (nothing before). */
   stopListening: () => Promise<void>;
 }

@@ -15,6 +15,7 @@ export async function startService(
   const { config, logger, database, worker, role } = parts;
   logStartNotices(parts);
   parts.moodleHealth.start();
+  parts.zohoSync?.start();
   if (parts.runsWorker) await worker.start();
   // A threaded worker listens on its own connection.
   if (parts.runsWorker && parts.listenForNewEvents) parts.stopListening = await parts.listenForNewEvents();

@@ -6,6 +6,7 @@ import type { DoctorCheck } from '../../admin/run-doctor.js';
 import type { Config } from '../../config.js';
 import type { Database } from '../../db/schema.js';
 import type { ZohoModule } from '../../modules/zoho-module.js';
+import type { ZohoSyncStatus } from '../../sync/read-sync-status.js';
 import type { AdminAuth } from '../admin-auth.js';
 import type { AuthFailureLimiter } from '../auth-failure-limiter.js';
 import { checkOrigin } from '../check-origin.js';
@@ -33,6 +34,8 @@ export interface DashboardRoutesOptions {
   doctor: () => Promise<DoctorCheck[]>;
   /** The modules whose setup and test delivery the Setup page shows, and whose records have pages. */
   modules: readonly ZohoModule[];
+  /** The Zoho sync's state, shown on the overview. */
+  readZohoSync?: () => Promise<ZohoSyncStatus>;
 }
 
 /**

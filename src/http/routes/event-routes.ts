@@ -3,6 +3,7 @@ import type { Kysely } from 'kysely';
 import type { Database } from '../../db/schema.js';
 import { getEventStats } from '../../event-log/get-event-stats.js';
 import { getQueueState } from '../../event-log/get-queue-state.js';
+import type { ZohoSyncStatus } from '../../sync/read-sync-status.js';
 import { publicError } from '../public-error.js';
 import type { ServiceStatus } from '../service-status.js';
 
@@ -16,6 +17,8 @@ export interface EventRoutesOptions {
   readStatus: () => ServiceStatus;
   /** Whether the request carries the admin token (or session): only then does health say where the data lives. */
   isAdmin: (request: FastifyRequest) => Promise<boolean>;
+  /** The Zoho sync and the failed webhook deliveries Zoho reported (README, "Catching up: mzi sync"). */
+  readZohoSync?: () => Promise<ZohoSyncStatus>;
 }
 
 /** `GET /api/v1/events/health` and `/stats`: the original system's contract (DESIGN.md §1). */
@@ -30,6 +33,9 @@ export async function eventRoutes(app: FastifyInstance, options: EventRoutesOpti
     const database = databaseFor(described.database, admin);
     try {
       const queue = await getQueueState(db);
+      const zohoSync = options.readZohoSync
+        ? { zoho_sync: zohoSyncFor(await options.readZohoSync(), admin) }
+        : {};
       const append = options.appendState();
       if (!append.writable && !(await options.probeAppend())) {
         return reply.status(503).send({
@@ -39,6 +45,7 @@ export async function eventRoutes(app: FastifyInstance, options: EventRoutesOpti
           ...described,
           database: { ...database, status: 'read-only' },
           queue,
+          ...zohoSync,
         });
       }
       return reply.send({
@@ -47,6 +54,7 @@ export async function eventRoutes(app: FastifyInstance, options: EventRoutesOpti
         ...described,
         database: { ...database, status: 'ok' },
         queue,
+        ...zohoSync,
       });
     } catch (error) {
       request.log.error({ err: error }, 'health check: database unusable');
@@ -68,6 +76,22 @@ function forThePublic(described: ServiceStatus): ServiceStatus {
   const { worker } = described;
   if (!('last_error' in worker) || !worker.last_error) return described;
   return { ...described, worker: { ...worker, last_error: publicError(worker.last_error) } };
+}
+
+/**
+ * The Zoho sync as health shows it: everything to the admin; to anyone else its state and counts, without
+ * error texts or the failed deliveries' record ids.
+ */
+function zohoSyncFor(status: ZohoSyncStatus, admin: boolean): unknown {
+  if (admin) return status;
+  return {
+    ...status,
+    modules: status.modules.map(({ last_error, ...rest }) => ({
+      ...rest,
+      last_error: last_error === null ? null : publicError(last_error),
+    })),
+    webhook_failures: { count: status.webhook_failures.count, latest_at: status.webhook_failures.latest_at },
+  };
 }
 
 /**

@@ -1,4 +1,4 @@
-import { knownMirrorRecords, mirrorMoodleLinks } from '../shared/mirror-queries.js';
+import { knownMirrorRecords, mirrorMoodleLinks, mirrorVersions } from '../shared/mirror-queries.js';
 import type { ZohoModule } from '../zoho-module.js';
 import { classCoursesCheck } from './class-doctor-check.js';
 import { CLASS_FIELDS, CLASS_MODULE } from './class-fields.js';
@@ -41,6 +41,7 @@ export const classes: ZohoModule<ClassSettings> = {
     },
   ],
   knownRecords: (db, ids) => knownMirrorRecords(db, 'classes', ids),
+  mirrorVersions: (db, ids) => mirrorVersions(db, 'classes', ids),
   waitsFor: (data) => [
     ...(data.BTEC_Program?.trim() ? [{ module: 'program', recordId: data.BTEC_Program.trim() }] : []),
     ...(data.Teacher?.trim() ? [{ module: 'teacher', recordId: data.Teacher.trim() }] : []),

@@ -1,6 +1,6 @@
 import type { BatchEventHandler } from '../../worker/event-handler.js';
 import { lazyBatchHandler } from '../shared/lazy-batch-handler.js';
-import { knownMirrorRecords } from '../shared/mirror-queries.js';
+import { knownMirrorRecords, mirrorVersions } from '../shared/mirror-queries.js';
 import type { ModuleHandlerContext, ModuleRecords, SearchKey, ZohoModule } from '../zoho-module.js';
 import { ENROLLMENT_FIELDS, ENROLLMENT_MODULE, type EnrollmentField } from './enrollment-fields.js';
 import { ENROLLMENT_RECORDS } from './enrollment-records.js';
@@ -51,6 +51,7 @@ export const enrollments: Omit<ZohoModule<EnrollmentSettings>, 'fields'> & {
     { name: 'student_record_id', read: lookupKey('Enrolled_Students'), match: recordIdTerm },
   ],
   knownRecords: (db, ids) => knownMirrorRecords(db, 'enrollments', ids),
+  mirrorVersions: (db, ids) => mirrorVersions(db, 'enrollments', ids),
   waitsFor: (data) => [
     ...(data.Enrolled_Students?.trim()
       ? [{ module: 'student', recordId: data.Enrolled_Students.trim() }]

@@ -1,4 +1,4 @@
-import { knownMirrorRecords, mirrorMoodleLinks } from '../shared/mirror-queries.js';
+import { knownMirrorRecords, mirrorMoodleLinks, mirrorVersions } from '../shared/mirror-queries.js';
 import type { ZohoModule } from '../zoho-module.js';
 import { createProgramHandler } from './handle-program-event.js';
 import * as programsTable from './migrations/2026-12-07-0012-programs.js';
@@ -31,6 +31,7 @@ export const programs: ZohoModule<ProgramSettings> = {
     },
   ],
   knownRecords: (db, ids) => knownMirrorRecords(db, 'programs', ids),
+  mirrorVersions: (db, ids) => mirrorVersions(db, 'programs', ids),
   moodleLinks: (db, ids) => mirrorMoodleLinks(db, 'programs', 'moodle_category_id', ids),
   createHandler: ({ settings, moodle }) => createProgramHandler({ settings, moodle }),
   records: PROGRAM_RECORDS,

@@ -1,6 +1,6 @@
 import { type ExpressionBuilder, type Kysely, sql } from 'kysely';
 import type { Database } from '../../db/schema.js';
-import type { MoodleLink } from '../zoho-module.js';
+import type { MirrorVersion, MoodleLink } from '../zoho-module.js';
 
 /** What every module's mirror table has: its Zoho record id as key, and when the record was deleted. */
 interface MirrorTable {
@@ -24,6 +24,29 @@ export async function knownMirrorRecords(
     .where('zoho_record_id', 'in', [...recordIds])
     .execute();
   return new Map(rows.map((row) => [row.zoho_record_id, row.deleted_at === null]));
+}
+
+/**
+ * Of these Zoho record ids, what a module's mirror table holds: live or deleted, and the Modified_Time it stored
+ * (every mirror keeps it in `zoho_modified_time`).
+ */
+export async function mirrorVersions(
+  db: Kysely<Database>,
+  table: string,
+  recordIds: readonly string[],
+): Promise<Map<string, MirrorVersion>> {
+  if (recordIds.length === 0) return new Map();
+  const rows = await (db as unknown as Kysely<Mirrors>)
+    .selectFrom(table)
+    .select(['zoho_record_id', 'deleted_at', 'zoho_modified_time'])
+    .where('zoho_record_id', 'in', [...recordIds])
+    .execute();
+  return new Map(
+    rows.map((row) => [
+      row.zoho_record_id,
+      { live: row.deleted_at === null, modifiedTime: (row.zoho_modified_time as string | null) ?? null },
+    ]),
+  );
 }
 
 /**

@@ -1,6 +1,6 @@
 import type { BatchEventHandler } from '../../worker/event-handler.js';
 import { lazyBatchHandler } from '../shared/lazy-batch-handler.js';
-import { knownMirrorRecords, mirrorMoodleLinks } from '../shared/mirror-queries.js';
+import { knownMirrorRecords, mirrorMoodleLinks, mirrorVersions } from '../shared/mirror-queries.js';
 import { PERSON_MOODLE_FUNCTIONS } from '../shared/moodle-users/person-moodle-functions.js';
 import type { ModuleHandlerContext, ZohoModule } from '../zoho-module.js';
 import * as moodleOwnership from './migrations/2026-12-07-0007-moodle-ownership.js';
@@ -43,6 +43,7 @@ export const students: Omit<ZohoModule<StudentSettings>, 'fields'> & {
     },
   ],
   knownRecords: (db, ids) => knownMirrorRecords(db, 'students', ids),
+  mirrorVersions: (db, ids) => mirrorVersions(db, 'students', ids),
   moodleLinks: (db, ids) => mirrorMoodleLinks(db, 'students', 'moodle_user_id', ids),
   moodleUserHolders: studentMoodleUserHolders,
   createHandler: (context) => lazyStudentHandler(context),

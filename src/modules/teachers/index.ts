@@ -1,6 +1,6 @@
 import type { BatchEventHandler } from '../../worker/event-handler.js';
 import { lazyBatchHandler } from '../shared/lazy-batch-handler.js';
-import { knownMirrorRecords, mirrorMoodleLinks } from '../shared/mirror-queries.js';
+import { knownMirrorRecords, mirrorMoodleLinks, mirrorVersions } from '../shared/mirror-queries.js';
 import { PERSON_MOODLE_FUNCTIONS } from '../shared/moodle-users/person-moodle-functions.js';
 import type { ModuleHandlerContext, ZohoModule } from '../zoho-module.js';
 import * as teachersTable from './migrations/2026-12-07-0011-teachers.js';
@@ -38,6 +38,7 @@ export const teachers: ZohoModule<TeacherSettings> = {
   // An operator finds a teacher's events by either address, in any case.
   searchKeys: [emailKey('academic_email', 'Academic_Email'), emailKey('email', 'Email')],
   knownRecords: (db, ids) => knownMirrorRecords(db, 'teachers', ids),
+  mirrorVersions: (db, ids) => mirrorVersions(db, 'teachers', ids),
   moodleLinks: (db, ids) => mirrorMoodleLinks(db, 'teachers', 'moodle_user_id', ids),
   moodleUserHolders: teacherMoodleUserHolders,
   createHandler: (context) => lazyTeacherHandler(context),

@@ -10,7 +10,7 @@ import { replyHtml } from './reply-html.js';
 /** `/admin`: counts, queue, deliveries per minute, and the state of the worker, Moodle and authentication. */
 export function overviewRoutes(
   pages: FastifyInstance,
-  options: Pick<DashboardRoutesOptions, 'config' | 'db' | 'readStatus' | 'modules'>,
+  options: Pick<DashboardRoutesOptions, 'config' | 'db' | 'readStatus' | 'modules' | 'readZohoSync'>,
 ): void {
   const { db, config } = options;
 
@@ -18,10 +18,11 @@ export function overviewRoutes(
     const now = new Date();
     const hours = 3;
     const described = options.readStatus();
-    const [stats, queue, perMinute] = await Promise.all([
+    const [stats, queue, perMinute, zohoSync] = await Promise.all([
       getEventStats(db, { recent: 0 }),
       getQueueState(db),
       deliveriesPerMinute(db, new Date(now.getTime() - hours * 3_600_000).toISOString()),
+      options.readZohoSync?.(),
     ]);
     const base = config.publicUrl ?? `${request.protocol}://${request.host}`;
     return replyHtml(
@@ -43,6 +44,7 @@ export function overviewRoutes(
           (module) => `${base}${webhookPath(module)}?operation=insert|update|delete`,
         ),
         database: String((described.database as { description?: string } | undefined)?.description ?? ''),
+        zohoSync,
       }),
     );
   });

@@ -1,0 +1,68 @@
+import type { Logger } from 'pino';
+import type { Config } from '../config.js';
+import type { DatabaseHandle } from '../db/create-database.js';
+import type { Metrics } from '../metrics/create-metrics.js';
+import { registerZohoSyncMetrics } from '../metrics/zoho-sync-metrics.js';
+import type { ZohoModule } from '../modules/zoho-module.js';
+import { type BackgroundSync, createBackgroundSync } from '../sync/background-sync.js';
+import { connectZoho } from '../sync/connect-zoho.js';
+import { leaseOwner } from '../sync/lease-owner.js';
+import { readSyncStatus, type ZohoSyncStatus } from '../sync/read-sync-status.js';
+import { DEFAULT_SYNC_PACING, type SyncPacing } from '../sync/sync-pacing.js';
+import type { EventAppender } from '../webhooks/create-event-appender.js';
+
+export interface OpenedZohoSync {
+  /** Undefined without Zoho credentials or with ZOHO_SYNC_INTERVAL=0. */
+  readonly background: BackgroundSync | undefined;
+  readonly readStatus: () => Promise<ZohoSyncStatus>;
+}
+
+/**
+ * The service's Zoho sync: its background rounds when Zoho is connected and ZOHO_SYNC_INTERVAL is not 0, and
+ * its status for health, the dashboard and /metrics (which say "off" without Zoho: nothing pretends to sync).
+ */
+export async function openZohoSync(options: {
+  config: Config;
+  logger: Logger;
+  database: DatabaseHandle;
+  modules: readonly ZohoModule[];
+  appender: EventAppender;
+  metrics: Metrics;
+  pacing?: SyncPacing | undefined;
+}): Promise<OpenedZohoSync> {
+  const { config, database } = options;
+  const logger = options.logger.child({ component: 'zoho-sync' });
+  const zoho = connectZoho({
+    config,
+    db: database.db,
+    logger,
+    onCall: (call) => options.metrics.zohoCall(call),
+  });
+  const intervalSeconds = config.zoho.syncIntervalSeconds;
+  const readStatus = () =>
+    readSyncStatus(database.db, {
+      modules: options.modules,
+      connected: zoho !== undefined,
+      intervalSeconds,
+      dailyCreditBudget: config.zoho.dailyCreditBudget,
+      creditsLast24h: zoho?.creditsLast24h,
+    });
+  registerZohoSyncMetrics(options.metrics.registry, readStatus);
+  const background =
+    zoho && intervalSeconds > 0
+      ? createBackgroundSync({
+          db: database.db,
+          zoho: zoho.api,
+          modules: options.modules,
+          appender: options.appender,
+          owner: leaseOwner('mzi serve'),
+          intervalSeconds,
+          dailyCreditBudget: config.zoho.dailyCreditBudget,
+          creditsLast24h: zoho.creditsLast24h,
+          maxFieldLength: config.webhook.maxFieldLength,
+          pacing: options.pacing ?? DEFAULT_SYNC_PACING,
+          logger,
+        })
+      : undefined;
+  return { background, readStatus };
+}
