@@ -32,7 +32,7 @@ export async function openZohoSync(options: {
 }): Promise<OpenedZohoSync> {
   const { config, database } = options;
   const logger = options.logger.child({ component: 'zoho-sync' });
-  const zoho = connectZoho({
+  const zoho = await connectZoho({
     config,
     db: database.db,
     logger,

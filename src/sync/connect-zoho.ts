@@ -2,8 +2,8 @@ import type { Kysely } from 'kysely';
 import type { Logger } from 'pino';
 import type { Config } from '../config.js';
 import type { Database } from '../db/schema.js';
+import { openZohoClient } from '../zoho/open-zoho-client.js';
 import type { ZohoApi } from '../zoho/zoho-api.js';
-import { createZohoFromConfig } from '../zoho/zoho-from-config.js';
 import type { ZohoCallReport } from '../zoho/zoho-usage.js';
 
 /** What sync needs of a connected Zoho: its API, and the credits mzi spent on it. */
@@ -13,14 +13,17 @@ export interface SyncZoho {
   readonly creditsLast24h: () => Promise<number>;
 }
 
-/** The Zoho client of this configuration, or undefined without Zoho credentials (webhooks only). */
-export function connectZoho(options: {
+/**
+ * The Zoho client of this configuration (the ZOHO_* settings, else the connection `mzi zoho connect` stored),
+ * or undefined without either (webhooks only).
+ */
+export async function connectZoho(options: {
   config: Config;
   db: Kysely<Database>;
   logger: Logger;
   onCall?: ((call: ZohoCallReport) => void) | undefined;
-}): SyncZoho | undefined {
-  const client = createZohoFromConfig({
+}): Promise<SyncZoho | undefined> {
+  const client = await openZohoClient({
     config: options.config,
     db: options.db,
     logger: options.logger,

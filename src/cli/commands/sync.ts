@@ -52,7 +52,7 @@ async function runSync(config: Config, module: ZohoModule, opts: SyncOptions): P
     destination: process.stderr,
   });
   return withDatabase(config, async (db) => {
-    const zoho = connectZoho({ config, db, logger });
+    const zoho = await connectZoho({ config, db, logger });
     if (!zoho) {
       throw new AppError(
         'zoho.not_connected',
