@@ -54,6 +54,7 @@ export async function openWorker(options: {
     db: database.db,
     logger: logger.child({ component: 'worker' }),
     moodle: options.moodle,
+    zoho: undefined,
     modules: options.modules,
     releaseAllOnStart: database.adapter.singleProcess,
     onAttempt,

@@ -89,6 +89,7 @@ const worker = createServiceWorker({
   db: database.db,
   logger,
   moodle,
+  zoho: undefined,
   releaseAllOnStart: true,
   // Intake first: the log writer takes the write lock before this thread, and a batch's outcomes are committed
   // in shorter transactions while it waits (see ThreadWriteLock, WorkerOptions.intakeWaiting).
