@@ -10,6 +10,8 @@ export interface Metrics {
   attempt(module: string, outcome: string, errorCode: string | undefined): void;
   /** A Moodle web-service call: ok | exception | transport, with Moodle's errorcode. */
   moodleCall(wsfunction: string, outcome: string, seconds: number, errorcode: string | undefined): void;
+  /** A Zoho CRM API call by type (get_record, update_records…), its outcome and the API credits it cost. */
+  zohoCall(call: { callType: string; outcome: string; seconds: number; credits: number }): void;
   /** Reads the queue (pending, processing, oldest pending) when scraped. */
   setQueueReader(
     read: () => Promise<{ pending: number; processing: number; oldestPendingAt: string | null }>,
@@ -51,6 +53,25 @@ export function createMetrics(): Metrics {
     buckets: [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 15],
     registers: [registry],
   });
+  const zohoCalls = new Counter({
+    name: 'mzi_zoho_api_calls_total',
+    help: 'Zoho CRM API calls by call type and outcome (ok, not_modified, rate_limited, auth, client_error, server_error, transport)',
+    labelNames: ['call', 'outcome'] as const,
+    registers: [registry],
+  });
+  const zohoCredits = new Counter({
+    name: 'mzi_zoho_api_credits_total',
+    help: 'Zoho CRM API credits spent, by call type (Zoho allows a number per rolling 24 h)',
+    labelNames: ['call'] as const,
+    registers: [registry],
+  });
+  const zohoSeconds = new Histogram({
+    name: 'mzi_zoho_api_call_seconds',
+    help: 'Duration of Zoho CRM API calls',
+    labelNames: ['call'] as const,
+    buckets: [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+    registers: [registry],
+  });
   let readQueue:
     | (() => Promise<{ pending: number; processing: number; oldestPendingAt: string | null }>)
     | undefined;
@@ -84,6 +105,11 @@ export function createMetrics(): Metrics {
     moodleCall: (wsfunction, outcome, seconds, errorcode) => {
       moodleCalls.inc({ function: wsfunction, outcome, errorcode: errorcode ?? '' });
       moodleSeconds.observe({ function: wsfunction }, seconds);
+    },
+    zohoCall: ({ callType, outcome, seconds, credits }) => {
+      zohoCalls.inc({ call: callType, outcome });
+      if (credits > 0) zohoCredits.inc({ call: callType }, credits);
+      zohoSeconds.observe({ call: callType }, seconds);
     },
     setQueueReader: (read) => {
       readQueue = read;

@@ -9,6 +9,7 @@ import * as adminSessions from './2026-12-07-0008-admin-sessions.js';
 import * as genericSearchKeys from './2026-12-07-0009-generic-search-keys.js';
 import * as dependencyWaits from './2026-12-07-0010-dependency-waits.js';
 import * as deliveryId from './2026-12-07-0015-delivery-id.js';
+import * as zohoTokensAndUsage from './2026-12-07-0017-zoho-tokens-and-usage.js';
 import * as zohoFetchAndWriteBack from './2026-12-07-0018-zoho-fetch-and-write-back.js';
 
 /**
@@ -27,5 +28,6 @@ export const MIGRATIONS: Record<string, Migration> = {
   '2026-12-07-0009-generic-search-keys': genericSearchKeys,
   '2026-12-07-0010-dependency-waits': dependencyWaits,
   '2026-12-07-0015-delivery-id': deliveryId,
+  '2026-12-07-0017-zoho-tokens-and-usage': zohoTokensAndUsage,
   '2026-12-07-0018-zoho-fetch-and-write-back': zohoFetchAndWriteBack,
 };
