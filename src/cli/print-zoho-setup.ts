@@ -39,8 +39,8 @@ export function printZohoSetup(options: PrintSetupOptions): string {
   if (options.fetchRecords) {
     lines.push(
       "ZOHO_FETCH_RECORDS=true: mzi reads each created or edited record from Zoho's API before processing it,",
-      `so each webhook sends only the record id and its ${ID_ONLY_CHANGE_FIELD} (which tells one edit from the next;`,
-      'without it mzi would take a second edit for a repeat of the first). A delete needs only the id.',
+      `so each webhook sends only the record id and its ${ID_ONLY_CHANGE_FIELD}, which tells one edit from the next`,
+      '(so that a re-delivery of the same edit is recognised as one). A delete needs only the id.',
       '',
     );
   }

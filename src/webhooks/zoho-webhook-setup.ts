@@ -35,8 +35,8 @@ export interface SetupOptions {
   authHeader: { name: string; value: string } | undefined;
   /**
    * ZOHO_FETCH_RECORDS: mzi reads each record from Zoho's API, so the webhook sends only the record id, and its
-   * Modified_Time when the module has one (it tells one edit from the next: intake takes a body it saw before
-   * as a repeat).
+   * Modified_Time when the module has one (it tells one edit from the next, so that a re-delivery of the same
+   * edit is recognised as one).
    */
   idOnly?: boolean;
 }

@@ -6,8 +6,8 @@ import { createDatabase } from '../db/create-database.js';
 import { ThreadWriteLock } from '../db/sqlite-dialect.js';
 import { createLogger } from '../logger.js';
 import { createMoodleFromConfig } from '../moodle/moodle-from-config.js';
-import { createZohoFromConfig } from '../zoho/zoho-from-config.js';
 import { describeThreadError, type ThreadResult } from '../threads/thread-error.js';
+import { createZohoFromConfig } from '../zoho/zoho-from-config.js';
 import { createServiceWorker } from './create-service-worker.js';
 import { listenForNewEvents } from './listen-for-new-events.js';
 import type {
