@@ -12,7 +12,8 @@ export interface ZohoService {
 /**
  * For a test file whose tests each run mzi against a fake Moodle and a fake Zoho: returns `start(env)`, which
  * starts all three (mzi connected to the fake Zoho through the ZOHO_* settings, its worker in this thread, run by
- * `service.worker.drain()`), and closes them after each test. `connected: false` leaves the Zoho settings out.
+ * `service.worker.drain()`; `threads: true` runs it in its thread on SQLite, as `mzi serve` does), and closes them
+ * after each test. `connected: false` leaves the Zoho settings out.
  */
 export function useZohoService(defaults: Record<string, string> = {}) {
   let current: Partial<ZohoService> = {};
@@ -24,7 +25,7 @@ export function useZohoService(defaults: Record<string, string> = {}) {
   });
   return async function start(
     env: Record<string, string> = {},
-    options: { connected?: boolean } = {},
+    options: { connected?: boolean; threads?: boolean } = {},
   ): Promise<ZohoService> {
     const zoho = await startFakeZoho();
     current.zoho = zoho;
@@ -49,7 +50,7 @@ export function useZohoService(defaults: Record<string, string> = {}) {
         ...defaults,
         ...env,
       },
-      { threads: false },
+      { threads: options.threads ?? false },
     );
     current.service = service;
     await service.moodleHealth.refresh();

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { eventRow } from '../helpers/deliveries.js';
+import { runMzi } from '../helpers/mzi-process.js';
 import { postRecord } from '../helpers/school-deliveries.js';
 import { TEST_ADMIN_TOKEN } from '../helpers/test-service.js';
 import { useZohoService } from '../helpers/zoho-service.js';
@@ -73,10 +74,19 @@ describe('fetching records from Zoho (ZOHO_FETCH_RECORDS=true)', () => {
     expect(page.body).toContain('Fetched from Zoho');
     expect(page.body).toContain('maya.fetched1@student.example.edu');
     expect(page.body).toContain('maya.stale@student.example.edu');
+    const shown = runMzi(['events', 'show', eventId], {
+      DATABASE_URL: service.config.databaseUrl,
+      DATA_DIR: service.dir,
+    });
+    expect(shown.code, shown.stderr).toBe(0);
+    const cli = JSON.parse(shown.stdout);
+    expect(cli.payload.data.Academic_Email).toBe('maya.stale@student.example.edu');
+    expect(cli.fetched.data.Academic_Email).toBe('maya.fetched1@student.example.edu');
   });
 
-  it('accepts a webhook that carries only the record id and its Modified_Time', async () => {
-    const { zoho, moodle, service } = await start();
+  it('accepts a webhook that carries only the record id and its Modified_Time, in the worker thread too', async () => {
+    // On SQLite, `mzi serve` runs the worker in a thread of its own, which builds its own Zoho client.
+    const { zoho, moodle, service } = await start({}, { threads: true });
     const [record] = zoho.state.seed(STUDENTS, [zohoStudent(2)]);
     if (!record) throw new Error('seed');
     const response = await service.app.inject({

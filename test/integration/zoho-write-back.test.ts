@@ -5,6 +5,7 @@ import { withWriteBacks } from '../../src/write-back/write-back-table.js';
 import { eventRow } from '../helpers/deliveries.js';
 import type { FakeZoho } from '../helpers/fake-zoho.js';
 import { deliverRecord } from '../helpers/module-deliveries.js';
+import { runMzi } from '../helpers/mzi-process.js';
 import { TEST_ADMIN_TOKEN } from '../helpers/test-service.js';
 import { useZohoService } from '../helpers/zoho-service.js';
 
@@ -190,6 +191,16 @@ describe('Moodle ids written back into Zoho', () => {
     });
     expect(page.body).toContain('Moodle ids in Zoho');
     expect(page.body).toContain('INVALID_DATA');
+    const shown = runMzi(['events', 'show', student.row.event_id], {
+      DATABASE_URL: service.config.databaseUrl,
+      DATA_DIR: service.dir,
+    });
+    expect(shown.code, shown.stderr).toBe(0);
+    expect(JSON.parse(shown.stdout).zoho_write_back).toMatchObject({
+      status: 'failed',
+      error_code: 'INVALID_DATA',
+      fields: { Modified_Time: expect.stringMatching(/^\d+$/) },
+    });
   });
 
   it('never echoes: a write-back fires no workflow, so no webhook comes back to mzi', async () => {
