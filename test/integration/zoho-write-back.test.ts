@@ -107,6 +107,30 @@ describe('Moodle ids written back into Zoho', () => {
     expect(zoho.state.counts.workflowRuns).toEqual({});
   });
 
+  it("writes a program's category id only when mzi created or found it, never one the school gave", async () => {
+    const { zoho, moodle, service } = await start({ MOODLE_CREATE_CATEGORIES: 'true' });
+    const [created, given] = zoho.state.seed('Products', [
+      { Product_Name: 'BTEC Business WB', MoodleID: null },
+      { Product_Name: 'BTEC Art WB', MoodleID: '1' },
+    ]);
+    if (!created || !given) throw new Error('seed');
+    const createdRow = await deliverRecord(service, 'program', {
+      recordId: created.id,
+      data: { Product_Name: 'BTEC Business WB', MoodleID: '' },
+    });
+    expect(createdRow.status, createdRow.error_message ?? '').toBe('completed');
+    const category = [...moodle.categories.values()].find((c) => c.name === 'BTEC Business WB');
+    expect(record(zoho, 'Products', created.id)?.MoodleID).toBe(String(category?.id));
+
+    const givenRow = await deliverRecord(service, 'program', {
+      recordId: given.id,
+      data: { Product_Name: 'BTEC Art WB', MoodleID: '1' },
+    });
+    expect(givenRow.status, givenRow.error_message ?? '').toBe('completed');
+    expect(JSON.parse(givenRow.result ?? '{}').zoho_write_back).toBeUndefined();
+    expect(puts(zoho)).toBe(1);
+  });
+
   it('writes only what differs: a second event of the same student writes nothing', async () => {
     const { zoho, service } = await start();
     const first = await provisionStudent(zoho, service, 2);
