@@ -58,7 +58,11 @@ export async function writeOutcome(
       result: JSON.stringify(
         writeBack ? { ...decision.outcome.result, zoho_write_back: writeBack } : decision.outcome.result,
       ),
-      warnings: mergeWarnings(event.warnings, decision.outcome.warnings),
+      // What could not be read of the fetched record is the operator's to know, as a delivery's warnings are.
+      warnings: mergeWarnings(event.warnings, [
+        ...(fetched?.warnings ?? []),
+        ...(decision.outcome.warnings ?? []),
+      ]),
       attempt: { ...attempt, outcome: 'completed', error_code: null, error_message: null },
     });
     return decision;

@@ -53,5 +53,5 @@ describe('a burst of webhooks with ZOHO_FETCH_RECORDS', () => {
       .execute();
     expect(unsent).toEqual([]);
     expect(zoho.state.counts.workflowRuns).toEqual({});
-  });
+  }, 180_000);
 });
