@@ -2,6 +2,7 @@ import type { Kysely } from 'kysely';
 import type { Logger } from 'pino';
 import type { Database } from '../db/schema.js';
 import { createAccessTokenProvider } from './access-token-provider.js';
+import { createCallLimiter } from './call-limiter.js';
 import { sendRequest, type ZohoTransport } from './send-request.js';
 import { refreshAccessToken } from './zoho-accounts.js';
 import type { ZohoApi, ZohoDataCentre } from './zoho-api.js';
@@ -15,7 +16,7 @@ import {
 } from './zoho-records.js';
 import type { RequesterState, RetrySettings } from './zoho-requester.js';
 import { withZohoTables } from './zoho-tables.js';
-import { creditsSpent, type ZohoCallReport } from './zoho-usage.js';
+import { createUsageRecorder, creditsSpent, type ZohoCallReport } from './zoho-usage.js';
 
 /** What `mzi doctor` and the dashboard show of the Zoho connection. Reading it never calls Zoho. */
 export interface ZohoStatus {
@@ -29,6 +30,8 @@ export interface ZohoStatus {
   tokenExpiresAt: string | undefined;
   /** Requests to Zoho's token endpoint in the last 10 minutes (Zoho allows 10). */
   tokenMintsLast10Minutes: number;
+  /** The latest request to the token endpoint: when, and `ok` or the error code (`zoho.invalid_code`…). */
+  lastTokenRequest: { at: string; outcome: string | undefined } | undefined;
   creditsLast24h: number;
 }
 
@@ -44,6 +47,11 @@ export interface ZohoClientOptions {
   /** Per request, from sending to the last byte of the answer. Default 30 000. */
   timeoutMs?: number | undefined;
   transport?: ZohoTransport | undefined;
+  /**
+   * Calls this process has in flight at once; more wait their turn. Default 5, the Free edition's limit: Zoho
+   * counts every process of the app together, so keep processes × this within the edition's.
+   */
+  maxConcurrency?: number | undefined;
   retry?: Partial<RetrySettings> | undefined;
   /** Renew the shared token this long before it expires. Default 5 minutes. */
   refreshAheadMs?: number | undefined;
@@ -76,9 +84,12 @@ export function createZohoClient(options: ZohoClientOptions): ZohoClient {
   const state: RequesterState = {
     tokens,
     transport,
+    limit: createCallLimiter(options.maxConcurrency ?? 5),
     timeoutMs,
     retry: { attempts: 3, baseDelayMs: 500, maxDelayMs: 10_000, ...options.retry },
-    db: options.db,
+    usage: createUsageRecorder(options.db, (error) =>
+      options.logger?.warn({ err: error }, 'could not count Zoho API calls'),
+    ),
     now,
     logger: options.logger,
     onCall: options.onCall,
@@ -89,7 +100,10 @@ export function createZohoClient(options: ZohoClientOptions): ZohoClient {
     listRecords: (module, list) => listRecords(state, module, list),
     listDeletedRecords: (module, list) => listDeletedRecords(state, module, list),
     listWebhookFailures: () => listWebhookFailures(state),
-    status: () => readStatus(options, now),
+    status: async () => {
+      await state.usage.flushed();
+      return await readStatus(options, now);
+    },
   };
 }
 
@@ -102,6 +116,12 @@ async function readStatus(options: ZohoClientOptions, now: () => number): Promis
     .select((eb) => eb.fn.countAll<number | string>().as('count'))
     .where('requested_at', '>=', new Date(now() - 10 * 60_000).toISOString())
     .executeTakeFirst();
+  const last = await db
+    .selectFrom('zoho_token_mints')
+    .select(['requested_at', 'outcome'])
+    .orderBy('id', 'desc')
+    .limit(1)
+    .executeTakeFirst();
   return {
     connected: credentials !== undefined,
     dataCentre: credentials?.dataCentre,
@@ -110,6 +130,7 @@ async function readStatus(options: ZohoClientOptions, now: () => number): Promis
     scopes: row?.scope ? row.scope.split(/[\s,]+/).filter(Boolean) : [],
     tokenExpiresAt: row?.access_token ? (row.expires_at ?? undefined) : undefined,
     tokenMintsLast10Minutes: Number(mints?.count ?? 0),
+    lastTokenRequest: last ? { at: last.requested_at, outcome: last.outcome ?? undefined } : undefined,
     creditsLast24h: await creditsSpent(options.db, now() - 24 * 3600_000),
   };
 }

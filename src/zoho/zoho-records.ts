@@ -15,7 +15,10 @@ import type {
 import { ZohoError } from './zoho-errors.js';
 import { type RequesterState, requestZoho } from './zoho-requester.js';
 
-/** The scopes the calls need (https://www.zoho.com/crm/developer/docs/api/v8/scopes.html). */
+/**
+ * The scopes the calls need, as their pages name them (https://www.zoho.com/crm/developer/docs/api/v8/get-records.html,
+ * https://www.zoho.com/crm/developer/docs/api/v8/get-webhook-failures.html).
+ */
 export const ZOHO_SCOPES = {
   records: 'ZohoCRM.modules.ALL',
   webhookFailures: 'ZohoCRM.settings.automation_actions.READ',

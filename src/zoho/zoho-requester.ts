@@ -1,13 +1,17 @@
-import type { Kysely } from 'kysely';
 import type { Logger } from 'pino';
-import type { Database } from '../db/schema.js';
 import type { AccessTokenProvider, SharedToken } from './access-token-provider.js';
 import { callFailure, transportFailure } from './call-failure.js';
+import type { CallLimiter } from './call-limiter.js';
 import type { ZohoTransport } from './send-request.js';
 import { errorAnswerSchema } from './zoho-answers.js';
 import { ZohoError } from './zoho-errors.js';
 import { parseRetryAfter, retryDelayMs } from './zoho-retry-policy.js';
-import { recordZohoUsage, ZOHO_CALL_CREDITS, type ZohoCallReport, type ZohoCallType } from './zoho-usage.js';
+import {
+  type UsageRecorder,
+  ZOHO_CALL_CREDITS,
+  type ZohoCallReport,
+  type ZohoCallType,
+} from './zoho-usage.js';
 
 /** One call to Zoho's CRM API, relative to the token's `api_domain`. */
 export interface ZohoRequest {
@@ -41,9 +45,11 @@ export interface RetrySettings {
 export interface RequesterState {
   tokens: AccessTokenProvider;
   transport: ZohoTransport;
+  /** Keeps the calls in flight within Zoho's concurrency limit. */
+  limit: CallLimiter;
   timeoutMs: number;
   retry: RetrySettings;
-  db: Kysely<Database>;
+  usage: UsageRecorder;
   now: () => number;
   logger?: Logger | undefined;
   onCall?: ((call: ZohoCallReport) => void) | undefined;
@@ -60,7 +66,8 @@ export async function requestZoho(state: RequesterState, request: ZohoRequest): 
     const token = await state.tokens.get();
     const outcome = await sendOnce(state, request, token);
     if (!(outcome instanceof ZohoError)) return outcome;
-    if (outcome.zohoCode === 'INVALID_TOKEN' && !renewed) {
+    if (outcome.zohoCode === 'INVALID_TOKEN') {
+      if (renewed) throw outcome;
       renewed = true;
       attempt -= 1;
       await state.tokens.invalidate(token);
@@ -79,8 +86,6 @@ async function sendOnce(
   token: SharedToken,
 ): Promise<ZohoAnswer | ZohoError> {
   const started = performance.now();
-  const where = `${request.method} ${request.path}`;
-  const secrets = [token.accessToken];
   const report = (outcome: string, credits: number) => {
     state.onCall?.({
       callType: request.callType,
@@ -88,66 +93,90 @@ async function sendOnce(
       seconds: (performance.now() - started) / 1000,
       credits,
     });
-    if (credits > 0) {
-      recordZohoUsage(state.db, { callType: request.callType, credits, at: state.now() }).catch(
-        (error: unknown) => state.logger?.warn({ err: error }, 'could not count a Zoho API call'),
-      );
-    }
+    if (credits > 0) state.usage.record({ callType: request.callType, credits, at: state.now() });
   };
-  let status: number;
-  let text: string;
-  let retryAfter: string | undefined;
+  let raw: RawAnswer;
   try {
-    const response = await state.transport(urlOf(token.apiDomain, request), {
-      method: request.method,
-      headers: {
-        accept: 'application/json',
-        authorization: `Zoho-oauthtoken ${token.accessToken}`,
-        ...(request.body === undefined ? {} : { 'content-type': 'application/json' }),
-        ...request.headers,
-      },
-      body: request.body === undefined ? undefined : JSON.stringify(request.body),
-      signal: AbortSignal.timeout(state.timeoutMs),
-    });
-    status = response.status;
-    retryAfter = response.headers['retry-after'];
-    text = await response.text();
+    raw = await state.limit(() => exchange(state, request, token));
   } catch (error) {
     report('transport', 0);
-    return transportFailure(error, { where: `Zoho (${where})`, timeoutMs: state.timeoutMs, secrets });
+    const where = `Zoho (${request.method} ${request.path})`;
+    return transportFailure(error, { where, timeoutMs: state.timeoutMs, secrets: [token.accessToken] });
   }
+  const read = readAnswer(request, raw, token, state.now());
+  report(read.outcome, read.credits);
+  return read.result;
+}
+
+interface RawAnswer {
+  status: number;
+  retryAfter: string | undefined;
+  text: string;
+}
+
+/** Sends the request and reads the whole answer, both within the timeout. */
+async function exchange(state: RequesterState, request: ZohoRequest, token: SharedToken): Promise<RawAnswer> {
+  const response = await state.transport(urlOf(token.apiDomain, request), {
+    method: request.method,
+    headers: {
+      accept: 'application/json',
+      authorization: `Zoho-oauthtoken ${token.accessToken}`,
+      ...(request.body === undefined ? {} : { 'content-type': 'application/json' }),
+      ...request.headers,
+    },
+    body: request.body === undefined ? undefined : JSON.stringify(request.body),
+    signal: AbortSignal.timeout(state.timeoutMs),
+  });
+  return {
+    status: response.status,
+    retryAfter: response.headers['retry-after'],
+    text: await response.text(),
+  };
+}
+
+/** What an answer means: the result, the outcome for metrics, and the credits Zoho counted for it. */
+function readAnswer(
+  request: ZohoRequest,
+  raw: RawAnswer,
+  token: SharedToken,
+  now: number,
+): { result: ZohoAnswer | ZohoError; outcome: string; credits: number } {
+  const { status } = raw;
+  const where = `${request.method} ${request.path}`;
   const credits = ZOHO_CALL_CREDITS[request.callType];
   if (status === 204 || status === 304) {
-    report(status === 304 ? 'not_modified' : 'ok', credits);
-    return { status, json: undefined };
+    return { result: { status, json: undefined }, outcome: status === 304 ? 'not_modified' : 'ok', credits };
   }
-  const json = parseJson(text);
+  const json = parseJson(raw.text);
   const perRecord =
     request.perRecordAnswer && status < 500 && Array.isArray((json as { data?: unknown } | undefined)?.data);
   if ((status >= 200 && status < 300) || perRecord) {
-    if (json === undefined) {
-      report('bad_response', credits);
-      return new ZohoError('zoho.bad_response', `Zoho answered ${where} with HTTP ${status} and no JSON`, {
+    if (json !== undefined) return { result: { status, json }, outcome: 'ok', credits };
+    const result = new ZohoError(
+      'zoho.bad_response',
+      `Zoho answered ${where} with HTTP ${status} and no JSON`,
+      {
         retryable: true,
         httpStatus: status,
-      });
-    }
-    report('ok', credits);
-    return { status, json };
+      },
+    );
+    return { result, outcome: 'bad_response', credits };
   }
   const error = errorAnswerSchema.safeParse(json);
   const zohoCode = error.success ? error.data.code : undefined;
-  report(outcomeOf(status), status === 401 || status === 429 ? 0 : credits);
-  return callFailure({
+  const result = callFailure({
     where,
     status,
     zohoCode,
     message: error.success ? error.data.message : 'answer is not a Zoho error',
     details: error.success ? error.data.details : undefined,
-    retryAfterSeconds: parseRetryAfter(retryAfter, state.now()),
-    secrets,
+    retryAfterSeconds: parseRetryAfter(raw.retryAfter, now),
+    secrets: [token.accessToken],
     advice: zohoCode === 'OAUTH_SCOPE_MISMATCH' ? scopeAdvice(request.scope, token.scope) : undefined,
   });
+  // A call refused before it ran (bad token, too many requests) counts no credit, on the reading that Zoho's
+  // credit table prices the calls it serves.
+  return { result, outcome: outcomeOf(status), credits: status === 401 || status === 429 ? 0 : credits };
 }
 
 function urlOf(apiDomain: string, request: ZohoRequest): string {

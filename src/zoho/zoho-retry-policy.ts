@@ -5,14 +5,18 @@
 export function shouldRetryZohoAnswer(httpStatus: number, zohoCode: string | undefined): boolean {
   // 1. Too many requests (credits of the rolling 24 h, or too many calls at once): slow down, then again.
   if (httpStatus === 429 || zohoCode === 'TOO_MANY_REQUESTS') return true;
-  // 2. The token expired or was revoked: the client mints a new one and retries once itself; after that a
-  //    second refusal is configuration (a revoked client), not something time fixes.
-  if (zohoCode === 'INVALID_TOKEN' || zohoCode === 'AUTHENTICATION_FAILURE') return false;
-  // 3. The token lacks a scope, or its user lacks a permission: an administrator must change it.
+  // 2. The token expired or was dropped (a 16th token of the same refresh token drops the oldest): the client
+  //    renews it and sends the call again once itself. A fresh token refused again means another program is
+  //    churning tokens of the same refresh token: later may work. A revoked refresh token fails at the token
+  //    endpoint instead (invalid_code, permanent).
+  if (zohoCode === 'INVALID_TOKEN') return true;
+  // 3. No token, or one Zoho does not know at all: configuration, not something time fixes.
+  if (zohoCode === 'AUTHENTICATION_FAILURE') return false;
+  // 4. The token lacks a scope, or its user lacks a permission: an administrator must change it.
   if (zohoCode === 'OAUTH_SCOPE_MISMATCH' || zohoCode === 'NO_PERMISSION') return false;
-  // 4. Zoho's own failure or an overloaded gateway.
+  // 5. Zoho's own failure or an overloaded gateway.
   if (httpStatus >= 500 || zohoCode === 'INTERNAL_ERROR') return true;
-  // 5. Every other 4xx says the request itself is wrong (bad data, unknown module or field): the same request
+  // 6. Every other 4xx says the request itself is wrong (bad data, unknown module or field): the same request
   //    gets the same answer.
   return false;
 }

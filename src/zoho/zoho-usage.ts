@@ -45,9 +45,16 @@ export async function recordZohoUsage(
   db: Kysely<Database>,
   call: { callType: ZohoCallType; credits: number; at: number },
 ): Promise<void> {
+  await addUsage(db, { hour: hourOf(call.at), callType: call.callType, calls: 1, credits: call.credits });
+}
+
+async function addUsage(
+  db: Kysely<Database>,
+  row: { hour: Timestamp; callType: string; calls: number; credits: number },
+): Promise<void> {
   await withZohoTables(db)
     .insertInto('zoho_api_usage')
-    .values({ hour: hourOf(call.at), call_type: call.callType, calls: 1, credits: call.credits })
+    .values({ hour: row.hour, call_type: row.callType, calls: row.calls, credits: row.credits })
     .onConflict((oc) =>
       oc.columns(['hour', 'call_type']).doUpdateSet({
         calls: sql<number>`zoho_api_usage.calls + excluded.calls`,
@@ -55,6 +62,54 @@ export async function recordZohoUsage(
       }),
     )
     .execute();
+}
+
+/** Counts calls without a database write per call: what arrives while a write runs goes in the next one. */
+export interface UsageRecorder {
+  record(call: { callType: ZohoCallType; credits: number; at: number }): void;
+  /** Resolves once everything recorded so far is in the database. */
+  flushed(): Promise<void>;
+}
+
+/**
+ * A burst of calls costs one upsert per hour and call type at a time, not one per call: a recorder keeps what
+ * came in while a write was under way and writes it next. Counts not yet written when the process dies are
+ * lost, which errs on the side of spending less than Zoho counted.
+ */
+export function createUsageRecorder(
+  db: Kysely<Database>,
+  onError: (error: unknown) => void = () => {},
+): UsageRecorder {
+  let pending = new Map<
+    string,
+    { hour: Timestamp; callType: ZohoCallType; calls: number; credits: number }
+  >();
+  let writing: Promise<void> | undefined;
+  const write = async (): Promise<void> => {
+    while (pending.size > 0) {
+      const batch = [...pending.values()];
+      pending = new Map();
+      for (const row of batch) {
+        await addUsage(db, row).catch(onError);
+      }
+    }
+  };
+  return {
+    record({ callType, credits, at }) {
+      const hour = hourOf(at);
+      const key = `${hour} ${callType}`;
+      const row = pending.get(key) ?? { hour, callType, calls: 0, credits: 0 };
+      row.calls += 1;
+      row.credits += credits;
+      pending.set(key, row);
+      writing ??= write().finally(() => {
+        writing = undefined;
+      });
+    },
+    async flushed() {
+      while (writing) await writing;
+    },
+  };
 }
 
 /**

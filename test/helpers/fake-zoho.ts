@@ -46,6 +46,12 @@ export async function startFakeZoho(options: FakeZohoOptions = {}): Promise<Fake
   const state = createFakeZohoState(options);
   let apiDomain = options.apiDomain ?? '';
   const server = createServer((req, res) => {
+    if (req.url?.startsWith('/crm/')) {
+      state.pending.inFlight += 1;
+      res.on('close', () => {
+        state.pending.inFlight -= 1;
+      });
+    }
     route(state, req, apiDomain).then(
       (answer) => send(res, answer),
       (error: unknown) =>
@@ -84,6 +90,7 @@ async function route(state: FakeZohoState, req: IncomingMessage, apiDomain: stri
     for (const [name, value] of new URLSearchParams(body)) params.set(name, value);
     return handleToken(state, params, apiDomain);
   }
+  if (state.latencyMs > 0) await new Promise((resolve) => setTimeout(resolve, state.latencyMs));
   const parts = url.pathname.split('/').filter(Boolean).map(decodeURIComponent);
   if (parts[0] !== 'crm' || parts[1] !== 'v8') return notFound();
   const [, , first, second, third] = parts;

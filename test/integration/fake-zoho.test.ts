@@ -2,6 +2,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createZohoClient } from '../../src/zoho/create-zoho-client.js';
+import { exchangeGrantCode } from '../../src/zoho/zoho-accounts.js';
 import { type FakeZoho, startFakeZoho } from '../helpers/fake-zoho.js';
 import { migratedDatabasePerTest } from '../helpers/test-database.js';
 
@@ -82,6 +83,11 @@ describe('the fake Zoho', () => {
       data: { Name: 'Ada', Moodle_User_ID: '2' },
     });
     expect(fake.state.counts).toMatchObject({ workflowRuns: { [MODULE]: 1 }, workflowDeliveries: 1 });
+
+    fake.state.edit(MODULE, student?.id as string, { Name: 'Ada B' });
+    fake.state.edit(MODULE, student?.id as string, { Name: 'Ada C' }, { runWorkflow: true });
+    await fake.state.workflowsSettled();
+    expect(received.map((delivery) => JSON.parse(delivery.body).data.Name)).toEqual(['Ada', 'Ada C']);
   });
 
   it('lists a workflow webhook that failed among the webhook failures', async () => {
@@ -96,6 +102,20 @@ describe('the fake Zoho', () => {
     expect(await zoho.listWebhookFailures()).toEqual([
       expect.objectContaining({ module: MODULE, recordId: student?.id, reason: 'HTTP 503' }),
     ]);
+  });
+
+  it('exchanges a Self Client grant code once for a refresh token that mints access tokens', async () => {
+    const [student] = fake.state.seed(MODULE, 1);
+    const code = fake.state.issueGrantCode();
+    const request = { ...fake.credentials, code };
+    const granted = await exchangeGrantCode(request);
+    expect(granted.apiDomain).toBe(fake.apiDomain);
+    await expect(exchangeGrantCode(request)).rejects.toMatchObject({ code: 'zoho.invalid_code' });
+    const zoho = createZohoClient({
+      db: database().db,
+      credentials: async () => ({ ...fake.credentials, refreshToken: granted.refreshToken }),
+    });
+    expect(await zoho.getRecord(MODULE, student?.id as string)).toMatchObject({ id: student?.id });
   });
 
   it('stops plain page paging at 2,000 records', async () => {

@@ -165,6 +165,18 @@ describe('the shared access token', () => {
     expect(fake.state.counts.calls['GET /crm/v8/{module}/{id}']).toBe(1_000);
   });
 
+  it("keeps the calls in flight within Zoho's concurrency limit", async () => {
+    const [student] = fake.state.seed(MODULE, 1);
+    fake.state.concurrencyLimit = 5;
+    fake.state.latencyMs = 20;
+    const read = (zoho: ZohoClient) =>
+      Promise.all(Array.from({ length: 200 }, () => zoho.getRecord(MODULE, student?.id as string)));
+    await read(client());
+    expect(fake.state.counts.concurrencyRefusals).toBe(0);
+    await read(client({ maxConcurrency: 50, retry: { attempts: 1 } })).catch(() => undefined);
+    expect(fake.state.counts.concurrencyRefusals).toBeGreaterThan(0);
+  });
+
   it('is shared by two clients with their own state on one database', async () => {
     const [student] = fake.state.seed(MODULE, 1);
     const first = client();
@@ -195,6 +207,7 @@ describe('the shared access token', () => {
       scopes: ['ZohoCRM.modules.ALL', 'ZohoCRM.settings.automation_actions.READ'],
       tokenExpiresAt: new Date(now + 3600_000).toISOString(),
       tokenMintsLast10Minutes: 1,
+      lastTokenRequest: { at: new Date(now).toISOString(), outcome: 'ok' },
     });
   });
 
@@ -209,6 +222,20 @@ describe('the shared access token', () => {
     expect(answers.every((answer) => answer?.id === student?.id)).toBe(true);
     expect(fake.state.counts.tokenRequests).toBe(2);
     expect(fake.state.counts.calls['GET /crm/v8/{module}/{id}']).toBe(41);
+  });
+
+  it('is renewed only once for a call whose fresh token is refused again', async () => {
+    const refusing: ZohoTransport = (url, init) =>
+      sendRequest(
+        url,
+        url.includes('/crm/')
+          ? { ...init, headers: { ...init.headers, authorization: 'Zoho-oauthtoken x' } }
+          : init,
+      );
+    const failure = await failureOf(client({ transport: refusing }).getRecord(MODULE, '1'));
+    expect(failure).toMatchObject({ code: 'zoho.invalid_token', httpStatus: 401, retryable: true });
+    expect(fake.state.counts.tokenRequests).toBe(2);
+    expect(fake.state.counts.calls['GET /crm/v8/{module}/{id}']).toBe(2);
   });
 
   it('is never asked for more than 10 times in 10 minutes, whatever invalidates it', async () => {
@@ -241,6 +268,7 @@ describe('the shared access token', () => {
     expect(failure.message).toContain('mzi zoho connect');
     expect(failure.message).not.toContain(fake.credentials.refreshToken);
     expect(failure.message).not.toContain(fake.credentials.clientSecret);
+    expect((await client().status()).lastTokenRequest?.outcome).toBe('zoho.invalid_code');
   });
 
   it('says Zoho is not connected when there are no credentials', async () => {
@@ -265,6 +293,21 @@ describe('Zoho failures and usage', () => {
       httpStatus: 429,
       retryable: true,
     });
+  });
+
+  it('retries a Zoho server error, and fails transiently on timeouts without leaking the token', async () => {
+    const [student] = fake.state.seed(MODULE, 1);
+    fake.state.failNext(1);
+    expect(await client().getRecord(MODULE, student?.id as string)).toMatchObject({ id: student?.id });
+    expect(fake.state.counts.calls['GET /crm/v8/{module}/{id}']).toBe(2);
+
+    const stalling: ZohoTransport = async (url, init) => {
+      if (url.endsWith('/oauth/v2/token')) return sendRequest(url, init);
+      throw new DOMException(`stalled with ${init.headers.authorization}`, 'TimeoutError');
+    };
+    const failure = await failureOf(client({ transport: stalling, timeoutMs: 50 }).getRecord(MODULE, '1'));
+    expect(failure).toMatchObject({ code: 'zoho.timeout', retryable: true, httpStatus: undefined });
+    expect(failure.message).not.toContain('Zoho-oauthtoken');
   });
 
   it('names the missing scope when the token lacks it', async () => {

@@ -13,7 +13,7 @@ describe('shouldRetryZohoAnswer', () => {
     [429, undefined, true],
     [500, 'INTERNAL_ERROR', true],
     [503, undefined, true],
-    [401, 'INVALID_TOKEN', false],
+    [401, 'INVALID_TOKEN', true],
     [401, 'AUTHENTICATION_FAILURE', false],
     [401, 'OAUTH_SCOPE_MISMATCH', false],
     [403, 'NO_PERMISSION', false],

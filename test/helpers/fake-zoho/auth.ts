@@ -22,6 +22,13 @@ export function checkCall(
   if (!scopes.some((scope) => scope.toLowerCase().startsWith(scopePrefix.toLowerCase()))) {
     return crmError(401, 'OAUTH_SCOPE_MISMATCH', 'invalid oauth scope to access this URL');
   }
+  if (state.pending.inFlight > state.concurrencyLimit) {
+    state.counts.concurrencyRefusals += 1;
+    // "Kaizen #203 - Handling API limits": more calls in flight than the edition allows.
+    return crmError(429, 'TOO_MANY_REQUESTS', 'The concurrency limit of the API has been exceeded', {
+      limit: state.concurrencyLimit,
+    });
+  }
   if (state.pending.rateLimited > 0) {
     state.pending.rateLimited -= 1;
     // https://www.zoho.com/crm/developer/docs/api/v8/api-limits.html: credits or concurrency exhausted.

@@ -6,6 +6,7 @@ import {
   randomToken,
   zohoDateTime,
 } from './state.js';
+import { runWorkflow } from './workflow.js';
 
 export interface FakeZohoStateOptions {
   clientId?: string;
@@ -15,6 +16,8 @@ export interface FakeZohoStateOptions {
   scope?: string;
   /** Zoho says 3600. */
   accessTokenLifetimeSeconds?: number;
+  /** CRM calls in flight at once before 429 TOO_MANY_REQUESTS; default 20 (Enterprise edition). */
+  concurrencyLimit?: number;
   now?: () => number;
 }
 
@@ -30,14 +33,23 @@ export function createFakeZohoState(options: FakeZohoStateOptions = {}): FakeZoh
     grantCodes: new Map(),
     accessTokens: new Map(),
     accessTokenLifetimeSeconds: options.accessTokenLifetimeSeconds ?? 3600,
+    concurrencyLimit: options.concurrencyLimit ?? 20,
+    latencyMs: 0,
     mintTimes: new Map(),
     modules: new Map(),
     deleted: new Map(),
     webhookFailures: [],
     workflowWebhooks: {},
     pageTokens: new Map(),
-    counts: { tokenRequests: 0, tokenMints: 0, calls: {}, workflowRuns: {}, workflowDeliveries: 0 },
-    pending: { rateLimited: 0, failing: 0, workflows: new Set() },
+    counts: {
+      tokenRequests: 0,
+      tokenMints: 0,
+      calls: {},
+      workflowRuns: {},
+      workflowDeliveries: 0,
+      concurrencyRefusals: 0,
+    },
+    pending: { rateLimited: 0, failing: 0, inFlight: 0, workflows: new Set() },
     rateLimitNext(n) {
       state.pending.rateLimited += n;
     },
@@ -62,10 +74,11 @@ export function createFakeZohoState(options: FakeZohoStateOptions = {}): FakeZoh
         return record;
       });
     },
-    edit(module, id, fields) {
+    edit(module, id, fields, editOptions = {}) {
       const record = state.modules.get(module)?.get(id);
       if (!record) throw new Error(`fake Zoho: no ${module} record ${id}`);
       Object.assign(record, fields, { id, Modified_Time: zohoDateTime(state.now()) });
+      if (editOptions.runWorkflow) runWorkflow(state, module, record);
       return record;
     },
     remove(module, id, type = 'recycle') {

@@ -44,6 +44,10 @@ export interface FakeZohoState {
   grantCodes: Map<string, { scope: string; expiresAt: number }>;
   accessTokens: Map<string, FakeAccessToken>;
   accessTokenLifetimeSeconds: number;
+  /** CRM calls the app may have in flight at once; more answer 429 (Enterprise edition: 20). */
+  concurrencyLimit: number;
+  /** How long each CRM call takes before its checks run (0: at once), so that calls overlap as Zoho's do. */
+  latencyMs: number;
   /** Every access token minted (epoch ms), per refresh token: the 10-per-10-minutes limit reads it. */
   mintTimes: Map<string, number[]>;
   modules: Map<string, Map<string, FakeZohoRecord>>;
@@ -64,6 +68,8 @@ export interface FakeZohoState {
     calls: Record<string, number>;
     /** Workflow rules fired by writes, per module. */
     workflowRuns: Record<string, number>;
+    /** CRM calls refused because too many were in flight at once. */
+    concurrencyRefusals: number;
     /** Workflow webhook deliveries that reached their URL with a 2xx. */
     workflowDeliveries: number;
   };
@@ -77,8 +83,16 @@ export interface FakeZohoState {
     records: number | Partial<FakeZohoRecord>[],
     fields?: (i: number) => Record<string, unknown>,
   ): FakeZohoRecord[];
-  /** Changes a record as a Zoho user would (bumps Modified_Time; no workflow runs). */
-  edit(module: string, id: string, fields: Record<string, unknown>): FakeZohoRecord;
+  /**
+   * Changes a record as a Zoho user would (bumps Modified_Time). With `runWorkflow`, the module's workflow rule
+   * runs as it would for that edit (its webhook is posted); without, it is an edit whose webhook never came.
+   */
+  edit(
+    module: string,
+    id: string,
+    fields: Record<string, unknown>,
+    options?: { runWorkflow?: boolean },
+  ): FakeZohoRecord;
   /** Deletes a record (to the recycle bin by default). */
   remove(module: string, id: string, type?: 'recycle' | 'permanent'): void;
   /** Expires every access token now (as a revocation would). */
@@ -87,7 +101,7 @@ export interface FakeZohoState {
   issueGrantCode(scope?: string): string;
   /** Resolves once every workflow webhook delivery started so far has finished. */
   workflowsSettled(): Promise<void>;
-  pending: { rateLimited: number; failing: number; workflows: Set<Promise<void>> };
+  pending: { rateLimited: number; failing: number; inFlight: number; workflows: Set<Promise<void>> };
 }
 
 export const DEFAULT_SCOPE = 'ZohoCRM.modules.ALL ZohoCRM.settings.automation_actions.READ';
