@@ -84,7 +84,8 @@ async function zohoHolds(
     return Object.fromEntries(fields.map((field) => [field, input.fetched?.write_back[field] ?? null]));
   }
   const delivered = deliveredData(input.event.payload);
-  const written = await lastWritten(trx, input.event, fields);
+  const unknown = fields.filter((field) => delivered[field] === undefined);
+  const written = unknown.length > 0 ? await lastWritten(trx, input.event, unknown) : {};
   return Object.fromEntries(
     fields.map((field) => {
       const value = delivered[field];
