@@ -18,6 +18,7 @@ const SLOW = [
   'test/integration/request-timeouts.test.ts',
   'test/integration/sqlite-busy.test.ts',
   'test/integration/webhook-fuzz.test.ts',
+  'test/integration/zoho-burst.test.ts',
 ];
 
 export default defineConfig({

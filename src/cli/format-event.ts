@@ -29,6 +29,7 @@ export function eventDetail(event: EventRow, modules: readonly ZohoModule[]): Re
     headers: parseJson(event.headers),
     warnings: parseJson(event.warnings) ?? [],
     result: parseJson(event.result),
+    fetched: parseJson(event.fetched),
   };
 }
 

@@ -16,6 +16,8 @@ export interface PrintDelugeSetupOptions {
   hasSecret: boolean;
   /** ZOHO_WEBHOOK_TOKEN is set. */
   hasToken: boolean;
+  /** ZOHO_FETCH_RECORDS: the functions send only the record id. */
+  fetchRecords?: boolean;
 }
 
 const WHEN = { Create: 'created', Edit: 'edited', Delete: 'deleted' } as const;
@@ -28,10 +30,18 @@ export function printDelugeSetup(options: PrintDelugeSetupOptions): string {
     url: options.url,
     secret: options.shownSecret ?? DELUGE_SECRET_PLACEHOLDER,
     timestamped: options.timestamped,
+    idOnly: options.fetchRecords === true,
   });
   const lines: string[] = [
     `Zoho CRM: three signed Deluge functions for the ${module.zohoApiName} workflow rules, one per operation.`,
-    'Each reads the whole record (zoho.crm.getRecordById), posts {"operation", "delivery_id", "data": [record]}',
+    ...(options.fetchRecords
+      ? [
+          "ZOHO_FETCH_RECORDS=true: mzi reads each record from Zoho's API before processing it, so each function",
+          'posts only the record id, {"operation", "delivery_id", "data": [{"id"}]},',
+        ]
+      : [
+          'Each reads the whole record (zoho.crm.getRecordById), posts {"operation", "delivery_id", "data": [record]}',
+        ]),
     `to ${options.url}`,
     options.timestamped
       ? 'and signs "{X-Zoho-Timestamp}.{body}" with HMAC-SHA256 in X-Zoho-Signature (zoho.encryption.hmacsha256, base64).'

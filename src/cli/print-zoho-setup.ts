@@ -2,6 +2,7 @@ import type { ZohoModule } from '../modules/zoho-module.js';
 import { TOKEN_HEADER } from '../webhooks/verify-signature.js';
 import {
   buildWebhookSetup,
+  ID_ONLY_CHANGE_FIELD,
   ZOHO_MAX_CUSTOM_PARAMS,
   ZOHO_MAX_MODULE_PARAMS,
 } from '../webhooks/zoho-webhook-setup.js';
@@ -13,6 +14,8 @@ export interface PrintSetupOptions {
   token: string | undefined;
   hmacOnly: boolean;
   authDisabled: boolean;
+  /** ZOHO_FETCH_RECORDS: the webhooks send only the record id (and Modified_Time). */
+  fetchRecords: boolean;
 }
 
 /** The text of `mzi zoho-setup <module>`: step by step, ready to paste into Zoho CRM's webhook form. */
@@ -20,13 +23,27 @@ export function printZohoSetup(options: PrintSetupOptions): string {
   const headerName = 'X-Webhook-Token';
   const authHeader = options.token ? { name: headerName, value: options.token } : undefined;
   const { module } = options;
-  const setups = buildWebhookSetup({ module, baseUrl: options.baseUrl, path: options.path, authHeader });
+  const setups = buildWebhookSetup({
+    module,
+    baseUrl: options.baseUrl,
+    path: options.path,
+    authHeader,
+    idOnly: options.fetchRecords,
+  });
   const lines: string[] = [
     'Zoho CRM: Setup > Automation > Actions > Webhooks > Configure Webhook. Create these three webhooks,',
     `then one workflow rule per webhook on the ${module.zohoApiName} module (Setup > Automation > Workflow Rules).`,
     'Zoho has no merge field for the operation, so each webhook carries a fixed ?operation= in its URL.',
     '',
   ];
+  if (options.fetchRecords) {
+    lines.push(
+      "ZOHO_FETCH_RECORDS=true: mzi reads each created or edited record from Zoho's API before processing it,",
+      `so each webhook sends only the record id and its ${ID_ONLY_CHANGE_FIELD}, which tells one edit from the next`,
+      '(so that a re-delivery of the same edit is recognised as one). A delete needs only the id.',
+      '',
+    );
+  }
   if (options.authDisabled) {
     lines.push('WARNING: authentication is off (ZOHO_WEBHOOK_TOKEN and ZOHO_WEBHOOK_SECRET are empty). Set');
     lines.push('ZOHO_WEBHOOK_TOKEN to a long random value, restart mzi, and run this command again.', '');

@@ -167,8 +167,10 @@ ${warnings.length > 0 ? html`<h2>Warnings</h2><div class="panel"><ul>${warnings.
 <td>${a.error_code ? html`<span class="mono">${a.error_code}</span> ` : ''}${a.error_message ?? ''}</td></tr>`,
           )}</tbody></table>`
     }</div>
+${fetchedSection(e)}
 <h2>What was done</h2>
 <div class="panel"><pre>${json(e.result) || 'Nothing yet.'}</pre></div>
+${writeBackSection(detail.zoho_write_back)}
 <h2>Duplicates</h2>
 <div class="panel">${
       detail.original
@@ -185,6 +187,36 @@ ${warnings.length > 0 ? html`<h2>Warnings</h2><div class="panel"><ul>${warnings.
           : html`<p class="muted">No re-delivery of this event.</p>`
     }</div>`,
   });
+}
+
+/** The record as the worker read it from Zoho (ZOHO_FETCH_RECORDS), beside the webhook's data above. */
+function fetchedSection(e: Pick<EventRow, 'fetched' | 'fetched_at'>): SafeHtml | string {
+  if (e.fetched === null) return '';
+  return html`<h2>Fetched from Zoho</h2>
+<div class="panel"><p class="muted">The record as Zoho held it at <span class="mono">${e.fetched_at ? shortTime(e.fetched_at) : ''} UTC</span>: processing used this, not the webhook's data.</p><pre dir="auto">${json(e.fetched)}</pre></div>`;
+}
+
+/** The event status whose colour each write-back status borrows. */
+const WRITE_BACK_BADGE = {
+  pending: 'pending',
+  written: 'completed',
+  unchanged: 'completed',
+  failed: 'failed',
+  superseded: 'duplicate',
+} as const;
+
+/** How the Moodle ids this event's completion queued went into Zoho. */
+function writeBackSection(writeBack: EventDetail['zoho_write_back']): SafeHtml | string {
+  if (!writeBack) return '';
+  const fields = Object.entries(writeBack.fields).map(([field, value]) => `${field} = ${value ?? '(empty)'}`);
+  return html`<h2>Moodle ids in Zoho</h2>
+<div class="panel"><dl class="kv">
+  <dt>Write-back</dt><dd><span class="badge s-${WRITE_BACK_BADGE[writeBack.status]}">${writeBack.status}</span></dd>
+  <dt>Fields</dt><dd class="mono">${fields.join(', ')}</dd>
+  ${writeBack.attempts > 0 ? html`<dt>Attempts</dt><dd>${String(writeBack.attempts)}${writeBack.next_attempt_at ? html` · next at <span class="mono">${shortTime(writeBack.next_attempt_at)}</span>` : ''}</dd>` : ''}
+  ${writeBack.written_at ? html`<dt>Written</dt><dd class="mono">${shortTime(writeBack.written_at)} UTC</dd>` : ''}
+  ${writeBack.error_message ? html`<dt>Error</dt><dd class="s-failed">${writeBack.error_code ? html`<span class="mono">${writeBack.error_code}</span> ` : ''}${writeBack.error_message}</dd>` : ''}
+</dl></div>`;
 }
 
 /**

@@ -51,6 +51,12 @@ export interface EventsTable {
   warnings: string | null;
   /** JSON object: what processing did (local mirror, Moodle action). */
   result: string | null;
+  /**
+   * JSON object `{ data, write_back }`: the record as the worker read it from Zoho (ZOHO_FETCH_RECORDS), in the
+   * module's fields as intake reads them, and the values Zoho held in the module's write-back fields.
+   */
+  fetched: string | null;
+  fetched_at: Timestamp | null;
   attempts: ColumnType<number, number | undefined, number>;
   max_attempts: number;
   next_attempt_at: Timestamp;

@@ -115,6 +115,29 @@ export interface ModuleHandlerContext<S> {
   readonly holdersOf: HoldersOf;
 }
 
+/** Values of a record's write-back fields: field API name to text (null: mzi holds nothing to write). */
+export type WriteBackValues = Readonly<Record<string, string | null>>;
+
+/**
+ * The fields of a module's Zoho records that mzi fills (a Moodle id), so that people in Zoho see what mzi did
+ * (DESIGN.md §9). The worker compares them with what Zoho holds and writes only the ones that differ.
+ */
+export interface ZohoWriteBack<S> {
+  /** The Zoho API names of the fields mzi writes. */
+  fields(settings: S): readonly string[];
+  /** The setting that names the field, if one does: the fix Zoho's refusal of a missing field suggests. */
+  readonly setting?: string;
+  /**
+   * The values mzi holds for these records, by record id, read in the transaction that completes their events;
+   * a record without any is left out, and a null value is never written (mzi does not blank a field).
+   */
+  values(
+    db: Kysely<Database>,
+    recordIds: readonly string[],
+    settings: S,
+  ): Promise<Map<string, WriteBackValues>>;
+}
+
 /** A check `mzi doctor` adds for a module, once Moodle has answered. */
 export interface ModuleCheck {
   name: string;
@@ -185,6 +208,8 @@ export interface ZohoModule<S = unknown> {
    * takes over an existing account, so one account never serves two records.
    */
   moodleUserHolders?(db: Kysely<Database>, userIds: readonly number[]): Promise<Map<number, string[]>>;
+  /** The Moodle ids mzi writes back into the module's Zoho records, when Zoho is connected. */
+  readonly zohoWriteBack?: ZohoWriteBack<S>;
   /** Builds the handler the worker gives this module's events to. */
   createHandler(context: ModuleHandlerContext<S>): EventHandler | BatchEventHandler;
   /** The module's local records, when it keeps a mirror: the dashboard, admin API and CLI show them. */

@@ -49,11 +49,13 @@ export async function openWorker(options: {
   // The handlers (validation, Moodle mapping, country names) are loaded only by the thread that runs them.
   const { createServiceWorker } = await import('../worker/create-service-worker.js');
   const { listenForNewEvents } = await import('../worker/listen-for-new-events.js');
+  const { createZohoFromConfig } = await import('../zoho/zoho-from-config.js');
   const worker = createServiceWorker({
     config,
     db: database.db,
     logger: logger.child({ component: 'worker' }),
     moodle: options.moodle,
+    zoho: createZohoFromConfig({ config, db: database.db, logger }),
     modules: options.modules,
     releaseAllOnStart: database.adapter.singleProcess,
     onAttempt,

@@ -43,7 +43,7 @@ export function classifyDelivery(input: ClassifyInput): Classification {
   const dedupKey = dedupKeyOf(n);
   if (dedupKey !== undefined) {
     original = known.originals.get(keyOf(n.module, dedupKey));
-  } else if (latest && latest.content_hash === input.contentHash) {
+  } else if (latest && latest.content_hash === input.contentHash && carriesContent(n)) {
     const cutoff = new Date(input.at.getTime() - input.dedupWindowSeconds * 1000).toISOString();
     if (latest.created_at >= cutoff) original = latest;
   }
@@ -93,6 +93,14 @@ export function classifyDelivery(input: ClassifyInput): Classification {
     errorMessage: undefined,
     warnings,
   };
+}
+
+/**
+ * Whether equal content can mark a re-delivery: an insert or update that carries no field at all (a webhook that
+ * sends only the id, for ZOHO_FETCH_RECORDS) says nothing of the change, so two of them are two changes.
+ */
+function carriesContent(delivery: NormalizedDelivery): boolean {
+  return delivery.operation === 'delete' || Object.keys(delivery.data).length > 0;
 }
 
 /** Without an explicit operation: a record we know and have not seen deleted is an update; otherwise an insert. */

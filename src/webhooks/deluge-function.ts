@@ -32,6 +32,11 @@ export interface DelugeFunctionOptions {
   secret: string;
   /** Sign `"{ts}.{body}"` and send `X-Zoho-Timestamp` (replay protection), or sign the body alone. */
   timestamped: boolean;
+  /**
+   * ZOHO_FETCH_RECORDS: mzi reads the record from Zoho's API itself, so every function sends the record id
+   * alone and need not read the record.
+   */
+  idOnly?: boolean;
 }
 
 const TRIGGERS: Array<{ operation: Operation; trigger: DelugeFunction['trigger'] }> = [
@@ -56,10 +61,10 @@ export function buildDelugeFunctions(options: DelugeFunctionOptions): DelugeFunc
       // toLong() of a date-time is its milliseconds since the epoch (deluge/help/functions/common/tolong.html);
       // mzi reads a timestamp in milliseconds as well as in seconds.
       'ts = zoho.currenttime.toLong().toString();',
-      ...(operation === 'delete' ? deletedRecordLines() : fetchedRecordLines(options.module)),
+      ...(operation === 'delete' || options.idOnly ? idOnlyLines() : fetchedRecordLines(options.module)),
       'records = List();',
       'records.add(data);',
-      ...envelopeLines(operation),
+      ...envelopeLines(operation, options.idOnly === true),
       'body = envelope.toString();',
       ...postLines(options),
     ].join('\n'),
@@ -97,17 +102,22 @@ function fieldLines(field: ModuleField): string[] {
   ];
 }
 
-/** A deleted record can no longer be read from Zoho (DESIGN.md §2): the function sends its id alone. */
-function deletedRecordLines(): string[] {
+/**
+ * The record's id alone: a deleted record can no longer be read from Zoho (DESIGN.md §2), and with
+ * ZOHO_FETCH_RECORDS mzi reads the others itself.
+ */
+function idOnlyLines(): string[] {
   return ['data = Map();', `data.put("id", ${DELUGE_ID_ARGUMENT});`];
 }
 
 /**
  * The delivery id is unique per change: the operation, the record id and its Modified_Time (a delete has no
  * Modified_Time left to read, so the time of the delete). A re-run of the same change is then a duplicate.
+ * A function that does not read the record (idOnly) uses the time of the run: a re-run then reads the record
+ * again, which changes nothing.
  */
-function envelopeLines(operation: Operation): string[] {
-  const changed = operation === 'delete' ? 'ts' : 'ifnull(record.get("Modified_Time"), "")';
+function envelopeLines(operation: Operation, idOnly: boolean): string[] {
+  const changed = operation === 'delete' || idOnly ? 'ts' : 'ifnull(record.get("Modified_Time"), "")';
   const [op, deliveryId, data] = DELUGE_ENVELOPE_KEYS;
   return [
     'envelope = Map();',

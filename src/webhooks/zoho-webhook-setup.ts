@@ -33,7 +33,16 @@ export interface SetupOptions {
   path: string;
   /** Header Zoho sends with the shared token; undefined when authentication is off. */
   authHeader: { name: string; value: string } | undefined;
+  /**
+   * ZOHO_FETCH_RECORDS: mzi reads each record from Zoho's API, so the webhook sends only the record id, and its
+   * Modified_Time when the module has one (it tells one edit from the next, so that a re-delivery of the same
+   * edit is recognised as one).
+   */
+  idOnly?: boolean;
 }
+
+/** The field that tells a record's edits apart in an id-only webhook. */
+export const ID_ONLY_CHANGE_FIELD = 'Modified_Time';
 
 const TRIGGERS: Array<{ operation: Operation; when: string }> = [
   { operation: 'insert', when: 'created' },
@@ -47,9 +56,10 @@ const TRIGGERS: Array<{ operation: Operation; when: string }> = [
  */
 export function buildWebhookSetup(options: SetupOptions): ZohoWebhookSetup[] {
   const { name, zohoApiName, fields } = options.module;
+  const sent = options.idOnly ? fields.filter((field) => field.apiName === ID_ONLY_CHANGE_FIELD) : fields;
   const parameters: WebhookParameter[] = [
     { name: 'id', value: `\${!${zohoApiName}.id}`, label: 'Record Id' },
-    ...fields.map((field) => ({
+    ...sent.map((field) => ({
       name: field.apiName,
       value: `\${!${zohoApiName}.${field.apiName}}`,
       label: field.label,

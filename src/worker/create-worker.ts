@@ -9,12 +9,18 @@ import { startWorker } from './start-worker.js';
 import { stopWorker } from './stop-worker.js';
 import type { Dependencies } from './wait-for-dependencies.js';
 import { createWorkerState, workerStatus } from './worker-state.js';
+import type { ZohoLink } from './zoho-link.js';
 
 export interface WorkerOptions {
   db: Kysely<Database>;
   logger: Logger;
   /** Handlers by Zoho module name. */
   handlers: Record<string, EventHandler | BatchEventHandler>;
+  /**
+   * Zoho CRM's API: records fetched before processing (ZOHO_FETCH_RECORDS) and Moodle ids written back. Without
+   * it, or without a connection in it, the worker is webhook-only.
+   */
+  zoho?: ZohoLink;
   /** What events wait for before they run (records of other modules); none without it. */
   dependencies?: Dependencies;
   /** Batches processed at once. */

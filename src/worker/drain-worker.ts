@@ -1,8 +1,18 @@
+import { flushWriteBacks } from './flush-write-backs.js';
 import { claimAndStart } from './pump.js';
 import { claimsSettled, type WorkerState } from './worker-state.js';
 
-/** Processes until nothing is due and nothing is in flight (tests, `mzi events retry --wait`). */
+/**
+ * Processes until nothing is due and nothing is in flight (tests, `mzi events retry --wait`), then sends the
+ * write-backs that are due.
+ */
 export async function drainWorker(state: WorkerState): Promise<void> {
+  await drainEvents(state);
+  await state.writeBacks.running;
+  await flushWriteBacks(state);
+}
+
+async function drainEvents(state: WorkerState): Promise<void> {
   for (;;) {
     await Promise.allSettled([...state.inFlight]);
     await claimsSettled(state);

@@ -1,6 +1,7 @@
 import type { ClaimedEvent } from '../db/schema.js';
 import { coerceError } from '../errors.js';
 import { claimEvents } from '../event-log/claim-events.js';
+import { flushWriteBacks } from './flush-write-backs.js';
 import { processBatch } from './process-batch.js';
 import { processAfterDependencies } from './wait-for-dependencies.js';
 import type { WorkerState } from './worker-state.js';
@@ -73,6 +74,7 @@ export async function claimAndStart(state: WorkerState): Promise<number> {
   const task: Promise<void> = processAfterDependencies(events, context, ready).finally(() => {
     state.batchesDone += 1;
     state.inFlight.delete(task);
+    if (state.writeBacks.queued && state.running) void flushWriteBacks(state);
     pumpSoon(state);
   });
   state.inFlight.add(task);

@@ -2,6 +2,7 @@ import { isDatabaseUnavailable } from '../db/connection-errors.js';
 import type { ClaimedEvent } from '../db/schema.js';
 import type { OutcomeDecision } from './decide-outcome.js';
 import type { HandlerResult } from './event-handler.js';
+import type { FetchedRecord } from './fetch-records.js';
 import { logOutcome } from './log-outcome.js';
 import { createOutageRewrite } from './outage-rewrite.js';
 import { refusedOutcome } from './refused-outcome.js';
@@ -14,6 +15,8 @@ interface BatchOutcomes {
   events: ClaimedEvent[];
   results: Map<ClaimedEvent, HandlerResult>;
   startedAt: Date;
+  /** The records read from Zoho, kept on their events. */
+  fetched?: Map<ClaimedEvent, FetchedRecord>;
 }
 
 /**
@@ -42,7 +45,7 @@ export async function recordOutcomes(state: WorkerState, batch: BatchOutcomes): 
  */
 async function writeInChunks(
   state: WorkerState,
-  { events, results, startedAt }: BatchOutcomes,
+  { events, results, startedAt, fetched }: BatchOutcomes,
   written: Array<[ClaimedEvent, OutcomeDecision]>,
 ): Promise<void> {
   const rewrite = createOutageRewrite(state);
@@ -56,7 +59,7 @@ async function writeInChunks(
           writeChunk(
             events,
             written.length,
-            (event) => writeOutcome(state, trx, event, results.get(event), startedAt),
+            (event) => writeOutcome(state, trx, event, results.get(event), startedAt, fetched?.get(event)),
             intakeWaiting,
           ),
         );
@@ -71,12 +74,13 @@ async function writeInChunks(
 /** Writes each outcome not yet committed in a transaction of its own, adding it to `written`. */
 async function writeOneByOne(
   state: WorkerState,
-  { events, results, startedAt }: BatchOutcomes,
+  { events, results, startedAt, fetched }: BatchOutcomes,
   written: Array<[ClaimedEvent, OutcomeDecision]>,
 ): Promise<void> {
   for (const event of events.slice(written.length)) {
     try {
-      written.push([event, await writeAlone(state, event, results.get(event), startedAt)]);
+      const outcome = results.get(event);
+      written.push([event, await writeAlone(state, event, outcome, startedAt, fetched?.get(event))]);
     } catch (error) {
       state.logger.error({ err: error, eventId: event.event_id }, 'could not record the outcome of an event');
       // Still away (locked, full, unreachable): each further event would wait as long. Their leases end and
@@ -92,9 +96,10 @@ async function writeAlone(
   event: ClaimedEvent,
   result: HandlerResult | undefined,
   startedAt: Date,
+  fetched: FetchedRecord | undefined,
 ): Promise<OutcomeDecision> {
   const write = (outcome: HandlerResult | undefined) =>
-    state.db.transaction().execute((trx) => writeOutcome(state, trx, event, outcome, startedAt));
+    state.db.transaction().execute((trx) => writeOutcome(state, trx, event, outcome, startedAt, fetched));
   try {
     return await write(result);
   } catch (error) {

@@ -1,4 +1,5 @@
 import { purgeEvents } from '../event-log/purge-events.js';
+import { purgeWriteBacks } from '../write-back/purge-write-backs.js';
 import type { WorkerState } from './worker-state.js';
 
 const RETENTION_EVERY_MS = 10 * 60_000;
@@ -18,7 +19,10 @@ export function retentionCutoff(options: {
   return new Date(nowMs - retentionDays * DAY_MS);
 }
 
-/** At most every 10 minutes, a bounded number of batches: a large backlog is spread over several runs. */
+/**
+ * At most every 10 minutes, a bounded number of batches: a large backlog is spread over several runs. Old
+ * write-backs to Zoho go too (see purgeWriteBacks).
+ */
 export async function applyRetention(state: WorkerState): Promise<void> {
   const retentionDays = state.options.retentionDays ?? 0;
   const nowMs = state.now().getTime();
@@ -31,4 +35,6 @@ export async function applyRetention(state: WorkerState): Promise<void> {
     maxBatches: 20,
   });
   if (purged > 0) state.logger.info({ purged, retentionDays }, 'purged old completed and duplicate events');
+  const writeBacks = await purgeWriteBacks(state.db, { before, limit: 10_000 });
+  if (writeBacks > 0) state.logger.info({ writeBacks, retentionDays }, 'purged old write-backs to Zoho');
 }

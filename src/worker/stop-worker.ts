@@ -11,6 +11,7 @@ export async function stopWorker(state: WorkerState, timeoutMs: number): Promise
   const settled = (async () => {
     await claimsSettled(state);
     await Promise.allSettled([...state.inFlight]);
+    await state.writeBacks.running;
   })();
   await Promise.race([settled, new Promise((resolve) => setTimeout(resolve, timeoutMs).unref())]);
 }

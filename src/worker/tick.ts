@@ -1,5 +1,6 @@
 import { dialectAdapter } from '../db/dialect-adapter.js';
 import { releaseExpiredLeases } from '../event-log/release-expired-leases.js';
+import { flushWriteBacks } from './flush-write-backs.js';
 import { pump } from './pump.js';
 import { applyRetention } from './retention.js';
 import type { WorkerState } from './worker-state.js';
@@ -17,6 +18,8 @@ export async function tick(state: WorkerState): Promise<void> {
     logger.error({ err: error }, 'worker housekeeping failed (expired leases, counts); will try again');
   }
   await pump(state);
+  // Writes whose retry is due, and those queued by other processes' workers.
+  if (state.running) void flushWriteBacks(state);
   if (state.running)
     state.pollTimer = setTimeout(() => void tick(state), state.options.pollIntervalMs).unref();
 }

@@ -31,6 +31,11 @@ export interface WorkerState {
   lastPollAt: string | null;
   lastError: string | null;
   lastRetentionAt: number;
+  /**
+   * The write-back flush (flush-write-backs.ts): the one under way, whether it was asked for again meanwhile,
+   * and whether an event queued a write-back since the last one started.
+   */
+  writeBacks: { running: Promise<void> | undefined; again: boolean; queued: boolean };
 }
 
 /** A stopped worker with the options' defaults filled in. */
@@ -56,6 +61,7 @@ export function createWorkerState(options: WorkerOptions): WorkerState {
     lastPollAt: null,
     lastError: null,
     lastRetentionAt: 0,
+    writeBacks: { running: undefined, again: false, queued: false },
   };
 }
 

@@ -7,6 +7,7 @@ import { ThreadWriteLock } from '../db/sqlite-dialect.js';
 import { createLogger } from '../logger.js';
 import { createMoodleFromConfig } from '../moodle/moodle-from-config.js';
 import { describeThreadError, type ThreadResult } from '../threads/thread-error.js';
+import { createZohoFromConfig } from '../zoho/zoho-from-config.js';
 import { createServiceWorker } from './create-service-worker.js';
 import { listenForNewEvents } from './listen-for-new-events.js';
 import type {
@@ -89,6 +90,7 @@ const worker = createServiceWorker({
   db: database.db,
   logger,
   moodle,
+  zoho: createZohoFromConfig({ config, db: database.db, logger }),
   releaseAllOnStart: true,
   // Intake first: the log writer takes the write lock before this thread, and a batch's outcomes are committed
   // in shorter transactions while it waits (see ThreadWriteLock, WorkerOptions.intakeWaiting).

@@ -6,7 +6,7 @@ import {
   inferOperation,
 } from '../../src/webhooks/classify-delivery.js';
 import type { BatchContext } from '../../src/webhooks/load-batch-context.js';
-import type { NormalizedDelivery } from '../../src/webhooks/normalize-delivery.js';
+import { contentHash, type NormalizedDelivery } from '../../src/webhooks/normalize-delivery.js';
 
 const AT = new Date('2026-11-28T10:00:00.000Z');
 const MODULE = 'BTEC_Students';
@@ -160,5 +160,45 @@ describe('inferOperation', () => {
   it('prefers the log over the mirror', () => {
     expect(inferOperation('delete', true)).toBe('insert');
     expect(inferOperation('update', false)).toBe('update');
+  });
+});
+
+describe('classifyDelivery of a body with the record id alone', () => {
+  const at = new Date('2026-12-07T10:00:00.000Z');
+  const known = (hash: string) => ({
+    ...emptyContext(),
+    latest: new Map([
+      [
+        keyOf(MODULE, 'r1'),
+        { event_id: 'evt_1', event_type: 'update', content_hash: hash, created_at: at.toISOString() },
+      ],
+    ]),
+  });
+
+  it('never takes an id-only insert or update for a re-delivery: two of them are two changes', () => {
+    const bare = delivery({ data: {} });
+    const hash = contentHash(bare);
+    const result = classifyDelivery({
+      delivery: bare,
+      contentHash: hash,
+      known: known(hash),
+      at,
+      dedupWindowSeconds: 3600,
+    });
+    expect(result.status).toBe('queued');
+  });
+
+  it('still takes an id-only delete, and a body with fields, for a re-delivery of the same content', () => {
+    for (const again of [delivery({ data: {}, operation: 'delete' }), delivery()]) {
+      const hash = contentHash(again);
+      const result = classifyDelivery({
+        delivery: again,
+        contentHash: hash,
+        known: known(hash),
+        at,
+        dedupWindowSeconds: 3600,
+      });
+      expect(result.status).toBe('duplicate');
+    }
   });
 });

@@ -6,6 +6,7 @@ import { listAttempts } from '../../event-log/list-attempts.js';
 import { listEvents } from '../../event-log/list-events.js';
 import { retryEvent } from '../../event-log/retry-event.js';
 import { retryMatchingEvents } from '../../event-log/retry-matching-events.js';
+import { eventWriteBack } from '../../write-back/event-write-back.js';
 import type { CliContext } from '../cli-context.js';
 import { eventDetail, formatEventLine } from '../format-event.js';
 import { out } from '../output.js';
@@ -62,11 +63,17 @@ function registerList(events: Command, { getConfig, modules }: CliContext): void
 function registerShow(events: Command, { getConfig, modules }: CliContext): void {
   events
     .command('show <id>')
-    .description('one event in full: delivery, payload, warnings, result, attempts')
+    .description(
+      'one event in full: delivery, payload, the record fetched from Zoho, result, write-back, attempts',
+    )
     .action(async (id: string) => {
       const detail = await withDatabase(getConfig(), async (db) => {
         const event = await getEventOrThrow(db, id);
-        return { ...eventDetail(event, modules), attempts_history: await listAttempts(db, event.event_id) };
+        return {
+          ...eventDetail(event, modules),
+          zoho_write_back: await eventWriteBack(db, event),
+          attempts_history: await listAttempts(db, event.event_id),
+        };
       });
       out(JSON.stringify(detail, null, 2));
     });

@@ -64,6 +64,7 @@ function registerZohoSetupModule(setup: Command, module: ZohoModule, { getConfig
             timestamped: opts.timestamp,
             hasSecret: secret !== undefined,
             hasToken: config.webhook.tokens.length > 0,
+            fetchRecords: config.zoho.fetchRecords,
           }),
         );
         return;
@@ -76,6 +77,7 @@ function registerZohoSetupModule(setup: Command, module: ZohoModule, { getConfig
           token: config.webhook.tokens[0],
           hmacOnly: config.webhook.tokens.length === 0 && config.webhook.secrets.length > 0,
           authDisabled: isWebhookAuthDisabled(config),
+          fetchRecords: config.zoho.fetchRecords,
         }),
       );
     });

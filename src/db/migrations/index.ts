@@ -11,6 +11,7 @@ import * as dependencyWaits from './2026-12-07-0010-dependency-waits.js';
 import * as deliveryId from './2026-12-07-0015-delivery-id.js';
 import * as zohoConnection from './2026-12-07-0016-zoho-connection.js';
 import * as zohoTokensAndUsage from './2026-12-07-0017-zoho-tokens-and-usage.js';
+import * as zohoFetchAndWriteBack from './2026-12-07-0018-zoho-fetch-and-write-back.js';
 import * as zohoSync from './2026-12-07-0019-zoho-sync.js';
 
 /**
@@ -31,5 +32,6 @@ export const MIGRATIONS: Record<string, Migration> = {
   '2026-12-07-0015-delivery-id': deliveryId,
   '2026-12-07-0016-zoho-connection': zohoConnection,
   '2026-12-07-0017-zoho-tokens-and-usage': zohoTokensAndUsage,
+  '2026-12-07-0018-zoho-fetch-and-write-back': zohoFetchAndWriteBack,
   '2026-12-07-0019-zoho-sync': zohoSync,
 };

@@ -193,7 +193,7 @@ function recordRoutes(app: FastifyInstance, { db, modules }: Pick<AdminApiOption
 /** An event with its JSON columns parsed. */
 function parsed<T extends Record<string, unknown>>(event: T): T {
   const out: Record<string, unknown> = { ...event };
-  for (const key of ['payload', 'headers', 'warnings', 'result', 'response_body']) {
+  for (const key of ['payload', 'headers', 'warnings', 'result', 'response_body', 'fetched']) {
     const value = out[key];
     if (typeof value === 'string') {
       try {

@@ -1,4 +1,5 @@
 import { knownMirrorRecords, mirrorMoodleLinks, mirrorVersions } from '../shared/mirror-queries.js';
+import { mirrorWriteBack } from '../shared/mirror-write-back.js';
 import type { ZohoModule } from '../zoho-module.js';
 import { classCoursesCheck } from './class-doctor-check.js';
 import { CLASS_FIELDS, CLASS_MODULE } from './class-fields.js';
@@ -47,6 +48,11 @@ export const classes: ZohoModule<ClassSettings> = {
     ...(data.Teacher?.trim() ? [{ module: 'teacher', recordId: data.Teacher.trim() }] : []),
   ],
   moodleLinks: (db, ids) => mirrorMoodleLinks(db, 'classes', 'moodle_course_id', ids),
+  zohoWriteBack: mirrorWriteBack({
+    table: 'classes',
+    column: 'moodle_course_id',
+    field: () => 'Moodle_Class_ID',
+  }),
   createHandler: ({ settings, moodle, linksOf }) => createClassHandler({ settings, moodle, linksOf }),
   records: CLASS_RECORDS,
   doctorChecks: (settings) => [classCoursesCheck(settings)],

@@ -1,4 +1,5 @@
 import { knownMirrorRecords, mirrorMoodleLinks, mirrorVersions } from '../shared/mirror-queries.js';
+import { mirrorWriteBack } from '../shared/mirror-write-back.js';
 import type { ZohoModule } from '../zoho-module.js';
 import { createProgramHandler } from './handle-program-event.js';
 import * as programsTable from './migrations/2026-12-07-0012-programs.js';
@@ -33,6 +34,14 @@ export const programs: ZohoModule<ProgramSettings> = {
   knownRecords: (db, ids) => knownMirrorRecords(db, 'programs', ids),
   mirrorVersions: (db, ids) => mirrorVersions(db, 'programs', ids),
   moodleLinks: (db, ids) => mirrorMoodleLinks(db, 'programs', 'moodle_category_id', ids),
+  // MoodleID is also an input (a category the school chose): only a category mzi found by idnumber or created is
+  // written back, never MOODLE_DEFAULT_CATEGORY_ID, which is no program's own.
+  zohoWriteBack: mirrorWriteBack({
+    table: 'programs',
+    column: 'moodle_category_id',
+    field: () => 'MoodleID',
+    where: ['category_source', ['idnumber', 'created']],
+  }),
   createHandler: ({ settings, moodle }) => createProgramHandler({ settings, moodle }),
   records: PROGRAM_RECORDS,
   doctorChecks: (settings) => [programCategoriesCheck(settings)],

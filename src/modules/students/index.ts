@@ -1,6 +1,7 @@
 import type { BatchEventHandler } from '../../worker/event-handler.js';
 import { lazyBatchHandler } from '../shared/lazy-batch-handler.js';
 import { knownMirrorRecords, mirrorMoodleLinks, mirrorVersions } from '../shared/mirror-queries.js';
+import { mirrorWriteBack } from '../shared/mirror-write-back.js';
 import { PERSON_MOODLE_FUNCTIONS } from '../shared/moodle-users/person-moodle-functions.js';
 import type { ModuleHandlerContext, ZohoModule } from '../zoho-module.js';
 import * as moodleOwnership from './migrations/2026-12-07-0007-moodle-ownership.js';
@@ -46,6 +47,12 @@ export const students: Omit<ZohoModule<StudentSettings>, 'fields'> & {
   mirrorVersions: (db, ids) => mirrorVersions(db, 'students', ids),
   moodleLinks: (db, ids) => mirrorMoodleLinks(db, 'students', 'moodle_user_id', ids),
   moodleUserHolders: studentMoodleUserHolders,
+  zohoWriteBack: mirrorWriteBack<StudentSettings>({
+    table: 'students',
+    column: 'moodle_user_id',
+    field: (settings) => settings.zohoMoodleIdField,
+    setting: 'ZOHO_MOODLE_ID_FIELD',
+  }),
   createHandler: (context) => lazyStudentHandler(context),
   doctorChecks: (settings, site) => [accountPolicyCheck(settings, site)],
   records: STUDENT_RECORDS,

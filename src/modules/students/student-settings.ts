@@ -13,6 +13,8 @@ import type { ModuleSettings } from '../zoho-module.js';
 export interface StudentSettings extends AccountSettings, ProvisionSettings {
   usernameFrom: 'email' | 'student_id';
   suspendStatuses: readonly string[];
+  /** The BTEC_Students field mzi writes each student's Moodle user id into, once Zoho is connected. */
+  zohoMoodleIdField: string;
 }
 
 const schema = z
@@ -20,6 +22,15 @@ const schema = z
     MOODLE_USERNAME_FROM: z.enum(['email', 'student_id']).optional().default('email'),
     MOODLE_SUSPEND_STATUSES: listSetting('Suspended,Withdrawn,Inactive'),
     MOODLE_ON_DELETE: z.enum(['suspend', 'delete', 'ignore']).optional().default('suspend'),
+    ZOHO_MOODLE_ID_FIELD: z
+      .string()
+      .trim()
+      .regex(/^[A-Za-z][A-Za-z0-9_]{0,99}$/, {
+        message:
+          'must be the API name of a BTEC_Students field (Setup > Developer Hub > APIs > API names), such as Moodle_User_ID',
+      })
+      .optional()
+      .default('Moodle_User_ID'),
     ...ACCOUNT_ENV,
   })
   .transform(
@@ -28,6 +39,7 @@ const schema = z
       usernameFrom: e.MOODLE_USERNAME_FROM,
       suspendStatuses: e.MOODLE_SUSPEND_STATUSES,
       onDelete: e.MOODLE_ON_DELETE,
+      zohoMoodleIdField: e.ZOHO_MOODLE_ID_FIELD,
     }),
   );
 
@@ -49,6 +61,11 @@ export const STUDENT_SETTINGS: ModuleSettings<StudentSettings> = {
       'MOODLE_ON_DELETE',
       '`suspend`',
       "students: a deleted student's Moodle account is suspended, deleted (`delete`) or kept (`ignore`)",
+    ],
+    [
+      'ZOHO_MOODLE_ID_FIELD',
+      '`Moodle_User_ID`',
+      "students: the BTEC_Students field (API name) mzi writes each student's Moodle user id into, when Zoho is connected",
     ],
     ...ACCOUNT_SETTINGS_DOCUMENTED,
   ],

@@ -1,6 +1,7 @@
 import type { BatchEventHandler } from '../../worker/event-handler.js';
 import { lazyBatchHandler } from '../shared/lazy-batch-handler.js';
 import { knownMirrorRecords, mirrorMoodleLinks, mirrorVersions } from '../shared/mirror-queries.js';
+import { mirrorWriteBack } from '../shared/mirror-write-back.js';
 import { PERSON_MOODLE_FUNCTIONS } from '../shared/moodle-users/person-moodle-functions.js';
 import type { ModuleHandlerContext, ZohoModule } from '../zoho-module.js';
 import * as teachersTable from './migrations/2026-12-07-0011-teachers.js';
@@ -41,6 +42,11 @@ export const teachers: ZohoModule<TeacherSettings> = {
   mirrorVersions: (db, ids) => mirrorVersions(db, 'teachers', ids),
   moodleLinks: (db, ids) => mirrorMoodleLinks(db, 'teachers', 'moodle_user_id', ids),
   moodleUserHolders: teacherMoodleUserHolders,
+  zohoWriteBack: mirrorWriteBack<TeacherSettings>({
+    table: 'teachers',
+    column: 'moodle_user_id',
+    field: () => 'Teacher_Moodle_ID',
+  }),
   createHandler: (context) => lazyTeacherHandler(context),
   records: TEACHER_RECORDS,
   doctorChecks: (settings) => [teacherAccountsCheck(settings)],

@@ -37,8 +37,13 @@ export function setupRoutes(
             baseUrl: base,
             path: webhookPath(module),
             authHeader: token ? { name: 'X-Webhook-Token', value: token } : undefined,
+            idOnly: config.zoho.fetchRecords,
           }),
-          delugeFunctions: delugeFunctionsOf(module, `${base.replace(/\/+$/, '')}${webhookPath(module)}`),
+          delugeFunctions: delugeFunctionsOf(
+            module,
+            `${base.replace(/\/+$/, '')}${webhookPath(module)}`,
+            config.zoho.fetchRecords,
+          ),
         })),
         authMode: String((described.webhook_auth as { mode?: string } | undefined)?.mode ?? 'disabled'),
         checks: await options.doctor(),
@@ -84,9 +89,15 @@ export function setupRoutes(
  * The module's Deluge functions, with the placeholder secret; none when the URL cannot be written into Deluge
  * text (a Host header with a quote): the page still shows the webhooks.
  */
-function delugeFunctionsOf(module: ZohoModule, url: string): DelugeFunction[] {
+function delugeFunctionsOf(module: ZohoModule, url: string, idOnly: boolean): DelugeFunction[] {
   try {
-    return buildDelugeFunctions({ module, url, secret: DELUGE_SECRET_PLACEHOLDER, timestamped: true });
+    return buildDelugeFunctions({
+      module,
+      url,
+      secret: DELUGE_SECRET_PLACEHOLDER,
+      timestamped: true,
+      idOnly,
+    });
   } catch (error) {
     if (error instanceof AppError) return [];
     throw error;
