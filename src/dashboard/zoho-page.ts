@@ -59,6 +59,8 @@ fetch records, write Moodle ids back or catch up on missed webhooks.</p>`;
   <dt>Scopes</dt><dd>${state.origin === 'stored' ? scopesOf(stored, state.missingScopes) : 'as granted to ZOHO_REFRESH_TOKEN'}</dd>
   <dt>API credits, last 24 h</dt><dd>${credits}</dd>
 </dl>
+<p class="muted">mzi processes that started without a Zoho connection use a new one once restarted; a reconnect
+is used at once.</p>
 ${state.origin === 'env' && stored ? html`<p class="muted">A stored connection exists too; it is ignored while the ZOHO_* settings are set.</p>` : ''}
 ${
   stored

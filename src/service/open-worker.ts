@@ -41,6 +41,7 @@ export async function openWorker(options: {
       logger,
       onAttempt,
       onMoodleCall: (call) => metrics.moodleCall(call.wsfunction, call.outcome, call.seconds, call.errorcode),
+      onZohoCall: (call) => metrics.zohoCall(call),
       onMoodleUnreachable: (detail) => moodleHealth.noteUnreachable(detail),
       ...(options.createWorkerThread ? { createThread: options.createWorkerThread } : {}),
     });
@@ -49,13 +50,18 @@ export async function openWorker(options: {
   // The handlers (validation, Moodle mapping, country names) are loaded only by the thread that runs them.
   const { createServiceWorker } = await import('../worker/create-service-worker.js');
   const { listenForNewEvents } = await import('../worker/listen-for-new-events.js');
-  const { createZohoFromConfig } = await import('../zoho/zoho-from-config.js');
+  const { openZohoClient } = await import('../zoho/open-zoho-client.js');
   const worker = createServiceWorker({
     config,
     db: database.db,
     logger: logger.child({ component: 'worker' }),
     moodle: options.moodle,
-    zoho: createZohoFromConfig({ config, db: database.db, logger }),
+    zoho: await openZohoClient({
+      config,
+      db: database.db,
+      logger,
+      onCall: (call) => metrics.zohoCall(call),
+    }),
     modules: options.modules,
     releaseAllOnStart: database.adapter.singleProcess,
     onAttempt,

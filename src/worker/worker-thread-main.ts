@@ -7,7 +7,8 @@ import { ThreadWriteLock } from '../db/sqlite-dialect.js';
 import { createLogger } from '../logger.js';
 import { createMoodleFromConfig } from '../moodle/moodle-from-config.js';
 import { describeThreadError, type ThreadResult } from '../threads/thread-error.js';
-import { createZohoFromConfig } from '../zoho/zoho-from-config.js';
+import { openZohoClient } from '../zoho/open-zoho-client.js';
+import type { ZohoCallReport } from '../zoho/zoho-usage.js';
 import { createServiceWorker } from './create-service-worker.js';
 import { listenForNewEvents } from './listen-for-new-events.js';
 import type {
@@ -27,6 +28,7 @@ let results: ThreadResult[] = [];
 let logs: string[] = [];
 let attempts: Attempt[] = [];
 let moodleCalls: MoodleCall[] = [];
+let zohoCalls: ZohoCallReport[] = [];
 let unreachable: string[] = [];
 let scheduled = false;
 let lastState = '';
@@ -46,12 +48,14 @@ function report(): void {
       logs,
       attempts,
       moodleCalls,
+      zohoCalls,
       unreachable,
     };
     results = [];
     logs = [];
     attempts = [];
     moodleCalls = [];
+    zohoCalls = [];
     unreachable = [];
     port.postMessage(reply);
   });
@@ -90,7 +94,15 @@ const worker = createServiceWorker({
   db: database.db,
   logger,
   moodle,
-  zoho: createZohoFromConfig({ config, db: database.db, logger }),
+  zoho: await openZohoClient({
+    config,
+    db: database.db,
+    logger,
+    onCall: (call) => {
+      zohoCalls.push(call);
+      report();
+    },
+  }),
   releaseAllOnStart: true,
   // Intake first: the log writer takes the write lock before this thread, and a batch's outcomes are committed
   // in shorter transactions while it waits (see ThreadWriteLock, WorkerOptions.intakeWaiting).

@@ -5,6 +5,7 @@ import type { MoodleClientOptions } from '../moodle/create-moodle-client.js';
 import { createModuleThread, YOUNG_GENERATION_MB } from '../threads/create-module-thread.js';
 import { createThreadProxy, type ThreadProxy } from '../threads/create-thread-proxy.js';
 import type { ThreadResult } from '../threads/thread-error.js';
+import type { ZohoCallReport } from '../zoho/zoho-usage.js';
 import type { EventWorker, WorkerStatus } from './event-worker.js';
 
 /** What the thread needs to open the database and process events as the service would. */
@@ -37,6 +38,7 @@ export type WorkerThreadReply =
       logs: string[];
       attempts: Attempt[];
       moodleCalls: MoodleCall[];
+      zohoCalls: ZohoCallReport[];
       /** Moodle could not be reached (the messages of the transport errors). */
       unreachable: string[];
     };
@@ -46,6 +48,7 @@ export interface WorkerThreadOptions extends WorkerThreadSettings {
   logger: Logger;
   onAttempt: (...attempt: Attempt) => void;
   onMoodleCall: (call: MoodleCall) => void;
+  onZohoCall: (call: ZohoCallReport) => void;
   onMoodleUnreachable: (detail: string) => void;
   /** How long to wait before starting a thread that stopped unexpectedly again. */
   restartDelayMs?: number;
@@ -98,6 +101,7 @@ export function startWorkerThread(options: WorkerThreadOptions): EventWorker {
       for (const line of reply.logs) destination?.write(line);
       for (const attempt of reply.attempts) options.onAttempt(...attempt);
       for (const call of reply.moodleCalls) options.onMoodleCall(call);
+      for (const call of reply.zohoCalls) options.onZohoCall(call);
       for (const detail of reply.unreachable) options.onMoodleUnreachable(detail);
     },
     onLost(failure, error) {

@@ -132,6 +132,9 @@ async function connect(context: CliContext, opts: ConnectOptions): Promise<void>
     out(
       `The refresh token is stored encrypted in the database; its key is ${key.source === 'config' ? 'ZOHO_TOKEN_KEY' : `${key.path}${key.generated ? ' (created now, mode 0600: back it up with DATA_DIR; without it the connection cannot be opened)' : ''}`}.`,
     );
+    out(
+      'mzi processes that started without a Zoho connection use this one once restarted (fetching records, Moodle ids back, sync); a reconnect is used at once.',
+    );
     if (!result.check.ok) err(`warning: ${result.check.message}.`);
     if (result.missingScopes.length > 0)
       err(
