@@ -40,7 +40,8 @@ export async function fetchRecords(
     const fetches =
       link?.fetchRecords === true &&
       module !== undefined &&
-      (event.event_type === 'insert' || event.event_type === 'update');
+      (event.event_type === 'insert' || event.event_type === 'update') &&
+      !listedBySync(event);
     if (fetches) toFetch.push({ event, module });
     else prepared.set(event, { ok: true, event });
   }
@@ -49,6 +50,20 @@ export async function fetchRecords(
     prepared.set(event, await fetchOne(link, event, module));
   });
   return prepared;
+}
+
+/**
+ * An event `mzi sync` appended carries the record as Zoho's API listed it moments before: reading it again would
+ * spend a credit for the same data. Its delivery id is the sync's key (see syncDedupKey).
+ */
+function listedBySync(event: ClaimedEvent): boolean {
+  if (!event.payload.includes('"delivery_id":"sync:')) return false;
+  try {
+    const deliveryId = (JSON.parse(event.payload) as { delivery_id?: unknown }).delivery_id;
+    return typeof deliveryId === 'string' && deliveryId.startsWith('sync:');
+  } catch {
+    return false;
+  }
 }
 
 async function fetchOne(link: ZohoLink, event: ClaimedEvent, module: ZohoModuleLink): Promise<PreparedEvent> {

@@ -150,6 +150,19 @@ describe('mzi sync', () => {
     expect(await syncEvents(service)).toHaveLength(2214);
   });
 
+  it('does not read again, with ZOHO_FETCH_RECORDS, a record the sync has just listed', async () => {
+    seedStudents(25);
+    service = await startTestService({ ...zohoEnv(fake), ZOHO_FETCH_RECORDS: 'true' });
+    const run = await runMzi(['sync', 'student'], cliEnv({ ZOHO_FETCH_RECORDS: 'true' }));
+    expect(run.code).toBe(0);
+    await service.worker.drain();
+    const events = await syncEvents(service);
+    expect(events).toHaveLength(25);
+    expect(events.every((event) => event.status === 'completed')).toBe(true);
+    expect(fake.state.counts.calls['GET /crm/v8/{module}/{id}'] ?? 0).toBe(0);
+    expect((await liveStudents(service)).filter((row) => row.deleted_at === null)).toHaveLength(25);
+  });
+
   it('says what it would append on a dry run and appends nothing', async () => {
     seedStudents(30);
     service = await startTestService(zohoEnv(fake));
