@@ -178,6 +178,7 @@ describe.skipIf(TEST_DIALECT !== 'sqlite')(
                 logs: [],
                 attempts: [],
                 moodleCalls: [],
+                zohoCalls: [],
                 unreachable: [],
               });
               return held;

@@ -104,6 +104,13 @@ describe('fetching records from Zoho (ZOHO_FETCH_RECORDS=true)', () => {
       true,
     );
     expect(JSON.parse(row.warnings ?? '[]').join(' ')).toContain('Field Phone was ignored');
+    // The thread's Zoho calls reach the service's /metrics.
+    const metrics = await service.app.inject({
+      method: 'GET',
+      url: '/metrics',
+      headers: { authorization: `Bearer ${TEST_ADMIN_TOKEN}` },
+    });
+    expect(metrics.body).toMatch(/mzi_zoho_api_calls_total\{call="get_record",outcome="ok"\} 1\b/);
   });
 
   it('fails an event whose record Zoho does not have, for good, naming the module and the id', async () => {
