@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { createCallLimiter } from '../http-client/call-limiter.js';
 import { encodeParams } from './encode-params.js';
 import { httpPost, type PostTransport } from './http-post.js';
 import {
@@ -237,7 +238,7 @@ export function createMoodleClient(options: MoodleClientOptions): MoodleClient {
   const transport = options.transport ?? httpPost;
   // Only the format goes in the query string; the token travels in the body so it never lands in access logs.
   const endpoint = `${options.url.replace(/\/+$/, '')}/webservice/rest/server.php?moodlewsrestformat=json`;
-  const limit = createLimiter(maxConcurrency);
+  const limit = createCallLimiter(maxConcurrency);
   const redact = (text: string): string => text.split(token).join('[redacted]');
 
   async function call<T = unknown>(wsfunction: string, params: Record<string, unknown> = {}): Promise<T> {
@@ -497,24 +498,6 @@ function toWarning(warning: z.output<typeof warningSchema>): MoodleWarning {
     ...(warning.itemid === undefined ? {} : { itemid: warning.itemid }),
     warningcode: warning.warningcode,
     message: warning.message,
-  };
-}
-
-/** At most `max` tasks run at once; the rest wait in arrival order. */
-function createLimiter(max: number): <T>(task: () => Promise<T>) => Promise<T> {
-  let active = 0;
-  const waiting: (() => void)[] = [];
-  return async (task) => {
-    if (active < max) active += 1;
-    else await new Promise<void>((resolve) => waiting.push(resolve));
-    try {
-      return await task();
-    } finally {
-      // Hand the slot straight to the next waiter, so a newcomer cannot overtake it.
-      const next = waiting.shift();
-      if (next) next();
-      else active -= 1;
-    }
   };
 }
 

@@ -1,9 +1,9 @@
 import type { Kysely } from 'kysely';
 import type { Logger } from 'pino';
 import type { Database } from '../db/schema.js';
+import { createCallLimiter } from '../http-client/call-limiter.js';
+import { sendRequest, type ZohoTransport } from '../http-client/send-request.js';
 import { createAccessTokenProvider } from './access-token-provider.js';
-import { createCallLimiter } from './call-limiter.js';
-import { sendRequest, type ZohoTransport } from './send-request.js';
 import { refreshAccessToken } from './zoho-accounts.js';
 import type { ZohoApi, ZohoDataCentre } from './zoho-api.js';
 import type { CredentialsSource } from './zoho-credentials.js';

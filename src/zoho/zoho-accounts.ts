@@ -1,6 +1,6 @@
 import { z } from 'zod';
+import { sendRequest, type ZohoTransport } from '../http-client/send-request.js';
 import { callFailure, transportFailure } from './call-failure.js';
-import { sendRequest, type ZohoTransport } from './send-request.js';
 import type { ZohoCredentials } from './zoho-credentials.js';
 import { ZohoError } from './zoho-errors.js';
 

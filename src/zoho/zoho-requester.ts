@@ -1,8 +1,8 @@
 import type { Logger } from 'pino';
+import type { CallLimiter } from '../http-client/call-limiter.js';
+import type { ZohoTransport } from '../http-client/send-request.js';
 import type { AccessTokenProvider, SharedToken } from './access-token-provider.js';
 import { callFailure, transportFailure } from './call-failure.js';
-import type { CallLimiter } from './call-limiter.js';
-import type { ZohoTransport } from './send-request.js';
 import { errorAnswerSchema } from './zoho-answers.js';
 import { ZohoError } from './zoho-errors.js';
 import { parseRetryAfter, retryDelayMs } from './zoho-retry-policy.js';

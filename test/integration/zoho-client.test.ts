@@ -1,10 +1,10 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { sendRequest, type ZohoTransport } from '../../src/http-client/send-request.js';
 import {
   createZohoClient,
   type ZohoClient,
   type ZohoClientOptions,
 } from '../../src/zoho/create-zoho-client.js';
-import { sendRequest, type ZohoTransport } from '../../src/zoho/send-request.js';
 import { ZohoError } from '../../src/zoho/zoho-errors.js';
 import { creditsSpent, usageLast24h, type ZohoCallReport } from '../../src/zoho/zoho-usage.js';
 import { type FakeZoho, startFakeZoho } from '../helpers/fake-zoho.js';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { ZohoTransport } from '../../src/zoho/send-request.js';
+import type { ZohoTransport } from '../../src/http-client/send-request.js';
 import { createTokenCipher } from '../../src/zoho/token-cipher.js';
 import { exchangeGrantCode, refreshAccessToken } from '../../src/zoho/zoho-accounts.js';
 import { ZohoError } from '../../src/zoho/zoho-errors.js';
@@ -19,7 +19,7 @@ function answering(
   return async (url, init) => {
     seen.url = url;
     seen.body = init.body;
-    return { status, headers: {}, text: async () => body };
+    return { status, statusText: '', headers: {}, text: async () => body };
   };
 }
 

@@ -1,15 +1,16 @@
 import * as http from 'node:http';
 import * as https from 'node:https';
 
-/** What the Zoho client needs of an HTTP answer: a subset of fetch's Response. */
-export interface ZohoHttpResponse {
+/** What mzi's API clients (Zoho, Moodle) need of an HTTP answer: a subset of fetch's Response. */
+export interface HttpResponse {
   status: number;
+  statusText: string;
   /** Lower-case header names. */
   headers: Readonly<Record<string, string | undefined>>;
   text(): Promise<string>;
 }
 
-export interface ZohoHttpRequest {
+export interface HttpRequest {
   method: 'GET' | 'POST' | 'PUT';
   headers: Record<string, string>;
   body?: string | undefined;
@@ -17,22 +18,28 @@ export interface ZohoHttpRequest {
   signal: AbortSignal;
 }
 
-/** How the Zoho client sends a request: `sendRequest` by default; tests may pass their own. */
-export type ZohoTransport = (url: string, init: ZohoHttpRequest) => Promise<ZohoHttpResponse>;
+/** How a client sends a request: `sendRequest` by default; tests may pass their own. */
+export type HttpTransport = (url: string, init: HttpRequest) => Promise<HttpResponse>;
 
-// Connections to Zoho are kept open between calls: every call is TLS, and a handshake per call would cost more
-// than the call.
+/** How the Zoho client sends a request. */
+export type ZohoTransport = HttpTransport;
+export type ZohoHttpResponse = HttpResponse;
+export type ZohoHttpRequest = HttpRequest;
+
+// Connections to Zoho and Moodle are kept open between calls: a site answers over TLS, and a handshake per call
+// would cost more than the call.
 const agents = {
   'http:': new http.Agent({ keepAlive: true }),
   'https:': new https.Agent({ keepAlive: true }),
 };
 
 /**
- * Sends a request with node:http(s), as the Moodle client does (fetch would grow every thread that calls it).
+ * Sends a request with node:http(s). Where fetch (undici) would do the same, this costs a thread no memory of its
+ * own: fetch's first call grows the process for each thread that makes it (docs/PERFORMANCE.md#moodle-calls-without-fetch).
  * Errors: the signal's reason when it aborted (timeout), else Node's network error (with its `code`).
  */
-export const sendRequest: ZohoTransport = (url, init) =>
-  new Promise<ZohoHttpResponse>((resolve, reject) => {
+export const sendRequest: HttpTransport = (url, init) =>
+  new Promise<HttpResponse>((resolve, reject) => {
     const target = new URL(url);
     const protocol = target.protocol === 'https:' ? 'https:' : 'http:';
     const failed = (error: unknown) => (init.signal.aborted ? init.signal.reason : error);
@@ -55,7 +62,12 @@ export const sendRequest: ZohoTransport = (url, init) =>
         for (const [name, value] of Object.entries(response.headers)) {
           if (value !== undefined) flat[name] = Array.isArray(value) ? value.join(', ') : value;
         }
-        resolve({ status: response.statusCode ?? 0, headers: flat, text: () => body });
+        resolve({
+          status: response.statusCode ?? 0,
+          statusText: response.statusMessage ?? '',
+          headers: flat,
+          text: () => body,
+        });
       },
     );
     request.on('error', (error) => reject(failed(error)));

@@ -2,9 +2,8 @@
 export type CallLimiter = <T>(task: () => Promise<T>) => Promise<T>;
 
 /**
- * Zoho caps the API calls an app has in flight at once (5 on the Free edition, 10 Standard, 15 Professional,
- * 20 Enterprise; more answer TOO_MANY_REQUESTS, https://www.zoho.com/crm/developer/docs/api/v8/api-limits.html):
- * a burst of events waits here instead of being refused there.
+ * Limits the calls a client has in flight (MOODLE_CONCURRENCY; Zoho's per-edition cap on concurrent API calls):
+ * a burst waits here instead of being refused there.
  */
 export function createCallLimiter(max: number): CallLimiter {
   if (!Number.isInteger(max) || max < 1)
