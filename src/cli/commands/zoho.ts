@@ -5,13 +5,9 @@ import { zohoDoctorUse } from '../../admin/zoho-doctor-use.js';
 import type { Config } from '../../config.js';
 import { AppError } from '../../errors.js';
 import { connectWithGrantCode } from '../../zoho/connect-with-grant-code.js';
-import { revokeRefreshToken } from '../../zoho/revoke-refresh-token.js';
+import { removeZohoConnection } from '../../zoho/remove-zoho-connection.js';
 import { ZOHO_DATA_CENTRES, type ZohoDataCentre } from '../../zoho/zoho-api.js';
-import {
-  deleteZohoConnection,
-  describeZohoConnection,
-  readZohoConnection,
-} from '../../zoho/zoho-connection-store.js';
+import { describeZohoConnection } from '../../zoho/zoho-connection-store.js';
 import { credentialsFromEnv } from '../../zoho/zoho-credentials.js';
 import { zohoAccountsUrl } from '../../zoho/zoho-credentials-source.js';
 import { ZOHO_SCOPE_LIST, ZOHO_SCOPES } from '../../zoho/zoho-scopes.js';
@@ -153,23 +149,15 @@ async function disconnect(config: Config, revoke: boolean): Promise<void> {
     if (!info) {
       out('No Zoho connection is stored.');
     } else {
-      let revoked = 'not revoked at Zoho (--no-revoke)';
-      if (revoke) {
-        const key = resolveZohoTokenKey(config, { create: false });
-        const stored = key ? await readZohoConnection(db, key.key).catch(() => undefined) : undefined;
-        const failure = stored
-          ? await revokeRefreshToken({
-              accountsUrl: stored.accountsUrl,
-              refreshToken: stored.refreshToken,
-              timeoutMs: config.zoho.timeoutMs,
-            })
-          : 'the key in use cannot open it';
-        revoked =
-          failure === undefined
-            ? 'its refresh token is revoked at Zoho'
-            : `its refresh token could not be revoked (${failure}): remove it in Zoho (accounts › Sessions › Connected Apps, or the Self Client in the API Console)`;
-      }
-      await deleteZohoConnection(db);
+      const failure = await removeZohoConnection(config, db, {
+        revoke,
+        noTokenReason: 'the key in use cannot open it',
+      });
+      const revoked = !revoke
+        ? 'not revoked at Zoho (--no-revoke)'
+        : failure === undefined
+          ? 'its refresh token is revoked at Zoho'
+          : `its refresh token could not be revoked (${failure}): remove it in Zoho (accounts › Sessions › Connected Apps, or the Self Client in the API Console)`;
       out(`The stored Zoho connection is removed; ${revoked}.`);
     }
     if (credentialsFromEnv(config))

@@ -3,10 +3,9 @@ import { readZohoStatus } from '../../../admin/read-zoho-status.js';
 import { zohoDoctorUse } from '../../../admin/zoho-doctor-use.js';
 import { zohoPage } from '../../../dashboard/zoho-page.js';
 import { AppError } from '../../../errors.js';
-import { revokeRefreshToken } from '../../../zoho/revoke-refresh-token.js';
+import { removeZohoConnection } from '../../../zoho/remove-zoho-connection.js';
 import { ZOHO_DATA_CENTRES, type ZohoDataCentre } from '../../../zoho/zoho-api.js';
 import { startZohoConnectAttempt } from '../../../zoho/zoho-connect-attempts.js';
-import { deleteZohoConnection, readZohoConnection } from '../../../zoho/zoho-connection-store.js';
 import { zohoAccountsUrl } from '../../../zoho/zoho-credentials-source.js';
 import { ZOHO_SCOPE_LIST } from '../../../zoho/zoho-scopes.js';
 import { resolveZohoTokenKey } from '../../../zoho/zoho-token-key.js';
@@ -102,16 +101,10 @@ export function zohoRoutes(
   });
 
   pages.post('/admin/zoho/disconnect', async (request, reply) => {
-    const key = resolveZohoTokenKey(config, { create: false });
-    const stored = key ? await readZohoConnection(db, key.key).catch(() => undefined) : undefined;
-    const failure = stored
-      ? await revokeRefreshToken({
-          accountsUrl: stored.accountsUrl,
-          refreshToken: stored.refreshToken,
-          timeoutMs: config.zoho.timeoutMs,
-        })
-      : 'no token to revoke';
-    await deleteZohoConnection(db);
+    const failure = await removeZohoConnection(config, db, {
+      revoke: true,
+      noTokenReason: 'no token to revoke',
+    });
     request.log.info(
       { zoho: { revoked: failure === undefined } },
       'zoho connection removed on the dashboard',
