@@ -9,6 +9,7 @@ import { ZohoError } from '../../src/zoho/zoho-errors.js';
 import { creditsSpent, usageLast24h, type ZohoCallReport } from '../../src/zoho/zoho-usage.js';
 import { type FakeZoho, startFakeZoho } from '../helpers/fake-zoho.js';
 import { migratedDatabasePerTest } from '../helpers/test-database.js';
+import { zohoFailureOf } from '../helpers/zoho-failure.js';
 
 const MODULE = 'BTEC_Students';
 const database = migratedDatabasePerTest();
@@ -28,16 +29,6 @@ function client(options: Partial<ZohoClientOptions> = {}): ZohoClient {
     retry: { baseDelayMs: 1, maxDelayMs: 50 },
     ...options,
   });
-}
-
-async function failureOf(promise: Promise<unknown>): Promise<ZohoError> {
-  try {
-    await promise;
-  } catch (error) {
-    if (error instanceof ZohoError) return error;
-    throw error;
-  }
-  throw new Error('expected a ZohoError');
 }
 
 describe('Zoho records', () => {
@@ -232,7 +223,7 @@ describe('the shared access token', () => {
           ? { ...init, headers: { ...init.headers, authorization: 'Zoho-oauthtoken x' } }
           : init,
       );
-    const failure = await failureOf(client({ transport: refusing }).getRecord(MODULE, '1'));
+    const failure = await zohoFailureOf(client({ transport: refusing }).getRecord(MODULE, '1'));
     expect(failure).toMatchObject({ code: 'zoho.invalid_token', httpStatus: 401, retryable: true });
     expect(fake.state.counts.tokenRequests).toBe(2);
     expect(fake.state.counts.calls['GET /crm/v8/{module}/{id}']).toBe(2);
@@ -262,7 +253,7 @@ describe('the shared access token', () => {
 
   it('fails permanently, without leaking secrets, when Zoho refuses the refresh token', async () => {
     fake.state.refreshTokens.clear();
-    const failure = await failureOf(client().getRecord(MODULE, '1'));
+    const failure = await zohoFailureOf(client().getRecord(MODULE, '1'));
     expect(failure.code).toBe('zoho.invalid_code');
     expect(failure.retryable).toBe(false);
     expect(failure.message).toContain('mzi zoho connect');
@@ -272,7 +263,9 @@ describe('the shared access token', () => {
   });
 
   it('says Zoho is not connected when there are no credentials', async () => {
-    const failure = await failureOf(client({ credentials: async () => undefined }).getRecord(MODULE, '1'));
+    const failure = await zohoFailureOf(
+      client({ credentials: async () => undefined }).getRecord(MODULE, '1'),
+    );
     expect(failure.code).toBe('zoho.not_connected');
     expect(fake.state.counts.tokenRequests).toBe(0);
   });
@@ -286,7 +279,7 @@ describe('Zoho failures and usage', () => {
     expect(await zoho.getRecord(MODULE, student?.id as string)).toMatchObject({ id: student?.id });
     expect(fake.state.counts.calls['GET /crm/v8/{module}/{id}']).toBe(3);
     fake.state.rateLimitNext(3);
-    const failure = await failureOf(zoho.getRecord(MODULE, student?.id as string));
+    const failure = await zohoFailureOf(zoho.getRecord(MODULE, student?.id as string));
     expect(failure).toMatchObject({
       code: 'zoho.rate_limited',
       zohoCode: 'TOO_MANY_REQUESTS',
@@ -305,7 +298,9 @@ describe('Zoho failures and usage', () => {
       if (url.endsWith('/oauth/v2/token')) return sendRequest(url, init);
       throw new DOMException(`stalled with ${init.headers.authorization}`, 'TimeoutError');
     };
-    const failure = await failureOf(client({ transport: stalling, timeoutMs: 50 }).getRecord(MODULE, '1'));
+    const failure = await zohoFailureOf(
+      client({ transport: stalling, timeoutMs: 50 }).getRecord(MODULE, '1'),
+    );
     expect(failure).toMatchObject({ code: 'zoho.timeout', retryable: true, httpStatus: undefined });
     expect(failure.message).not.toContain('Zoho-oauthtoken');
   });
@@ -314,7 +309,7 @@ describe('Zoho failures and usage', () => {
     const limited = await startFakeZoho({ scope: 'ZohoCRM.modules.ALL' });
     try {
       const zoho = createZohoClient({ db: database().db, credentials: async () => limited.credentials });
-      const failure = await failureOf(zoho.listWebhookFailures());
+      const failure = await zohoFailureOf(zoho.listWebhookFailures());
       expect(failure).toMatchObject({ code: 'zoho.scope_mismatch', httpStatus: 401, retryable: false });
       expect(failure.message).toContain('ZohoCRM.settings.automation_actions.READ');
     } finally {

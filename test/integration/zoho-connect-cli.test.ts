@@ -4,13 +4,13 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config.js';
 import { createDatabase } from '../../src/db/create-database.js';
 import { openZohoClient } from '../../src/zoho/open-zoho-client.js';
-import { withZohoConnection } from '../../src/zoho/zoho-connection.table.js';
 import { readZohoConnection } from '../../src/zoho/zoho-connection-store.js';
 import { createZohoCredentialsSource } from '../../src/zoho/zoho-credentials-source.js';
 import { ZohoError } from '../../src/zoho/zoho-errors.js';
 import { resolveZohoTokenKey } from '../../src/zoho/zoho-token-key.js';
 import { type FakeZoho, startFakeZoho } from '../helpers/fake-zoho.js';
 import { runMziAsync as runMzi } from '../helpers/mzi-process.js';
+import { storedZohoConnectionRows } from '../helpers/stored-zoho-connection.js';
 import { createTestDatabase, TEST_DIALECT, type TestDatabase } from '../helpers/test-database.js';
 
 let testDb: TestDatabase;
@@ -51,14 +51,7 @@ const connectArgs = (code: string, extra: string[] = []) => [
 const newRefreshTokens = () =>
   [...zoho.state.refreshTokens.keys()].filter((t) => t !== zoho.credentials.refreshToken);
 
-async function storedRows() {
-  const handle = createDatabase(testDb.url);
-  try {
-    return await withZohoConnection(handle.db).selectFrom('zoho_connection').selectAll().execute();
-  } finally {
-    await handle.close();
-  }
-}
+const storedRows = () => storedZohoConnectionRows(testDb.url);
 
 describe('mzi zoho connect', () => {
   it('exchanges a Self Client code, checks it with a real call, and stores it sealed under a 0600 key file', async () => {

@@ -1,8 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { createDatabase } from '../../src/db/create-database.js';
-import { withZohoConnection } from '../../src/zoho/zoho-connection.table.js';
 import { type FakeZoho, startFakeZoho } from '../helpers/fake-zoho.js';
 import { type MziServer, startMziServer } from '../helpers/mzi-process.js';
+import { storedZohoConnectionRows } from '../helpers/stored-zoho-connection.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/test-database.js';
 import { TEST_ADMIN_TOKEN } from '../helpers/test-service.js';
 
@@ -86,14 +85,7 @@ async function startConnect(s: MziServer, session: string) {
   return { authorizeUrl, stateCookie, back, callback, setCookie: posted.headers.getSetCookie().join('\n') };
 }
 
-async function storedRows() {
-  const handle = createDatabase(testDb.url);
-  try {
-    return await withZohoConnection(handle.db).selectFrom('zoho_connection').selectAll().execute();
-  } finally {
-    await handle.close();
-  }
-}
+const storedRows = () => storedZohoConnectionRows(testDb.url);
 
 describe('Connect Zoho on the dashboard', () => {
   it('runs the OAuth redirect flow end to end: consent, callback, stored connection, then Disconnect', async () => {

@@ -6,7 +6,7 @@ import type { FakeZohoRecord } from '../helpers/fake-zoho.js';
 import { type FakeZoho, startFakeZoho } from '../helpers/fake-zoho.js';
 import { startHoldingProxy } from '../helpers/holding-proxy.js';
 import { deliverRecord } from '../helpers/module-deliveries.js';
-import { MZI_BIN } from '../helpers/mzi-process.js';
+import { MZI_BIN, runMziAsync } from '../helpers/mzi-process.js';
 import { startTestService, TEST_ADMIN_TOKEN, type TestService } from '../helpers/test-service.js';
 
 /**
@@ -46,27 +46,6 @@ function seedStudents(count: number): FakeZohoRecord[] {
       Modified_Time: zohoDateTime(START + i * 1000),
     })),
   );
-}
-
-/**
- * Runs `mzi <args>` as a user would, without blocking this process: the fake Zoho it calls runs here (runMzi's
- * spawnSync would stop it from answering).
- */
-async function runMzi(args: string[], env: Record<string, string>) {
-  const child = spawn(process.execPath, [MZI_BIN, ...args], {
-    env: { ...process.env, LOG_LEVEL: 'warn', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (chunk) => {
-    stdout += String(chunk);
-  });
-  child.stderr.on('data', (chunk) => {
-    stderr += String(chunk);
-  });
-  const code = await new Promise<number | null>((resolve) => child.once('close', resolve));
-  return { code, stdout, stderr };
 }
 
 function cliEnv(extra: Record<string, string> = {}): Record<string, string> {
@@ -124,7 +103,7 @@ describe('mzi sync', () => {
     for (const record of records.slice(0, 5)) fake.state.remove(STUDENTS, record.id);
     fake.state.remove(STUDENTS, (records.at(-1) as FakeZohoRecord).id);
 
-    const first = await runMzi(['sync', 'student'], cliEnv());
+    const first = await runMziAsync(['sync', 'student'], cliEnv());
     expect(first.stderr).toBe('');
     expect(first.code).toBe(0);
     expect(first.stdout).toContain('appended: 2,199 new, 10 changed, 5 deleted');
@@ -144,7 +123,7 @@ describe('mzi sync', () => {
     expect(events).toHaveLength(2214);
     expect(events.every((event) => event.status === 'completed')).toBe(true);
 
-    const second = await runMzi(['sync', 'student', '--json'], cliEnv());
+    const second = await runMziAsync(['sync', 'student', '--json'], cliEnv());
     expect(second.code).toBe(0);
     expect(JSON.parse(second.stdout)).toMatchObject({ inserted: 0, updated: 0, deleted: 0, queued: 0 });
     expect(await syncEvents(service)).toHaveLength(2214);
@@ -153,7 +132,7 @@ describe('mzi sync', () => {
   it('does not read again, with ZOHO_FETCH_RECORDS, a record the sync has just listed', async () => {
     seedStudents(25);
     service = await startTestService({ ...zohoEnv(fake), ZOHO_FETCH_RECORDS: 'true' });
-    const run = await runMzi(['sync', 'student'], cliEnv({ ZOHO_FETCH_RECORDS: 'true' }));
+    const run = await runMziAsync(['sync', 'student'], cliEnv({ ZOHO_FETCH_RECORDS: 'true' }));
     expect(run.code).toBe(0);
     await service.worker.drain();
     const events = await syncEvents(service);
@@ -166,18 +145,18 @@ describe('mzi sync', () => {
   it('says what it would append on a dry run and appends nothing', async () => {
     seedStudents(30);
     service = await startTestService(zohoEnv(fake));
-    const dry = await runMzi(['sync', 'student', '--dry-run'], cliEnv());
+    const dry = await runMziAsync(['sync', 'student', '--dry-run'], cliEnv());
     expect(dry.code).toBe(0);
     expect(dry.stdout).toContain('would append: 30 new, 0 changed, 0 deleted');
     expect(dry.stdout).toContain('dry run: nothing was appended');
     expect(await syncEvents(service)).toHaveLength(0);
-    const real = await runMzi(['sync', 'student'], cliEnv());
+    const real = await runMziAsync(['sync', 'student'], cliEnv());
     expect(real.stdout).toContain('appended: 30 new');
   });
 
   it('refuses without Zoho credentials, saying how to connect', async () => {
     service = await startTestService({});
-    const result = await runMzi(['sync', 'student'], {
+    const result = await runMziAsync(['sync', 'student'], {
       DATABASE_URL: service.config.databaseUrl,
       DATA_DIR: service.dir,
       ZOHO_CLIENT_ID: '',
@@ -212,7 +191,7 @@ describe('mzi sync', () => {
       await exited;
       expect(await syncEvents(service)).toHaveLength(600);
       proxy.release();
-      const resumed = await runMzi(['sync', 'student', '--json'], cliEnv());
+      const resumed = await runMziAsync(['sync', 'student', '--json'], cliEnv());
       expect(resumed.code).toBe(0);
       expect(JSON.parse(resumed.stdout)).toMatchObject({ inserted: 400 });
       const events = await syncEvents(service);
@@ -238,12 +217,12 @@ describe('mzi sync', () => {
     proxy.setTarget(fake.url);
     service = await startTestService(zohoEnv(fake));
     try {
-      const limited = await runMzi(['sync', 'student'], cliEnv());
+      const limited = await runMziAsync(['sync', 'student'], cliEnv());
       expect(limited.code).toBe(1);
       expect(limited.stdout).toContain('stopped (rate_limited)');
       expect(await syncEvents(service)).toHaveLength(400);
       fake.state.pending.rateLimited = 0;
-      const resumed = await runMzi(['sync', 'student', '--json'], cliEnv());
+      const resumed = await runMziAsync(['sync', 'student', '--json'], cliEnv());
       expect(JSON.parse(resumed.stdout)).toMatchObject({ inserted: 300 });
       expect(new Set((await syncEvents(service)).map((event) => event.record_id)).size).toBe(700);
     } finally {

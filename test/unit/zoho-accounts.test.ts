@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { ZohoTransport } from '../../src/http-client/send-request.js';
 import { createTokenCipher } from '../../src/zoho/token-cipher.js';
 import { exchangeGrantCode, refreshAccessToken } from '../../src/zoho/zoho-accounts.js';
-import { ZohoError } from '../../src/zoho/zoho-errors.js';
+import { zohoFailureOf } from '../helpers/zoho-failure.js';
 
 const credentials = {
   clientId: '1000.CLIENT',
@@ -21,16 +21,6 @@ function answering(
     seen.body = init.body;
     return { status, statusText: '', headers: {}, text: async () => body };
   };
-}
-
-async function failure(promise: Promise<unknown>): Promise<ZohoError> {
-  try {
-    await promise;
-  } catch (error) {
-    if (error instanceof ZohoError) return error;
-    throw error;
-  }
-  throw new Error('expected a ZohoError');
 }
 
 describe('refreshAccessToken', () => {
@@ -70,7 +60,7 @@ describe('refreshAccessToken', () => {
     ],
     ['{"error":"something_new"}', 'zoho.something_new', false],
   ])('turns the answer %s into %s', async (body, code, retryable) => {
-    const error = await failure(refreshAccessToken(credentials, { transport: answering(200, body) }));
+    const error = await zohoFailureOf(refreshAccessToken(credentials, { transport: answering(200, body) }));
     expect(error).toMatchObject({ code, retryable });
     expect(error.message).not.toContain('very-secret');
     expect(error.message).not.toContain('1000.refresh.token');
@@ -80,12 +70,12 @@ describe('refreshAccessToken', () => {
     const refused: ZohoTransport = async () => {
       throw Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' });
     };
-    expect(await failure(refreshAccessToken(credentials, { transport: refused }))).toMatchObject({
+    expect(await zohoFailureOf(refreshAccessToken(credentials, { transport: refused }))).toMatchObject({
       code: 'zoho.unreachable',
       retryable: true,
     });
     expect(
-      await failure(
+      await zohoFailureOf(
         refreshAccessToken(credentials, { transport: answering(502, '<html>Bad gateway</html>') }),
       ),
     ).toMatchObject({ code: 'zoho.server_error', retryable: true, httpStatus: 502 });
@@ -111,7 +101,7 @@ describe('exchangeGrantCode', () => {
   });
 
   it('says when the grant code was used or expired', async () => {
-    const error = await failure(
+    const error = await zohoFailureOf(
       exchangeGrantCode(
         { ...credentials, code: 'x' },
         { transport: answering(200, '{"error":"invalid_code"}') },

@@ -1,8 +1,6 @@
 import { invalidModule } from './list-records.js';
-import { crmError, type FakeAnswer } from './render.js';
+import { crmError, type FakeAnswer, pageOf } from './render.js';
 import type { FakeZohoState } from './state.js';
-
-const MAX_PER_PAGE = 200;
 
 /**
  * `GET /crm/v8/{module}/deleted?type=all|recycle|permanent&page=…&per_page=…` with `If-Modified-Since`
@@ -25,15 +23,5 @@ export function listDeleted(
     .filter((row) => type === 'all' || row.type === type)
     .filter((row) => since === undefined || Date.parse(row.deleted_time) > since)
     .sort((a, b) => Date.parse(b.deleted_time) - Date.parse(a.deleted_time));
-  const perPage = Math.min(Number(query.get('per_page') ?? MAX_PER_PAGE) || MAX_PER_PAGE, MAX_PER_PAGE);
-  const page = Math.max(1, Number(query.get('page') ?? 1) || 1);
-  const slice = rows.slice((page - 1) * perPage, page * perPage);
-  if (slice.length === 0) return { status: 204 };
-  return {
-    status: 200,
-    json: {
-      data: slice,
-      info: { per_page: perPage, count: slice.length, page, more_records: page * perPage < rows.length },
-    },
-  };
+  return pageOf(rows, query, 'data');
 }

@@ -1,8 +1,7 @@
 import { randomBytes } from 'node:crypto';
-import { crmError, type FakeAnswer } from './render.js';
+import { crmError, type FakeAnswer, perPageOf } from './render.js';
 import type { FakeZohoRecord, FakeZohoState } from './state.js';
 
-const MAX_PER_PAGE = 200;
 const MAX_FIELDS = 50;
 /** Plain `page` paging stops at the 2,000th record; `page_token` goes on. */
 const DISCRETE_LIMIT = 2000;
@@ -24,7 +23,7 @@ export function listRecords(
 ): FakeAnswer {
   const table = state.modules.get(module);
   if (!table) return invalidModule();
-  const perPage = Math.min(Number(query.get('per_page') ?? MAX_PER_PAGE) || MAX_PER_PAGE, MAX_PER_PAGE);
+  const perPage = perPageOf(query);
   const pageToken = query.get('page_token');
   if (pageToken) return nextPage(state, table, pageToken, perPage);
 
