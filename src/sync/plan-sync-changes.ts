@@ -26,6 +26,23 @@ export interface SyncPlan {
   readonly queued: number;
 }
 
+/** What one listed record or deleted entry comes to: nothing, an event the log already holds, or a change. */
+type Decision = 'unchanged' | 'queued' | SyncChange;
+
+/** Counts the decisions of a page: its changes in order, and how many came to nothing or were queued. */
+function tally<T>(items: readonly T[], decide: (item: T) => Decision): SyncPlan {
+  const changes: SyncChange[] = [];
+  let unchanged = 0;
+  let queued = 0;
+  for (const item of items) {
+    const decision = decide(item);
+    if (decision === 'unchanged') unchanged += 1;
+    else if (decision === 'queued') queued += 1;
+    else changes.push(decision);
+  }
+  return { changes, unchanged, queued };
+}
+
 /**
  * The changes a page of Zoho records makes to the mirror: a record the mirror lacks (or holds as deleted) is an
  * insert, one whose Modified_Time is newer than the mirror's an update, an equal or older one nothing. A
@@ -36,31 +53,20 @@ export function planRecordChanges(
   known: KnownState,
   keyOf: (change: Omit<SyncChange, 'record'>) => string,
 ): SyncPlan {
-  const changes: SyncChange[] = [];
-  let unchanged = 0;
-  let queued = 0;
-  for (const record of records) {
+  return tally(records, (record) => {
     const version = recordVersion(record);
     const mirrored = known.mirror.get(record.id);
     let operation: SyncChange['operation'];
     if (!mirrored?.live) operation = 'insert';
     else if (isNewer(version, mirrored.modifiedTime)) operation = 'update';
-    else {
-      unchanged += 1;
-      continue;
-    }
+    else return 'unchanged';
     const change = { operation, recordId: record.id, version };
     const pending = known.unfinished.get(record.id);
-    if (
+    const held =
       known.appendedKeys.has(keyOf(change)) ||
-      (pending && !pending.deletePending && !isNewer(version, pending.latestModifiedTime ?? null))
-    ) {
-      queued += 1;
-      continue;
-    }
-    changes.push({ ...change, record });
-  }
-  return { changes, unchanged, queued };
+      (pending && !pending.deletePending && !isNewer(version, pending.latestModifiedTime ?? null));
+    return held ? 'queued' : { ...change, record };
+  });
 }
 
 /**
@@ -73,23 +79,13 @@ export function planDeletions(
   known: KnownState,
   keyOf: (change: Omit<SyncChange, 'record'>) => string,
 ): SyncPlan {
-  const changes: SyncChange[] = [];
-  let unchanged = 0;
-  let queued = 0;
-  for (const entry of deleted) {
+  return tally(deleted, (entry) => {
     const pending = known.unfinished.get(entry.id);
-    if (!known.mirror.get(entry.id)?.live && !pending?.changePending) {
-      unchanged += 1;
-      continue;
-    }
+    if (!known.mirror.get(entry.id)?.live && !pending?.changePending) return 'unchanged';
     const change = { operation: 'delete' as const, recordId: entry.id, version: entry.deletedTime };
-    if (known.appendedKeys.has(keyOf(change)) || pending?.deletePending) {
-      queued += 1;
-      continue;
-    }
-    changes.push({ ...change, record: undefined });
-  }
-  return { changes, unchanged, queued };
+    if (known.appendedKeys.has(keyOf(change)) || pending?.deletePending) return 'queued';
+    return { ...change, record: undefined };
+  });
 }
 
 /**
