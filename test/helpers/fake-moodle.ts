@@ -1,5 +1,6 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { ASSIGNMENT_FUNCTIONS } from './fake-moodle/assignments.js';
 import { type FakeMoodleGrantOptions, requireRestUse } from './fake-moodle/capabilities.js';
 import { CATEGORY_FUNCTIONS } from './fake-moodle/categories.js';
 import { COURSE_DETAIL_FUNCTIONS } from './fake-moodle/course-details.js';
@@ -13,6 +14,17 @@ import {
   type RenderedError,
   WsError,
 } from './fake-moodle/errors.js';
+import { GRADE_REPORT_FUNCTIONS } from './fake-moodle/grade-report.js';
+import {
+  addAssignment,
+  addAttempt,
+  addGradebook,
+  addScale,
+  deleteAssignment,
+  type FakeMoodleAssignmentFields,
+  type FakeMoodleGradeOptions,
+  gradeAssignment,
+} from './fake-moodle/grading.js';
 import { type Clean, single, validate } from './fake-moodle/params.js';
 import { type PhpArray, parsePhpForm, stringParam, toPlain } from './fake-moodle/php-form.js';
 import { ERROR_500_PAGE, MAINTENANCE_PAGE, phpJson, xmlBody } from './fake-moodle/render.js';
@@ -35,10 +47,14 @@ import {
 } from './fake-moodle/site-info.js';
 import {
   ADMIN_ID,
+  type FakeMoodleAssignGrade,
+  type FakeMoodleAssignment,
   type FakeMoodleCategory,
   type FakeMoodleCourse,
   type FakeMoodleEnrolment,
+  type FakeMoodleGradebook,
   type FakeMoodleRole,
+  type FakeMoodleScale,
   type FakeMoodleUser,
   type FunctionDef,
   type ManualInstanceState,
@@ -56,13 +72,18 @@ import { USER_FUNCTIONS } from './fake-moodle/users.js';
 
 export type { FakeMoodleGrantOptions } from './fake-moodle/capabilities.js';
 export { RESTRICTED_ASSIGNABLE_ROLES, RESTRICTED_CAPABILITIES } from './fake-moodle/capabilities.js';
+export type { FakeMoodleAssignmentFields, FakeMoodleGradeOptions } from './fake-moodle/grading.js';
 export type { FakeMoodleEnrolmentFields, FakeMoodleTokenOptions } from './fake-moodle/site.js';
 export { EXTENDED_SERVICE_FUNCTIONS, RECORDED_SERVICE_FUNCTIONS } from './fake-moodle/site-info.js';
 export type {
+  FakeMoodleAssignGrade,
+  FakeMoodleAssignment,
   FakeMoodleCategory,
   FakeMoodleCourse,
   FakeMoodleEnrolment,
+  FakeMoodleGradebook,
   FakeMoodleRole,
+  FakeMoodleScale,
   FakeMoodleUser,
   ManualInstanceState,
 } from './fake-moodle/state.js';
@@ -156,6 +177,23 @@ export interface FakeMoodle {
   enrolment(courseId: number, userId: number): FakeMoodleEnrolment | undefined;
   /** Another token on the same site, e.g. a restricted web-service user beside the admin's. */
   addToken(options?: FakeMoodleTokenOptions): { token: string; userId: number };
+  /** A site scale; its words lowest first. A scale grade is the word's 1-based index (#192). */
+  addScale(fields: { id?: number; name: string; items: string[] }): FakeMoodleScale;
+  /**
+   * The course's grade category and course total item (made with its first assignment otherwise); explicit
+   * ids match a recorded site (#198: category 3, item 3).
+   */
+  addGradebook(courseId: number, ids?: { categoryid?: number; courseitemid?: number }): FakeMoodleGradebook;
+  /** An assignment with its course module and grade item; `grade` is points, or minus a scale id (#203). */
+  addAssignment(fields: FakeMoodleAssignmentFields): FakeMoodleAssignment;
+  /** assign::save_grade(): upserts the attempt's grade row and the gradebook row (grade null stores -1). */
+  grade(options: FakeMoodleGradeOptions): void;
+  /** Reopens the user's submission: a new latest attempt, so get_grades stops returning the old grade. */
+  addAttempt(assignmentId: number, userId: number): void;
+  /** Deletes the assignment's course module with its grades, submissions and grade item. */
+  deleteAssignment(id: number): void;
+  /** The grade rows of `assign_grades`, for assertions. */
+  readonly assignGrades: readonly FakeMoodleAssignGrade[];
   /** The user the start token belongs to (site info `userid`): the admin unless `tokenUser`/`restricted`. */
   readonly tokenUserId: number;
   close(): Promise<void>;
@@ -203,6 +241,8 @@ const FUNCTIONS: Record<string, FunctionDef> = {
   ...COURSE_DETAIL_FUNCTIONS,
   ...ENROLMENT_FUNCTIONS,
   ...ENROLLED_USER_FUNCTIONS,
+  ...ASSIGNMENT_FUNCTIONS,
+  ...GRADE_REPORT_FUNCTIONS,
 };
 
 /** Starts a fake Moodle on 127.0.0.1, port 0. Close it when done. */
@@ -397,6 +437,15 @@ export async function startFakeMoodle(options: FakeMoodleOptions = {}): Promise<
     addEnrolment: (courseId, userId, fields) => addEnrolment(site, courseId, userId, fields),
     enrolment: (courseId, userId) => env.enrolments.get(courseId)?.get(userId),
     addToken: (tokenOptions) => addToken(site, tokenOptions),
+    addScale: (fields) => addScale(env, fields),
+    addGradebook: (courseId, ids) => addGradebook(env, courseId, ids),
+    addAssignment: (fields) => addAssignment(env, fields),
+    grade: (gradeOptions) => gradeAssignment(env, gradeOptions),
+    addAttempt: (assignmentId, userId) => addAttempt(env, assignmentId, userId),
+    deleteAssignment: (id) => deleteAssignment(env, id),
+    get assignGrades() {
+      return env.grades.grades;
+    },
     async close() {
       for (const res of held) res.destroy();
       server.closeAllConnections();

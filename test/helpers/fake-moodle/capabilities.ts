@@ -69,6 +69,9 @@ const DESCRIPTIONS: Record<string, string> = {
   'enrol/manual:enrol': 'Enrol users',
   'enrol/manual:unenrol': 'Unenrol users from the course',
   'webservice/rest:use': 'Use REST protocol',
+  // Unverified: gradereport_user's and core's lang strings, no transcript quotes them.
+  'gradereport/user:view': 'View your own grade report',
+  'moodle/grade:viewall': 'View grades of other users',
 };
 
 export function has(caller: Caller, capability: string): boolean {

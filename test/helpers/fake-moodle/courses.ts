@@ -1,6 +1,7 @@
 import { has, requireCapability } from './capabilities.js';
 import { validateCourseContext } from './course-access.js';
 import { InvalidParameter, missingRecord, moodleException, WsError } from './errors.js';
+import { removeCourseGrades } from './grading.js';
 import { INSTALLED_LANGS, multiple, single, value } from './params.js';
 import {
   ADMIN_ID,
@@ -79,10 +80,11 @@ export function insertCourse(env: Env, fields: Partial<FakeMoodleCourse>): FakeM
   return course;
 }
 
-/** Removes a course with its enrolments (delete_course()). */
+/** Removes a course with its enrolments and assignments (delete_course()). */
 export function removeCourse(env: Env, id: number): void {
   env.courses.delete(id);
   env.enrolments.delete(id);
+  removeCourseGrades(env, id);
 }
 
 /** course_validate_dates() over the fields sent: an end date needs a start date, and must not precede it. */

@@ -74,6 +74,16 @@ export function createSite(settings: SiteSettings): Site {
     courses: new Map(),
     enrolments: new Map(),
     roles: new Map(STANDARD_ROLES.map((role) => [role.id, { ...role }])),
+    grades: {
+      scales: new Map(),
+      assignments: new Map(),
+      grades: [],
+      latestAttempt: new Map(),
+      gradebook: new Map(),
+      courseGradebooks: new Map(),
+      // A fresh site has the standard scale 1 (Separate and Connected ways of knowing).
+      next: { scale: 2, assignment: 1, cm: 1, grade: 1, gradeItem: 1, gradeCategory: 1 },
+    },
     nextId: take('user'),
     nextCategoryId: take('category'),
     nextCourseId: take('course'),

@@ -135,6 +135,78 @@ export interface Caller {
   grant: Grant;
 }
 
+/** A row of `scale`: `items` are its words, lowest first; a grade on it is the 1-based index (#192, #198). */
+export interface FakeMoodleScale {
+  id: number;
+  name: string;
+  items: string[];
+}
+
+/**
+ * A row of `assign` and its course module. `grade` > 0 is the maximum in points, < 0 is minus the scale id,
+ * 0 is no grade (#203). `gradeitemid` is its gradebook item's id (#198).
+ */
+export interface FakeMoodleAssignment {
+  id: number;
+  cmid: number;
+  course: number;
+  name: string;
+  grade: number;
+  intro: string;
+  duedate: number;
+  timemodified: number;
+  gradeitemid: number;
+}
+
+/** A row of `assign_grades`: one per user and attempt. `grade` -1 is a row that holds no grade. */
+export interface FakeMoodleAssignGrade {
+  id: number;
+  assignment: number;
+  userid: number;
+  attemptnumber: number;
+  timecreated: number;
+  timemodified: number;
+  grader: number;
+  grade: number;
+}
+
+/** A user's row of `grade_grades` for an assignment's item, as assign pushes it to the gradebook. */
+export interface FakeMoodleGradebookGrade {
+  /** null: no grade (an assign grade of -1). For a scale, the item index. */
+  graderaw: number | null;
+  /** HTML; '' when the grader wrote none. */
+  feedback: string;
+  timemodified: number;
+}
+
+/** A course's gradebook: its top grade category, which is also the course total item's instance (#198). */
+export interface FakeMoodleGradebook {
+  categoryid: number;
+  courseitemid: number;
+}
+
+/** Assignments, their grades and the gradebook (section F of the courses transcript). */
+export interface GradeTables {
+  scales: Map<number, FakeMoodleScale>;
+  assignments: Map<number, FakeMoodleAssignment>;
+  grades: FakeMoodleAssignGrade[];
+  /** `${assignment}:${userid}` → the attemptnumber of the latest submission (assign_submission.latest = 1). */
+  latestAttempt: Map<string, number>;
+  /** `${assignment}:${userid}` → the gradebook row of that assignment's item. */
+  gradebook: Map<string, FakeMoodleGradebookGrade>;
+  /** courseId → its gradebook, made with the course's first graded activity. */
+  courseGradebooks: Map<number, FakeMoodleGradebook>;
+  /** Sequences of scale, assign, course_modules, assign_grades, grade_items and grade_categories ids. */
+  next: {
+    scale: number;
+    assignment: number;
+    cm: number;
+    grade: number;
+    gradeItem: number;
+    gradeCategory: number;
+  };
+}
+
 export interface Env {
   debug: boolean;
   authPlugins: string[];
@@ -153,6 +225,7 @@ export interface Env {
   /** courseId → userId → enrolment. */
   enrolments: Map<number, Map<number, FakeMoodleEnrolment>>;
   roles: Map<number, FakeMoodleRole>;
+  grades: GradeTables;
   /** Sequences: a rolled-back insert still consumes its id, as a database sequence does (#72, #111). */
   nextId: () => number;
   nextCategoryId: () => number;
