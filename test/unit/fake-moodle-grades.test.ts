@@ -2,6 +2,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { type FakeMoodle, startFakeMoodle } from '../helpers/fake-moodle.js';
 import { readTranscript } from '../helpers/read-transcript.js';
+import { buildTxGrades, GRADED_AT } from '../helpers/tx-grades-course.js';
 
 /**
  * The fake's assignments and grades against section F of transcripts-courses-enrolments-grades.md: course
@@ -13,52 +14,8 @@ const TRANSCRIPT = readTranscript(
 );
 
 const ADMIN_TOKEN = 'admin-token';
-/** When section A graded (every timestamp of #192 and #203). */
-const GRADED_AT = 1796619106;
+/** How the recording marks a body it cut short, with the full body's length. */
 const TRUNCATED = / … \(truncated, (\d+) bytes\)$/;
-
-/** Section A: users, course 10, scale 3, the two assignments and the four grades, made "with PHP". */
-function buildTxGrades(fake: FakeMoodle): void {
-  for (const [id, lastname] of [
-    [805, 'Txstu1'],
-    [806, 'Txstu2'],
-    [809, 'Txloner'],
-  ] as const) {
-    fake.addUser({ id, username: `${lastname.toLowerCase()}r18982`, firstname: 'Tx', lastname });
-  }
-  fake.addCourse({ id: 10, fullname: 'tx Grades course', shortname: 'tx-grades', idnumber: 'tx-grades' });
-  fake.addEnrolment(10, 805);
-  fake.addEnrolment(10, 806);
-  fake.addScale({
-    id: 3,
-    name: 'tx Refer/Pass/Merit/Distinction',
-    items: ['Refer', 'Pass', 'Merit', 'Distinction'],
-  });
-  // The recorded site had made grade items 1-2 and categories 1-2 for earlier courses.
-  fake.addGradebook(10, { categoryid: 3, courseitemid: 3 });
-  fake.addAssignment({
-    id: 1,
-    cmid: 10,
-    course: 10,
-    name: 'tx Essay (scale)',
-    grade: -3,
-    intro: 'Graded with the tx scale',
-    duedate: 1798761600,
-  });
-  fake.addAssignment({
-    id: 2,
-    cmid: 11,
-    course: 10,
-    name: 'tx Project (points)',
-    grade: 100,
-    intro: 'Graded out of 100',
-  });
-  fake.grade({ assignment: 1, userid: 805, grade: 3, feedback: '<p>Merit: good structure</p>' });
-  fake.grade({ assignment: 1, userid: 806, grade: 1, feedback: '<p>Refer: resubmit</p>' });
-  fake.grade({ assignment: 2, userid: 805, grade: 78.5 });
-  fake.grade({ assignment: 2, userid: 806, grade: 42 });
-}
-
 async function post(fake: FakeMoodle, body: string): Promise<{ contentType: string | null; text: string }> {
   const response = await fetch(`${fake.url}/webservice/rest/server.php?moodlewsrestformat=json`, {
     method: 'POST',
