@@ -16,6 +16,17 @@ import {
   type NewMoodleCourse,
 } from './moodle-course-types.js';
 import { MoodleError, MoodleException, MoodleTransportError, type MoodleWarning } from './moodle-errors.js';
+import {
+  assignmentCourseSchema,
+  assignmentGradesSchema,
+  type MoodleAssignmentCourse,
+  type MoodleAssignmentGrades,
+  type MoodleUserGrades,
+  toAssignmentCourse,
+  toAssignmentGrades,
+  toUserGrades,
+  userGradesSchema,
+} from './moodle-grade-types.js';
 
 export type {
   MoodleCategory,
@@ -27,6 +38,14 @@ export type {
   NewMoodleCourse,
 } from './moodle-course-types.js';
 export type { MoodleWarning } from './moodle-errors.js';
+export type {
+  MoodleAssignGrade,
+  MoodleAssignment,
+  MoodleAssignmentCourse,
+  MoodleAssignmentGrades,
+  MoodleGradeItem,
+  MoodleUserGrades,
+} from './moodle-grade-types.js';
 
 /** Every web-service function the client calls: the token's external service must include all of them. */
 export const MOODLE_FUNCTIONS_USED = [
@@ -44,6 +63,9 @@ export const MOODLE_FUNCTIONS_USED = [
   'enrol_manual_enrol_users',
   'enrol_manual_unenrol_users',
   'core_enrol_get_enrolled_users',
+  'mod_assign_get_assignments',
+  'mod_assign_get_grades',
+  'gradereport_user_get_grade_items',
 ] as const;
 
 export type MoodleFunctionName = (typeof MOODLE_FUNCTIONS_USED)[number];
@@ -198,6 +220,29 @@ export interface MoodleClient {
     courseId: number,
     options?: { name: string; value: string }[],
   ): Promise<MoodleEnrolledUser[]>;
+  /**
+   * `mod_assign_get_assignments` with includenotenrolledcourses=1: without it Moodle skips every course the
+   * token's user is not enrolled in (warning "2", 191), and a web-service user is usually enrolled in none.
+   */
+  getAssignments(
+    courseIds: readonly number[],
+  ): Promise<{ courses: MoodleAssignmentCourse[]; warnings: MoodleWarning[] }>;
+  /**
+   * `mod_assign_get_grades`: the grades of each user's latest attempt changed at or after `since` (Unix
+   * seconds; 0 for all). An assignment with none, or an unknown one, is a warning "3" (194, 195).
+   */
+  getAssignmentGrades(
+    assignmentIds: readonly number[],
+    since: number,
+  ): Promise<{ assignments: MoodleAssignmentGrades[]; warnings: MoodleWarning[] }>;
+  /**
+   * `gradereport_user_get_grade_items`: the user report of one user, or of every graded user for `userId` 0
+   * (198-200). A user who is not enrolled gets rows without grades, not an error (200).
+   */
+  getUserGradeItems(
+    courseId: number,
+    userId: number,
+  ): Promise<{ usergrades: MoodleUserGrades[]; warnings: MoodleWarning[] }>;
   /** Any function, untyped: the parsed JSON body, or a MoodleError. */
   call<T = unknown>(wsfunction: string, params?: Record<string, unknown>): Promise<T>;
 }
@@ -455,6 +500,39 @@ export function createMoodleClient(options: MoodleClientOptions): MoodleClient {
         options.length > 0 ? { courseid: courseId, options } : { courseid: courseId },
         z.array(enrolledUserSchema),
       )) as MoodleEnrolledUser[];
+    },
+
+    async getAssignments(courseIds) {
+      // An empty list would make Moodle answer for the caller's own courses instead.
+      if (courseIds.length === 0) return { courses: [], warnings: [] };
+      const result = await typed(
+        'mod_assign_get_assignments',
+        { courseids: [...courseIds], includenotenrolledcourses: true },
+        z.looseObject({ courses: z.array(assignmentCourseSchema), warnings: z.array(warningSchema) }),
+      );
+      return { courses: result.courses.map(toAssignmentCourse), warnings: result.warnings.map(toWarning) };
+    },
+
+    async getAssignmentGrades(assignmentIds, since) {
+      if (assignmentIds.length === 0) return { assignments: [], warnings: [] };
+      const result = await typed(
+        'mod_assign_get_grades',
+        { assignmentids: [...assignmentIds], since },
+        z.looseObject({ assignments: z.array(assignmentGradesSchema), warnings: z.array(warningSchema) }),
+      );
+      return {
+        assignments: result.assignments.map(toAssignmentGrades),
+        warnings: result.warnings.map(toWarning),
+      };
+    },
+
+    async getUserGradeItems(courseId, userId) {
+      const result = await typed(
+        'gradereport_user_get_grade_items',
+        { courseid: courseId, userid: userId },
+        z.looseObject({ usergrades: z.array(userGradesSchema), warnings: z.array(warningSchema) }),
+      );
+      return { usergrades: result.usergrades.map(toUserGrades), warnings: result.warnings.map(toWarning) };
     },
   };
 }
