@@ -7,6 +7,7 @@ import { createAccessTokenProvider } from './access-token-provider.js';
 import { refreshAccessToken } from './zoho-accounts.js';
 import type { ZohoApi, ZohoDataCentre } from './zoho-api.js';
 import type { CredentialsSource } from './zoho-credentials.js';
+import { deleteRecords, upsertRecords } from './zoho-record-writes.js';
 import {
   getRecord,
   listDeletedRecords,
@@ -97,6 +98,9 @@ export function createZohoClient(options: ZohoClientOptions): ZohoClient {
   return {
     getRecord: (module, id) => getRecord(state, module, id),
     updateRecords: (module, records) => updateRecords(state, module, records),
+    upsertRecords: (module, records, duplicateCheckFields) =>
+      upsertRecords(state, module, records, duplicateCheckFields),
+    deleteRecords: (module, ids) => deleteRecords(state, module, ids),
     listRecords: (module, list) => listRecords(state, module, list),
     listDeletedRecords: (module, list) => listDeletedRecords(state, module, list),
     listWebhookFailures: () => listWebhookFailures(state),

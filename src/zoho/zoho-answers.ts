@@ -45,6 +45,23 @@ export const writeAnswerSchema = z.looseObject({
   ),
 });
 
+/**
+ * One entry of an upsert's `data` (zoho/crm-oas v8.0 record.json, upsertRecords: RecordUpsertSuccessDataItem or an
+ * error item): a success also says `action` (`insert` | `update`) and `duplicate_field` (nullable).
+ */
+export const upsertAnswerSchema = z.looseObject({
+  data: z.array(
+    z.looseObject({
+      code: z.string(),
+      status: z.string(),
+      message: z.string().default(''),
+      details: z.record(z.string(), z.unknown()).default({}),
+      action: z.string().nullish(),
+      duplicate_field: z.string().nullish(),
+    }),
+  ),
+});
+
 /** An error answer (API_Exception): `{"code","details","message","status":"error"}`. */
 export const errorAnswerSchema = z.looseObject({
   code: z.string(),

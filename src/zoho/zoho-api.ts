@@ -63,6 +63,40 @@ export type ZohoWriteResult =
       readonly details: Readonly<Record<string, unknown>>;
     };
 
+/**
+ * Zoho's answer for one record of an upsert (`POST /crm/v8/{module}/upsert`), in the order they were sent. A
+ * failed record has no id: Zoho names none when it neither found nor created one.
+ */
+export type ZohoUpsertResult =
+  | {
+      readonly ok: true;
+      readonly id: string;
+      /** `insert`: no record had the duplicate-check values, a new one was created; `update`: one had them. */
+      readonly action: 'insert' | 'update';
+      /** The duplicate-check field Zoho matched on (or checked, for an insert); null when it names none. */
+      readonly duplicateField: string | null;
+      readonly modifiedTime: string | undefined;
+    }
+  | {
+      readonly ok: false;
+      /** Zoho's `code`, e.g. `DUPLICATE_DATA`, `INVALID_DATA`, `MANDATORY_NOT_FOUND`. */
+      readonly code: string;
+      readonly message: string;
+      readonly details: Readonly<Record<string, unknown>>;
+    };
+
+/** Zoho's answer for one id of a delete (`DELETE /crm/v8/{module}?ids=…`), in the order they were sent. */
+export type ZohoDeleteResult =
+  | { readonly ok: true; readonly id: string }
+  | {
+      readonly ok: false;
+      readonly id: string;
+      /** Zoho's `code`: `INVALID_DATA` ("record not deleted") for an id it has no record of. */
+      readonly code: string;
+      readonly message: string;
+      readonly details: Readonly<Record<string, unknown>>;
+    };
+
 /** A failed webhook delivery of `GET /crm/v8/settings/automation/webhook_failures` (last 30 days). */
 export interface ZohoWebhookFailure {
   readonly id: string;
@@ -85,6 +119,17 @@ export interface ZohoApi {
     module: string,
     records: readonly ({ readonly id: string } & Readonly<Record<string, unknown>>)[],
   ): Promise<ZohoWriteResult[]>;
+  /**
+   * Inserts or updates up to 100 records, matching existing ones on `duplicateCheckFields` (unique fields, in
+   * order), with `"trigger": []` like `updateRecords`.
+   */
+  upsertRecords(
+    module: string,
+    records: readonly Readonly<Record<string, unknown>>[],
+    duplicateCheckFields: readonly string[],
+  ): Promise<ZohoUpsertResult[]>;
+  /** Deletes up to 100 records (to Zoho's recycle bin) with `wf_trigger=false`, so no workflow rule runs. */
+  deleteRecords(module: string, ids: readonly string[]): Promise<ZohoDeleteResult[]>;
   /** A page of records changed since `modifiedSince` (all when undefined), oldest changes first. */
   listRecords(
     module: string,

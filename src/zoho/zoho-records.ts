@@ -32,7 +32,8 @@ export const MAX_RECORDS_PER_WRITE = 100;
 export const MAX_RECORDS_PER_PAGE = 200;
 export const MAX_FIELDS_PER_LIST = 50;
 
-const segment = (text: string) => encodeURIComponent(text);
+/** A module name or record id as one URL path segment. */
+export const segment = (text: string) => encodeURIComponent(text);
 
 /** `GET /crm/v8/{module}/{id}`: 204 No Content (or an invalid-id refusal) means no such record. */
 export async function getRecord(
@@ -48,7 +49,7 @@ export async function getRecord(
       scope: ZOHO_SCOPES.records,
     });
     if (answer.status === 204) return undefined;
-    const [record] = parse(recordsAnswerSchema, answer.json, 'GET record').data;
+    const [record] = parseAnswer(recordsAnswerSchema, answer.json, 'GET record').data;
     return record as ZohoRecord | undefined;
   } catch (error) {
     // An id Zoho cannot read at all ("the id given seems to be invalid") names no record either.
@@ -76,7 +77,7 @@ export async function updateRecords(
     scope: ZOHO_SCOPES.records,
     perRecordAnswer: true,
   });
-  const results = parse(writeAnswerSchema, answer.json, 'PUT records').data;
+  const results = parseAnswer(writeAnswerSchema, answer.json, 'PUT records').data;
   return records.map((record, index): ZohoWriteResult => {
     const result = results[index];
     if (!result) {
@@ -128,7 +129,7 @@ export async function listRecords(
     scope: ZOHO_SCOPES.records,
   });
   if (answer.json === undefined) return { records: [], more: false, nextPageToken: undefined };
-  const page = parse(recordsAnswerSchema, answer.json, 'GET records');
+  const page = parseAnswer(recordsAnswerSchema, answer.json, 'GET records');
   const more = page.info?.more_records ?? false;
   return {
     records: page.data as ZohoRecord[],
@@ -152,7 +153,7 @@ export async function listDeletedRecords(
     scope: ZOHO_SCOPES.records,
   });
   if (answer.json === undefined) return { records: [], more: false };
-  const page = parse(deletedAnswerSchema, answer.json, 'GET deleted records');
+  const page = parseAnswer(deletedAnswerSchema, answer.json, 'GET deleted records');
   return {
     records: page.data.map((row) => ({ id: row.id, deletedTime: row.deleted_time, type: row.type })),
     more: page.info?.more_records ?? false,
@@ -171,7 +172,7 @@ export async function listWebhookFailures(state: RequesterState): Promise<ZohoWe
       scope: ZOHO_SCOPES.webhookFailures,
     });
     if (answer.json === undefined) break;
-    const body = parse(webhookFailuresAnswerSchema, answer.json, 'GET webhook failures');
+    const body = parseAnswer(webhookFailuresAnswerSchema, answer.json, 'GET webhook failures');
     failures.push(...body.webhook_failures.map(toWebhookFailure));
     if (!body.info?.more_records) break;
   }
@@ -203,7 +204,8 @@ export function zohoTime(iso: string): string {
   return `${new Date(at).toISOString().slice(0, 19)}+00:00`;
 }
 
-function parse<S extends z.ZodType>(schema: S, json: unknown, what: string): z.output<S> {
+/** Zoho's JSON checked against `schema`; a shape we do not understand is a permanent ZohoError. */
+export function parseAnswer<S extends z.ZodType>(schema: S, json: unknown, what: string): z.output<S> {
   const parsed = schema.safeParse(json);
   if (parsed.success) return parsed.data;
   const issue = parsed.error.issues[0];

@@ -16,7 +16,7 @@ import {
 /** One call to Zoho's CRM API, relative to the token's `api_domain`. */
 export interface ZohoRequest {
   callType: ZohoCallType;
-  method: 'GET' | 'PUT' | 'POST';
+  method: 'GET' | 'PUT' | 'POST' | 'DELETE';
   /** From `/crm/v8/…`; path segments already encoded. */
   path: string;
   query?: Record<string, string | undefined>;

@@ -7,6 +7,8 @@ import { withZohoTables } from './zoho-tables.js';
 export type ZohoCallType =
   | 'get_record'
   | 'update_records'
+  | 'upsert_records'
+  | 'delete_records'
   | 'list_records'
   | 'list_deleted_records'
   | 'list_webhook_failures';
@@ -14,11 +16,14 @@ export type ZohoCallType =
 /**
  * API credits each call costs. Zoho deducts 1 credit per call except for the APIs its table lists (convert
  * lead, bulk and mass actions, COQL past 200 rows…), none of which mzi uses
- * (https://www.zoho.com/crm/developer/docs/api/v8/api-limits.html).
+ * (https://www.zoho.com/crm/developer/docs/api/v8/api-limits.html). Upsert and delete of up to 100 records are
+ * plain record APIs, not in that table: 1 credit a call, whatever the number of records.
  */
 export const ZOHO_CALL_CREDITS: Readonly<Record<ZohoCallType, number>> = {
   get_record: 1,
   update_records: 1,
+  upsert_records: 1,
+  delete_records: 1,
   list_records: 1,
   list_deleted_records: 1,
   list_webhook_failures: 1,

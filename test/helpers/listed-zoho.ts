@@ -25,6 +25,12 @@ export function listedZoho(options: { records?: ZohoRecord[]; deleted?: ZohoDele
     async updateRecords() {
       throw new Error('not used by sync');
     },
+    async upsertRecords() {
+      throw new Error('not used by sync');
+    },
+    async deleteRecords() {
+      throw new Error('not used by sync');
+    },
     async listRecords(_module, { modifiedSince, pageToken, perPage }) {
       failIfDue();
       const since = modifiedSince ? Date.parse(modifiedSince) : -Infinity;

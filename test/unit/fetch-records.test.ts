@@ -20,6 +20,8 @@ function stubZoho(records: Record<string, ZohoRecord>, fail?: Error) {
       return records[id];
     },
     updateRecords: () => Promise.reject(new Error('not used')),
+    upsertRecords: () => Promise.reject(new Error('not used')),
+    deleteRecords: () => Promise.reject(new Error('not used')),
     listRecords: () => Promise.reject(new Error('not used')),
     listDeletedRecords: () => Promise.reject(new Error('not used')),
     listWebhookFailures: () => Promise.reject(new Error('not used')),
