@@ -9,12 +9,14 @@ import {
   type FakeZohoStateOptions,
   firstRefreshToken,
 } from './fake-zoho/create-state.js';
+import { deleteRecords } from './fake-zoho/delete-records.js';
 import { listDeleted } from './fake-zoho/deleted-records.js';
 import { getRecord } from './fake-zoho/get-record.js';
 import { listRecords } from './fake-zoho/list-records.js';
 import { crmError, type FakeAnswer, readBody, send } from './fake-zoho/render.js';
 import type { FakeZohoState } from './fake-zoho/state.js';
 import { updateRecords } from './fake-zoho/update-records.js';
+import { upsertRecords } from './fake-zoho/upsert-records.js';
 import { listWebhookFailures } from './fake-zoho/webhook-failures.js';
 
 export type { FakeZohoRecord, FakeZohoState } from './fake-zoho/state.js';
@@ -121,6 +123,10 @@ async function route(state: FakeZohoState, req: IncomingMessage, apiDomain: stri
       checkCall(state, req, 'ZohoCRM.modules') ?? listDeleted(state, first, url.searchParams, ifModifiedSince)
     );
   }
+  if (second === 'upsert' && req.method === 'POST') {
+    count('POST /crm/v8/{module}/upsert');
+    return checkCall(state, req, 'ZohoCRM.modules') ?? upsertRecords(state, first, body);
+  }
   if (second !== undefined && req.method === 'GET') {
     count('GET /crm/v8/{module}/{id}');
     return checkCall(state, req, 'ZohoCRM.modules') ?? getRecord(state, first, second);
@@ -130,6 +136,10 @@ async function route(state: FakeZohoState, req: IncomingMessage, apiDomain: stri
     return (
       checkCall(state, req, 'ZohoCRM.modules') ?? listRecords(state, first, url.searchParams, ifModifiedSince)
     );
+  }
+  if (second === undefined && req.method === 'DELETE') {
+    count('DELETE /crm/v8/{module}');
+    return checkCall(state, req, 'ZohoCRM.modules') ?? deleteRecords(state, first, url.searchParams);
   }
   if (second === undefined && req.method === 'PUT') {
     count('PUT /crm/v8/{module}');

@@ -18,6 +18,8 @@ export interface FakeZohoStateOptions {
   accessTokenLifetimeSeconds?: number;
   /** CRM calls in flight at once before 429 TOO_MANY_REQUESTS; default 20 (Enterprise edition). */
   concurrencyLimit?: number;
+  /** Per module, the fields marked unique (see `FakeZohoState.uniqueFields`). */
+  uniqueFields?: Record<string, string[]>;
   now?: () => number;
 }
 
@@ -40,6 +42,8 @@ export function createFakeZohoState(options: FakeZohoStateOptions = {}): FakeZoh
     deleted: new Map(),
     webhookFailures: [],
     workflowWebhooks: {},
+    uniqueFields: { ...options.uniqueFields },
+    mandatoryFields: {},
     pageTokens: new Map(),
     counts: {
       tokenRequests: 0,

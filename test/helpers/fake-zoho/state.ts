@@ -54,6 +54,13 @@ export interface FakeZohoState {
   deleted: Map<string, FakeDeletedRecord[]>;
   webhookFailures: FakeWebhookFailure[];
   workflowWebhooks: Record<string, FakeWorkflowWebhook>;
+  /**
+   * Per module, the fields marked "Do not allow duplicate values": what an upsert may name in
+   * `duplicate_check_fields`, besides `Name` (a custom module's system-defined duplicate-check field).
+   */
+  uniqueFields: Record<string, string[]>;
+  /** Per module, the fields an inserted record must have; `['Name']` (a custom module's record name) if unset. */
+  mandatoryFields: Record<string, string[]>;
   /** Page tokens handed out: the ids of the listing, in order, and where the next page starts. */
   pageTokens: Map<
     string,

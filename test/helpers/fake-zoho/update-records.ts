@@ -1,12 +1,16 @@
 import { invalidModule } from './list-records.js';
-import { crmError, type FakeAnswer } from './render.js';
+import type { FakeAnswer } from './render.js';
 import { type FakeZohoState, zohoDateTime } from './state.js';
 import { runWorkflow } from './workflow.js';
-
-const MAX_RECORDS = 100;
-const USER = { name: 'Zoho Admin', id: '5725767000000411001' };
-/** Fields Zoho sets itself: a write may not change them. */
-const SYSTEM_FIELDS = new Set(['Created_Time', 'Modified_Time', 'Created_By', 'Modified_By']);
+import {
+  entryError,
+  isRefusal,
+  readWriteBody,
+  runsWorkflow,
+  SYSTEM_FIELDS,
+  USER,
+  writeStatus,
+} from './write-body.js';
 
 /**
  * `PUT /crm/v8/{module}` with `{"data":[…], "trigger":[…]}`
@@ -16,26 +20,10 @@ const SYSTEM_FIELDS = new Set(['Created_Time', 'Modified_Time', 'Created_By', 'M
 export function updateRecords(state: FakeZohoState, module: string, bodyText: string): FakeAnswer {
   const table = state.modules.get(module);
   if (!table) return invalidModule();
-  let body: { data?: unknown; trigger?: unknown };
-  try {
-    body = JSON.parse(bodyText) as typeof body;
-  } catch {
-    return crmError(400, 'INVALID_DATA', 'body', {});
-  }
-  if (!Array.isArray(body.data) || body.data.length === 0) {
-    return crmError(400, 'REQUIRED_PARAM_MISSING', 'One of the expected parameter is missing', {
-      param: 'data',
-    });
-  }
-  if (body.data.length > MAX_RECORDS) {
-    return crmError(400, 'LIMIT_EXCEEDED', 'the limit of records that can be given has been exceeded', {
-      limit: MAX_RECORDS,
-    });
-  }
-  const runsWorkflow =
-    body.trigger === undefined || (Array.isArray(body.trigger) && body.trigger.includes('workflow'));
-  const results = body.data.map((item: unknown, index: number) => {
-    const fields = (item ?? {}) as Record<string, unknown>;
+  const body = readWriteBody(bodyText);
+  if (isRefusal(body)) return body;
+  const workflow = runsWorkflow(body.trigger);
+  const results = body.data.map((fields, index) => {
     const id = typeof fields.id === 'string' ? fields.id : undefined;
     if (!id)
       return entryError('MANDATORY_NOT_FOUND', 'required field not found', {
@@ -52,7 +40,7 @@ export function updateRecords(state: FakeZohoState, module: string, bodyText: st
       });
     const now = state.now();
     Object.assign(record, fields, { Modified_Time: zohoDateTime(now), Modified_By: USER });
-    if (runsWorkflow) runWorkflow(state, module, record);
+    if (workflow) runWorkflow(state, module, record);
     return {
       code: 'SUCCESS',
       details: {
@@ -66,11 +54,5 @@ export function updateRecords(state: FakeZohoState, module: string, bodyText: st
       status: 'success',
     };
   });
-  const ok = results.filter((result) => result.status === 'success').length;
-  const status = ok === results.length ? 200 : ok === 0 ? 400 : 207;
-  return { status, json: { data: results } };
-}
-
-function entryError(code: string, message: string, details: Record<string, unknown>) {
-  return { code, details, message, status: 'error' };
+  return { status: writeStatus(results), json: { data: results } };
 }

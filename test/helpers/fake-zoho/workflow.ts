@@ -9,7 +9,12 @@ import { zohoDateTime } from './state.js';
  * to `state.workflowWebhooks[module]`, like a Zoho webhook, and a delivery that fails is listed in
  * `webhook_failures`.
  */
-export function runWorkflow(state: FakeZohoState, module: string, record: FakeZohoRecord): void {
+export function runWorkflow(
+  state: FakeZohoState,
+  module: string,
+  record: FakeZohoRecord,
+  operation: 'insert' | 'update' | 'delete' = 'update',
+): void {
   state.counts.workflowRuns[module] = (state.counts.workflowRuns[module] ?? 0) + 1;
   const target = state.workflowWebhooks[module];
   if (!target) return;
@@ -18,7 +23,12 @@ export function runWorkflow(state: FakeZohoState, module: string, record: FakeZo
       ? {
           url: target,
           contentType: 'application/json',
-          body: JSON.stringify({ operation: 'update', record_id: record.id, data: record }),
+          // A delete's webhook carries only the id: the record can no longer be read (DESIGN.md §10).
+          body: JSON.stringify(
+            operation === 'delete'
+              ? { operation, record_id: record.id }
+              : { operation, record_id: record.id, data: record },
+          ),
         }
       : { url: target.url, ...target.body(record) };
   const delivery = deliver(url, contentType, body).then(
