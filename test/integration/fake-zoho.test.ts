@@ -7,6 +7,7 @@ import { type FakeZoho, startFakeZoho } from '../helpers/fake-zoho.js';
 import { migratedDatabasePerTest } from '../helpers/test-database.js';
 
 const MODULE = 'BTEC_Students';
+const GRADES = 'BTEC_Grades';
 const database = migratedDatabasePerTest();
 let fake: FakeZoho;
 let receiver: Server;
@@ -61,6 +62,15 @@ async function put(body: object, token: string) {
   return { status: response.status, json: (await response.json()) as { data: { code: string }[] } };
 }
 
+async function call(method: 'POST' | 'DELETE', path: string, token: string, body?: object) {
+  const response = await fetch(`${fake.apiDomain}/crm/v8/${path}`, {
+    method,
+    headers: { authorization: `Zoho-oauthtoken ${token}`, 'content-type': 'application/json' },
+    ...(body ? { body: JSON.stringify(body) } : {}),
+  });
+  return { status: response.status, json: (await response.json()) as Record<string, unknown> };
+}
+
 describe('the fake Zoho', () => {
   it('runs the workflow rule (posting to its webhook) for a write without "trigger": [] only', async () => {
     const [student] = fake.state.seed(MODULE, [{ Name: 'Ada' }]);
@@ -88,6 +98,103 @@ describe('the fake Zoho', () => {
     fake.state.edit(MODULE, student?.id as string, { Name: 'Ada C' }, { runWorkflow: true });
     await fake.state.workflowsSettled();
     expect(received.map((delivery) => JSON.parse(delivery.body).data.Name)).toEqual(['Ada', 'Ada C']);
+  });
+
+  it('runs the workflow rule for an upsert without "trigger": [] and a delete without wf_trigger=false only', async () => {
+    fake.state.seed(GRADES, []);
+    fake.state.uniqueFields[GRADES] = ['Grade_Key'];
+    fake.state.workflowWebhooks[GRADES] = receiverUrl;
+    const token = await accessToken();
+    const upsert = (data: object, extra: object = {}) =>
+      call('POST', `${GRADES}/upsert`, token, {
+        data: [data],
+        duplicate_check_fields: ['Grade_Key'],
+        ...extra,
+      });
+
+    const quiet = await upsert({ Name: 'Ada U1', Grade_Key: 'k1', Grade: 'P' }, { trigger: [] });
+    expect(quiet).toMatchObject({ status: 200, json: { data: [{ action: 'insert' }] } });
+    const loud = await upsert({ Grade_Key: 'k1', Grade: 'M' });
+    expect(loud).toMatchObject({
+      status: 200,
+      json: { data: [{ code: 'SUCCESS', action: 'update', duplicate_field: 'Grade_Key' }] },
+    });
+    await fake.state.workflowsSettled();
+    const id = (quiet.json.data as { details: { id: string } }[])[0]?.details.id;
+    expect(received.map((delivery) => JSON.parse(delivery.body))).toEqual([
+      expect.objectContaining({
+        operation: 'update',
+        record_id: id,
+        data: expect.objectContaining({ Grade: 'M' }),
+      }),
+    ]);
+
+    const [other] = fake.state.seed(GRADES, [{ Name: 'Other' }]);
+    const silent = await call('DELETE', `${GRADES}?ids=${other?.id}&wf_trigger=false`, token);
+    expect(silent.status).toBe(200);
+    const echoed = await call('DELETE', `${GRADES}?ids=${id}`, token);
+    expect(echoed.json).toEqual({
+      data: [{ code: 'SUCCESS', details: { id }, message: 'record deleted', status: 'success' }],
+    });
+    await fake.state.workflowsSettled();
+    expect(received.slice(1).map((delivery) => JSON.parse(delivery.body))).toEqual([
+      { operation: 'delete', record_id: id },
+    ]);
+    expect(fake.state.counts.workflowRuns[GRADES]).toBe(2);
+    expect(fake.state.counts.calls).toMatchObject({
+      'POST /crm/v8/{module}/upsert': 2,
+      'DELETE /crm/v8/{module}': 2,
+    });
+  });
+
+  it("refuses an upsert's non-unique check field, a clash in a unique field and a missing mandatory field", async () => {
+    const [held] = fake.state.seed(GRADES, [{ Name: 'Held', Grade_Key: 'k1', Moodle_Grade_ID: 'g1' }]);
+    fake.state.uniqueFields[GRADES] = ['Grade_Key', 'Moodle_Grade_ID'];
+    const token = await accessToken();
+    const notUnique = await call('POST', `${GRADES}/upsert`, token, {
+      data: [{ Name: 'A', Grade: 'P' }],
+      duplicate_check_fields: ['Grade_Key', 'Grade'],
+      trigger: [],
+    });
+    expect(notUnique).toEqual({
+      status: 400,
+      json: {
+        code: 'INVALID_DATA',
+        details: { api_name: 'Grade', json_path: '$.duplicate_check_fields[1]' },
+        message: 'invalid data',
+        status: 'error',
+      },
+    });
+    const refused = await call('POST', `${GRADES}/upsert`, token, {
+      data: [{ Name: 'B', Grade_Key: 'k2', Moodle_Grade_ID: 'g1' }, { Grade_Key: 'k3' }],
+      duplicate_check_fields: ['Grade_Key'],
+      trigger: [],
+    });
+    expect(refused).toEqual({
+      status: 400,
+      json: {
+        data: [
+          {
+            code: 'DUPLICATE_DATA',
+            details: {
+              api_name: 'Moodle_Grade_ID',
+              json_path: '$.data[0].Moodle_Grade_ID',
+              duplicate_record: { id: held?.id },
+              more_records: false,
+            },
+            message: 'duplicate data',
+            status: 'error',
+          },
+          {
+            code: 'MANDATORY_NOT_FOUND',
+            details: { api_name: 'Name', json_path: '$.data[1].Name' },
+            message: 'required field not found',
+            status: 'error',
+          },
+        ],
+      },
+    });
+    expect(fake.state.modules.get(GRADES)?.size).toBe(1);
   });
 
   it('lists a workflow webhook that failed among the webhook failures', async () => {

@@ -12,6 +12,7 @@ import { migratedDatabasePerTest } from '../helpers/test-database.js';
 import { zohoFailureOf } from '../helpers/zoho-failure.js';
 
 const MODULE = 'BTEC_Students';
+const GRADES = 'BTEC_Grades';
 const database = migratedDatabasePerTest();
 let fake: FakeZoho;
 
@@ -141,6 +142,122 @@ describe('Zoho records', () => {
       records: [],
       more: false,
     });
+  });
+});
+
+describe('Zoho upserts and deletes', () => {
+  beforeEach(() => {
+    fake.state.seed(GRADES, []);
+    fake.state.uniqueFields[GRADES] = ['Grade_Key'];
+  });
+
+  it('inserts a record for a new key and updates the same record for it next time, with no workflow', async () => {
+    const zoho = client();
+    fake.state.now = () => Date.parse('2030-01-01T00:00:00Z');
+    const [inserted] = await zoho.upsertRecords(
+      GRADES,
+      [{ Name: 'Ada U1', Grade_Key: 'k1', Grade: 'P' }],
+      ['Grade_Key'],
+    );
+    expect(inserted).toEqual({
+      ok: true,
+      id: expect.stringMatching(/^\d{19}$/),
+      action: 'insert',
+      duplicateField: 'Grade_Key',
+      modifiedTime: '2030-01-01T00:00:00+00:00',
+    });
+    const id = inserted?.ok ? inserted.id : '';
+    fake.state.now = () => Date.parse('2030-01-01T00:30:00Z');
+    expect(await zoho.upsertRecords(GRADES, [{ Grade_Key: 'k1', Grade: 'D' }], ['Grade_Key'])).toEqual([
+      {
+        ok: true,
+        id,
+        action: 'update',
+        duplicateField: 'Grade_Key',
+        modifiedTime: '2030-01-01T00:30:00+00:00',
+      },
+    ]);
+    expect(await zoho.getRecord(GRADES, id)).toMatchObject({
+      Name: 'Ada U1',
+      Grade: 'D',
+      Created_Time: '2030-01-01T00:00:00+00:00',
+    });
+    const page = await zoho.listRecords(GRADES, { fields: ['Grade_Key', 'Grade'] });
+    expect(page.records).toEqual([{ id, Grade_Key: 'k1', Grade: 'D' }]);
+    expect(fake.state.counts.calls['POST /crm/v8/{module}/upsert']).toBe(2);
+    expect(fake.state.counts.workflowRuns[GRADES] ?? 0).toBe(0);
+  });
+
+  it('answers a bad record of a batch on its own and writes the others', async () => {
+    const results = await client().upsertRecords(
+      GRADES,
+      [
+        { Name: 'Ada U1', Grade_Key: 'k1', Grade: 'P' },
+        { Name: 'Ada U2', Grade_Key: 'k2', Modified_Time: 'now' },
+        { Name: 'Ada U3', Grade_Key: 'k3', Grade: 'M' },
+      ],
+      ['Grade_Key'],
+    );
+    expect(results).toEqual([
+      expect.objectContaining({ ok: true, action: 'insert' }),
+      {
+        ok: false,
+        code: 'INVALID_DATA',
+        message: 'invalid data',
+        details: { api_name: 'Modified_Time', json_path: '$.data[1].Modified_Time' },
+      },
+      expect.objectContaining({ ok: true, action: 'insert' }),
+    ]);
+    const keys = [...(fake.state.modules.get(GRADES)?.values() ?? [])].map((record) => record.Grade_Key);
+    expect(keys).toEqual(['k1', 'k3']);
+  });
+
+  it('refuses more than 100 records or no key before calling Zoho, and a key that is not unique', async () => {
+    const zoho = client();
+    const many = Array.from({ length: 101 }, (_, i) => ({ Name: `G${i}`, Grade_Key: `k${i}` }));
+    await expect(zoho.upsertRecords(GRADES, many, ['Grade_Key'])).rejects.toThrow(TypeError);
+    await expect(zoho.upsertRecords(GRADES, many.slice(0, 1), [])).rejects.toThrow(TypeError);
+    await expect(
+      zoho.deleteRecords(
+        GRADES,
+        many.map((_, i) => String(i)),
+      ),
+    ).rejects.toThrow(TypeError);
+    expect(fake.state.counts.calls['POST /crm/v8/{module}/upsert'] ?? 0).toBe(0);
+    expect(fake.state.counts.calls['DELETE /crm/v8/{module}'] ?? 0).toBe(0);
+
+    const failure = await zohoFailureOf(zoho.upsertRecords(GRADES, many.slice(0, 1), ['Grade']));
+    expect(failure).toMatchObject({ zohoCode: 'INVALID_DATA', httpStatus: 400, retryable: false });
+    expect(fake.state.modules.get(GRADES)?.size).toBe(0);
+  });
+
+  it('deletes records to the recycle bin with wf_trigger=false and answers an unknown id on its own', async () => {
+    const [a, b] = fake.state.seed(GRADES, 2);
+    const zoho = client();
+    const results = await zoho.deleteRecords(GRADES, [
+      a?.id as string,
+      '4150868000005067099',
+      b?.id as string,
+    ]);
+    expect(results).toEqual([
+      { ok: true, id: a?.id },
+      {
+        ok: false,
+        id: '4150868000005067099',
+        code: 'INVALID_DATA',
+        message: 'record not deleted',
+        details: { id: '4150868000005067099' },
+      },
+      { ok: true, id: b?.id },
+    ]);
+    expect(await zoho.getRecord(GRADES, a?.id as string)).toBeUndefined();
+    const deleted = await zoho.listDeletedRecords(GRADES, {});
+    expect(deleted.records.map((record) => record.id).sort()).toEqual([a?.id, b?.id].sort());
+    expect(deleted.records.every((record) => record.type === 'recycle')).toBe(true);
+    expect(await zoho.deleteRecords(GRADES, ['1'])).toEqual([
+      expect.objectContaining({ ok: false, id: '1', code: 'INVALID_DATA' }),
+    ]);
+    expect(fake.state.counts.workflowRuns[GRADES] ?? 0).toBe(0);
   });
 });
 
@@ -325,19 +442,25 @@ describe('Zoho failures and usage', () => {
     await zoho.getRecord(MODULE, student?.id as string);
     await zoho.updateRecords(MODULE, [{ id: student?.id as string, Moodle_User_ID: '7' }]);
     await zoho.listRecords(MODULE, { fields: ['Name'] });
+    await zoho.upsertRecords(MODULE, [{ Name: 'Ada' }, { Name: 'Bea' }], ['Name']);
+    await zoho.deleteRecords(MODULE, [student?.id as string, '1']);
     expect(calls.map((call) => [call.callType, call.outcome, call.credits])).toEqual([
       ['get_record', 'ok', 1],
       ['get_record', 'ok', 1],
       ['update_records', 'ok', 1],
       ['list_records', 'ok', 1],
+      ['upsert_records', 'ok', 1],
+      ['delete_records', 'ok', 1],
     ]);
     const db = database().db;
-    await expect.poll(() => creditsSpent(db, Date.now() - 3600_000)).toBe(4);
+    await expect.poll(() => creditsSpent(db, Date.now() - 3600_000)).toBe(6);
     expect(await usageLast24h(db)).toEqual([
       { callType: 'get_record', calls: 2, credits: 2 },
+      { callType: 'delete_records', calls: 1, credits: 1 },
       { callType: 'list_records', calls: 1, credits: 1 },
       { callType: 'update_records', calls: 1, credits: 1 },
+      { callType: 'upsert_records', calls: 1, credits: 1 },
     ]);
-    expect((await zoho.status()).creditsLast24h).toBe(4);
+    expect((await zoho.status()).creditsLast24h).toBe(6);
   });
 });
