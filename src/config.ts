@@ -4,9 +4,11 @@ import proxyAddr from '@fastify/proxy-addr';
 import { parse as parseDotenv } from 'dotenv';
 import { z } from 'zod';
 import { MODULES, type ZohoModule } from './modules/index.js';
-import { booleanSetting } from './modules/shared/setting-types.js';
+import { booleanSetting, duration } from './modules/shared/setting-types.js';
 import { DEFAULT_INTAKE_LIMITS } from './webhooks/intake-limits.js';
 import { ZOHO_DATA_CENTRES, type ZohoDataCentre } from './zoho/zoho-api.js';
+
+export { duration } from './modules/shared/setting-types.js';
 
 /** Every setting mzi reads, with its default. The README's configuration table mirrors this list. */
 export interface Config {
@@ -156,26 +158,6 @@ const integer = (fallback: number, min: number, max: number) =>
         return z.NEVER;
       }
       return parsed;
-    });
-
-const DURATION_UNITS: Record<string, number> = { s: 1, m: 60, h: 3600, d: 86400 };
-
-/** Seconds, or a number with a unit: 90s, 30m, 24h, 7d (for module settings too, e.g. a wait limit). */
-export const duration = (fallbackSeconds: number) =>
-  z
-    .string()
-    .optional()
-    .transform((value, ctx) => {
-      if (value === undefined || value.trim() === '') return fallbackSeconds;
-      const match = /^(\d+)\s*([smhd]?)$/.exec(value.trim());
-      if (!match) {
-        ctx.addIssue({
-          code: 'custom',
-          message: `must be a duration such as 3600, 90s, 30m, 24h or 7d, got "${value}"`,
-        });
-        return z.NEVER;
-      }
-      return Number(match[1]) * (DURATION_UNITS[match[2] || 's'] ?? 1);
     });
 
 const envSchema = z.object({

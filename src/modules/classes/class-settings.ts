@@ -1,6 +1,10 @@
 import { z } from 'zod';
-import { isSchoolTimeZone } from '../shared/school-dates.js';
-import { idnumberPrefixSetting, listSetting, moodleIdSetting } from '../shared/setting-types.js';
+import {
+  idnumberPrefixSetting,
+  listSetting,
+  moodleIdSetting,
+  schoolTimeZoneSetting,
+} from '../shared/setting-types.js';
 import type { ModuleSettings } from '../zoho-module.js';
 
 /** How classes become Moodle courses. */
@@ -31,13 +35,7 @@ const schema = z
     MOODLE_ON_CLASS_DELETE: z.enum(['hide', 'ignore']).optional().default('hide'),
     MOODLE_TEACHER_ROLE_ID: moodleIdSetting(3),
     MOODLE_DEFAULT_CATEGORY_ID: moodleIdSetting(undefined),
-    SCHOOL_TIMEZONE: z
-      .string()
-      .optional()
-      .transform((value) => (value === undefined || value.trim() === '' ? 'UTC' : value.trim()))
-      .refine(isSchoolTimeZone, {
-        message: 'must be an IANA time zone name such as Asia/Beirut or Europe/London (not an offset)',
-      }),
+    SCHOOL_TIMEZONE: schoolTimeZoneSetting(),
   })
   .transform(
     (e): ClassSettings => ({

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { isSchoolTimeZone } from './school-dates.js';
 
 /** Settings parsers shared by module settings sections: each reads one environment variable's text. */
 
@@ -61,4 +62,34 @@ export const idnumberPrefixSetting = (fallback: string) =>
         return z.NEVER;
       }
       return prefix;
+    });
+
+const DURATION_UNITS: Record<string, number> = { s: 1, m: 60, h: 3600, d: 86400 };
+
+/** Seconds, or a number with a unit: 90s, 30m, 24h, 7d (for module settings too, e.g. a wait limit). */
+export const duration = (fallbackSeconds: number) =>
+  z
+    .string()
+    .optional()
+    .transform((value, ctx) => {
+      if (value === undefined || value.trim() === '') return fallbackSeconds;
+      const match = /^(\d+)\s*([smhd]?)$/.exec(value.trim());
+      if (!match) {
+        ctx.addIssue({
+          code: 'custom',
+          message: `must be a duration such as 3600, 90s, 30m, 24h or 7d, got "${value}"`,
+        });
+        return z.NEVER;
+      }
+      return Number(match[1]) * (DURATION_UNITS[match[2] || 's'] ?? 1);
+    });
+
+/** SCHOOL_TIMEZONE: an IANA zone name (UTC when unset), in which school dates are days. */
+export const schoolTimeZoneSetting = () =>
+  z
+    .string()
+    .optional()
+    .transform((value) => (value === undefined || value.trim() === '' ? 'UTC' : value.trim()))
+    .refine(isSchoolTimeZone, {
+      message: 'must be an IANA time zone name such as Asia/Beirut or Europe/London (not an offset)',
     });
