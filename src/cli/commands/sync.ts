@@ -2,6 +2,7 @@ import { type Command, Option } from 'commander';
 import type { Config } from '../../config.js';
 import { AppError } from '../../errors.js';
 import { createLogger } from '../../logger.js';
+import { fromMoodle, fromZoho } from '../../modules/index.js';
 import type { ZohoModule } from '../../modules/zoho-module.js';
 import { connectZoho } from '../../sync/connect-zoho.js';
 import { leaseOwner } from '../../sync/lease-owner.js';
@@ -11,7 +12,9 @@ import { createEventAppender } from '../../webhooks/create-event-appender.js';
 import type { CliContext } from '../cli-context.js';
 import { formatSyncProgress, formatSyncSummary } from '../format-sync-summary.js';
 import { err, out } from '../output.js';
+import { parseSince } from '../parse-since.js';
 import { withDatabase } from '../with-database.js';
+import { registerMoodleResync } from './moodle-resync.js';
 
 interface SyncOptions {
   since?: string | undefined;
@@ -25,7 +28,8 @@ export function registerSyncCommands(program: Command, context: CliContext): voi
   const sync = program
     .command('sync')
     .description('append events for what changed in Zoho since the last sync (missed webhooks)');
-  for (const module of context.modules) registerSyncModule(sync, module, context);
+  for (const module of fromZoho(context.modules)) registerSyncModule(sync, module, context);
+  for (const module of fromMoodle(context.modules)) registerMoodleResync(sync, module, context);
 }
 
 function registerSyncModule(sync: Command, module: ZohoModule, { getConfig }: CliContext): void {
@@ -105,16 +109,4 @@ function warnOverBudget(config: Config, spent: number): void {
 
 function progressLine(text: string): void {
   process.stderr.write(`\r\u001b[2K${text.slice(0, (process.stderr.columns || 100) - 1)}`);
-}
-
-function parseSince(value: string): string {
-  const ms = Date.parse(value);
-  if (!/^\d{4}-\d{2}-\d{2}/.test(value) || !Number.isFinite(ms)) {
-    throw new AppError(
-      'sync.invalid_since',
-      `--since must be an ISO 8601 time such as 2026-12-01T00:00:00Z, got "${value.slice(0, 64)}".`,
-      { status: 400 },
-    );
-  }
-  return `${new Date(ms).toISOString().slice(0, 19)}+00:00`;
 }
