@@ -8,14 +8,16 @@ import { ThreadWriteLock } from './db/sqlite-dialect.js';
 import { AppError } from './errors.js';
 import { createApp } from './http/create-app.js';
 import { createLogger } from './logger.js';
-import { MODULES, type ZohoModule } from './modules/index.js';
+import { fromZoho, MODULES, type ZohoModule } from './modules/index.js';
 import type { MoodleClient } from './moodle/create-moodle-client.js';
 import type { MoodleHealth } from './moodle/moodle-health.js';
+import type { BackgroundPoll } from './moodle-poll/background-poll.js';
 import { closeService } from './service/close-service.js';
 import { connectMoodle } from './service/connect-moodle.js';
 import { createServiceMetrics } from './service/create-service-metrics.js';
 import { expediteMoodleRetries } from './service/expedite-moodle-retries.js';
 import { openAppender } from './service/open-appender.js';
+import { openMoodlePolls } from './service/open-moodle-polls.js';
 import { openServiceDatabase } from './service/open-service-database.js';
 import { openWorker } from './service/open-worker.js';
 import { openZohoSync } from './service/open-zoho-sync.js';
@@ -44,6 +46,8 @@ export interface Service {
   readonly moodleHealth: MoodleHealth;
   /** The background Zoho sync, when Zoho is connected and ZOHO_SYNC_INTERVAL is not 0. */
   readonly zohoSync: BackgroundSync | undefined;
+  /** The background polls of modules read from Moodle (grades): tests run them with `runOnce`. */
+  readonly moodlePolls: readonly BackgroundPoll[];
   /** Starts the worker (unless disabled) and, with `listen`, the HTTP server. Returns the listening address. */
   start(options?: { listen?: boolean }): Promise<string | undefined>;
   /** Graceful stop: no new requests, in-flight requests and events finish, the database is closed. */
@@ -121,10 +125,19 @@ export async function createService(
     config,
     logger,
     database,
-    modules,
+    modules: fromZoho(modules),
     appender,
     metrics,
     pacing: options.syncPacing,
+  });
+  const moodlePolls = openMoodlePolls({
+    config,
+    logger,
+    database,
+    modules,
+    moodle,
+    appender,
+    creditsLast24h: zohoSync.creditsLast24h,
   });
   const counters: ServiceCounters = { startedAt: Date.now(), authRejected: 0 };
   const admin = resolveAdminToken(config);
@@ -160,6 +173,7 @@ export async function createService(
     moodleHealth,
     admin,
     zohoSync: zohoSync.background,
+    moodlePolls,
     stopListening: async () => {},
   };
   return {
@@ -172,6 +186,7 @@ export async function createService(
     moodle,
     moodleHealth,
     zohoSync: zohoSync.background,
+    moodlePolls,
     start: (startOptions) => startService(parts, startOptions),
     close: () => closeService(parts),
   };

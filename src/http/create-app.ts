@@ -8,6 +8,7 @@ import type { Config, TrustProxy } from '../config.js';
 import type { DatabaseHandle } from '../db/create-database.js';
 import { AppError } from '../errors.js';
 import type { Metrics } from '../metrics/create-metrics.js';
+import { fromZoho } from '../modules/index.js';
 import type { ZohoModule } from '../modules/zoho-module.js';
 import type { ZohoSyncStatus } from '../sync/read-sync-status.js';
 import { VERSION } from '../version.js';
@@ -105,7 +106,7 @@ export function createApp(options: AppOptions): FastifyInstance {
     void reply.status(404).send({
       error: 'not_found',
       message: `No route ${request.method} ${request.url.split('?')[0]?.slice(0, 200)}. Zoho webhooks must be sent with POST to one of the webhook URLs below.`,
-      webhook_urls: options.modules.map((module) => `${base}${webhookPath(module)}`),
+      webhook_urls: fromZoho(options.modules).map((module) => `${base}${webhookPath(module)}`),
       other_urls: [`${base}/api/v1/events/health`, `${base}/api/v1/events/stats`],
     });
   });

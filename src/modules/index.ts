@@ -3,17 +3,36 @@ import type { Config } from '../config.js';
 import type { MoodleClient } from '../moodle/create-moodle-client.js';
 import type { BatchEventHandler, EventHandler } from '../worker/event-handler.js';
 import type { Dependencies } from '../worker/wait-for-dependencies.js';
+import type { ZohoApi } from '../zoho/zoho-api.js';
 import { classes } from './classes/index.js';
 import { enrollments } from './enrollments/index.js';
+import { grades } from './grades/index.js';
 import { programs } from './programs/index.js';
 import { students } from './students/index.js';
 import { teachers } from './teachers/index.js';
-import type { HoldersOf, LinksOf, MoodleUserHolder, RecordData, ZohoModule } from './zoho-module.js';
+import type {
+  CoursesOf,
+  HoldersOf,
+  LinksOf,
+  MoodleUserHolder,
+  RecordData,
+  ZohoModule,
+} from './zoho-module.js';
 
 export type { ZohoModule } from './zoho-module.js';
 
 /** Every Zoho module mzi keeps in step: adding one is its folder and its line here (DESIGN.md §9). */
-export const MODULES: readonly ZohoModule[] = [students, teachers, programs, classes, enrollments];
+export const MODULES: readonly ZohoModule[] = [students, teachers, programs, classes, enrollments, grades];
+
+/** The modules Zoho feeds (webhooks, Zoho-side sync, fetch, write-back): all but those polled from Moodle. */
+export function fromZoho(modules: readonly ZohoModule[]): ZohoModule[] {
+  return modules.filter((module) => !module.fromMoodle);
+}
+
+/** The modules whose records mzi polls from Moodle (grades). */
+export function fromMoodle(modules: readonly ZohoModule[]): ZohoModule[] {
+  return modules.filter((module) => module.fromMoodle);
+}
 
 /** The module of a URL segment or CLI noun (`student`). */
 export function findModule(name: string, modules: readonly ZohoModule[] = MODULES): ZohoModule | undefined {
@@ -43,6 +62,7 @@ export function createModuleHandlers(options: {
   modules: readonly ZohoModule[];
   config: Config;
   moodle: MoodleClient | undefined;
+  zoho?: ZohoApi | undefined;
 }): Record<string, EventHandler | BatchEventHandler> {
   const linksOf = createLinksOf(options.modules);
   const holdersOf = createHoldersOf(options.modules);
@@ -54,6 +74,7 @@ export function createModuleHandlers(options: {
         moodle: options.moodle,
         linksOf,
         holdersOf,
+        zoho: options.zoho,
       }),
     ]),
   );
@@ -70,6 +91,17 @@ export function createLinksOf(modules: readonly ZohoModule[]): LinksOf {
     }
     if (recordIds.length === 0) return new Map();
     return module.moodleLinks(db, recordIds);
+  };
+}
+
+/** Reads the courses of live records through every module's `linkedCourses`. */
+export function createCoursesOf(modules: readonly ZohoModule[], config: Config): CoursesOf {
+  const linking = modules.filter((module) => module.linkedCourses);
+  return async (db) => {
+    const found = await Promise.all(
+      linking.map((module) => module.linkedCourses?.(db, moduleSettings(config, module)) ?? []),
+    );
+    return found.flat();
   };
 }
 

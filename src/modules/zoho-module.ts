@@ -1,8 +1,11 @@
 import type { Kysely, Migration } from 'kysely';
+import type { Logger } from 'pino';
 import type { ZodType } from 'zod';
 import type { Database } from '../db/schema.js';
 import type { MoodleClient, MoodleFunctionName } from '../moodle/create-moodle-client.js';
+import type { EventAppender } from '../webhooks/create-event-appender.js';
 import type { BatchEventHandler, EventHandler } from '../worker/event-handler.js';
+import type { ZohoApi } from '../zoho/zoho-api.js';
 import type { ModuleRecords } from './module-records.js';
 
 export type {
@@ -113,6 +116,71 @@ export interface ModuleHandlerContext<S> {
    * linked to a student is not adopted for a teacher, and the other way round (DESIGN.md §5).
    */
   readonly holdersOf: HoldersOf;
+  /** Undefined when Zoho is not connected: only modules that write to Zoho themselves (grades) use it. */
+  readonly zoho: ZohoApi | undefined;
+}
+
+/** A Moodle course a module's record is (a class's): the record, the course, and the idnumber linking them. */
+export interface LinkedCourse {
+  readonly recordId: string;
+  readonly courseId: number;
+  readonly idnumber: string;
+}
+
+/** The Moodle courses of live records, across every module that declares `linkedCourses`. */
+export type CoursesOf = (db: Kysely<Database>) => Promise<LinkedCourse[]>;
+
+/** What a poll of Moodle for a module's records needs. */
+export interface MoodlePollContext<S> {
+  readonly db: Kysely<Database>;
+  readonly moodle: MoodleClient;
+  readonly appender: Pick<EventAppender, 'appendAll'>;
+  readonly settings: S;
+  readonly coursesOf: CoursesOf;
+  readonly holdersOf: HoldersOf;
+  readonly logger: Logger;
+}
+
+/** One poll: a scheduled one, or a resync an operator asked for. */
+export interface MoodlePollRequest {
+  /** A resync reads every change since this time (epoch seconds; 0: everything) and sends each again. */
+  readonly resendSince?: number | undefined;
+  /** Only this Moodle course. */
+  readonly courseId?: number | undefined;
+  readonly dryRun?: boolean | undefined;
+  readonly onProgress?: ((summary: Readonly<MoodlePollSummary>) => void) | undefined;
+  readonly isStopping?: (() => boolean) | undefined;
+}
+
+/** What a poll found and appended. */
+export interface MoodlePollSummary {
+  courses: number;
+  coursesRead: number;
+  /** Moodle objects read (assignments). */
+  assignments: number;
+  /** Changes Moodle returned. */
+  gradesRead: number;
+  /** Events appended for records to send, and for records removed in Moodle. */
+  queued: number;
+  removed: number;
+  /** Changes whose event the log already holds. */
+  unchanged: number;
+  /** Changes not sent, by reason. */
+  skipped: Record<string, number>;
+  /** What kept something from being read, for the operator to fix. */
+  problems: string[];
+  dryRun: boolean;
+}
+
+/**
+ * A module whose records come from Moodle rather than from Zoho's webhooks (grades, DESIGN.md §11): mzi polls
+ * Moodle for changes and appends them to the same event log (source `moodle`); its handler writes them to Zoho.
+ * Such a module has no webhook, no Zoho-side sync and no write-back.
+ */
+export interface MoodleSource<S> {
+  /** Seconds between background polls; 0: none. */
+  intervalSeconds(settings: S): number;
+  poll(context: MoodlePollContext<S>, request: MoodlePollRequest): Promise<MoodlePollSummary>;
 }
 
 /** Values of a record's write-back fields: field API name to text (null: mzi holds nothing to write). */
@@ -208,6 +276,13 @@ export interface ZohoModule<S = unknown> {
    * takes over an existing account, so one account never serves two records.
    */
   moodleUserHolders?(db: Kysely<Database>, userIds: readonly number[]): Promise<Map<number, string[]>>;
+  /**
+   * For modules whose records are Moodle courses (classes): the course of each live record that has one, with
+   * the idnumber that links them, for modules that read what happens in those courses (grades).
+   */
+  linkedCourses?(db: Kysely<Database>, settings: S): Promise<LinkedCourse[]>;
+  /** For a module whose records come from Moodle: how mzi polls them (see MoodleSource). */
+  readonly fromMoodle?: MoodleSource<S>;
   /** The Moodle ids mzi writes back into the module's Zoho records, when Zoho is connected. */
   readonly zohoWriteBack?: ZohoWriteBack<S>;
   /** Builds the handler the worker gives this module's events to. */

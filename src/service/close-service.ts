@@ -8,6 +8,7 @@ export async function closeService(parts: ServiceParts): Promise<void> {
   await parts.app.close();
   parts.moodleHealth.stop();
   await parts.zohoSync?.stop();
+  await Promise.all(parts.moodlePolls.map((poll) => poll.stop()));
   await parts.stopListening();
   await parts.worker.stop();
   await parts.appender.close();

@@ -15,6 +15,8 @@ export interface OpenedZohoSync {
   /** Undefined without Zoho credentials or with ZOHO_SYNC_INTERVAL=0. */
   readonly background: BackgroundSync | undefined;
   readonly readStatus: () => Promise<ZohoSyncStatus>;
+  /** Credits spent in the last 24 hours; undefined when Zoho is not connected. */
+  readonly creditsLast24h: (() => Promise<number>) | undefined;
 }
 
 /**
@@ -64,5 +66,5 @@ export async function openZohoSync(options: {
           logger,
         })
       : undefined;
-  return { background, readStatus };
+  return { background, readStatus, creditsLast24h: zoho?.creditsLast24h };
 }

@@ -6,6 +6,7 @@ import type { DatabaseHandle } from '../db/create-database.js';
 import type { ZohoModule } from '../modules/index.js';
 import type { MoodleClient } from '../moodle/create-moodle-client.js';
 import type { MoodleHealth } from '../moodle/moodle-health.js';
+import type { BackgroundPoll } from '../moodle-poll/background-poll.js';
 import type { BackgroundSync } from '../sync/background-sync.js';
 import type { EventAppender } from '../webhooks/create-event-appender.js';
 import type { EventWorker } from '../worker/event-worker.js';
@@ -32,6 +33,8 @@ export interface ServiceParts {
   readonly admin: AdminToken;
   /** The background Zoho sync, when Zoho is connected and ZOHO_SYNC_INTERVAL is not 0. */
   readonly zohoSync: BackgroundSync | undefined;
+  /** The background polls of modules read from Moodle (grades). */
+  readonly moodlePolls: readonly BackgroundPoll[];
   /** Stops the listening started by `start` (nothing before). */
   stopListening: () => Promise<void>;
 }

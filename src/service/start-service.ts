@@ -1,6 +1,7 @@
 import { isWebhookAuthDisabled } from '../config.js';
 import { webhookPath } from '../http/webhook-urls.js';
 import type { ZohoModule } from '../modules/index.js';
+import { fromZoho } from '../modules/index.js';
 import { VERSION } from '../version.js';
 import type { ServiceParts } from './service-parts.js';
 
@@ -16,6 +17,7 @@ export async function startService(
   logStartNotices(parts);
   parts.moodleHealth.start();
   parts.zohoSync?.start();
+  for (const poll of parts.moodlePolls) poll.start();
   if (parts.runsWorker) await worker.start();
   // A threaded worker listens on its own connection.
   if (parts.runsWorker && parts.listenForNewEvents) parts.stopListening = await parts.listenForNewEvents();
@@ -64,6 +66,6 @@ function logStartNotices(parts: Pick<ServiceParts, 'config' | 'logger' | 'admin'
 
 /** The webhook URLs for the start-up line: `webhook: POST <url>`, or `webhooks: POST <url>, <url>`. */
 function webhookList(base: string, modules: readonly ZohoModule[]): string {
-  const urls = modules.map((module) => `${base}${webhookPath(module)}`);
+  const urls = fromZoho(modules).map((module) => `${base}${webhookPath(module)}`);
   return `${urls.length === 1 ? 'webhook' : 'webhooks'}: POST ${urls.join(', ')}`;
 }

@@ -2,7 +2,7 @@ import { normalizeOperation, type Operation } from './normalize-operation.js';
 import { isUnresolvedPlaceholder, rejectUnstorable } from './text-checks.js';
 
 /** Where the operation came from: the URL (Zoho's fixed custom parameter), the body, `mzi sync`, or inferred by mzi. */
-export type OperationSource = 'query' | 'body' | 'sync' | 'inferred';
+export type OperationSource = 'query' | 'body' | 'sync' | 'moodle' | 'inferred';
 
 export interface ResolvedOperation {
   /** Explicit operation, when the sender gave a valid one. */

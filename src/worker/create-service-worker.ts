@@ -47,7 +47,7 @@ export function createServiceWorker(options: {
   return createWorker({
     db: options.db,
     logger: options.logger,
-    handlers: createModuleHandlers({ modules, config, moodle }),
+    handlers: createModuleHandlers({ modules, config, moodle, zoho: options.zoho }),
     dependencies: moduleDependencies(modules, config),
     zoho: createZohoLink({ modules, config, api: options.zoho }),
     concurrency: config.worker.concurrency,

@@ -1,7 +1,7 @@
 import type { Kysely } from 'kysely';
 import type { Config } from '../config.js';
 import type { Database } from '../db/schema.js';
-import { moduleSettings } from '../modules/index.js';
+import { fromZoho, moduleSettings } from '../modules/index.js';
 import type { WriteBackValues, ZohoModule } from '../modules/zoho-module.js';
 import type { ZohoApi } from '../zoho/zoho-api.js';
 
@@ -47,7 +47,7 @@ export function createZohoLink(options: {
     fetchConcurrency: FETCH_CONCURRENCY,
     maxFieldLength: options.config.webhook.maxFieldLength,
     modules: new Map(
-      options.modules.map((module) => {
+      fromZoho(options.modules).map((module) => {
         const settings = moduleSettings(options.config, module);
         const writeBack = module.zohoWriteBack;
         const link: ZohoModuleLink = {

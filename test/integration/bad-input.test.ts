@@ -1,6 +1,6 @@
 import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { MODULES } from '../../src/modules/index.js';
+import { fromZoho, MODULES } from '../../src/modules/index.js';
 import { fixtureText, postStudent } from '../helpers/deliveries.js';
 import { startTestService, type TestService } from '../helpers/test-service.js';
 
@@ -117,7 +117,7 @@ describe('bad input gets a clear 4xx JSON error, never a 5xx', () => {
       expect(body.error).toBe('not_found');
       // Every module's URL, the students' among them.
       const paths = (body.webhook_urls as string[]).map((webhook) => new URL(webhook).pathname);
-      expect(paths).toEqual(MODULES.map((module) => `/api/v1/events/zoho/${module.name}`));
+      expect(paths).toEqual(fromZoho(MODULES).map((module) => `/api/v1/events/zoho/${module.name}`));
       expect(paths).toContain('/api/v1/events/zoho/student');
     }
   });

@@ -2,7 +2,7 @@ import { type Kysely, sql } from 'kysely';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { ClaimedEvent, Database } from '../../src/db/schema.js';
 import { ProcessingError } from '../../src/event-log/processing-error.js';
-import { MODULES } from '../../src/modules/index.js';
+import { fromZoho, MODULES } from '../../src/modules/index.js';
 import type { RecordData, ZohoModule } from '../../src/modules/zoho-module.js';
 import type { HandlerOutcome } from '../../src/worker/event-handler.js';
 import { eventRow } from '../helpers/deliveries.js';
@@ -146,7 +146,7 @@ describe('a module defined outside src/modules', () => {
     const missing = await service.app.inject({ method: 'GET', url: '/nowhere' });
     expect(
       (missing.json() as { webhook_urls: string[] }).webhook_urls.map((url) => new URL(url).pathname),
-    ).toEqual([...MODULES, widgets].map((module) => `/api/v1/events/zoho/${module.name}`));
+    ).toEqual(fromZoho([...MODULES, widgets]).map((module) => `/api/v1/events/zoho/${module.name}`));
     const student = await service.app.inject({
       method: 'POST',
       url: '/api/v1/events/zoho/student?operation=insert',

@@ -1,5 +1,6 @@
 import { type Command, Option } from 'commander';
 import { webhookPath } from '../../http/webhook-urls.js';
+import { fromZoho } from '../../modules/index.js';
 import type { ZohoModule } from '../../modules/zoho-module.js';
 import type { CliContext } from '../cli-context.js';
 import { out } from '../output.js';
@@ -16,7 +17,7 @@ interface SendOptions {
 /** `mzi send <module>`, one subcommand per module: posts a test delivery to a running mzi. */
 export function registerSendCommands(program: Command, context: CliContext): void {
   const send = program.command('send').description('post a test delivery to a running mzi');
-  for (const module of context.modules) registerSendModule(send, module, context);
+  for (const module of fromZoho(context.modules)) registerSendModule(send, module, context);
 }
 
 function registerSendModule(send: Command, module: ZohoModule, { getConfig }: CliContext): void {

@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { isWebhookAuthDisabled } from '../../config.js';
 import { AppError } from '../../errors.js';
 import { webhookPath } from '../../http/webhook-urls.js';
+import { fromZoho } from '../../modules/index.js';
 import type { ZohoModule } from '../../modules/zoho-module.js';
 import type { CliContext } from '../cli-context.js';
 import { out } from '../output.js';
@@ -18,7 +19,7 @@ interface ZohoSetupOptions {
 /** `mzi zoho-setup <module>`, one subcommand per module: the webhooks (or Deluge functions) to configure in Zoho CRM. */
 export function registerZohoSetupCommands(program: Command, context: CliContext): void {
   const setup = program.command('zoho-setup').description('print what to configure in Zoho CRM');
-  for (const module of context.modules) registerZohoSetupModule(setup, module, context);
+  for (const module of fromZoho(context.modules)) registerZohoSetupModule(setup, module, context);
 }
 
 function registerZohoSetupModule(setup: Command, module: ZohoModule, { getConfig }: CliContext): void {

@@ -3,6 +3,7 @@ import type { Config } from '../../config.js';
 import { AppError } from '../../errors.js';
 import { redactUrl } from '../../logger.js';
 import type { Metrics } from '../../metrics/create-metrics.js';
+import { fromZoho } from '../../modules/index.js';
 import type { ZohoModule } from '../../modules/zoho-module.js';
 import type { EventAppender, IncomingDelivery } from '../../webhooks/create-event-appender.js';
 import { envelopeDeliveries } from '../../webhooks/envelope-deliveries.js';
@@ -43,7 +44,7 @@ const WEBHOOK_QUERY = QUERY_PARAMETERS.catch({});
  */
 export async function webhookRoutes(app: FastifyInstance, options: WebhookRoutesOptions): Promise<void> {
   const { config } = options;
-  const routes = options.modules.map((module) => ({ module, path: webhookPath(module) }));
+  const routes = fromZoho(options.modules).map((module) => ({ module, path: webhookPath(module) }));
   app.removeAllContentTypeParsers();
   app.addContentTypeParser(
     '*',

@@ -1,6 +1,7 @@
 import { knownMirrorRecords, mirrorMoodleLinks, mirrorVersions } from '../shared/mirror-queries.js';
 import { mirrorWriteBack } from '../shared/mirror-write-back.js';
 import type { ZohoModule } from '../zoho-module.js';
+import { linkedClassCourses } from './class-courses.js';
 import { classCoursesCheck } from './class-doctor-check.js';
 import { CLASS_FIELDS, CLASS_MODULE } from './class-fields.js';
 import { CLASS_RECORDS } from './class-records.js';
@@ -48,6 +49,7 @@ export const classes: ZohoModule<ClassSettings> = {
     ...(data.Teacher?.trim() ? [{ module: 'teacher', recordId: data.Teacher.trim() }] : []),
   ],
   moodleLinks: (db, ids) => mirrorMoodleLinks(db, 'classes', 'moodle_course_id', ids),
+  linkedCourses: linkedClassCourses,
   zohoWriteBack: mirrorWriteBack({
     table: 'classes',
     column: 'moodle_course_id',

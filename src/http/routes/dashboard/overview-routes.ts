@@ -3,6 +3,7 @@ import { overviewPage } from '../../../dashboard/overview-page.js';
 import { deliveriesPerMinute } from '../../../event-log/deliveries-per-minute.js';
 import { getEventStats } from '../../../event-log/get-event-stats.js';
 import { getQueueState } from '../../../event-log/get-queue-state.js';
+import { fromZoho } from '../../../modules/index.js';
 import { webhookPath } from '../../webhook-urls.js';
 import type { DashboardRoutesOptions } from '../dashboard-routes.js';
 import { replyHtml } from './reply-html.js';
@@ -40,7 +41,7 @@ export function overviewRoutes(
           checked_at: null,
         }) as never,
         authMode: String((described.webhook_auth as { mode?: string } | undefined)?.mode ?? 'disabled'),
-        webhookUrls: options.modules.map(
+        webhookUrls: fromZoho(options.modules).map(
           (module) => `${base}${webhookPath(module)}?operation=insert|update|delete`,
         ),
         database: String((described.database as { description?: string } | undefined)?.description ?? ''),

@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { setupPage } from '../../../dashboard/setup-page.js';
 import { AppError } from '../../../errors.js';
+import { fromZoho } from '../../../modules/index.js';
 import type { ZohoModule } from '../../../modules/zoho-module.js';
 import { buildDelivery } from '../../../webhooks/build-delivery.js';
 import {
@@ -30,7 +31,7 @@ export function setupRoutes(
     return replyHtml(
       reply,
       setupPage({
-        modules: options.modules.map((module) => ({
+        modules: fromZoho(options.modules).map((module) => ({
           module,
           setups: buildWebhookSetup({
             module,
@@ -53,7 +54,7 @@ export function setupRoutes(
   });
 
   pages.post('/admin/setup/test-delivery', async (request, reply) => {
-    const form = readTestDeliveryForm(parseRequestPart(FORM_BODY, request.body), options.modules);
+    const form = readTestDeliveryForm(parseRequestPart(FORM_BODY, request.body), fromZoho(options.modules));
     const delivery = buildDelivery({
       module: form.module,
       path: webhookPath(form.module),
