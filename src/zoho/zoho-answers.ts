@@ -34,16 +34,14 @@ export const deletedAnswerSchema = z.looseObject({
 });
 
 /** One entry of a write's `data`: `{"code","details","message","status"}`. */
-export const writeAnswerSchema = z.looseObject({
-  data: z.array(
-    z.looseObject({
-      code: z.string(),
-      status: z.string(),
-      message: z.string().default(''),
-      details: z.record(z.string(), z.unknown()).default({}),
-    }),
-  ),
+const writeEntrySchema = z.looseObject({
+  code: z.string(),
+  status: z.string(),
+  message: z.string().default(''),
+  details: z.record(z.string(), z.unknown()).default({}),
 });
+
+export const writeAnswerSchema = z.looseObject({ data: z.array(writeEntrySchema) });
 
 /**
  * One entry of an upsert's `data` (zoho/crm-oas v8.0 record.json, upsertRecords: RecordUpsertSuccessDataItem or an
@@ -51,11 +49,7 @@ export const writeAnswerSchema = z.looseObject({
  */
 export const upsertAnswerSchema = z.looseObject({
   data: z.array(
-    z.looseObject({
-      code: z.string(),
-      status: z.string(),
-      message: z.string().default(''),
-      details: z.record(z.string(), z.unknown()).default({}),
+    writeEntrySchema.extend({
       action: z.string().nullish(),
       duplicate_field: z.string().nullish(),
     }),
