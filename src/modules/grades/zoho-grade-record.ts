@@ -12,11 +12,17 @@ export type ZohoGradeRecord = Readonly<Record<string, unknown>>;
 export function zohoGrade(data: RecordData, settings: GradeSettings): string {
   if (data.Grade_Kind === 'scale') {
     const item = data.Scale_Item?.trim() ?? '';
-    const grade = item === '' ? undefined : mapScaleItem(settings.scaleMap, item);
+    if (item === '' || item === '-') {
+      throw new ProcessingError(
+        'grades.scale_item_unknown',
+        `Moodle's gradebook named no scale item for the grade ${data.Moodle_Grade ?? ''} (assignment ${data.Moodle_Assignment_ID ?? ''}): check the grade in the course's gradebook, then run \`mzi sync grades --course ${data.Moodle_Course_ID ?? ''}\`.`,
+      );
+    }
+    const grade = mapScaleItem(settings.scaleMap, item);
     if (grade === undefined) {
       throw new ProcessingError(
         'grades.unmapped_scale_item',
-        `The scale item "${item}" is not in GRADE_SCALE_MAP (${[...settings.scaleMap.keys()].join(', ')}): add it, e.g. GRADE_SCALE_MAP=…,${item || 'Item'}=X, then retry the event.`,
+        `The scale item "${item}" is not in GRADE_SCALE_MAP (${[...settings.scaleMap.keys()].join(', ')}): add it, e.g. GRADE_SCALE_MAP=…,${item}=X, then retry the event.`,
       );
     }
     return grade;

@@ -50,6 +50,8 @@ export async function pollCourse(
   poll: CoursePoll,
   course: LinkedCourse,
   assignments: readonly MoodleAssignment[],
+  /** False when Moodle left some assignments out (no access): a missing one is then not taken for deleted. */
+  complete: boolean,
 ): Promise<void> {
   const { summary } = poll;
   summary.coursesRead += 1;
@@ -61,15 +63,12 @@ export async function pollCourse(
 
   // Assignments deleted from the course: what mzi sent of their grades was removed in Moodle.
   const current = new Set(assignments.map((assignment) => assignment.id));
-  const gone = [...cursors.keys()].filter((id) => !current.has(id));
+  const gone = complete ? [...cursors.keys()].filter((id) => !current.has(id)) : [];
   for (const row of await liveGradesOfAssignments(poll.db, gone)) {
     deliveries.push(removal(row, 'assignment-deleted'));
   }
 
-  const graded = assignments.filter((assignment) => {
-    if (assignment.grade !== 0) return true;
-    return false;
-  });
+  const graded = assignments.filter((assignment) => assignment.grade !== 0);
   const found: Found[] = [];
   const removedRows: { row: GradeRow; grade: MoodleAssignGrade }[] = [];
   if (graded.length > 0) {
@@ -87,6 +86,7 @@ export async function pollCourse(
     }
     const byId = new Map(graded.map((assignment) => [assignment.id, assignment]));
     const candidates: Found[] = [];
+    const fresh = new Set<MoodleAssignGrade>();
     for (const list of answer.assignments) {
       const assignment = byId.get(list.assignmentid);
       if (!assignment) continue;
@@ -94,9 +94,11 @@ export async function pollCourse(
         seen.set(assignment.id, Math.max(seen.get(assignment.id) ?? 0, grade.timemodified));
         if (grade.timemodified < sinceOf(assignment.id)) continue;
         candidates.push({ assignment, grade, key: gradeKey(grade.userid, course.courseId, assignment.id) });
+        // The cursor's own second is read again each poll: its grades were counted by the poll that read them.
+        if (poll.resend || grade.timemodified > (cursors.get(assignment.id) ?? -1)) fresh.add(grade);
       }
     }
-    summary.gradesRead += candidates.length;
+    summary.gradesRead += fresh.size;
     const mirror = await findGrades(
       poll.db,
       candidates.map((candidate) => candidate.key),
@@ -110,11 +112,11 @@ export async function pollCourse(
       // A grade row without a grade: the grade was removed, or a new attempt is not graded yet.
       if (row?.live === 1 && row.attempt === candidate.grade.attemptnumber) {
         removedRows.push({ row, grade: candidate.grade });
-      } else summary.skipped.ungraded += 1;
+      } else if (fresh.has(candidate.grade)) summary.skipped.ungraded += 1;
     }
     summary.skipped.notGraded += assignments.length - graded.length;
     for (const { row, grade } of removedRows) deliveries.push(removal(row, 'removed', grade));
-    deliveries.push(...(await gradeDeliveries(poll, course, found, mirror)));
+    deliveries.push(...(await gradeDeliveries(poll, course, found, mirror, fresh)));
   }
 
   await append(poll, deliveries);
@@ -182,13 +184,14 @@ async function gradeDeliveries(
   course: LinkedCourse,
   found: readonly Found[],
   mirror: ReadonlyMap<string, GradeRow>,
+  fresh: ReadonlySet<MoodleAssignGrade>,
 ): Promise<IncomingDelivery[]> {
   const { summary } = poll;
   if (found.length === 0) return [];
   const students = await poll.studentsOf([...new Set(found.map((f) => f.grade.userid))]);
   const known = found.filter((f) => {
     if (students.has(f.grade.userid)) return true;
-    summary.skipped.unknownStudent += 1;
+    if (fresh.has(f.grade)) summary.skipped.unknownStudent += 1;
     return false;
   });
   if (known.length === 0) return [];
@@ -196,7 +199,7 @@ async function gradeDeliveries(
     ...new Set(known.map((f) => f.grade.userid)),
   ]);
   if (gradebook.courseIdnumber !== undefined && gradebook.courseIdnumber !== course.idnumber) {
-    summary.skipped.unknownClass += known.length;
+    summary.skipped.unknownClass += known.filter((f) => fresh.has(f.grade)).length;
     summary.problems.push(
       `Moodle course ${course.courseId} has the idnumber "${gradebook.courseIdnumber}", but class ${course.recordId} links it by "${course.idnumber}": its grades are not sent until the idnumber is restored`,
     );

@@ -58,10 +58,12 @@ export async function pollGrades(options: GradePollOptions): Promise<GradePollSu
         `Moodle would not list the assignments of course ${warning.itemid}${course ? ` (class ${course.recordId})` : ''}: ${warning.message} (warning ${warning.warningcode}). The web-service user needs mod/assign:view in the course and mod_assign_get_assignments in its service.`,
       );
     }
+    // A module-level warning names a course module, not its course: every course of the call may miss one.
+    const complete = !answer.warnings.some((warning) => warning.item === 'module');
     for (const course of chunk) {
       const assignments = byCourse.get(course.courseId);
       if (!assignments) continue;
-      await pollCourse(poll, course, assignments);
+      await pollCourse(poll, course, assignments, complete);
       options.onProgress?.(summary);
       if (options.isStopping?.()) break;
     }

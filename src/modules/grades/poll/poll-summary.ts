@@ -1,31 +1,19 @@
-/** What a grade poll found and did (`mzi sync grades`, the background poll's last summary). */
-export interface GradePollSummary {
-  /** Courses of classes polled, and those Moodle let mzi read. */
-  courses: number;
-  coursesRead: number;
-  assignments: number;
-  /** Grades Moodle returned that were new or changed since the last poll (or all, for a resync). */
-  gradesRead: number;
-  /** Events appended: grades to send, and grades removed in Moodle. */
-  queued: number;
-  removed: number;
-  /** Grades whose event the log already holds. */
-  unchanged: number;
-  /** Grades not sent, and why. */
-  skipped: {
-    /** The Moodle user is no student mzi knows. */
-    unknownStudent: number;
-    /** The course no longer carries its class's idnumber. */
-    unknownClass: number;
-    /** A grade row without a grade (Moodle's -1), never sent before. */
-    ungraded: number;
-    /** The assignment is not graded (grade type "None"). */
-    notGraded: number;
-  };
-  /** What kept a course or an assignment from being read, for the operator to fix. */
-  problems: string[];
-  dryRun: boolean;
+import type { MoodlePollSummary } from '../../zoho-module.js';
+
+/** Why a grade was not sent. */
+export interface GradeSkips {
+  /** The Moodle user is no student mzi knows. */
+  unknownStudent: number;
+  /** The course no longer carries its class's idnumber. */
+  unknownClass: number;
+  /** A grade row without a grade (Moodle's -1), never sent before. */
+  ungraded: number;
+  /** The assignment is not graded (grade type "None"). */
+  notGraded: number;
 }
+
+/** What a grade poll found and did (`mzi sync grades`, the background poll's last summary). */
+export type GradePollSummary = MoodlePollSummary & { skipped: GradeSkips };
 
 export function emptyPollSummary(dryRun: boolean): GradePollSummary {
   return {
