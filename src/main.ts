@@ -8,7 +8,7 @@ import { ThreadWriteLock } from './db/sqlite-dialect.js';
 import { AppError } from './errors.js';
 import { createApp } from './http/create-app.js';
 import { createLogger } from './logger.js';
-import { fromZoho, MODULES, type ZohoModule } from './modules/index.js';
+import { MODULES, type ZohoModule } from './modules/index.js';
 import type { MoodleClient } from './moodle/create-moodle-client.js';
 import type { MoodleHealth } from './moodle/moodle-health.js';
 import type { BackgroundPoll } from './moodle-poll/background-poll.js';
@@ -125,7 +125,8 @@ export async function createService(
     config,
     logger,
     database,
-    modules: fromZoho(modules),
+    modules,
+    moodleConfigured: moodle !== undefined,
     appender,
     metrics,
     pacing: options.syncPacing,

@@ -1,3 +1,4 @@
+import type { MoodlePollStatus } from '../moodle-poll/read-poll-status.js';
 import type { ZohoSyncStatus } from '../sync/read-sync-status.js';
 import { html, type SafeHtml } from './html.js';
 
@@ -34,6 +35,7 @@ export function zohoSyncPanel(sync: ZohoSyncStatus): SafeHtml {
           : '—'
       }</td></tr>`,
   )}</tbody></table></div>
+${sync.moodle_polls.length > 0 ? moodlePollsPanel(sync.moodle_polls) : ''}
 <h2>Failed webhook deliveries in Zoho (last 30 days)</h2>
 <div class="panel">${
     sync.webhook_failures.count === 0
@@ -44,4 +46,37 @@ export function zohoSyncPanel(sync: ZohoSyncStatus): SafeHtml {
             html`<tr><td>${failure.failed_at}</td><td>${failure.webhook}</td><td>${failure.module ?? ''}</td><td class="mono">${failure.record_id ?? ''}</td><td>${failure.reason}</td></tr>`,
         )}</tbody></table>`
   }</div>`;
+}
+
+const POLL_WORDS: Record<MoodlePollStatus['status'], string> = {
+  off: 'off: Moodle or Zoho is not connected',
+  disabled: 'not in the background (interval 0); `mzi sync` still works',
+  on: 'on',
+};
+
+/** Polls of Moodle for the modules read from it (grades): the last poll's counts and problems. */
+function moodlePollsPanel(polls: readonly MoodlePollStatus[]): SafeHtml {
+  return html`
+<h2>Moodle polls</h2>
+<div class="panel"><table data-moodle-polls><thead><tr><th>Module</th><th>Status</th><th>Last success (UTC)</th><th>Last poll: appended / removed / already logged</th><th>Skipped</th><th>Problems or last error</th></tr></thead><tbody>${polls.map(
+    (poll) =>
+      html`<tr><td>${poll.module}${poll.running ? html` <span class="badge s-processing">running</span>` : ''}</td><td>${poll.status} <span class="muted">${POLL_WORDS[poll.status]}${poll.status === 'on' ? `, every ${poll.interval_seconds} s` : ''}</span></td><td>${poll.last_success_at ?? 'never'}</td><td>${
+        poll.last_poll
+          ? `${poll.last_poll.queued} / ${poll.last_poll.removed} / ${poll.last_poll.unchanged}`
+          : '—'
+      }</td><td>${
+        poll.last_poll
+          ? Object.entries(poll.last_poll.skipped)
+              .filter(([, n]) => n > 0)
+              .map(([reason, n]) => `${reason}: ${n}`)
+              .join(', ') || 'none'
+          : '—'
+      }</td><td>${
+        poll.last_error
+          ? html`<span class="s-failed">${poll.last_error}</span> <span class="muted">${poll.last_error_at ?? ''}</span>`
+          : poll.last_poll && poll.last_poll.problems.length > 0
+            ? html`<span class="s-failed">${poll.last_poll.problems.join(' · ')}</span>`
+            : '—'
+      }</td></tr>`,
+  )}</tbody></table></div>`;
 }

@@ -65,4 +65,39 @@ export function registerZohoSyncMetrics(registry: Registry, read: () => Promise<
       this.set((await readOnce()).webhook_failures.count);
     },
   });
+  new Gauge({
+    name: 'mzi_moodle_poll_last_success_timestamp_seconds',
+    help: 'When the last poll of Moodle for each module read from it (grades) finished (Unix time; 0 when never)',
+    labelNames: ['module'] as const,
+    registers: [registry],
+    async collect() {
+      for (const poll of (await readOnce()).moodle_polls)
+        this.set({ module: poll.module }, poll.last_success_at ? Date.parse(poll.last_success_at) / 1000 : 0);
+    },
+  });
+  new Gauge({
+    name: 'mzi_moodle_poll_failing',
+    help: 'Whether the last poll of Moodle for each module ended in an error or met a problem (1) or not (0)',
+    labelNames: ['module'] as const,
+    registers: [registry],
+    async collect() {
+      for (const poll of (await readOnce()).moodle_polls)
+        this.set(
+          { module: poll.module },
+          poll.last_error || (poll.last_poll?.problems.length ?? 0) > 0 ? 1 : 0,
+        );
+    },
+  });
+  new Gauge({
+    name: 'mzi_moodle_poll_skipped',
+    help: 'Records the last poll of Moodle did not send, by module and reason (unknownStudent, unknownClass, …)',
+    labelNames: ['module', 'reason'] as const,
+    registers: [registry],
+    async collect() {
+      this.reset();
+      for (const poll of (await readOnce()).moodle_polls)
+        for (const [reason, n] of Object.entries(poll.last_poll?.skipped ?? {}))
+          this.set({ module: poll.module, reason }, n);
+    },
+  });
 }

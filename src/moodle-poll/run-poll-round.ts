@@ -5,13 +5,14 @@ import { coerceError } from '../errors.js';
 import type { MoodlePollContext, MoodlePollSummary, ZohoModule } from '../modules/zoho-module.js';
 import { acquireSyncLease, readSyncState, releaseSyncLease } from '../sync/sync-state.js';
 import { withSyncTables } from '../sync/zoho-sync-tables.js';
+import { POLL_ROW_PREFIX } from './read-poll-status.js';
 
 /** A poll's lease, renewed by the next round: a process that dies mid-poll gives it up this much later. */
 const POLL_LEASE_SECONDS = 600;
 
 /** The state row of a module's Moodle poll (beside the Zoho sync's rows, which are named by module). */
 export function pollStateRow(module: Pick<ZohoModule, 'name'>): string {
-  return `moodle:${module.name}`;
+  return `${POLL_ROW_PREFIX}${module.name}`;
 }
 
 export interface PollRoundOptions<S> {

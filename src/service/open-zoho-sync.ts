@@ -3,7 +3,7 @@ import type { Config } from '../config.js';
 import type { DatabaseHandle } from '../db/create-database.js';
 import type { Metrics } from '../metrics/create-metrics.js';
 import { registerZohoSyncMetrics } from '../metrics/zoho-sync-metrics.js';
-import type { ZohoModule } from '../modules/zoho-module.js';
+import { fromMoodle, fromZoho, moduleSettings, type ZohoModule } from '../modules/index.js';
 import { type BackgroundSync, createBackgroundSync } from '../sync/background-sync.js';
 import { connectZoho } from '../sync/connect-zoho.js';
 import { leaseOwner } from '../sync/lease-owner.js';
@@ -27,12 +27,16 @@ export async function openZohoSync(options: {
   config: Config;
   logger: Logger;
   database: DatabaseHandle;
+  /** Every module: those Zoho feeds are synced, those read from Moodle are reported with their polls. */
   modules: readonly ZohoModule[];
+  /** Moodle is configured (a poll of Moodle needs it). */
+  moodleConfigured: boolean;
   appender: EventAppender;
   metrics: Metrics;
   pacing?: SyncPacing | undefined;
 }): Promise<OpenedZohoSync> {
   const { config, database } = options;
+  const synced = fromZoho(options.modules);
   const logger = options.logger.child({ component: 'zoho-sync' });
   const zoho = await connectZoho({
     config,
@@ -43,7 +47,12 @@ export async function openZohoSync(options: {
   const intervalSeconds = config.zoho.syncIntervalSeconds;
   const readStatus = () =>
     readSyncStatus(database.db, {
-      modules: options.modules,
+      modules: synced,
+      polled: fromMoodle(options.modules).map((module) => ({
+        name: module.name,
+        intervalSeconds: module.fromMoodle?.intervalSeconds(moduleSettings(config, module)) ?? 0,
+        active: zoho !== undefined && options.moodleConfigured,
+      })),
       connected: zoho !== undefined,
       intervalSeconds,
       dailyCreditBudget: config.zoho.dailyCreditBudget,
@@ -55,7 +64,7 @@ export async function openZohoSync(options: {
       ? createBackgroundSync({
           db: database.db,
           zoho: zoho.api,
-          modules: options.modules,
+          modules: synced,
           appender: options.appender,
           owner: leaseOwner('mzi serve'),
           intervalSeconds,

@@ -1,6 +1,7 @@
 import type { Kysely } from 'kysely';
 import type { Database } from '../db/schema.js';
 import type { ZohoModule } from '../modules/zoho-module.js';
+import { type MoodlePollStatus, type PolledModule, pollStatuses } from '../moodle-poll/read-poll-status.js';
 import { ROUND_ROW } from './run-sync-round.js';
 import { listWebhookFailures } from './store-webhook-failures.js';
 import { listSyncStates } from './sync-state.js';
@@ -30,6 +31,8 @@ export interface ZohoSyncStatus {
   budget: { daily_credits: number | null; spent_24h: number | null; reached: boolean };
   last_round: { at: string | null; status: string | null; message: string | null };
   modules: ModuleSyncStatus[];
+  /** The modules read from Moodle (grades): their polls. */
+  moodle_polls: MoodlePollStatus[];
   webhook_failures: {
     count: number;
     latest_at: string | null;
@@ -48,6 +51,8 @@ export async function readSyncStatus(
   db: Kysely<Database>,
   options: {
     modules: readonly ZohoModule[];
+    /** Modules polled from Moodle; none by default. */
+    polled?: readonly PolledModule[];
     connected: boolean;
     intervalSeconds: number;
     dailyCreditBudget: number | undefined;
@@ -97,6 +102,7 @@ export async function readSyncStatus(
         },
       };
     }),
+    moodle_polls: pollStatuses(options.polled ?? [], byModule, now),
     webhook_failures: {
       count: failures.count,
       latest_at: failures.recent[0]?.failed_at ?? null,

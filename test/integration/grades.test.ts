@@ -4,6 +4,7 @@ import type { FakeMoodle } from '../helpers/fake-moodle.js';
 import type { FakeZoho } from '../helpers/fake-zoho.js';
 import { deliverRecord } from '../helpers/module-deliveries.js';
 import { runMziAsync } from '../helpers/mzi-process.js';
+import { TEST_ADMIN_TOKEN } from '../helpers/test-service.js';
 import { useZohoService } from '../helpers/zoho-service.js';
 
 const GRADES = 'BTEC_Grades';
@@ -128,6 +129,23 @@ describe('grades from Moodle into Zoho', () => {
       { source: 'moodle', status: 'completed', module: GRADES },
     ]);
 
+    // Health, the dashboard and /metrics show the poll and what it skipped; the public sees counts only.
+    const admin = { authorization: `Bearer ${TEST_ADMIN_TOKEN}` };
+    const health = await service.app.inject({ method: 'GET', url: '/api/v1/events/health', headers: admin });
+    expect(health.json().zoho_sync.moodle_polls).toMatchObject([
+      {
+        module: 'grade',
+        status: 'on',
+        last_error: null,
+        last_poll: { queued: 2, skipped: { unknownStudent: 1 } },
+      },
+    ]);
+    const stats = await service.app.inject({ method: 'GET', url: '/api/v1/events/stats' });
+    expect(stats.json().by_source).toMatchObject({ moodle: 2 });
+    const metrics = await service.app.inject({ method: 'GET', url: '/metrics', headers: admin });
+    expect(metrics.body).toContain('mzi_moodle_poll_skipped{module="grade",reason="unknownStudent"} 1');
+    expect(metrics.body).toContain('mzi_moodle_poll_failing{module="grade"} 0');
+
     // Nothing changed: a second poll appends nothing.
     expect((await poll(service)).summary).toMatchObject({ queued: 0, removed: 0 });
 
@@ -185,6 +203,34 @@ describe('grades from Moodle into Zoho', () => {
       }
     },
   );
+
+  it('reports the grades of an assignment deleted in Moodle, once, and keeps their Zoho records', async () => {
+    const { zoho, moodle, service } = await start();
+    withGradesModule(zoho);
+    const { course, students, teacher, project } = await school(service, moodle);
+    for (const student of students) {
+      moodle.grade({ assignment: project.id, userid: student.userId, grade: 55, grader: teacher.id });
+    }
+    await poll(service);
+    expect(gradeRecords(zoho)).toHaveLength(2);
+    moodle.deleteAssignment(project.id);
+    expect((await poll(service)).summary).toMatchObject({ removed: 2, queued: 0 });
+    expect((await poll(service)).summary).toMatchObject({ removed: 0, queued: 0 });
+    const removals = await service.database.db
+      .selectFrom('integration_events_log')
+      .select(['status', 'record_id'])
+      .where('module', '=', GRADES)
+      .where('event_type', '=', 'delete')
+      .orderBy('record_id')
+      .execute();
+    expect(removals).toEqual(
+      students.map((student) => ({
+        status: 'completed',
+        record_id: `${student.userId}_${course.id}_${project.id}`,
+      })),
+    );
+    expect(gradeRecords(zoho)).toHaveLength(2);
+  });
 
   it('maps points through GRADE_POINT_BANDS and fails an unmapped value, naming the value and the setting', async () => {
     const { zoho, moodle, service } = await start({ GRADE_POINT_BANDS: '0-39=R,40-59=P,60-79=M,80-100=D' });

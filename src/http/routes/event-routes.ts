@@ -80,7 +80,7 @@ function forThePublic(described: ServiceStatus): ServiceStatus {
 
 /**
  * The Zoho sync as health shows it: everything to the admin; to anyone else its state and counts, without
- * error texts or the failed deliveries' record ids.
+ * error texts, the failed deliveries' record ids or the Moodle polls' problems (only their number).
  */
 function zohoSyncFor(status: ZohoSyncStatus, admin: boolean): unknown {
   if (admin) return status;
@@ -89,6 +89,11 @@ function zohoSyncFor(status: ZohoSyncStatus, admin: boolean): unknown {
     modules: status.modules.map(({ last_error, ...rest }) => ({
       ...rest,
       last_error: last_error === null ? null : publicError(last_error),
+    })),
+    moodle_polls: status.moodle_polls.map(({ last_error, last_poll, ...rest }) => ({
+      ...rest,
+      last_error: last_error === null ? null : publicError(last_error),
+      last_poll: last_poll && { ...last_poll, problems: last_poll.problems.length },
     })),
     webhook_failures: { count: status.webhook_failures.count, latest_at: status.webhook_failures.latest_at },
   };
