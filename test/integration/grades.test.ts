@@ -232,6 +232,45 @@ describe('grades from Moodle into Zoho', () => {
     expect(gradeRecords(zoho)).toHaveLength(2);
   });
 
+  it('GRADES_ON_REMOVED=delete: a grade removed while its first send waits for Zoho is deleted after it', async () => {
+    const { zoho, moodle, service } = await start({ GRADES_ON_REMOVED: 'delete' });
+    withGradesModule(zoho);
+    const { course, students, teacher, project } = await school(service, moodle);
+    const [first] = students;
+    if (!first) throw new Error('students');
+    zoho.state.failNext(1000);
+    moodle.grade({ assignment: project.id, userid: first.userId, grade: 70, grader: teacher.id });
+    await poll(service);
+    const key = `${first.userId}_${course.id}_${project.id}`;
+    const waiting = await service.database.db
+      .selectFrom('integration_events_log')
+      .select(['status', 'error_message'])
+      .where('record_id', '=', key)
+      .executeTakeFirstOrThrow();
+    expect(waiting.status).toBe('pending');
+
+    moodle.grade({ assignment: project.id, userid: first.userId, grade: null, grader: teacher.id });
+    expect((await poll(service)).summary).toMatchObject({ removed: 1 });
+    zoho.state.pending.failing = 0;
+    await service.database.db
+      .updateTable('integration_events_log')
+      .set({ next_attempt_at: new Date(Date.now() - 1000).toISOString() })
+      .where('record_id', '=', key)
+      .execute();
+    await service.worker.drain();
+    const events = await service.database.db
+      .selectFrom('integration_events_log')
+      .select(['event_type', 'status'])
+      .where('record_id', '=', key)
+      .orderBy('id')
+      .execute();
+    expect(events).toEqual([
+      { event_type: 'insert', status: 'completed' },
+      { event_type: 'delete', status: 'completed' },
+    ]);
+    expect(gradeRecord(zoho, key)).toBeUndefined();
+  });
+
   it('maps points through GRADE_POINT_BANDS and fails an unmapped value, naming the value and the setting', async () => {
     const { zoho, moodle, service } = await start({ GRADE_POINT_BANDS: '0-39=R,40-59=P,60-79=M,80-100=D' });
     withGradesModule(zoho);

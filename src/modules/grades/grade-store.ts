@@ -129,3 +129,22 @@ export async function loggedDeliveries(
   }
   return found;
 }
+
+/** Of these grade keys, those with a grade event still to be sent (pending or processing). */
+export async function gradesInFlight(
+  db: Kysely<Database>,
+  module: string,
+  keys: readonly string[],
+): Promise<Set<string>> {
+  if (keys.length === 0) return new Set();
+  const rows = await db
+    .selectFrom('integration_events_log')
+    .select('record_id')
+    .distinct()
+    .where('module', '=', module)
+    .where('record_id', 'in', [...keys])
+    .where('event_type', 'in', ['insert', 'update'])
+    .where('status', 'in', ['pending', 'processing'])
+    .execute();
+  return new Set(rows.map((row) => row.record_id));
+}

@@ -5,6 +5,7 @@ import type { EventAppender, IncomingDelivery } from '../../../webhooks/create-e
 import { GRADE_MODULE, gradeKey } from '../grade-fields.js';
 import {
   findGrades,
+  gradesInFlight,
   liveGradesOfAssignments,
   loggedDeliveries,
   readCursors,
@@ -103,6 +104,13 @@ export async function pollCourse(
       poll.db,
       candidates.map((candidate) => candidate.key),
     );
+    const ungraded = candidates.filter((candidate) => !hasGrade(candidate.grade));
+    // A grade still to be sent is removed after it, in order: Zoho must not keep it.
+    const inFlight = await gradesInFlight(
+      poll.db,
+      GRADE_MODULE,
+      ungraded.filter((candidate) => !mirror.has(candidate.key)).map((candidate) => candidate.key),
+    );
     for (const candidate of candidates) {
       if (hasGrade(candidate.grade)) {
         found.push(candidate);
@@ -112,6 +120,8 @@ export async function pollCourse(
       // A grade row without a grade: the grade was removed, or a new attempt is not graded yet.
       if (row?.live === 1 && row.attempt === candidate.grade.attemptnumber) {
         removedRows.push({ row, grade: candidate.grade });
+      } else if (!row && inFlight.has(candidate.key)) {
+        removedRows.push({ row: unsentRow(course, candidate), grade: candidate.grade });
       } else if (fresh.has(candidate.grade)) summary.skipped.ungraded += 1;
     }
     summary.skipped.notGraded += assignments.length - graded.length;
@@ -157,6 +167,27 @@ export async function pollCourse(
         : { assignmentid: row.moodle_assignment_id, deleted: true },
     });
   }
+}
+
+/** What a removal names of a grade whose first event is not sent yet (the mirror has no row of it). */
+function unsentRow(course: LinkedCourse, found: Found): GradeRow {
+  return {
+    grade_key: found.key,
+    moodle_user_id: found.grade.userid,
+    moodle_course_id: course.courseId,
+    moodle_assignment_id: found.assignment.id,
+    student_record_id: '',
+    class_record_id: course.recordId,
+    attempt: found.grade.attemptnumber,
+    grade: null,
+    moodle_graded_at: found.grade.timemodified,
+    zoho_record_id: null,
+    live: 0,
+    removed_at: null,
+    last_event_id: null,
+    created_at: '',
+    updated_at: '',
+  };
 }
 
 /** Whether a grade row holds a grade: Moodle keeps -1 in a row whose grade was removed or never given. */
