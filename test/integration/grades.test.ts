@@ -146,6 +146,30 @@ describe('grades from Moodle into Zoho', () => {
     expect(metrics.body).toContain('mzi_moodle_poll_skipped{module="grade",reason="unknownStudent"} 1');
     expect(metrics.body).toContain('mzi_moodle_poll_failing{module="grade"} 0');
 
+    // The grades mirror: its own pages and API, and each student's grades on the student's page.
+    const one = await service.app.inject({
+      method: 'GET',
+      url: `/api/v1/grades/${essayKey}`,
+      headers: admin,
+    });
+    expect(one.statusCode).toBe(200);
+    expect(one.json().grade).toMatchObject({
+      zoho_record_id: essayKey,
+      grade: 'M',
+      student_record_id: first.recordId,
+    });
+    const studentPage = await service.app.inject({
+      method: 'GET',
+      url: `/api/v1/students/${first.recordId}`,
+      headers: admin,
+    });
+    expect(studentPage.json().related).toContainEqual(
+      expect.objectContaining({
+        title: 'Grades',
+        rows: [expect.objectContaining({ link: { section: 'grades', recordId: essayKey } })],
+      }),
+    );
+
     // Nothing changed: a second poll appends nothing.
     expect((await poll(service)).summary).toMatchObject({ queued: 0, removed: 0 });
 

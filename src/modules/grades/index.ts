@@ -1,5 +1,6 @@
 import type { ZohoModule } from '../zoho-module.js';
 import { GRADE_FIELDS, GRADE_MODULE } from './grade-fields.js';
+import { GRADE_RECORDS } from './grade-records.js';
 import { GRADE_SETTINGS, type GradeSettings } from './grade-settings.js';
 import { gradeDb } from './grade-store.js';
 import { createGradeHandler } from './handle-grade-batch.js';
@@ -43,5 +44,6 @@ export const grades: ZohoModule<GradeSettings> = {
     return new Map(rows.map((row) => [row.grade_key, Number(row.live) === 1]));
   },
   fromMoodle: gradeSource,
+  records: GRADE_RECORDS,
   createHandler: ({ settings, zoho }) => createGradeHandler({ settings, zoho }),
 };
