@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Service } from '../../src/main.js';
+import { eventually } from '../helpers/eventually.js';
 import type { FakeMoodle } from '../helpers/fake-moodle.js';
 import type { FakeZoho } from '../helpers/fake-zoho.js';
 import { deliverRecord } from '../helpers/module-deliveries.js';
@@ -62,18 +63,19 @@ async function school(service: Service, moodle: FakeMoodle) {
   return { course, students, teacher, essay, project, classId: '7000000000001' };
 }
 
-/** Runs the background poll now: the interval is 1 s, so the next poll waits for it to pass. */
+/** Runs the background poll now (the interval is 1 s: the next poll waits for it), then the worker. */
 async function poll(service: Service) {
   const [grades] = service.moodlePolls;
   if (!grades) throw new Error('no grade poll');
-  for (;;) {
-    const outcome = await grades.runOnce();
-    if (outcome.status !== 'skipped') {
-      await service.worker.drain();
-      return outcome;
-    }
-    await new Promise((resolve) => setTimeout(resolve, 250));
-  }
+  const outcome = await eventually(
+    async () => {
+      const round = await grades.runOnce();
+      return round.status !== 'skipped' && round;
+    },
+    { what: 'a grade poll that is due', intervalMs: 250 },
+  );
+  await service.worker.drain();
+  return outcome;
 }
 
 describe('grades from Moodle into Zoho', () => {

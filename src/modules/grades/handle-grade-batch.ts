@@ -1,34 +1,45 @@
 import type { ClaimedEvent } from '../../db/schema.js';
 import { ProcessingError } from '../../event-log/processing-error.js';
 import type { BatchEventHandler, HandlerContext, HandlerResult } from '../../worker/event-handler.js';
-import type { ZohoApi } from '../../zoho/zoho-api.js';
+import type { ZohoApi, ZohoUpsertResult } from '../../zoho/zoho-api.js';
 import { readEventData } from '../shared/read-event-data.js';
 import type { RecordData } from '../zoho-module.js';
 import { GRADE_KEY_FIELD, GRADE_MODULE } from './grade-fields.js';
 import type { GradeSettings } from './grade-settings.js';
 import { findGrades, markGradeRemoved, saveGrade } from './grade-store.js';
+import { createUpsertBatcher, type UpsertBatcher } from './upsert-batcher.js';
 import { type ZohoGradeRecord, zohoGradeRecord } from './zoho-grade-record.js';
 
 /** Zoho takes at most 100 records per upsert or delete. */
 const PER_CALL = 100;
+
+/** How long an upsert waits for the grades of batches processed beside it, to fill its call. */
+const LINGER_MS = 250;
 
 /** The grades Zoho API calls. */
 export type GradeZoho = Pick<ZohoApi, 'upsertRecords' | 'deleteRecords'>;
 
 /**
  * Sends grade events to Zoho: each graded event upserts one BTEC_Grades record keyed by its composite key (up
- * to 100 per call, with `"trigger": []` so no workflow runs); a grade removed in Moodle is reported, and its
- * Zoho record deleted only with GRADES_ON_REMOVED=delete. A refusal of one record fails that event alone.
+ * to 100 per call, gathered across the batches processed at once, with `"trigger": []` so no workflow runs); a
+ * grade removed in Moodle is reported, and its Zoho record deleted only with GRADES_ON_REMOVED=delete. A refusal
+ * of one record fails that event alone.
  */
 export function createGradeHandler(options: {
   settings: GradeSettings;
   zoho: GradeZoho | undefined;
 }): BatchEventHandler {
-  const { settings } = options;
+  const { settings, zoho } = options;
+  const batcher: UpsertBatcher<ZohoGradeRecord, ZohoUpsertResult> | undefined =
+    zoho &&
+    createUpsertBatcher({
+      call: (records) => zoho.upsertRecords(GRADE_MODULE, records, [GRADE_KEY_FIELD]),
+      max: PER_CALL,
+      lingerMs: LINGER_MS,
+    });
   return {
     async handleBatch(events, context) {
-      const zoho = options.zoho;
-      if (!zoho) {
+      if (!zoho || !batcher) {
         throw new ProcessingError(
           'zoho.not_connected',
           'Grades go to Zoho, which is not connected: run `mzi zoho connect` (or set ZOHO_CLIENT_ID, ZOHO_CLIENT_SECRET, ZOHO_REFRESH_TOKEN and ZOHO_DC) and restart.',
@@ -48,14 +59,9 @@ export function createGradeHandler(options: {
           results[index] = { ok: false, error };
         }
       }
-      for (let at = 0; at < upserts.length; at += PER_CALL) {
-        const chunk = upserts.slice(at, at + PER_CALL);
-        const answers = await zoho.upsertRecords(
-          GRADE_MODULE,
-          chunk.map((item) => item.record),
-          [GRADE_KEY_FIELD],
-        );
-        for (const [position, item] of chunk.entries()) {
+      if (upserts.length > 0) {
+        const answers = await batcher.send(upserts.map((item) => item.record));
+        for (const [position, item] of upserts.entries()) {
           const event = events[item.index] as ClaimedEvent;
           const answer = answers[position];
           results[item.index] = answer?.ok
