@@ -6,6 +6,7 @@ import { MODULES, moduleMigrations, moduleSettings, type ZohoModule } from '../m
 import { MOODLE_CORE_FUNCTIONS, type MoodleClient } from '../moodle/create-moodle-client.js';
 import { MoodleException, MoodleTransportError } from '../moodle/moodle-errors.js';
 import { createMoodleFromConfig } from '../moodle/moodle-from-config.js';
+import { nodeSupportCheck } from './node-support.js';
 import { type ZohoDoctorUse, zohoDoctorChecks } from './zoho-doctor-checks.js';
 import { zohoDoctorUse } from './zoho-doctor-use.js';
 
@@ -36,7 +37,10 @@ export async function runDoctor(
   } = {},
 ): Promise<DoctorCheck[]> {
   const modules = use.modules ?? MODULES;
-  const checks: DoctorCheck[] = [{ name: 'config', status: 'ok', detail: 'configuration is valid' }];
+  const checks: DoctorCheck[] = [
+    { name: 'config', status: 'ok', detail: 'configuration is valid' },
+    nodeSupportCheck(),
+  ];
 
   if (isWebhookAuthDisabled(config)) {
     checks.push({
