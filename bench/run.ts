@@ -26,6 +26,7 @@ import {
   summarizeLog,
 } from './lib/databases.js';
 import { bodyFor, deliveryId, loadTemplate, signBody, writeSignatures } from './lib/deliveries.js';
+import { findNode, prepareForNode } from './lib/other-node.js';
 import {
   machineBusySeconds,
   memoryMb,
@@ -36,6 +37,7 @@ import {
   startBaseline,
   startMzi,
   useMziFrom,
+  useNode,
 } from './lib/processes.js';
 import {
   formatProfile,
@@ -76,6 +78,7 @@ const { values: flags } = parseArgs({
     keep: { type: 'boolean', default: false },
     only: { type: 'string' },
     ref: { type: 'string' },
+    node: { type: 'string' },
     'mzi-env': { type: 'string', multiple: true },
     help: { type: 'boolean', default: false },
     soak: { type: 'boolean', default: false },
@@ -91,7 +94,8 @@ if (flags.soak) {
 if (flags.help) {
   process.stdout.write(
     'npm run bench -- [--quick] [--rounds N] [--seconds S] [--warmup S] [--burst N] [--rows N] [--no-pg]\n' +
-      '                 [--only ingest,e2e,class,stats] [--mzi-env KEY=VALUE ...] [--ref GIT_REF] [--profile] [--keep]\n' +
+      '                 [--only ingest,e2e,class,stats] [--mzi-env KEY=VALUE ...] [--ref GIT_REF] [--node PATH]\n' +
+      '                 [--profile] [--keep]\n' +
       'npm run bench -- --soak [--minutes 10] [--rate 200]\n' +
       'See bench/README.md.\n',
   );
@@ -683,6 +687,17 @@ async function statsPhase(kind: 'sqlite' | 'pg') {
 async function main() {
   const refSha = flags.ref ? exportAndBuild(flags.ref) : undefined;
   if (!refSha) ensureBuild();
+  const node = flags.node ? findNode(flags.node) : undefined;
+  if (node) {
+    // Another ABI needs its own build of the native SQLite driver; the same one runs from this checkout.
+    if (node.abi !== process.versions.modules) {
+      const folder = join(work, `node-${node.version}`);
+      say(`preparing mzi for Node ${node.version} in ${folder}`);
+      prepareForNode(node, refSha ? join(work, `mzi-${refSha.slice(0, 12)}`) : ROOT, folder);
+      useMziFrom(folder);
+    }
+    useNode(node.bin);
+  }
   ensureWrk();
   const pg = flags['no-pg'] ? undefined : await pgVersion();
   if (!pg && !flags['no-pg']) {
@@ -699,7 +714,7 @@ async function main() {
   const machine = {
     cpus: cpus().length,
     cpuModel: cpus()[0]?.model ?? 'unknown',
-    node: process.version,
+    node: node?.version ?? process.version,
     wrk: wrkVersion,
     postgres: pg ?? null,
     loadavgAtStart: loadavg().map((x) => round(x, 2)),

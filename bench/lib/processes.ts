@@ -12,6 +12,11 @@ export function useMziFrom(folder: string): void {
   mziRoot = folder;
 }
 const mziBin = () => join(mziRoot, 'bin/mzi.js');
+let nodeBin = process.execPath;
+/** Runs mzi, the baseline and the SQLite floor on another Node.js binary (`--node`) than the benchmark's own. */
+export function useNode(bin: string): void {
+  nodeBin = bin;
+}
 const BASELINE = fileURLToPath(new URL('../baseline-server.mjs', import.meta.url));
 const CLOCK_TICKS = 100; // USER_HZ on Linux
 
@@ -221,25 +226,21 @@ export async function startMzi(options: {
   const port = await freePort();
   const log = openSync(options.logPath, 'a');
   const start = npmStartSettings();
-  const child = spawn(
-    process.execPath,
-    [...start.nodeOptions, ...(options.nodeArgs ?? []), mziBin(), 'serve'],
-    {
-      cwd: mziRoot,
-      env: {
-        ...start.env,
-        PATH: process.env.PATH ?? '/usr/bin:/bin',
-        HOME: process.env.HOME ?? '/tmp',
-        PORT: String(port),
-        HOST: '127.0.0.1',
-        DATABASE_URL: options.databaseUrl,
-        ZOHO_WEBHOOK_SECRET: BENCH_SECRET,
-        LOG_LEVEL: 'info',
-        ...options.env,
-      },
-      stdio: ['ignore', log, log],
+  const child = spawn(nodeBin, [...start.nodeOptions, ...(options.nodeArgs ?? []), mziBin(), 'serve'], {
+    cwd: mziRoot,
+    env: {
+      ...start.env,
+      PATH: process.env.PATH ?? '/usr/bin:/bin',
+      HOME: process.env.HOME ?? '/tmp',
+      PORT: String(port),
+      HOST: '127.0.0.1',
+      DATABASE_URL: options.databaseUrl,
+      ZOHO_WEBHOOK_SECRET: BENCH_SECRET,
+      LOG_LEVEL: 'info',
+      ...options.env,
     },
-  );
+    stdio: ['ignore', log, log],
+  });
   closeSync(log);
   const baseUrl = `http://127.0.0.1:${port}`;
   await waitFor(
@@ -255,7 +256,7 @@ export async function startMzi(options: {
 export async function startBaseline(logPath: string): Promise<ServerProcess> {
   const port = await freePort();
   const log = openSync(logPath, 'a');
-  const child = spawn(process.execPath, [BASELINE, String(port)], { cwd: ROOT, stdio: ['ignore', log, log] });
+  const child = spawn(nodeBin, [BASELINE, String(port)], { cwd: ROOT, stdio: ['ignore', log, log] });
   closeSync(log);
   const baseUrl = `http://127.0.0.1:${port}`;
   await waitFor(
@@ -300,7 +301,7 @@ export function runMziCommand(args: string[], env: Record<string, string>): Prom
 
 /** Runs `node <args>` in mzi's folder to completion; its output (stdout and stderr), or an error quoting it. */
 async function runToEnd(name: string, args: string[], env?: Record<string, string>): Promise<string> {
-  const child = spawn(process.execPath, args, {
+  const child = spawn(nodeBin, args, {
     cwd: mziRoot,
     ...(env ? { env } : {}),
     stdio: ['ignore', 'pipe', 'pipe'],
