@@ -183,13 +183,21 @@ function resolveWildcards(node: RedactionNode): void {
   for (const child of node.children.values()) resolveWildcards(child);
 }
 
-/** A copy that keeps the prototype and every own property (an Error stays an Error for the err serializer). */
+/**
+ * A copy that keeps the prototype and every own property (an Error stays an Error for the err serializer). An
+ * error's `stack` is read, not copied: from Node.js 22 on it is an accessor that answers only on the error
+ * itself, so a copied accessor would give the copy no stack.
+ */
 function copyOf(value: object): Record<string, unknown> {
   if (Array.isArray(value)) return [...value] as unknown as Record<string, unknown>;
-  return Object.create(Object.getPrototypeOf(value), Object.getOwnPropertyDescriptors(value)) as Record<
+  const copy = Object.create(Object.getPrototypeOf(value), Object.getOwnPropertyDescriptors(value)) as Record<
     string,
     unknown
   >;
+  if (value instanceof Error) {
+    Object.defineProperty(copy, 'stack', { value: value.stack, writable: true, configurable: true });
+  }
+  return copy;
 }
 
 function applyRedaction(value: unknown, node: RedactionNode): unknown {
