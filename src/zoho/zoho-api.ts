@@ -50,18 +50,20 @@ export interface ZohoDeletedPage {
   readonly more: boolean;
 }
 
+/** Zoho's refusal of one record of a write, upsert or delete. */
+export interface ZohoRecordRefusal {
+  readonly ok: false;
+  /** Zoho's `code`, e.g. `INVALID_DATA`, `DUPLICATE_DATA`, `MANDATORY_NOT_FOUND`. */
+  readonly code: string;
+  readonly message: string;
+  /** Zoho's `details` (e.g. `{"api_name": "Moodle_User_ID"}`). */
+  readonly details: Readonly<Record<string, unknown>>;
+}
+
 /** Zoho's answer for one record of a write (`PUT /crm/v8/{module}`), in the order they were sent. */
 export type ZohoWriteResult =
   | { readonly ok: true; readonly id: string; readonly modifiedTime: string | undefined }
-  | {
-      readonly ok: false;
-      readonly id: string;
-      /** Zoho's `code`, e.g. `INVALID_DATA`, `MANDATORY_NOT_FOUND`. */
-      readonly code: string;
-      readonly message: string;
-      /** Zoho's `details` (e.g. `{"api_name": "Moodle_User_ID"}`). */
-      readonly details: Readonly<Record<string, unknown>>;
-    };
+  | (ZohoRecordRefusal & { readonly id: string });
 
 /**
  * Zoho's answer for one record of an upsert (`POST /crm/v8/{module}/upsert`), in the order they were sent. A
@@ -77,25 +79,13 @@ export type ZohoUpsertResult =
       readonly duplicateField: string | null;
       readonly modifiedTime: string | undefined;
     }
-  | {
-      readonly ok: false;
-      /** Zoho's `code`, e.g. `DUPLICATE_DATA`, `INVALID_DATA`, `MANDATORY_NOT_FOUND`. */
-      readonly code: string;
-      readonly message: string;
-      readonly details: Readonly<Record<string, unknown>>;
-    };
+  | ZohoRecordRefusal;
 
 /** Zoho's answer for one id of a delete (`DELETE /crm/v8/{module}?ids=…`), in the order they were sent. */
 export type ZohoDeleteResult =
   | { readonly ok: true; readonly id: string }
-  | {
-      readonly ok: false;
-      readonly id: string;
-      /** Zoho's `code`: `INVALID_DATA` ("record not deleted") for an id it has no record of. */
-      readonly code: string;
-      readonly message: string;
-      readonly details: Readonly<Record<string, unknown>>;
-    };
+  /** `INVALID_DATA` ("record not deleted") for an id Zoho has no record of. */
+  | (ZohoRecordRefusal & { readonly id: string });
 
 /** A failed webhook delivery of `GET /crm/v8/settings/automation/webhook_failures` (last 30 days). */
 export interface ZohoWebhookFailure {

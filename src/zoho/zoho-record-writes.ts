@@ -1,6 +1,6 @@
 import { upsertAnswerSchema, writeAnswerSchema } from './zoho-answers.js';
 import type { ZohoDeleteResult, ZohoUpsertResult } from './zoho-api.js';
-import { MAX_RECORDS_PER_WRITE, parseAnswer, segment, ZOHO_SCOPES } from './zoho-records.js';
+import { checkWriteSize, parseAnswer, segment, ZOHO_SCOPES } from './zoho-records.js';
 import { type RequesterState, requestZoho } from './zoho-requester.js';
 
 /**
@@ -16,9 +16,7 @@ export async function upsertRecords(
   duplicateCheckFields: readonly string[],
 ): Promise<ZohoUpsertResult[]> {
   if (records.length === 0) return [];
-  if (records.length > MAX_RECORDS_PER_WRITE) {
-    throw new TypeError(`upsertRecords takes at most ${MAX_RECORDS_PER_WRITE} records a call (Zoho's limit)`);
-  }
+  checkWriteSize('upsertRecords', records.length, 'records');
   // Without the key, Zoho falls back to the module's system-defined field (a custom module's Name): a match on a
   // display name would overwrite the wrong record, so the caller always names its key.
   if (duplicateCheckFields.length === 0) {
@@ -73,9 +71,7 @@ export async function deleteRecords(
   ids: readonly string[],
 ): Promise<ZohoDeleteResult[]> {
   if (ids.length === 0) return [];
-  if (ids.length > MAX_RECORDS_PER_WRITE) {
-    throw new TypeError(`deleteRecords takes at most ${MAX_RECORDS_PER_WRITE} ids a call (Zoho's limit)`);
-  }
+  checkWriteSize('deleteRecords', ids.length, 'ids');
   const answer = await requestZoho(state, {
     callType: 'delete_records',
     method: 'DELETE',

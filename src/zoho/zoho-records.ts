@@ -29,6 +29,13 @@ export const ZOHO_REQUIRED_SCOPES: readonly string[] = Object.values(ZOHO_SCOPES
 
 /** Zoho's limits per call (https://www.zoho.com/crm/developer/docs/api/v8/update-records.html, get-records.html). */
 export const MAX_RECORDS_PER_WRITE = 100;
+
+/** Refuses a write of more than Zoho takes in one call (the caller splits it). */
+export function checkWriteSize(call: string, count: number, what: 'records' | 'ids'): void {
+  if (count > MAX_RECORDS_PER_WRITE) {
+    throw new TypeError(`${call} takes at most ${MAX_RECORDS_PER_WRITE} ${what} a call (Zoho's limit)`);
+  }
+}
 export const MAX_RECORDS_PER_PAGE = 200;
 export const MAX_FIELDS_PER_LIST = 50;
 
@@ -66,9 +73,7 @@ export async function updateRecords(
   records: readonly ({ readonly id: string } & Readonly<Record<string, unknown>>)[],
 ): Promise<ZohoWriteResult[]> {
   if (records.length === 0) return [];
-  if (records.length > MAX_RECORDS_PER_WRITE) {
-    throw new TypeError(`updateRecords takes at most ${MAX_RECORDS_PER_WRITE} records a call (Zoho's limit)`);
-  }
+  checkWriteSize('updateRecords', records.length, 'records');
   const answer = await requestZoho(state, {
     callType: 'update_records',
     method: 'PUT',
