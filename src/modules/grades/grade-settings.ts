@@ -12,8 +12,6 @@ export interface GradeSettings {
   readonly pointBands: readonly PointBand[] | undefined;
   /** A grade removed in Moodle: reported and kept in Zoho, or its Zoho record deleted. */
   readonly onRemoved: 'keep' | 'delete';
-  /** Courses per mod_assign_get_assignments call. */
-  readonly coursesPerCall: number;
   /** SCHOOL_TIMEZONE (see the classes' settings): a grade's Attempt_Date is its day there. */
   readonly timeZone: string;
 }
@@ -60,7 +58,6 @@ const schema = z
       scaleMap: e.GRADE_SCALE_MAP,
       pointBands: e.GRADE_POINT_BANDS,
       onRemoved: e.GRADES_ON_REMOVED,
-      coursesPerCall: 20,
       timeZone: e.SCHOOL_TIMEZONE,
     }),
   );

@@ -10,7 +10,7 @@ const STUDENTS = 'student';
 export const gradeSource: MoodleSource<GradeSettings> = {
   intervalSeconds: (settings) => settings.pollIntervalSeconds,
   async poll(context, request) {
-    const { db, settings } = context;
+    const { db } = context;
     return pollGrades({
       db,
       moodle: context.moodle,
@@ -25,7 +25,6 @@ export const gradeSource: MoodleSource<GradeSettings> = {
         }
         return students;
       },
-      coursesPerCall: settings.coursesPerCall,
       courseId: request.courseId,
       resend:
         request.resendSince === undefined

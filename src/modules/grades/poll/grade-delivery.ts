@@ -38,11 +38,15 @@ export function gradeDelivery(options: {
   };
 }
 
-/** The delivery id of a grade as Moodle holds it now. */
+/**
+ * The delivery id of a grade as Moodle holds it now; a resync's (`runId`) is its own, so that it is sent again.
+ */
 export function gradeDeliveryId(
   parts: { userId: number; courseId: number; assignmentId: number; attempt: number; gradedAt: number },
-  kind: 'graded' | 'removed' | 'assignment-deleted' = 'graded',
+  kind: 'graded' | 'removed' | 'assignment-deleted',
+  runId?: string,
 ): string {
-  const base = `moodle:grade:${parts.userId}:${parts.courseId}:${parts.assignmentId}:${parts.attempt}:${parts.gradedAt}`;
+  const prefix = runId === undefined ? 'moodle:grade' : `moodle:grade-resync:${runId}`;
+  const base = `${prefix}:${parts.userId}:${parts.courseId}:${parts.assignmentId}:${parts.attempt}:${parts.gradedAt}`;
   return kind === 'graded' ? base : `${base}:${kind}`;
 }

@@ -205,8 +205,7 @@ function deliveryId(
   gradedAt: number,
   kind: 'graded' | 'removed' | 'assignment-deleted',
 ): string {
-  const id = gradeDeliveryId({ userId, courseId, assignmentId, attempt, gradedAt }, kind);
-  return poll.resend ? id.replace('moodle:grade:', `moodle:grade-resync:${poll.resend.runId}:`) : id;
+  return gradeDeliveryId({ userId, courseId, assignmentId, attempt, gradedAt }, kind, poll.resend?.runId);
 }
 
 /** The events of the grades to send: students and class resolved, scale names and feedback read. */

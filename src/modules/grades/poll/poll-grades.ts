@@ -5,6 +5,9 @@ import type { GradeMoodle, LinkedCourse } from './grade-moodle.js';
 import { type CoursePoll, pollCourse } from './poll-course.js';
 import { emptyPollSummary, type GradePollSummary } from './poll-summary.js';
 
+/** Courses whose assignments one mod_assign_get_assignments call lists. */
+const COURSES_PER_CALL = 20;
+
 export interface GradePollOptions {
   readonly db: Kysely<Database>;
   readonly moodle: GradeMoodle;
@@ -12,8 +15,6 @@ export interface GradePollOptions {
   /** The courses of live classes. */
   readonly courses: readonly LinkedCourse[];
   readonly studentsOf: (userIds: readonly number[]) => Promise<Map<number, string>>;
-  /** Courses per mod_assign_get_assignments call. */
-  readonly coursesPerCall: number;
   /** Only this Moodle course. */
   readonly courseId?: number | undefined;
   /** A resync (`mzi sync grades`): reads from `since` (0: every grade) and sends every grade found again. */
@@ -47,9 +48,9 @@ export async function pollGrades(options: GradePollOptions): Promise<GradePollSu
     summary,
     now: options.now ?? (() => new Date()),
   };
-  for (let at = 0; at < courses.length; at += options.coursesPerCall) {
+  for (let at = 0; at < courses.length; at += COURSES_PER_CALL) {
     if (options.isStopping?.()) break;
-    const chunk = courses.slice(at, at + options.coursesPerCall);
+    const chunk = courses.slice(at, at + COURSES_PER_CALL);
     const answer = await options.moodle.getAssignments(chunk.map((course) => course.courseId));
     const byCourse = new Map(answer.courses.map((course) => [course.id, course.assignments]));
     for (const warning of answer.warnings) {
